@@ -1,0 +1,42 @@
+# Everything bootstraps its own virtualenv: on a fresh machine `make run` and `make test` are enough.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run serve test test-fast test-snapshot-update lint format bench screenshots clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/tui-chat host
+
+serve: $(STAMP)
+	$(BIN)/tui-chat serve
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q
+
+test-snapshot-update: $(STAMP)
+	$(BIN)/python -m pytest -q --snapshot-update tests/ui
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)
+	$(BIN)/python tests/bench/run.py
+
+screenshots: $(STAMP)
+	$(BIN)/python tests/screenshots.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis *.egg-info

@@ -1,0 +1,191 @@
+"""Command line: ``tui-chat [host|join|serve]``. Parses arguments and wires the parts together.
+
+``serve`` must not import Textual (it starts in a fraction of a second on a headless box), so
+the UI is imported only by the subcommands that need it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import socket
+import sys
+from pathlib import Path
+
+from . import __version__
+from .irc.casemap import is_valid_channel, is_valid_nick
+from .irc.limits import DEFAULT_PORT, DEFAULT_ROOM
+
+_HOST_PORT_RE = re.compile(
+    r"^\[(?P<v6>[^\]]+)\](?::(?P<v6port>\d+))?$|^(?P<host>[^:\[\]]+)(?::(?P<port>\d+))?$"
+)
+
+
+def port_number(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port out of range 0-65535: {port}")
+    return port
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
+    return value
+
+
+def nick_arg(text: str) -> str:
+    if not is_valid_nick(text):
+        raise argparse.ArgumentTypeError(
+            f"not a valid nick: {text!r} "
+            "(letters, digits and -[]\\`_^{|}, not starting with a digit or -)"
+        )
+    return text
+
+
+def room_arg(text: str) -> str:
+    if not text.startswith(("#", "&")):
+        text = "#" + text
+    if not is_valid_channel(text):
+        raise argparse.ArgumentTypeError(f"not a valid room name: {text!r}")
+    return text
+
+
+def oper_arg(text: str) -> tuple[str, str]:
+    name, sep, password = text.partition(":")
+    if not sep or not name or not password:
+        raise argparse.ArgumentTypeError(f"expected NAME:PASSWORD, got {text!r}")
+    return name, password
+
+
+def on_off(text: str) -> bool:
+    lowered = text.lower()
+    if lowered in ("on", "yes", "true", "1"):
+        return True
+    if lowered in ("off", "no", "false", "0"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected on or off, got {text!r}")
+
+
+def host_port(text: str) -> tuple[str, int]:
+    """``HOST``, ``HOST:PORT``, ``[v6]`` or ``[v6]:PORT``; a bare IPv6 literal works too."""
+    match = _HOST_PORT_RE.match(text.strip())
+    if match is None:
+        if text.count(":") > 1 and "[" not in text:  # a bare IPv6 literal such as ::1
+            return text, DEFAULT_PORT
+        raise argparse.ArgumentTypeError(f"expected HOST[:PORT], got {text!r}")
+    host = match["v6"] or match["host"]
+    port_text = match["v6port"] or match["port"]
+    return host, port_number(port_text) if port_text else DEFAULT_PORT
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that prints one line (not the usage block) and exits 2 on a bad argument."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="tui-chat", description="Terminal chat over IRC, with its own server.")
+    parser.add_argument("--version", action="version", version=f"tui-chat {__version__}")
+    parser.add_argument("--config", type=Path, help="config file (default: platform config dir)")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    def client_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--nick", type=nick_arg, help="your nick (default: config, else login)")
+        p.add_argument("--room", type=room_arg, help=f"room to join (default {DEFAULT_ROOM})")
+        p.add_argument("--password", help="server password")
+        p.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
+
+    host = sub.add_parser("host", help="start a room on this machine and join it")
+    host.add_argument("--bind", default="", help="address to listen on (default: all)")
+    host.add_argument("--port", type=port_number, default=DEFAULT_PORT, help="port (default 6667)")
+    client_options(host)
+
+    join = sub.add_parser("join", help="join a room on another machine (any IRC server)")
+    join.add_argument("server", type=host_port, metavar="HOST[:PORT]")
+    client_options(join)
+
+    serve = sub.add_parser("serve", help="run the chat server alone, without the app")
+    serve.add_argument("--bind", default="", help="address to listen on (default: all)")
+    serve.add_argument("--port", type=port_number, default=DEFAULT_PORT, help="default 6667")
+    serve.add_argument("--server-name", help="server name (default: this host's name)")
+    serve.add_argument("--password", help="password clients must send (PASS)")
+    serve.add_argument("--motd", type=Path, help="file with the message of the day")
+    serve.add_argument(
+        "--oper",
+        type=oper_arg,
+        action="append",
+        default=[],
+        metavar="NAME:PASSWORD",
+        help="operator credentials for OPER (repeatable)",
+    )
+    serve.add_argument("--data-dir", type=Path, help="server data directory")
+    serve.add_argument("--max-clients", type=positive_int, default=20_000, help="default 20000")
+    serve.add_argument(
+        "--flood-limit",
+        type=on_off,
+        default=True,
+        metavar="on|off",
+        help="throttle clients that flood (default on)",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
+    return _app(args)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .server import ServerConfig, run_server
+
+    config = ServerConfig(
+        bind=args.bind,
+        port=args.port,
+        server_name=args.server_name or socket.gethostname() or "tui-chat",
+        password=args.password,
+        motd_path=args.motd,
+        opers=dict(args.oper),
+        data_dir=args.data_dir,
+        max_clients=args.max_clients,
+        flood_limit=args.flood_limit,
+    )
+    return run_server(config)
+
+
+def _app(args: argparse.Namespace) -> int:
+    from .config import Settings
+    from .ui import run_app
+
+    settings = Settings.load(args.config)
+    command = args.command or "connect"
+    if command == "join":
+        server_host, server_port = args.server
+    elif command == "host":
+        server_host, server_port = args.bind, args.port
+    else:
+        server_host, server_port = None, DEFAULT_PORT
+    return run_app(
+        mode=command,
+        host=server_host,
+        port=server_port,
+        nick=getattr(args, "nick", None),
+        room=getattr(args, "room", None),
+        password=getattr(args, "password", None),
+        settings=settings,
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
