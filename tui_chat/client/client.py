@@ -1,0 +1,590 @@
+"""``ChatClient``: the worker-thread loop that owns the socket and drives a :class:`Session`.
+
+``run()`` blocks in the worker thread; every other public method may be called from any thread:
+they put a request on a queue and poke a wake socket, so the UI never touches the network and
+never waits on it. Events are gathered for ``batch_interval`` and handed to ``emit`` in one tuple.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import itertools
+import logging
+import os
+import queue
+import selectors
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tui_chat.irc import Message, ParseError, parse
+
+from .connection import LineReader, Outbox, Outgoing, backoff_delay, is_ip_literal, strip_brackets
+from .events import (
+    SERVER_BUFFER,
+    ConnectionState,
+    Event,
+    Lag,
+    MessageKind,
+    PendingMessage,
+    ServerInfo,
+)
+from .session import LAG_TOKEN_PREFIX, Session, split_text
+
+log = logging.getLogger(__name__)
+
+_RECV_SIZE = 65536
+_QUIT_FLUSH_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    host: str
+    port: int = 6667
+    nick: str = "guest"
+    username: str | None = None
+    realname: str = "tui-chat user"
+    password: str | None = None
+    rooms: tuple[str, ...] = ("#lobby",)  # joined after registration and after every reconnect
+    reconnect_min: float = 1.0
+    reconnect_max: float = 60.0
+    lag_interval: float = 30.0
+    lag_timeout: float = 90.0
+    connect_timeout: float = 10.0
+    batch_interval: float = 0.03  # gather events this long into one emit() call
+
+
+class _Stopped(Exception):
+    """stop() was called while the worker was waiting."""
+
+
+class _ConnectionLost(Exception):
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class ChatClient:
+    def __init__(self, settings: ClientSettings, emit: Callable[[tuple[Event, ...]], None]) -> None:
+        self.settings = settings
+        self._emit_cb = emit
+        self._server = f"{settings.host}:{settings.port}"
+        self._session = Session(
+            settings.nick,
+            settings.username,
+            settings.realname,
+            settings.password,
+            settings.rooms,
+        )
+        self._requests: queue.SimpleQueue[tuple] = queue.SimpleQueue()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self._stopping = threading.Event()
+        self._quit_message = "Leaving"
+        self._ids = itertools.count(1)
+        self._id_lock = threading.Lock()
+        self._connected = False
+        self._closed = False
+
+        # Everything below belongs to the worker thread.
+        self._events: list[Event] = []
+        self._batch_deadline = 0.0
+        self._unsent: deque[Outgoing] = deque()
+        self._sock: socket.socket | None = None
+        self._outbox = Outbox()
+        self._sel = selectors.DefaultSelector()
+        self._sel.register(self._wake_r, selectors.EVENT_READ)
+        self._resolved: dict[int, object] = {}
+
+    # ------------------------------------------------------------------ any thread
+
+    @property
+    def nick(self) -> str:
+        return self._session.nick
+
+    @property
+    def connected(self) -> bool:
+        return self._connected
+
+    def stop(self, quit_message: str = "Leaving") -> None:
+        self._quit_message = _clean(quit_message)
+        self._stopping.set()
+        self._poke()
+
+    def say(self, buffer: str, text: str, kind: MessageKind = "privmsg") -> list[str]:
+        """Queue ``text`` for ``buffer``; return one pending id per line actually sent."""
+        text = text.replace("\x00", "")
+        command = "NOTICE" if kind == "notice" else "PRIVMSG"
+        budget = self._session.line_budget(command, buffer)
+        if kind == "action":
+            budget -= len("\x01ACTION \x01")
+        ids = []
+        for chunk in split_text(text, budget):
+            with self._id_lock:
+                pending_id = f"p{next(self._ids)}"
+            ids.append(pending_id)
+            self._request("say", pending_id, buffer, chunk, kind)
+        return ids
+
+    def join(self, channel: str, key: str | None = None) -> None:
+        _check_params(channel, key or "")
+        self._request("join", channel, key)
+
+    def part(self, channel: str, reason: str = "") -> None:
+        _check_params(channel, reason)
+        self._request("part", channel, reason)
+
+    def set_nick(self, nick: str) -> None:
+        _check_params(nick)
+        self._request("nick", nick)
+
+    def send_command(self, command: str, *params: str) -> None:
+        _check_params(command, *params)
+        for p in params[:-1]:
+            if not p or " " in p or p.startswith(":"):
+                raise ValueError(f"only the last parameter may be empty or contain spaces: {p!r}")
+        self._request("raw", Message.of(command, *params).to_line())
+
+    def send_raw(self, line: str) -> None:
+        if any(c in line for c in "\r\n\x00"):
+            raise ValueError("a raw line may not contain CR, LF or NUL")
+        if not line.strip():
+            raise ValueError("empty line")
+        self._request("raw", line)
+
+    def _request(self, *item) -> None:
+        self._requests.put(item)
+        self._poke()
+
+    def _poke(self) -> None:
+        with contextlib.suppress(OSError):  # full (already poked) or closed (already stopped)
+            self._wake_w.send(b"\0")
+
+    # ------------------------------------------------------------------ worker thread
+
+    def run(self) -> None:
+        """Connect, chat, reconnect on failure, until stop(). Returns within a second of it."""
+        s = self.settings
+        attempt = 0
+        try:
+            while not self._stopping.is_set():
+                welcomed, detail = self._serve_once()
+                if self._stopping.is_set():
+                    break
+                if welcomed:
+                    attempt = 0
+                delay = backoff_delay(attempt, s.reconnect_min, s.reconnect_max)
+                attempt += 1
+                self._state("reconnecting", detail, retry_in=round(delay, 2))
+                self._wait(delay)
+        except _Stopped:
+            pass
+        except Exception:
+            log.exception("client worker crashed")
+            self._add(ServerInfo(buffer=SERVER_BUFFER, text="internal error", level="error"))
+            raise
+        finally:
+            self._close_socket()
+            self._connected = False
+            self._state("disconnected", "stopped" if self._stopping.is_set() else "error")
+            self._flush_events(force=True)
+            self._sel.close()
+            self._closed = True
+            self._wake_r.close()
+            self._wake_w.close()
+
+    def _serve_once(self) -> tuple[bool, str]:
+        """One connection from resolution to loss. Returns (got registered, why it ended)."""
+        session = self._session
+        self._state("connecting")
+        try:
+            sock = self._connect()
+        except _ConnectionLost as e:
+            return False, e.detail
+        self._sock = sock
+        session.connection_made()
+        self._state("registering")
+        for line in session.registration_lines():
+            self._outbox.put(line)
+        reader = LineReader()
+        self._sel.register(sock, selectors.EVENT_READ | selectors.EVENT_WRITE)
+        started = time.monotonic()
+        ping_due = 0.0
+        ping_sent: dict[str, float] = {}
+        welcomed = False
+        try:
+            while True:
+                now = time.monotonic()
+                if self._stopping.is_set():
+                    self._quit()
+                    raise _Stopped
+                # Timers: registration deadline, lag probes, nick reclaim.
+                if not welcomed and now - started > self.settings.lag_timeout:
+                    raise _ConnectionLost("registration timed out")
+                if welcomed:
+                    if ping_sent and now - min(ping_sent.values()) > self.settings.lag_timeout:
+                        raise _ConnectionLost("ping timeout")
+                    if now >= ping_due:
+                        token = f"{LAG_TOKEN_PREFIX}{now:.3f}"
+                        ping_sent[token] = now
+                        self._outbox.put(f"PING :{token}")
+                        session.try_reclaim_nick()
+                        ping_due = now + self.settings.lag_interval
+                self._drain_session()
+                self._flush_events()
+                timeout = self._next_timeout(
+                    (ping_due if welcomed else started + self.settings.lag_timeout) - now
+                )
+                self._sel.modify(
+                    sock,
+                    selectors.EVENT_READ | (selectors.EVENT_WRITE if self._outbox else 0),
+                )
+                for key, mask in self._sel.select(timeout):
+                    if key.fileobj is self._wake_r:
+                        self._drain_wake()
+                        continue
+                    if mask & selectors.EVENT_WRITE:
+                        self._send_ready(sock)
+                    if mask & selectors.EVENT_READ:
+                        data = self._recv(sock)
+                        for line in reader.feed(data):
+                            self._handle_line(line, ping_sent)
+                self._handle_requests()
+                if not welcomed and session.welcomed:
+                    welcomed = True
+                    self._connected = True
+                    self._state("connected")
+                    ping_due = time.monotonic()
+                    self._flush_unsent()
+        except _ConnectionLost as e:
+            return welcomed, e.detail
+        finally:
+            self._connected = False
+            self._sel.unregister(sock)
+            self._drain_session()
+            self._requeue()
+            self._close_socket()
+
+    def _handle_line(self, line: str, ping_sent: dict[str, float]) -> None:
+        try:
+            msg = parse(line)
+        except ParseError:
+            return
+        if msg.command == "PONG":
+            token = msg.params[-1] if msg.params else ""
+            sent = ping_sent.pop(token, None)
+            if sent is not None:
+                # Older probes are answered too: the server replies in order.
+                ping_sent.clear()
+                self._add(Lag(seconds=round(time.monotonic() - sent, 3)))
+                return
+        self._session.feed(msg)
+        if msg.command == "ERROR":
+            self._drain_session()
+            raise _ConnectionLost(f"server said: {msg.param(0)}"[:200])
+
+    def _recv(self, sock: socket.socket) -> bytes:
+        try:
+            data = sock.recv(_RECV_SIZE)
+        except (BlockingIOError, InterruptedError):
+            return b""
+        except OSError as e:
+            raise _ConnectionLost(f"connection lost: {e.strerror or e}") from None
+        if not data:
+            raise _ConnectionLost("server closed the connection")
+        return data
+
+    def _send_ready(self, sock: socket.socket) -> None:
+        try:
+            done = self._outbox.send(sock)
+        except OSError as e:
+            raise _ConnectionLost(f"connection lost: {e.strerror or e}") from None
+        for item in done:
+            if item.pending_id is not None:
+                if item.was_queued:
+                    self._add(
+                        PendingMessage(
+                            pending_id=item.pending_id,
+                            buffer=self._session.buffer_for(item.buffer),
+                            text=_visible(item.wire, item.kind),
+                            kind=item.kind,  # type: ignore[arg-type]
+                            queued=False,
+                        )
+                    )
+                self._session.message_written(
+                    item.pending_id, item.buffer, item.command, item.wire, item.kind
+                )
+
+    def _drain_session(self) -> None:
+        session = self._session
+        if session.out:
+            if self._sock is not None:
+                for line in session.out:
+                    self._outbox.put(line)
+            session.out.clear()
+        if session.events:
+            self._events_extend(session.events)
+            session.events.clear()
+
+    def _quit(self) -> None:
+        """Say goodbye, giving the socket a moment to carry it, then return."""
+        sock = self._sock
+        if sock is None:
+            return
+        self._outbox.put(Message.of("QUIT", self._quit_message).to_line())
+        deadline = time.monotonic() + _QUIT_FLUSH_SECONDS
+        with selectors.DefaultSelector() as sel:
+            sel.register(sock, selectors.EVENT_WRITE)
+            while self._outbox and time.monotonic() < deadline:
+                if not sel.select(max(0.0, deadline - time.monotonic())):
+                    break
+                try:
+                    self._outbox.send(sock)
+                except OSError:
+                    break
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_WR)
+
+    # -- connecting
+
+    def _connect(self) -> socket.socket:
+        s = self.settings
+        host = strip_brackets(s.host)
+        infos = self._resolve(host, s.port)
+        errors = []
+        for family, socktype, proto, _, addr in infos:
+            sock = socket.socket(family, socktype, proto)
+            sock.setblocking(False)
+            try:
+                err = sock.connect_ex(addr)
+                if err not in (0, errno.EINPROGRESS, errno.EWOULDBLOCK):
+                    raise OSError(err, _strerror(err))
+                if err != 0:
+                    self._sel.register(sock, selectors.EVENT_WRITE)
+                    try:
+                        self._wait_for(lambda: False, s.connect_timeout, "connect", sock)
+                    finally:
+                        self._sel.unregister(sock)
+                    err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                    if err:
+                        raise OSError(err, _strerror(err))
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                return sock
+            except OSError as e:
+                sock.close()
+                errors.append(e.strerror or str(e))
+            except BaseException:
+                sock.close()
+                raise
+        detail = errors[-1] if errors else "no address"
+        raise _ConnectionLost(detail.lower() if detail else "connect failed")
+
+    def _resolve(self, host: str, port: int) -> list:
+        if is_ip_literal(host):
+            try:
+                return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            except OSError as e:
+                raise _ConnectionLost(f"bad address: {e}") from None
+        # getaddrinfo has no timeout, so it runs in a helper thread the worker can abandon.
+        token = id(object())
+
+        def resolve() -> None:
+            try:
+                result: object = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            except OSError as e:
+                result = e
+            self._requests.put(("resolved", token, result))
+            self._poke()
+
+        threading.Thread(target=resolve, name="tui-chat-resolve", daemon=True).start()
+        self._wait_for(lambda: token in self._resolved, self.settings.connect_timeout, "DNS")
+        result = self._resolved.pop(token)
+        if isinstance(result, OSError):
+            raise _ConnectionLost(f"DNS failure: {result.strerror or result}")
+        return result  # type: ignore[return-value]
+
+    def _wait_for(
+        self,
+        done: Callable[[], bool],
+        timeout: float,
+        what: str,
+        target: socket.socket | None = None,
+    ) -> None:
+        """Wait, serving requests, until ``done()``, ``target`` is ready, or the timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self._stopping.is_set():
+                raise _Stopped
+            if done():
+                return
+            now = time.monotonic()
+            if now >= deadline:
+                raise _ConnectionLost(f"{what} timed out")
+            self._flush_events()
+            for key, _ in self._sel.select(self._next_timeout(deadline - now)):
+                if key.fileobj is self._wake_r:
+                    self._drain_wake()
+                elif key.fileobj is target:
+                    return
+            self._handle_requests()
+
+    def _wait(self, delay: float) -> None:
+        with contextlib.suppress(_ConnectionLost):
+            self._wait_for(lambda: False, delay, "wait")
+
+    # -- requests from other threads
+
+    def _drain_wake(self) -> None:
+        with contextlib.suppress(OSError):
+            while self._wake_r.recv(4096):
+                pass
+
+    def _handle_requests(self) -> None:
+        session = self._session
+        ready = self._sock is not None and session.welcomed
+        while True:
+            try:
+                item = self._requests.get_nowait()
+            except queue.Empty:
+                break
+            kind, *args = item
+            if kind == "say":
+                pending_id, buffer, text, mkind = args
+                command, wire = session.wire_message(buffer, text, mkind)
+                line = Message.of(command, buffer, wire).to_line()
+                out = Outgoing(line, pending_id, buffer, command, wire, mkind, not ready)
+                self._unsent.append(out)
+                self._add(
+                    PendingMessage(
+                        pending_id=pending_id,
+                        buffer=session.buffer_for(buffer),
+                        text=text,
+                        kind=mkind,
+                        queued=not ready,
+                    )
+                )
+            elif kind == "raw":
+                self._unsent.append(Outgoing(args[0]))
+            elif kind == "join":
+                channel, key = args
+                if ready:
+                    session.request_join(channel, key)
+                else:
+                    session.rooms[session.fold(channel)] = (channel, key)
+            elif kind == "part":
+                channel, reason = args
+                if ready:
+                    session.request_part(channel, reason)
+                else:
+                    session.rooms.pop(session.fold(channel), None)
+            elif kind == "nick":
+                session.request_nick(args[0])
+            elif kind == "resolved":
+                self._resolved[args[0]] = args[1]
+        if ready:
+            self._flush_unsent()
+        self._drain_session()
+
+    def _flush_unsent(self) -> None:
+        self._drain_session()  # rejoins (and anything else the session said) go first
+        while self._unsent:
+            item = self._unsent.popleft()
+            self._outbox.put(item.line, item if item.pending_id else None)
+
+    def _requeue(self) -> None:
+        """The connection is gone: lines not yet echoed or not yet written go back in front."""
+        lost = [
+            Outgoing(
+                Message.of(f.command, f.buffer, f.text).to_line(),
+                f.pending_id,
+                f.buffer,
+                f.command,
+                f.text,
+                f.kind,
+                True,
+            )
+            for f in self._session.in_flight
+        ]
+        self._session.in_flight.clear()
+        lost += self._outbox.take_unsent()
+        for item in reversed(lost):
+            self._unsent.appendleft(item)
+        for item in lost:
+            if item.pending_id is None:
+                continue
+            item.was_queued = True
+            self._add(
+                PendingMessage(
+                    pending_id=item.pending_id,
+                    buffer=item.buffer,
+                    text=_visible(item.wire, item.kind),
+                    kind=item.kind,  # type: ignore[arg-type]
+                    queued=True,
+                )
+            )
+
+    def _close_socket(self) -> None:
+        sock, self._sock = self._sock, None
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.close()
+        self._outbox.take_unsent()
+
+    # -- events
+
+    def _state(self, phase: str, detail: str = "", retry_in: float | None = None) -> None:
+        self._add(
+            ConnectionState(
+                phase=phase,  # type: ignore[arg-type]
+                server=self._server,
+                detail=detail,
+                retry_in=retry_in,
+            )
+        )
+
+    def _add(self, event: Event) -> None:
+        self._events_extend((event,))
+
+    def _events_extend(self, events) -> None:
+        if not self._events:
+            self._batch_deadline = time.monotonic() + self.settings.batch_interval
+        self._events.extend(events)
+
+    def _flush_events(self, force: bool = False) -> None:
+        if not self._events or (not force and time.monotonic() < self._batch_deadline):
+            return
+        batch, self._events = tuple(self._events), []
+        try:
+            self._emit_cb(batch)
+        except Exception:
+            log.exception("emit callback failed")
+
+    def _next_timeout(self, timer: float) -> float:
+        """Sleep until ``timer`` seconds from now, or sooner if a batch of events is due."""
+        timeout = max(0.0, timer)
+        if self._events:
+            timeout = min(timeout, max(0.0, self._batch_deadline - time.monotonic()))
+        return timeout
+
+
+def _visible(wire: str, kind: str) -> str:
+    return wire[len("\x01ACTION ") : -1] if kind == "action" else wire
+
+
+def _check_params(*params: str) -> None:
+    for p in params:
+        if any(c in p for c in "\r\n\x00"):
+            raise ValueError(f"parameter may not contain CR, LF or NUL: {p!r}")
+
+
+def _clean(text: str) -> str:
+    return text.replace("\r", " ").replace("\n", " ").replace("\x00", "")
+
+
+def _strerror(err: int) -> str:
+    return os.strerror(err)

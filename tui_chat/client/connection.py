@@ -1,0 +1,124 @@
+"""Socket plumbing for the client worker: line framing, output buffering, backoff. No IRC logic."""
+
+from __future__ import annotations
+
+import random
+import socket
+from collections import deque
+from dataclasses import dataclass
+
+from tui_chat.irc.limits import MAX_RAW_LINE_BYTES
+
+
+class LineReader:
+    """Split a byte stream into decoded lines on ``\\n`` (a trailing ``\\r`` is dropped).
+
+    A peer that sends more than any legitimate line without a newline loses the excess: the rest
+    of that line is skipped rather than buffered without bound.
+    """
+
+    def __init__(self, max_line: int = MAX_RAW_LINE_BYTES) -> None:
+        self._buf = bytearray()
+        self._max = max_line
+        self._skipping = False
+
+    def feed(self, data: bytes) -> list[str]:
+        self._buf += data
+        lines: list[str] = []
+        start = 0
+        while True:
+            end = self._buf.find(b"\n", start)
+            if end < 0:
+                break
+            raw = bytes(self._buf[start:end])
+            start = end + 1
+            if self._skipping:
+                self._skipping = False
+                continue
+            if raw.endswith(b"\r"):
+                raw = raw[:-1]
+            if len(raw) > self._max:
+                raw = raw[: self._max]
+            if raw:
+                lines.append(raw.decode("utf-8", errors="replace"))
+        del self._buf[:start]
+        if len(self._buf) > self._max:
+            self._buf.clear()
+            self._skipping = True
+        return lines
+
+
+@dataclass
+class Outgoing:
+    """A line the user typed (or a command), waiting for a connection or for the socket."""
+
+    line: str
+    pending_id: str | None = None
+    buffer: str = ""
+    command: str = ""
+    wire: str = ""
+    kind: str = "privmsg"
+    was_queued: bool = False  # the UI was told it is waiting for a connection
+
+
+class Outbox:
+    """A non-blocking send buffer that knows when each tracked line has fully left."""
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        self._queued = 0  # total bytes ever queued
+        self._sent = 0  # total bytes ever sent
+        self._marks: deque[tuple[int, Outgoing]] = deque()
+
+    def __bool__(self) -> bool:
+        return bool(self._buf)
+
+    def put(self, line: str, item: Outgoing | None = None) -> None:
+        data = line.encode("utf-8", errors="replace") + b"\r\n"
+        self._buf += data
+        self._queued += len(data)
+        if item is not None:
+            self._marks.append((self._queued, item))
+
+    def send(self, sock: socket.socket) -> list[Outgoing]:
+        """Write what the socket accepts; return the tracked items now fully written."""
+        try:
+            n = sock.send(self._buf)
+        except (BlockingIOError, InterruptedError):
+            return []
+        del self._buf[:n]
+        self._sent += n
+        done = []
+        while self._marks and self._marks[0][0] <= self._sent:
+            done.append(self._marks.popleft()[1])
+        return done
+
+    def take_unsent(self) -> list[Outgoing]:
+        """Drop the buffer (the connection is gone) and return the tracked items it held."""
+        items = [item for _, item in self._marks]
+        self._marks.clear()
+        self._buf.clear()
+        return items
+
+
+def backoff_delay(attempt: int, minimum: float, maximum: float, rng=random.random) -> float:
+    """Exponential backoff with up to 25% jitter, so clients dropped together spread out."""
+    base = min(maximum, minimum * (2 ** min(attempt, 30)))
+    return min(maximum, base * (1 + 0.25 * rng()))
+
+
+def strip_brackets(host: str) -> str:
+    """``[::1]`` -> ``::1``: IPv6 literals arrive bracketed from HOST:PORT syntax."""
+    if host.startswith("[") and host.endswith("]"):
+        return host[1:-1]
+    return host
+
+
+def is_ip_literal(host: str) -> bool:
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            socket.inet_pton(family, host.split("%", 1)[0])
+            return True
+        except OSError:
+            continue
+    return False

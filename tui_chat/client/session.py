@@ -1,0 +1,923 @@
+"""The client side of the IRC protocol as a state machine: no sockets, no threads, no clock.
+
+The connection feeds it parsed :class:`Message` objects and drains two lists: ``out`` (lines to
+write, without CR LF) and ``events`` (immutable UI events). Everything that must survive a
+reconnect (the rooms to rejoin with their keys, the preferred nick, query partners) lives here
+too; :meth:`Session.connection_made` resets what belongs to one connection.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from tui_chat.irc import Message, casefold, source_nick, split_source
+from tui_chat.irc import numerics as n
+from tui_chat.irc.casemap import safe_nick
+from tui_chat.irc.limits import CHANTYPES, MAX_LINE_BYTES
+
+from .events import (
+    SERVER_BUFFER,
+    AwayChanged,
+    ChatMessage,
+    Event,
+    Invited,
+    Joined,
+    Kicked,
+    Member,
+    MessageDelivered,
+    MessageKind,
+    ModeChange,
+    NickChanged,
+    Parted,
+    Quit,
+    Registered,
+    Roster,
+    ServerInfo,
+    Topic,
+)
+
+VERSION_REPLY = "tui-chat 0.1.0 (https://github.com/tui-chat)"
+WANTED_CAPS = (
+    "server-time",
+    "message-tags",
+    "echo-message",
+    "multi-prefix",
+    "away-notify",
+    "userhost-in-names",
+    "cap-notify",
+    "batch",
+)
+LAG_TOKEN_PREFIX = "tui-chat-lag-"
+# Worst case of the "nick!user@host" the server prepends when relaying our lines, used until
+# we have seen our own full source (RFC 2812 allows 63-byte hostnames; usernames stay short).
+_ASSUMED_USERHOST = 1 + 10 + 1 + 63
+
+# Nick characters for mention detection: a mention is the nick not touching another of these.
+_NICK_CHARS = r"A-Za-z0-9\[\]\\`_^{|}\-"
+
+_IGNORED_NUMERICS = frozenset(
+    {n.RPL_ISUPPORT, n.RPL_ENDOFNAMES, n.RPL_CREATIONTIME, n.RPL_TOPICWHOTIME}
+)
+
+
+@dataclass
+class _MemberState:
+    nick: str
+    prefixes: str = ""  # mode symbols, ordered highest first
+    away: bool = False
+    userhost: str | None = None
+
+
+@dataclass
+class _Channel:
+    name: str
+    members: dict[str, _MemberState] = field(default_factory=dict)
+    names_done: bool = True  # False while a 353 burst is being collected
+    new_members: dict[str, _MemberState] = field(default_factory=dict)
+
+
+@dataclass
+class _InFlight:
+    pending_id: str
+    buffer: str
+    target_key: str
+    command: str
+    text: str  # the wire text (CTCP-wrapped for actions)
+    kind: MessageKind
+
+
+def parse_server_time(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def split_text(text: str, budget: int) -> list[str]:
+    """Split ``text`` into lines and then into chunks of at most ``budget`` UTF-8 bytes.
+
+    Splits prefer the last space in the chunk and never cut a code point in half. Empty lines
+    are dropped: IRC cannot carry them.
+    """
+    budget = max(budget, 4)
+    chunks: list[str] = []
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        data = line.encode("utf-8")
+        while len(data) > budget:
+            cut = budget
+            while cut > 0 and (data[cut] & 0xC0) == 0x80:  # inside a multi-byte sequence
+                cut -= 1
+            space = data.rfind(b" ", 0, cut + 1)
+            if space > budget // 2:
+                cut = space
+            piece = data[:cut].decode("utf-8")
+            if piece.strip():
+                chunks.append(piece)
+            data = data[cut:]
+            if data.startswith(b" "):
+                data = data[1:]
+        if data.strip():
+            chunks.append(data.decode("utf-8"))
+    return chunks
+
+
+class Session:
+    """IRC registration, capabilities, rosters and event translation for one user."""
+
+    def __init__(
+        self,
+        nick: str,
+        username: str | None = None,
+        realname: str = "tui-chat user",
+        password: str | None = None,
+        rooms: tuple[str, ...] = (),
+    ) -> None:
+        self.preferred_nick = nick
+        self.username = username or safe_nick(nick, 10, "tuichat")
+        self.realname = realname
+        self.password = password
+        self.casemapping = "rfc1459"
+        # folded name -> (display name, key); the channels to (re)join after registration.
+        self.rooms: dict[str, tuple[str, str | None]] = {}
+        for room in rooms:
+            name, _, key = room.partition(" ")
+            self.rooms[self.fold(name)] = (name, key or None)
+        self.queries: dict[str, str] = {}  # folded nick -> display, for private conversations
+        self.out: list[str] = []
+        self.events: list[Event] = []
+        self.connection_made()
+
+    # ---------------------------------------------------------------- per-connection state
+
+    def connection_made(self) -> None:
+        """Reset everything that belongs to one TCP connection and start registering."""
+        self.nick = self.preferred_nick
+        self.registered = False
+        self.welcomed = False  # registration finished and the rooms were rejoined
+        self.caps: set[str] = set()
+        self._cap_ls: dict[str, str] = {}
+        self._cap_negotiating = False
+        self.isupport: dict[str, str] = {}
+        self.prefix_modes = "ov"
+        self.prefix_symbols = "@+"
+        self.chantypes = CHANTYPES
+        self.chanmodes = ("beI", "k", "l", "imnpst")
+        self.nicklen = 0
+        self.channels: dict[str, _Channel] = {}
+        self.server_name = ""
+        self.userhost: str | None = None  # our own "user@host" once seen
+        self.in_flight: list[_InFlight] = []
+        self._nick_attempt = 0
+        self._nick_limit = 0
+        self._nick_reason = ""
+        self._reclaiming = False
+        self._auto_who: set[str] = set()
+        self._batches: dict[str, str] = {}
+        self._time: datetime | None = None
+        self._pending_joins: dict[str, str | None] = {}
+        self._mention_re: re.Pattern[str] | None = None
+
+    def registration_lines(self) -> list[str]:
+        lines = ["CAP LS 302"]
+        if self.password:
+            lines.append(Message.of("PASS", self.password).to_line())
+        lines.append(Message.of("NICK", self.nick).to_line())
+        lines.append(Message.of("USER", self.username, "0", "*", self.realname).to_line())
+        self._cap_negotiating = True
+        return lines
+
+    # ---------------------------------------------------------------- helpers
+
+    def fold(self, name: str) -> str:
+        return casefold(name, self.casemapping)
+
+    def is_me(self, nick: str) -> bool:
+        return self.fold(nick) == self.fold(self.nick)
+
+    def is_channel(self, name: str) -> bool:
+        return bool(name) and name[0] in self.chantypes
+
+    def _emit(self, cls: type[Event], **fields) -> None:
+        if self._time is not None:
+            fields.setdefault("time", self._time)
+        self.events.append(cls(**fields))
+
+    def _send(self, command: str, *params: str) -> None:
+        self.out.append(Message.of(command, *params).to_line())
+
+    def _info(self, buffer: str, text: str, command: str, level: str = "info") -> None:
+        self._emit(ServerInfo, buffer=buffer, text=text, command=command, level=level)
+
+    def buffer_for(self, name: str) -> str:
+        """The display name we use for a channel or query, however the server cased it."""
+        key = self.fold(name)
+        if key in self.channels:
+            return self.channels[key].name
+        if key in self.rooms:
+            return self.rooms[key][0]
+        return self.queries.get(key, name)
+
+    def line_budget(self, command: str, target: str) -> int:
+        """Text bytes that fit in ``COMMAND target :text`` once the server adds our source."""
+        source = len(self.nick) + (1 + len(self.userhost) if self.userhost else _ASSUMED_USERHOST)
+        overhead = 1 + source + 1 + len(command) + 1 + len(target.encode()) + 2 + 2
+        return MAX_LINE_BYTES - overhead
+
+    def _mentions(self, text: str) -> bool:
+        if self._mention_re is None:
+            nick = re.escape(self.fold(self.nick))
+            self._mention_re = re.compile(rf"(?<![{_NICK_CHARS}]){nick}(?![{_NICK_CHARS}])")
+        return self._mention_re.search(self.fold(text)) is not None
+
+    def _set_nick(self, nick: str) -> None:
+        self.nick = nick
+        self._mention_re = None
+
+    # ---------------------------------------------------------------- outgoing requests
+
+    def wire_message(self, buffer: str, text: str, kind: MessageKind) -> tuple[str, str]:
+        """(command, wire text) for one chunk the user typed."""
+        if kind == "action":
+            return "PRIVMSG", f"\x01ACTION {text}\x01"
+        return ("NOTICE" if kind == "notice" else "PRIVMSG"), text
+
+    def message_written(
+        self, pending_id: str, buffer: str, command: str, wire: str, kind: MessageKind
+    ) -> None:
+        """A pending line reached the socket: wait for its echo, or treat it as delivered."""
+        if not self.is_channel(buffer):
+            self.queries.setdefault(self.fold(buffer), buffer)
+        if "echo-message" in self.caps:
+            self.in_flight.append(
+                _InFlight(pending_id, buffer, self.fold(buffer), command, wire, kind)
+            )
+            return
+        text = _strip_action(wire) if kind == "action" else wire
+        self._emit(
+            ChatMessage,
+            buffer=self.buffer_for(buffer),
+            sender=self.nick,
+            text=text,
+            kind=kind,
+            is_self=True,
+            pending_id=pending_id,
+        )
+        self._emit(MessageDelivered, pending_id=pending_id, buffer=self.buffer_for(buffer))
+
+    def request_join(self, channel: str, key: str | None) -> None:
+        self._pending_joins[self.fold(channel)] = key
+        if key:
+            self._send("JOIN", channel, key)
+        else:
+            self._send("JOIN", channel)
+
+    def request_part(self, channel: str, reason: str) -> None:
+        # Forget it now so a reconnect before the server answers does not rejoin it.
+        self.rooms.pop(self.fold(channel), None)
+        if reason:
+            self._send("PART", channel, reason)
+        else:
+            self._send("PART", channel)
+
+    def request_nick(self, nick: str) -> None:
+        self.preferred_nick = nick
+        self._reclaiming = False
+        if self.registered:
+            self._send("NICK", nick)
+
+    def try_reclaim_nick(self) -> None:
+        """Ask for the preferred nick again if registration had to settle for another one."""
+        if self.registered and not self.is_me(self.preferred_nick) and not self._reclaiming:
+            self._reclaiming = True
+            self._send("NICK", self.preferred_nick)
+
+    def rejoin_lines(self) -> None:
+        keyed = [(name, key) for name, key in self.rooms.values() if key]
+        plain = [name for name, key in self.rooms.values() if not key]
+        for name, key in keyed:
+            self.request_join(name, key)
+        for name in plain:
+            self._pending_joins[self.fold(name)] = None
+        # One JOIN per channel keeps each line far below the limit and errors easy to route.
+        for name in plain:
+            self._send("JOIN", name)
+
+    # ---------------------------------------------------------------- incoming
+
+    def feed(self, msg: Message) -> None:
+        stamp = msg.tags.get("time")
+        self._time = parse_server_time(stamp) if stamp else None
+        handler = getattr(self, "_on_" + msg.command, None)
+        if handler is not None:
+            handler(msg)
+        elif msg.command.isdigit():
+            self._on_numeric(msg)
+        else:
+            self._info(SERVER_BUFFER, " ".join(msg.params), msg.command)
+
+    # -- connection-level
+
+    def _on_PING(self, msg: Message) -> None:
+        self._send("PONG", *msg.params[:1]) if msg.params else self._send("PONG", "")
+
+    def _on_PONG(self, msg: Message) -> None:
+        pass  # lag tokens are measured by the connection before the session sees them
+
+    def _on_ERROR(self, msg: Message) -> None:
+        self._info(SERVER_BUFFER, msg.param(0), "ERROR", "error")
+
+    def _on_CAP(self, msg: Message) -> None:
+        sub = msg.param(1).upper()
+        if sub == "LS":
+            more = len(msg.params) > 3 and msg.params[2] == "*"
+            for item in msg.params[-1].split():
+                name, _, value = item.partition("=")
+                self._cap_ls[name] = value
+            if not more:
+                wanted = [c for c in WANTED_CAPS if c in self._cap_ls]
+                if wanted:
+                    self._send("CAP", "REQ", " ".join(wanted))
+                else:
+                    self._cap_end()
+        elif sub == "ACK":
+            for item in msg.params[-1].split():
+                if item.startswith("-"):
+                    self.caps.discard(item[1:])
+                else:
+                    self.caps.add(item)
+            self._cap_end()
+        elif sub == "NAK":
+            self._cap_end()
+        elif sub == "NEW":
+            offered = [i.partition("=")[0] for i in msg.params[-1].split()]
+            wanted = [c for c in offered if c in WANTED_CAPS and c not in self.caps]
+            if wanted:
+                self._send("CAP", "REQ", " ".join(wanted))
+        elif sub == "DEL":
+            for item in msg.params[-1].split():
+                self.caps.discard(item.partition("=")[0])
+
+    def _cap_end(self) -> None:
+        if self._cap_negotiating:
+            self._cap_negotiating = False
+            self._send("CAP", "END")
+
+    def _on_BATCH(self, msg: Message) -> None:
+        ref = msg.param(0)
+        if ref.startswith("+"):
+            self._batches[ref[1:]] = msg.param(1)
+        elif ref.startswith("-"):
+            self._batches.pop(ref[1:], None)
+
+    # -- numerics
+
+    def _on_numeric(self, msg: Message) -> None:
+        code = msg.command
+        handler = getattr(self, "_rpl_" + code, None)
+        if handler is not None:
+            handler(msg)
+            return
+        if code in _IGNORED_NUMERICS:
+            return
+        self._generic_numeric(msg)
+
+    def _generic_numeric(self, msg: Message) -> None:
+        code = msg.command
+        level = "error" if code[0] in "45" else "info"
+        params = msg.params[1:]  # params[0] is our own nick (or "*")
+        buffer = SERVER_BUFFER
+        if len(params) > 1:
+            first = params[0]
+            key = self.fold(first)
+            if self.is_channel(first) and (key in self.channels or level == "error"):
+                buffer = self.buffer_for(first)
+                params = params[1:]
+            elif key in self.queries:
+                buffer = self.queries[key]
+        text = " ".join(params)
+        self._info(buffer, text, code, level)
+
+    def _rpl_001(self, msg: Message) -> None:
+        self.registered = True
+        self._cap_negotiating = False
+        self.server_name = msg.source or ""
+        wanted = self.preferred_nick
+        self._set_nick(msg.param(0, self.nick))
+        if not self.is_me(wanted):
+            reason = self._nick_reason or "nick unavailable"
+            self._emit(
+                NickChanged,
+                old=wanted,
+                new=self.nick,
+                is_self=True,
+                reason=f"{reason}: {wanted!r}, using {self.nick!r}",
+            )
+        self._info(SERVER_BUFFER, msg.param(1), msg.command)
+
+    def _rpl_005(self, msg: Message) -> None:
+        for token in msg.params[1:-1]:
+            name, _, value = token.partition("=")
+            if name.startswith("-"):
+                self.isupport.pop(name[1:], None)
+                continue
+            self.isupport[name] = value
+            if name == "PREFIX":
+                m = re.fullmatch(r"\(([^)]*)\)(.*)", value)
+                if m and len(m.group(1)) == len(m.group(2)):
+                    self.prefix_modes, self.prefix_symbols = m.group(1), m.group(2)
+            elif name == "CHANTYPES":
+                self.chantypes = value
+            elif name == "CASEMAPPING":
+                self._recase(value)
+            elif name == "NICKLEN" and value.isdigit():
+                self.nicklen = int(value)
+            elif name == "CHANMODES":
+                parts = value.split(",")
+                if len(parts) >= 4:
+                    self.chanmodes = (parts[0], parts[1], parts[2], parts[3])
+
+    def _recase(self, mapping: str) -> None:
+        if mapping == self.casemapping:
+            return
+        self.casemapping = mapping
+        self.rooms = {self.fold(name): (name, key) for name, key in self.rooms.values()}
+        self.queries = {self.fold(v): v for v in self.queries.values()}
+        self._mention_re = None
+
+    def _registered_event(self) -> None:
+        self._emit(
+            Registered,
+            nick=self.nick,
+            server_name=self.server_name,
+            network=self.isupport.get("NETWORK", self.server_name),
+            isupport=tuple(self.isupport.items()),
+            caps=frozenset(self.caps),
+        )
+
+    def _rpl_376(self, msg: Message) -> None:
+        self._info(SERVER_BUFFER, msg.param(1), msg.command)
+        self._after_welcome()
+
+    def _rpl_422(self, msg: Message) -> None:
+        self._info(SERVER_BUFFER, msg.param(1), msg.command)
+        self._after_welcome()
+
+    def _after_welcome(self) -> None:
+        if self.welcomed:
+            return
+        self.welcomed = True
+        self._registered_event()
+        self.rejoin_lines()
+
+    def _nick_failed(self, msg: Message, reason: str) -> None:
+        if self.registered:
+            if self._reclaiming:
+                self._reclaiming = False  # still taken; the connection will try again later
+                return
+            self._generic_numeric(msg)
+            return
+        self._nick_reason = reason
+        self._nick_attempt += 1
+        base = self.preferred_nick
+        if msg.command == n.ERR_ERRONEUSNICKNAME:
+            if self._nick_attempt == 1:
+                base = safe_nick(base)  # the nick itself is invalid: clean it up first
+            else:
+                self._nick_limit = max(1, len(self.nick) - 1)  # too long: shorten
+        limit = self._nick_limit or self.nicklen or 0
+        suffix = "_" * self._nick_attempt if self._nick_attempt < 5 else str(self._nick_attempt)
+        candidate = (base[: max(1, limit - len(suffix))] if limit else base) + suffix
+        self._set_nick(candidate)
+        self._send("NICK", candidate)
+
+    def _rpl_433(self, msg: Message) -> None:
+        self._nick_failed(msg, "nick taken")
+
+    def _rpl_436(self, msg: Message) -> None:
+        self._nick_failed(msg, "nick collision")
+
+    def _rpl_437(self, msg: Message) -> None:
+        self._nick_failed(msg, "nick unavailable")
+
+    def _rpl_432(self, msg: Message) -> None:
+        self._nick_failed(msg, "nick invalid")
+
+    def _rpl_421(self, msg: Message) -> None:
+        if msg.param(1).upper() == "CAP":
+            self._cap_negotiating = False  # the server knows no CAP; registration goes on
+            return
+        self._generic_numeric(msg)
+
+    def _rpl_451(self, msg: Message) -> None:
+        if not self.registered:
+            return  # some servers answer CAP before registration with this; harmless
+        self._generic_numeric(msg)
+
+    def _rpl_332(self, msg: Message) -> None:
+        channel = msg.param(1)
+        self._emit(Topic, buffer=self.buffer_for(channel), topic=msg.param(2), is_change=False)
+
+    def _rpl_333(self, msg: Message) -> None:
+        channel = msg.param(1)
+        setter = source_nick(msg.param(2))
+        when = msg.param(3)
+        text = f"Topic set by {setter}"
+        if when.isdigit():
+            stamp = datetime.fromtimestamp(int(when)).astimezone()
+            text += f" on {stamp:%Y-%m-%d %H:%M}"
+        self._info(self.buffer_for(channel), text, msg.command)
+
+    def _rpl_331(self, msg: Message) -> None:
+        if self.fold(msg.param(1)) in self.channels:
+            return  # "no topic" on join is not news
+        self._generic_numeric(msg)
+
+    def _rpl_353(self, msg: Message) -> None:
+        channel_name = msg.params[-2] if len(msg.params) >= 3 else ""
+        chan = self.channels.get(self.fold(channel_name))
+        if chan is None:
+            self._generic_numeric(msg)
+            return
+        if chan.names_done:
+            chan.names_done = False
+            chan.new_members = {}
+        for entry in msg.params[-1].split():
+            member = self._parse_names_entry(entry)
+            if member is not None:
+                chan.new_members[self.fold(member.nick)] = member
+
+    def _parse_names_entry(self, entry: str) -> _MemberState | None:
+        i = 0
+        while i < len(entry) and entry[i] in self.prefix_symbols:
+            i += 1
+        prefixes, rest = entry[:i], entry[i:]
+        if not rest:
+            return None
+        nick, user, host = split_source(rest)
+        if not nick:
+            return None
+        userhost = f"{user}@{host}" if user and host else None
+        return _MemberState(nick, self._order_prefixes(prefixes), userhost=userhost)
+
+    def _order_prefixes(self, symbols: str) -> str:
+        return "".join(s for s in self.prefix_symbols if s in symbols)
+
+    def _rpl_366(self, msg: Message) -> None:
+        chan = self.channels.get(self.fold(msg.param(1)))
+        if chan is None:
+            return
+        if not chan.names_done:
+            # Keep what we already knew about each member (away state) across a NAMES refresh.
+            for key, member in chan.new_members.items():
+                old = chan.members.get(key)
+                if old is not None:
+                    member.away = old.away
+                    member.userhost = member.userhost or old.userhost
+            chan.members = chan.new_members
+            chan.new_members = {}
+            chan.names_done = True
+        self._roster(chan)
+        if "away-notify" in self.caps and self.fold(chan.name) in self._auto_who:
+            self._send("WHO", chan.name)
+
+    def _rpl_352(self, msg: Message) -> None:
+        # <me> <channel> <user> <host> <server> <nick> <flags> :<hops> <realname>
+        channel, user, host, nick, flags = (msg.param(i) for i in (1, 2, 3, 5, 6))
+        changed = self._apply_away(nick, flags.startswith("G"), f"{user}@{host}")
+        if self.fold(channel) in self._auto_who:
+            for chan in changed:
+                self._roster(chan)
+            return
+        self._generic_numeric(msg)
+
+    def _rpl_315(self, msg: Message) -> None:
+        key = self.fold(msg.param(1))
+        if key in self._auto_who:
+            self._auto_who.discard(key)
+            chan = self.channels.get(key)
+            if chan is not None:
+                self._roster(chan)
+            return
+        self._generic_numeric(msg)
+
+    def _rpl_305(self, msg: Message) -> None:
+        self._emit(AwayChanged, nick=self.nick, away=False, is_self=True)
+        self._apply_away(self.nick, False, None, emit=True)
+        self._info(SERVER_BUFFER, msg.param(1), msg.command)
+
+    def _rpl_306(self, msg: Message) -> None:
+        self._emit(AwayChanged, nick=self.nick, away=True, is_self=True)
+        self._apply_away(self.nick, True, None, emit=True)
+        self._info(SERVER_BUFFER, msg.param(1), msg.command)
+
+    def _rpl_324(self, msg: Message) -> None:
+        channel = msg.param(1)
+        modes = " ".join(msg.params[2:])
+        if self.fold(channel) in self.channels:
+            self._track_key(channel, msg.params[2:])
+        self._info(self.buffer_for(channel), f"Modes: {modes}", msg.command)
+
+    def _rpl_396(self, msg: Message) -> None:
+        # RPL_HOSTHIDDEN: our visible host changed, which changes the split budget.
+        if self.userhost:
+            user = self.userhost.partition("@")[0]
+            self.userhost = f"{user}@{msg.param(1)}"
+        self._generic_numeric(msg)
+
+    # -- channel membership
+
+    def _apply_away(
+        self, nick: str, away: bool, userhost: str | None, emit: bool = False
+    ) -> list[_Channel]:
+        key = self.fold(nick)
+        changed = []
+        for chan in self.channels.values():
+            member = chan.members.get(key)
+            if member is None:
+                continue
+            if member.away != away or (userhost and member.userhost != userhost):
+                member.away = away
+                member.userhost = userhost or member.userhost
+                changed.append(chan)
+        if emit:
+            for chan in changed:
+                self._roster(chan)
+        return changed
+
+    def _roster(self, chan: _Channel) -> None:
+        rank = {s: i for i, s in enumerate(self.prefix_symbols)}
+
+        def order(m: _MemberState) -> tuple[int, str]:
+            return (rank[m.prefixes[0]] if m.prefixes else len(rank), self.fold(m.nick))
+
+        members = tuple(
+            Member(nick=m.nick, prefixes=m.prefixes, away=m.away, userhost=m.userhost)
+            for m in sorted(chan.members.values(), key=order)
+        )
+        self._emit(Roster, buffer=chan.name, members=members)
+
+    def _channels_of(self, nick: str) -> list[_Channel]:
+        key = self.fold(nick)
+        return [c for c in self.channels.values() if key in c.members]
+
+    def _on_JOIN(self, msg: Message) -> None:
+        nick, user, host = split_source(msg.source or "")
+        if not nick:
+            return
+        name = msg.param(0)
+        key = self.fold(name)
+        userhost = f"{user}@{host}" if user and host else None
+        if self.is_me(nick):
+            if userhost:
+                self.userhost = userhost
+            display = self.rooms.get(key, (name, None))[0]
+            # The server's spelling wins when it differs only in case from what was typed.
+            if self.fold(display) == key:
+                display = name
+            chan = _Channel(display)
+            self.channels[key] = chan
+            join_key = self._pending_joins.pop(key, None)
+            old_key = self.rooms.get(key, (display, None))[1]
+            self.rooms[key] = (display, join_key or old_key)
+            chan.members[self.fold(nick)] = _MemberState(nick, userhost=userhost)
+            self._auto_who.add(key)
+            self._emit(Joined, buffer=display, nick=nick, is_self=True, userhost=userhost)
+            return
+        chan = self.channels.get(key)
+        if chan is None:
+            return
+        chan.members[self.fold(nick)] = _MemberState(nick, userhost=userhost)
+        self._emit(Joined, buffer=chan.name, nick=nick, userhost=userhost)
+        self._roster(chan)
+
+    def _on_PART(self, msg: Message) -> None:
+        nick = source_nick(msg.source)
+        for name in msg.param(0).split(","):
+            self._leave(name, nick, msg.param(1), by=None)
+
+    def _on_KICK(self, msg: Message) -> None:
+        by = source_nick(msg.source)
+        self._leave(msg.param(0), msg.param(1), msg.param(2), by=by)
+
+    def _leave(self, name: str, nick: str, reason: str, by: str | None) -> None:
+        key = self.fold(name)
+        chan = self.channels.get(key)
+        if chan is None:
+            return
+        me = self.is_me(nick)
+        if by is None:
+            self._emit(Parted, buffer=chan.name, nick=nick, reason=reason, is_self=me)
+        else:
+            self._emit(Kicked, buffer=chan.name, nick=nick, by=by, reason=reason, is_self=me)
+        if me:
+            del self.channels[key]
+            self.rooms.pop(key, None)
+            self._auto_who.discard(key)
+            return
+        chan.members.pop(self.fold(nick), None)
+        self._roster(chan)
+
+    def _on_QUIT(self, msg: Message) -> None:
+        nick = source_nick(msg.source)
+        key = self.fold(nick)
+        chans = self._channels_of(nick)
+        buffers = [c.name for c in chans]
+        if key in self.queries:
+            buffers.append(self.queries[key])
+        self._emit(Quit, nick=nick, reason=msg.param(0), buffers=tuple(buffers))
+        for chan in chans:
+            del chan.members[key]
+            self._roster(chan)
+        if key == self.fold(self.preferred_nick):
+            self.try_reclaim_nick()
+
+    def _on_NICK(self, msg: Message) -> None:
+        old = source_nick(msg.source)
+        new = msg.param(0)
+        old_key, new_key = self.fold(old), self.fold(new)
+        me = self.is_me(old)
+        chans = self._channels_of(old)
+        buffers = [c.name for c in chans]
+        if old_key in self.queries:
+            buffers.append(self.queries[old_key])
+            del self.queries[old_key]
+            self.queries[new_key] = new
+        if me:
+            self._set_nick(new)
+            self._reclaiming = False
+            if self.is_me(self.preferred_nick):
+                self._nick_reason = ""
+        self._emit(NickChanged, old=old, new=new, is_self=me, buffers=tuple(buffers))
+        for chan in chans:
+            member = chan.members.pop(old_key)
+            member.nick = new
+            chan.members[new_key] = member
+            self._roster(chan)
+        if not me and old_key == self.fold(self.preferred_nick):
+            self.try_reclaim_nick()
+
+    def _on_MODE(self, msg: Message) -> None:
+        target = msg.param(0)
+        setter = source_nick(msg.source) or (msg.source or "")
+        if not self.is_channel(target):
+            self._emit(
+                ModeChange, buffer=SERVER_BUFFER, setter=setter, modes=" ".join(msg.params[1:])
+            )
+            return
+        chan = self.channels.get(self.fold(target))
+        name = chan.name if chan else target
+        self._emit(ModeChange, buffer=name, setter=setter, modes=" ".join(msg.params[1:]))
+        if chan is None:
+            return
+        if self._apply_modes(chan, msg.params[1:]):
+            self._roster(chan)
+
+    def _mode_changes(self, params: tuple[str, ...] | list[str]):
+        """Yield (adding, mode letter, argument or None) for a channel mode string."""
+        if not params:
+            return
+        args = list(params[1:])
+        adding = True
+        list_modes, always, when_set, _ = self.chanmodes
+        for ch in params[0]:
+            if ch in "+-":
+                adding = ch == "+"
+                continue
+            takes = (ch in self.prefix_modes or ch in list_modes or ch in always) or (
+                ch in when_set and adding
+            )
+            arg = args.pop(0) if takes and args else None
+            yield adding, ch, arg
+
+    def _apply_modes(self, chan: _Channel, params: tuple[str, ...]) -> bool:
+        changed = False
+        for adding, ch, arg in self._mode_changes(params):
+            if ch in self.prefix_modes and arg is not None:
+                member = chan.members.get(self.fold(arg))
+                if member is None:
+                    continue
+                symbol = self.prefix_symbols[self.prefix_modes.index(ch)]
+                have = set(member.prefixes)
+                if adding:
+                    have.add(symbol)
+                else:
+                    have.discard(symbol)
+                member.prefixes = self._order_prefixes("".join(have))
+                changed = True
+            elif ch == "k":
+                key = self.fold(chan.name)
+                display = self.rooms.get(key, (chan.name, None))[0]
+                self.rooms[key] = (display, arg if adding and arg and arg != "*" else None)
+        return changed
+
+    def _track_key(self, channel: str, params: tuple[str, ...]) -> None:
+        chan = self.channels.get(self.fold(channel))
+        if chan is not None:
+            self._apply_modes(chan, params)
+
+    def _on_TOPIC(self, msg: Message) -> None:
+        channel = msg.param(0)
+        self._emit(
+            Topic,
+            buffer=self.buffer_for(channel),
+            topic=msg.param(1),
+            setter=source_nick(msg.source),
+            is_change=True,
+        )
+
+    def _on_AWAY(self, msg: Message) -> None:
+        nick = source_nick(msg.source)
+        away = bool(msg.params)
+        self._emit(
+            AwayChanged, nick=nick, away=away, message=msg.param(0), is_self=self.is_me(nick)
+        )
+        self._apply_away(nick, away, None, emit=True)
+
+    def _on_INVITE(self, msg: Message) -> None:
+        self._emit(Invited, channel=msg.param(1), by=source_nick(msg.source))
+
+    # -- messages
+
+    def _on_PRIVMSG(self, msg: Message) -> None:
+        self._on_message(msg, "privmsg")
+
+    def _on_NOTICE(self, msg: Message) -> None:
+        self._on_message(msg, "notice")
+
+    def _on_message(self, msg: Message, kind: MessageKind) -> None:
+        target, text = msg.param(0), msg.param(1)
+        nick, user, host = split_source(msg.source or "")
+        from_server = not msg.source or (user is None and host is None and "." in (nick or ""))
+        from_server = from_server or not self.registered or target == "*"
+        if kind == "notice" and from_server:
+            self._info(SERVER_BUFFER, text, msg.command)
+            return
+        sender = nick or ""
+        me = self.is_me(sender)
+        if me and user and host:
+            self.userhost = f"{user}@{host}"
+        if self.is_channel(target):
+            buffer = self.buffer_for(target)
+        elif self.is_channel(target[1:2]) and target[0] in self.prefix_symbols:
+            buffer = self.buffer_for(target[1:])  # STATUSMSG, e.g. "@#chan"
+        else:
+            partner = target if me else sender
+            buffer = self.queries.setdefault(self.fold(partner), partner)
+        msgid = msg.tags.get("msgid")
+        is_history = self._batches.get(msg.tags.get("batch", ""), "") == "chathistory"
+
+        if text.startswith("\x01"):
+            body = text.strip("\x01")
+            ctcp, _, arg = body.partition(" ")
+            ctcp = ctcp.upper()
+            if ctcp == "ACTION":
+                kind = "action" if kind == "privmsg" else kind
+                text = arg
+            else:
+                if not me:
+                    self._ctcp(msg.command, sender, ctcp, arg)
+                return
+
+        pending_id = None
+        if me:
+            pending_id = self._match_echo(msg.command, target, msg.param(1))
+        self._emit(
+            ChatMessage,
+            buffer=buffer,
+            sender=sender,
+            text=text,
+            kind=kind,
+            is_self=me,
+            is_mention=not me and self._mentions(text),
+            msgid=msgid,
+            pending_id=pending_id,
+            is_history=is_history,
+        )
+        if pending_id is not None:
+            self._emit(MessageDelivered, pending_id=pending_id, buffer=buffer, msgid=msgid)
+
+    def _match_echo(self, command: str, target: str, wire: str) -> str | None:
+        key = self.fold(target)
+        for i, item in enumerate(self.in_flight):
+            if item.command == command and item.target_key == key and item.text == wire:
+                del self.in_flight[i]
+                return item.pending_id
+        return None
+
+    def _ctcp(self, command: str, sender: str, ctcp: str, arg: str) -> None:
+        if command == "NOTICE":  # a reply to a CTCP of ours
+            self._info(SERVER_BUFFER, f"CTCP {ctcp} reply from {sender}: {arg}", "CTCP")
+            return
+        if ctcp == "VERSION":
+            self._send("NOTICE", sender, f"\x01VERSION {VERSION_REPLY}\x01")
+        elif ctcp == "PING":
+            self._send("NOTICE", sender, f"\x01PING {arg[:64]}\x01")
+        else:
+            return
+        self._info(SERVER_BUFFER, f"CTCP {ctcp} from {sender}", "CTCP")
+
+
+def _strip_action(wire: str) -> str:
+    return wire[len("\x01ACTION ") : -1]
