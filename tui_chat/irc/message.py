@@ -111,13 +111,17 @@ def parse(line: str) -> Message:
     if rest.startswith(":"):
         source, _, rest = rest[1:].partition(" ")
         rest = rest.lstrip(" ")
+        # A bare ":" is no source; "" would not survive to_line() and breaks source checks.
+        source = source or None
     trailing = None
     head, sep, tail = rest.partition(" :")
     if sep:
         trailing = tail
     elif rest.startswith(":"):
         head, trailing = "", rest[1:]
-    words = head.split()
+    # Only ASCII space separates parameters: str.split() would also split on tab, NBSP and
+    # \x1c-\x1f, which include the mIRC underline and strikethrough codes.
+    words = [word for word in head.split(" ") if word]
     if not words:
         raise ParseError("no command")
     command, *params = words
