@@ -52,4 +52,5 @@ def safe_nick(name: str, max_len: int = NICKLEN, fallback: str = "guest") -> str
     """Turn an arbitrary string (a login name, say) into a valid nick."""
     cleaned = re.sub(r"[^A-Za-z0-9\[\]\\`_^{|}-]", "", name)
     cleaned = cleaned.lstrip("0123456789-")[:max_len]
-    return cleaned if is_valid_nick(cleaned, max_len) else fallback
+    # The fallback is cut too, so a short max_len still gets a valid nick.
+    return cleaned if is_valid_nick(cleaned, max_len) else fallback[:max_len]
