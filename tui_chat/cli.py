@@ -137,6 +137,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="on|off",
         help="throttle clients that flood (default on)",
     )
+    serve.add_argument(
+        "--max-per-ip",
+        type=positive_int,
+        default=16,
+        help="connections per address, loopback exempt (default 16)",
+    )
+    serve.add_argument(
+        "--log-level",
+        choices=["debug", "info", "warning", "error"],
+        default="info",
+        help="what to log to stderr (default info: connections and errors)",
+    )
     return parser
 
 
@@ -159,9 +171,10 @@ def _serve(args: argparse.Namespace) -> int:
         opers=dict(args.oper),
         data_dir=args.data_dir,
         max_clients=args.max_clients,
+        max_per_ip=args.max_per_ip,
         flood_limit=args.flood_limit,
     )
-    return run_server(config)
+    return run_server(config, log_level=args.log_level.upper())
 
 
 def _app(args: argparse.Namespace) -> int:

@@ -1,0 +1,11 @@
+def test_two_clients_chat_in_a_channel(connect):
+    alice = connect("alice")
+    bob = connect("bob")
+    alice.join("#lobby")
+    bob.join("#lobby")
+    join = alice.expect("JOIN")
+    assert join.source.startswith("bob!") and join.params == ("#lobby",)
+    alice.send("PRIVMSG #lobby :hello bob")
+    msg = bob.expect("PRIVMSG")
+    assert msg.source.startswith("alice!")
+    assert msg.params == ("#lobby", "hello bob")

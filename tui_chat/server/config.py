@@ -1,0 +1,37 @@
+"""Every knob of the server in one frozen structure (Ergo-style: limits and defaults together)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..irc.limits import DEFAULT_PORT
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    bind: str = ""  # "" = all interfaces (dual-stack IPv6 when available)
+    port: int = DEFAULT_PORT  # 0 = ephemeral
+    server_name: str = "tui-chat.local"
+    network: str = "tui-chat"
+    password: str | None = None
+    motd_path: Path | None = None
+    opers: dict[str, str] = field(default_factory=dict)  # name -> password
+    data_dir: Path | None = None  # reserved for channel history
+    max_clients: int = 20_000
+    max_per_ip: int = 16
+    # Loopback is exempt so one machine can run benchmarks; tests turn this off to hit the limit.
+    exempt_loopback: bool = True
+    flood_limit: bool = True
+    # Token bucket: a client may send flood_burst commands at once, then flood_rate per second.
+    flood_burst: int = 20
+    flood_rate: float = 5.0
+    registration_timeout: float = 30.0
+    ping_interval: float = 90.0
+    ping_timeout: float = 150.0
+    sendq_limit: int = 1 << 20
+    # A wrong OPER password holds that client's input for base * 2**(failures-1) seconds.
+    oper_fail_delay: float = 1.0
+    whowas_size: int = 1000
+    # Closed connections get this long to read their ERROR line before the socket is dropped.
+    close_linger: float = 2.0

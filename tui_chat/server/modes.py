@@ -1,0 +1,227 @@
+"""MODE: user modes (+i +o +w) and channel modes (b,k,l,imnst plus o/v membership)."""
+
+from __future__ import annotations
+
+import time
+
+from ..irc import limits
+from ..irc import numerics as N
+from ..irc.casemap import casefold
+from ..irc.message import Message
+from .commands import command, find_channel, find_user
+from .server import MAX_MODES, Server
+from .state import MEMBER_OP, MEMBER_VOICE, Ban, Channel, Client, normalize_ban
+
+_FLAG_ATTRS = {
+    "i": "invite_only",
+    "m": "moderated",
+    "n": "no_external",
+    "s": "secret",
+    "t": "topic_locked",
+}
+
+
+def format_changes(changes: list[tuple[str, str, str | None]]) -> str:
+    """[('+', 'o', 'bob'), ('-', 'l', None)] -> ``+o-l bob`` (last parameter made safe)."""
+    modes, args, sign = "", [], ""
+    for s, letter, arg in changes:
+        if s != sign:
+            modes += s
+            sign = s
+        modes += letter
+        if arg is not None:
+            args.append(arg)
+    words = [modes, *args]
+    last = words[-1]
+    if not last or last.startswith(":") or " " in last:
+        words[-1] = ":" + last
+    return " ".join(words)
+
+
+@command("MODE", 1)
+def cmd_mode(srv: Server, c: Client, msg: Message) -> None:
+    if msg.params[0][:1] == "#":
+        channel_mode(srv, c, msg)
+    else:
+        user_mode(srv, c, msg)
+
+
+def user_mode(srv: Server, c: Client, msg: Message) -> None:
+    target = find_user(srv, msg.params[0])
+    if target is None:
+        srv.reply(c, N.ERR_NOSUCHNICK, msg.params[0], "No such nick/channel")
+        return
+    if target is not c:
+        srv.reply(c, N.ERR_USERSDONTMATCH, "Can't change mode for other users")
+        return
+    if len(msg.params) < 2:
+        flags = "+" + "i" * c.invisible + "o" * c.oper + "w" * c.wallops
+        srv.reply(c, N.RPL_UMODEIS, flags)
+        return
+    sign = "+"
+    changes: list[tuple[str, str, str | None]] = []
+    unknown = False
+    for letter in msg.params[1]:
+        if letter in "+-":
+            sign = letter
+            continue
+        on = sign == "+"
+        if letter == "i":
+            if c.invisible != on:
+                c.invisible = on
+                srv.invisible_count += 1 if on else -1
+                changes.append((sign, letter, None))
+        elif letter == "w":
+            if c.wallops != on:
+                c.wallops = on
+                changes.append((sign, letter, None))
+        elif letter == "o":
+            if not on and c.oper:  # anyone may drop privileges; gaining them takes OPER
+                c.oper = False
+                srv.oper_count -= 1
+                changes.append((sign, letter, None))
+        else:
+            unknown = True
+    if unknown:
+        srv.reply(c, N.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")
+    if changes:
+        srv.send(c, f":{c.prefix} MODE {c.nick} {format_changes(changes)}")
+
+
+def channel_mode(srv: Server, c: Client, msg: Message) -> None:
+    name = msg.params[0]
+    ch = find_channel(srv, name)
+    if ch is None:
+        srv.reply(c, N.ERR_NOSUCHCHANNEL, name, "No such channel")
+        return
+    flags = ch.members.get(c)
+    if len(msg.params) < 2:
+        modes = ch.mode_string(with_params=flags is not None or c.oper)
+        srv.send(c, f":{srv.name} {N.RPL_CHANNELMODEIS} {c.nick} {ch.name} {modes}")
+        srv.reply(c, N.RPL_CREATIONTIME, ch.name, str(ch.created))
+        return
+    privileged = bool((flags or 0) & MEMBER_OP) or c.oper
+    args = list(msg.params[2:])
+    sign = "+"
+    changes: list[tuple[str, str, str | None]] = []
+    need_privilege = listed = False
+    with_param = 0
+    for letter in msg.params[1]:
+        if letter in "+-":
+            sign = letter
+            continue
+        on = sign == "+"
+        if letter == "b":
+            if not args:
+                if not listed:
+                    send_ban_list(srv, c, ch)
+                    listed = True
+                continue
+            mask = args.pop(0)
+            with_param += 1
+            if not privileged:
+                need_privilege = True
+            elif with_param <= MAX_MODES and mask and not mask.startswith(":"):
+                change = _ban(srv, c, ch, on, normalize_ban(mask))
+                if change:
+                    changes.append(change)
+        elif letter in "ov":
+            if not args:
+                srv.reply(c, N.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
+                continue
+            nick = args.pop(0)
+            with_param += 1
+            if not privileged:
+                need_privilege = True
+                continue
+            if with_param > MAX_MODES:
+                continue
+            target = find_user(srv, nick)
+            if target is None:
+                srv.reply(c, N.ERR_NOSUCHNICK, nick, "No such nick/channel")
+                continue
+            current = ch.members.get(target)
+            if current is None:
+                srv.reply(
+                    c, N.ERR_USERNOTINCHANNEL, target.nick, ch.name, "They aren't on that channel"
+                )
+                continue
+            bit = MEMBER_OP if letter == "o" else MEMBER_VOICE
+            new = current | bit if on else current & ~bit
+            if new != current:
+                ch.members[target] = new
+                changes.append((sign, letter, target.nick))
+        elif letter == "k":
+            if on and not args:
+                srv.reply(c, N.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
+                continue
+            key = args.pop(0) if args else None  # "-k" may carry the old key; ignore it
+            if not privileged:
+                need_privilege = True
+                continue
+            if on:
+                if not key or key.startswith(":") or "," in key:
+                    continue
+                key = key[:32]
+                if ch.password != key:
+                    ch.password = key
+                    changes.append((sign, letter, key))
+            elif ch.password is not None:
+                ch.password = None
+                changes.append((sign, letter, "*"))
+        elif letter == "l":
+            if on:
+                if not args:
+                    srv.reply(c, N.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
+                    continue
+                value = args.pop(0)
+                if not privileged:
+                    need_privilege = True
+                    continue
+                if value.isdigit() and 0 < int(value) < 1 << 31 and ch.limit != int(value):
+                    ch.limit = int(value)
+                    changes.append((sign, letter, str(ch.limit)))
+            elif not privileged:
+                need_privilege = True
+            elif ch.limit:
+                ch.limit = 0
+                changes.append((sign, letter, None))
+        elif letter in _FLAG_ATTRS:
+            if not privileged:
+                need_privilege = True
+            elif getattr(ch, _FLAG_ATTRS[letter]) != on:
+                setattr(ch, _FLAG_ATTRS[letter], on)
+                changes.append((sign, letter, None))
+        else:
+            srv.reply(c, N.ERR_UNKNOWNMODE, letter, "is unknown mode char to me")
+    if need_privilege:
+        if flags is None:
+            srv.reply(c, N.ERR_NOTONCHANNEL, ch.name, "You're not on that channel")
+        else:
+            srv.reply(c, N.ERR_CHANOPRIVSNEEDED, ch.name, "You're not channel operator")
+    if changes:
+        recipients = ch.members if flags is not None else [*ch.members, c]
+        srv.fanout(recipients, f":{c.prefix} MODE {ch.name} {format_changes(changes)}")
+
+
+def _ban(srv: Server, c: Client, ch: Channel, on: bool, mask: str):
+    folded = casefold(mask)
+    existing = next((b for b in ch.bans if casefold(b.mask) == folded), None)
+    if on:
+        if existing is not None:
+            return None
+        if len(ch.bans) >= limits.MAX_LIST_ENTRIES:
+            srv.reply(c, N.ERR_BANLISTFULL, ch.name, mask, "Channel ban list is full")
+            return None
+        ch.bans.append(Ban(mask, c.prefix, int(time.time())))
+        return ("+", "b", mask)
+    if existing is None:
+        return None
+    ch.bans.remove(existing)
+    return ("-", "b", existing.mask)
+
+
+def send_ban_list(srv: Server, c: Client, ch: Channel) -> None:
+    for ban in ch.bans:
+        srv.reply(c, N.RPL_BANLIST, ch.name, ban.mask, ban.set_by, str(ban.set_at))
+    srv.reply(c, N.RPL_ENDOFBANLIST, ch.name, "End of channel ban list")

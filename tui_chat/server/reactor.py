@@ -1,0 +1,326 @@
+"""The event loop: listening sockets, non-blocking client sockets, buffers, timers, wake-up.
+
+One thread owns everything here. Other threads talk to it only through
+:meth:`Reactor.call_soon_threadsafe`, which queues a callable and pokes a socketpair.
+
+Output is batched: producers append bytes to ``client.outbuf`` and put the client on the dirty
+list once; after each pass of the loop every dirty client gets exactly one ``send()``. A client
+is registered for EVENT_WRITE only while its buffer holds what the kernel would not take.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import heapq
+import itertools
+import logging
+import selectors
+import socket
+import time
+from collections.abc import Callable
+
+from .config import ServerConfig
+from .state import Client
+
+log = logging.getLogger("tui_chat.server")
+
+READ = selectors.EVENT_READ
+WRITE = selectors.EVENT_WRITE
+RECV_SIZE = 65536
+# A client whose commands are being held (flood control) stops being read past this much
+# pending input, so TCP pushes back instead of our memory growing.
+HELD_INPUT_LIMIT = 16384
+_LISTENER = "listener"
+_WAKE = "wake"
+
+
+class Reactor:
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.selector = selectors.DefaultSelector()
+        self.listeners: list[socket.socket] = []
+        self.addresses: list[tuple[str, int]] = []
+        self.clients: set[Client] = set()
+        self.dirty: list[Client] = []
+        self.now = time.monotonic()
+        self.running = False
+        self._timers: list[tuple[float, int, Callable, tuple]] = []
+        self._seq = itertools.count()
+        self._calls: collections.deque[tuple[Callable, tuple]] = collections.deque()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self.selector.register(self._wake_r, READ, _WAKE)
+
+    # -- listening -----------------------------------------------------------------------------
+
+    def bind(self) -> None:
+        """Open the listening sockets. Raises OSError (address in use, ...) in the caller."""
+        cfg = self.config
+        try:
+            if cfg.bind in ("", "*"):
+                self._bind_any(cfg.port)
+            else:
+                infos = socket.getaddrinfo(
+                    cfg.bind, cfg.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+                )
+                port = cfg.port
+                for family, _, _, _, sockaddr in infos:
+                    try:
+                        self._listen(family, (sockaddr[0], port, *sockaddr[2:]))
+                    except OSError:
+                        if not self.listeners:
+                            raise
+                        continue  # e.g. "localhost" resolving to an address we cannot use
+                    port = self.addresses[0][1]
+        except BaseException:
+            self.close()
+            raise
+
+    def _bind_any(self, port: int) -> None:
+        if socket.has_ipv6:
+            try:
+                self._listen(socket.AF_INET6, ("::", port), dual_stack=True)
+                return
+            except OSError as exc:
+                log.debug("no dual-stack IPv6 (%s); falling back to IPv4", exc)
+        self._listen(socket.AF_INET, ("0.0.0.0", port))
+
+    def _listen(self, family: int, sockaddr: tuple, dual_stack: bool = False) -> None:
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0 if dual_stack else 1)
+            sock.bind(sockaddr)
+            sock.listen(4096)
+            sock.setblocking(False)
+        except BaseException:
+            sock.close()
+            raise
+        self.listeners.append(sock)
+        host, port = sock.getsockname()[:2]
+        self.addresses.append((host, port))
+        self.selector.register(sock, READ, _LISTENER)
+
+    @property
+    def port(self) -> int:
+        return self.addresses[0][1] if self.addresses else 0
+
+    # -- cross-thread calls and timers ---------------------------------------------------------
+
+    def call_soon_threadsafe(self, fn: Callable, *args) -> None:
+        self._calls.append((fn, args))
+        with contextlib.suppress(OSError):  # full pipe: a wake-up is already pending
+            self._wake_w.send(b"\0")
+
+    def call_later(self, delay: float, fn: Callable, *args) -> None:
+        heapq.heappush(self._timers, (self.now + delay, next(self._seq), fn, args))
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        self.running = True
+        self.on_start()
+        select = self.selector.select
+        try:
+            while self.running:
+                timers = self._timers
+                timeout = max(0.0, timers[0][0] - time.monotonic()) if timers else None
+                if self.dirty:
+                    timeout = 0.0
+                events = select(timeout)
+                self.now = time.monotonic()
+                for key, mask in events:
+                    data = key.data
+                    if data.__class__ is Client:
+                        if mask & READ:
+                            self._read(data)
+                        if mask & WRITE and not data.dirty and data.sock is not None:
+                            data.dirty = True
+                            self.dirty.append(data)
+                    elif data is _LISTENER:
+                        self._accept(key.fileobj)
+                    else:
+                        self._run_calls()
+                while timers and timers[0][0] <= self.now:
+                    _, _, fn, args = heapq.heappop(timers)
+                    self._guarded(fn, *args)
+                if self.dirty:
+                    self.flush()
+        finally:
+            self.close()
+
+    def _guarded(self, fn: Callable, *args) -> None:
+        try:
+            fn(*args)
+        except Exception:
+            log.exception("error in %r", fn)
+
+    def _run_calls(self) -> None:
+        with contextlib.suppress(OSError):
+            while self._wake_r.recv(4096):
+                pass
+        while self._calls:
+            fn, args = self._calls.popleft()
+            self._guarded(fn, *args)
+
+    def _accept(self, lsock: socket.socket) -> None:
+        # Drain a burst of connections per wake-up, but bounded so clients still get served.
+        for _ in range(512):
+            try:
+                sock, addr = lsock.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # EMFILE and friends: log and let the loop go on
+                log.warning("accept failed: %s", exc)
+                return
+            try:
+                sock.setblocking(False)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                self.on_accept(sock, addr)
+            except Exception:
+                log.exception("error accepting %s", addr)
+                sock.close()
+
+    def _read(self, c: Client) -> None:
+        try:
+            data = c.sock.recv(RECV_SIZE)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as exc:
+            self.on_eof(c, f"Read error: {exc.strerror or exc}")
+            return
+        if not data:
+            self.on_eof(c, "Connection closed")
+            return
+        if c.closing:
+            return  # draining so our ERROR line is not lost to a reset
+        try:
+            self.on_data(c, data)
+        except Exception:
+            log.exception("error handling input from %r", c)
+            self.on_eof(c, "Internal error")
+
+    def register(self, c: Client) -> None:
+        self.clients.add(c)
+        self.selector.register(c.sock, READ, c)
+        c.events = READ
+
+    def mark_dirty(self, c: Client) -> None:
+        if not c.dirty:
+            c.dirty = True
+            self.dirty.append(c)
+
+    def flush(self) -> None:
+        """One send() per dirty client, then fix up its selector registration."""
+        dirty = self.dirty
+        self.dirty = []
+        limit = self.config.sendq_limit
+        for c in dirty:
+            c.dirty = False
+            sock = c.sock
+            if sock is None:
+                continue
+            buf = c.outbuf
+            if buf:
+                try:
+                    n = sock.send(buf)
+                except (BlockingIOError, InterruptedError):
+                    n = 0
+                except OSError as exc:
+                    self.on_eof(c, f"Write error: {exc.strerror or exc}")
+                    continue
+                if n == len(buf):
+                    c.outbuf = bytearray()  # drop the capacity a burst may have grown
+                else:
+                    del buf[:n]
+                    if len(buf) > limit and not c.closing:
+                        self.on_sendq_exceeded(c)
+                        if c.sock is None:
+                            continue
+            self.update_events(c)
+            if c.closing and not c.outbuf:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_WR)
+
+    def update_events(self, c: Client) -> None:
+        want = WRITE if c.outbuf else 0
+        if len(c.inbuf) <= HELD_INPUT_LIMIT:
+            want |= READ
+        if want != c.events:
+            if c.events == 0:
+                self.selector.register(c.sock, want, c)
+            elif want == 0:
+                self.selector.unregister(c.sock)
+            else:
+                self.selector.modify(c.sock, want, c)
+            c.events = want
+
+    def drop(self, c: Client) -> None:
+        """Close the socket for good (state must already be cleaned up)."""
+        sock = c.sock
+        if sock is None:
+            return
+        if c.events:
+            with contextlib.suppress(KeyError, ValueError, OSError):
+                self.selector.unregister(sock)
+            c.events = 0
+        sock.close()
+        c.sock = None
+        self.clients.discard(c)
+        self.on_dropped(c)
+
+    def flush_all_blocking(self, timeout: float) -> None:
+        """Shutdown path: push out every pending buffer, waiting up to ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        pending = [c for c in self.clients if c.outbuf and c.sock is not None]
+        while pending and time.monotonic() < deadline:
+            still = []
+            for c in pending:
+                try:
+                    n = c.sock.send(c.outbuf)
+                except (BlockingIOError, InterruptedError):
+                    n = 0
+                except OSError:
+                    continue
+                del c.outbuf[:n]
+                if c.outbuf:
+                    still.append(c)
+            pending = still
+            if pending:
+                sel = selectors.DefaultSelector()
+                try:
+                    for c in pending:
+                        sel.register(c.sock, WRITE)
+                    sel.select(max(0.0, min(0.05, deadline - time.monotonic())))
+                finally:
+                    sel.close()
+
+    def close(self) -> None:
+        for c in list(self.clients):
+            self.drop(c)
+        for sock in self.listeners:
+            with contextlib.suppress(KeyError, ValueError):
+                self.selector.unregister(sock)
+            sock.close()
+        self.listeners = []
+        for sock in (self._wake_r, self._wake_w):
+            sock.close()
+        self.selector.close()
+        self.running = False
+
+    # -- hooks for the server ------------------------------------------------------------------
+
+    def on_start(self) -> None: ...
+
+    def on_accept(self, sock: socket.socket, addr: tuple) -> None: ...
+
+    def on_data(self, c: Client, data: bytes) -> None: ...
+
+    def on_eof(self, c: Client, reason: str) -> None: ...
+
+    def on_sendq_exceeded(self, c: Client) -> None: ...
+
+    def on_dropped(self, c: Client) -> None: ...

@@ -1,0 +1,475 @@
+"""The IRC server proper: connection lifecycle, input framing, user/channel state, delivery.
+
+Command handlers live in :mod:`.commands`; this module gives them the primitives they share
+(numeric replies, fan-out to many clients, quitting a user) and owns the hot path: a message to
+a channel is encoded once per tag variant and appended to each member's output buffer.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import ipaddress
+import logging
+import secrets
+import socket
+import time
+from collections.abc import Iterable
+
+from .. import __version__
+from ..irc import limits
+from ..irc import numerics as N
+from ..irc.casemap import casefold
+from ..irc.message import ParseError, parse
+from .config import ServerConfig
+from .reactor import Reactor
+from .state import Channel, Client
+
+log = logging.getLogger("tui_chat.server")
+
+VERSION = f"tui-chat-{__version__}"
+# A peer that sends this much without a newline is broken or hostile (8 KiB).
+MAX_UNTERMINATED = limits.MAX_TAGS_BYTES + 1
+WhowasEntry = collections.namedtuple("WhowasEntry", "key nick user host realname when")
+
+
+def trailing(params: Iterable[str]) -> str:
+    """Join parameters, always making the last one a trailing parameter."""
+    *middle, last = params
+    return " ".join([*middle, ":" + last])
+
+
+class Server(Reactor):
+    def __init__(self, config: ServerConfig) -> None:
+        super().__init__(config)
+        self.name = config.server_name
+        self.nicks: dict[str, Client] = {}
+        self.channels: dict[str, Channel] = {}
+        self.whowas: collections.deque[WhowasEntry] = collections.deque(maxlen=config.whowas_size)
+        self.per_ip: dict[str, int] = {}
+        self.max_users = 0
+        # Kept up to date rather than counted: LUSERS runs on every registration.
+        self.user_count = 0
+        self.invisible_count = 0
+        self.oper_count = 0
+        self.created = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+        self.motd: list[str] | None = None
+        self.stopping = False
+        self._msgid_prefix = secrets.token_hex(4)
+        self._msgid_counter = 0
+        self._stamp_second = -1
+        self._stamp_text = ""
+        self.isupport = self._build_isupport()
+        from .commands import COMMANDS  # the handlers import this module
+
+        self.commands = COMMANDS
+        self._sweep_interval = max(
+            0.02,
+            min(
+                1.0,
+                config.registration_timeout / 4,
+                config.ping_interval / 4,
+                max(0.0, config.ping_timeout - config.ping_interval) / 4 or 1.0,
+                config.close_linger / 2,
+            ),
+        )
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def on_start(self) -> None:
+        self.motd = self._load_motd()
+        self.call_later(self._sweep_interval, self._sweep)
+
+    def _load_motd(self) -> list[str] | None:
+        path = self.config.motd_path
+        if path is None:
+            return None
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            log.warning("cannot read MOTD %s: %s", path, exc)
+            return None
+        return [line.replace("\0", "").replace("\r", "") for line in text.splitlines()] or [""]
+
+    def _build_isupport(self) -> list[str]:
+        L = limits
+        return [
+            f"AWAYLEN={L.AWAYLEN}",
+            "CASEMAPPING=ascii",
+            f"CHANLIMIT=#:{L.MAX_CHANNELS_PER_USER}",
+            "CHANMODES=b,k,l,imnst",
+            f"CHANNELLEN={L.CHANNELLEN}",
+            "CHANTYPES=#",
+            "ELIST=U",
+            f"KICKLEN={L.KICKLEN}",
+            f"MAXLIST=b:{L.MAX_LIST_ENTRIES}",
+            f"MAXTARGETS={L.MAX_TARGETS}",
+            f"MODES={MAX_MODES}",
+            f"NETWORK={self.config.network}",
+            f"NICKLEN={L.NICKLEN}",
+            "PREFIX=(ov)@+",
+            "STATUSMSG=@+",
+            f"TARGMAX=PRIVMSG:{L.MAX_TARGETS},NOTICE:{L.MAX_TARGETS},TAGMSG:{L.MAX_TARGETS},"
+            "JOIN:,PART:,KICK:1,NAMES:1,WHOIS:1",
+            f"TOPICLEN={L.TOPICLEN}",
+            f"USERLEN={L.USERLEN}",
+            "UTF8ONLY",
+        ]
+
+    def shutdown(self, reason: str = "Server shutting down") -> None:
+        """Tell every client, flush what we can, close everything and leave the loop."""
+        if self.stopping:
+            return
+        self.stopping = True
+        data = f"ERROR :{reason}\r\n".encode()
+        for c in list(self.clients):
+            if not c.closing:
+                c.outbuf += data
+        self.flush_all_blocking(2.0)
+        for c in list(self.clients):
+            with contextlib.suppress(OSError):
+                c.sock.shutdown(socket.SHUT_WR)
+        self.running = False
+
+    def make_operator(self, nick: str) -> None:
+        c = self.nicks.get(casefold(nick))
+        if c is None or not c.registered:
+            log.warning("make_operator: no such user %r", nick)
+            return
+        self.set_oper(c)
+
+    def set_oper(self, c: Client) -> None:
+        if not c.oper:
+            c.oper = True
+            self.oper_count += 1
+            self.send(c, f":{c.nick} MODE {c.nick} :+o")
+        self.reply(c, N.RPL_YOUREOPER, "You are now an IRC operator")
+
+    # -- connections ---------------------------------------------------------------------------
+
+    def on_accept(self, sock: socket.socket, addr: tuple) -> None:
+        ip = addr[0]
+        if ip.startswith("::ffff:") and "." in ip:
+            ip = ip[7:]
+        cfg = self.config
+        if len(self.clients) >= cfg.max_clients:
+            self._refuse(sock, ip, "Server is full")
+            return
+        count = self.per_ip.get(ip, 0)
+        if count >= cfg.max_per_ip and not (cfg.exempt_loopback and _is_loopback(ip)):
+            self._refuse(sock, ip, "Too many connections from your address")
+            return
+        self.per_ip[ip] = count + 1
+        c = Client(sock, ip, self.now)
+        c.tokens = float(cfg.flood_burst)
+        self.register(c)
+        log.info("connection from %s (fd %d)", ip, c.fd)
+
+    def _refuse(self, sock: socket.socket, ip: str, reason: str) -> None:
+        log.info("refused %s: %s", ip, reason)
+        try:
+            sock.send(f"ERROR :Closing Link: {ip} ({reason})\r\n".encode())
+            sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        sock.close()
+
+    def on_dropped(self, c: Client) -> None:
+        count = self.per_ip.get(c.ip, 1) - 1
+        if count > 0:
+            self.per_ip[c.ip] = count
+        else:
+            self.per_ip.pop(c.ip, None)
+
+    def on_eof(self, c: Client, reason: str) -> None:
+        if not c.closing:
+            self.remove_user(c, reason)
+            log.info("%s closed: %s", c, reason)
+        self.drop(c)
+
+    def on_sendq_exceeded(self, c: Client) -> None:
+        c.outbuf = bytearray()  # it will never read it
+        self.remove_user(c, "SendQ exceeded")
+        log.info("%s dropped: SendQ exceeded", c)
+        self.drop(c)
+
+    def disconnect(self, c: Client, reason: str, quit_message: str | None = None) -> None:
+        """Close a client: others see QUIT, it gets ERROR, the socket lingers to deliver it."""
+        if c.closing or c.sock is None:
+            return
+        self.remove_user(c, quit_message or reason)
+        c.closing = True
+        c.inbuf = b""
+        c.hold_until = self.now + self.config.close_linger
+        c.outbuf += f"ERROR :Closing Link: {c.host} ({reason})\r\n".encode()
+        self.mark_dirty(c)
+        log.info("%s disconnected: %s", c, reason)
+
+    def remove_user(self, c: Client, reason: str) -> None:
+        """Forget a user: QUIT to everyone sharing a channel (once each), free the nick."""
+        if c.registered:
+            peers = self.peers(c)
+            if peers:
+                self.fanout(peers, f":{c.prefix} QUIT :{reason}")
+            self.leave_all(c)
+            self.remember(c)
+            self.user_count -= 1
+            self.invisible_count -= c.invisible
+            self.oper_count -= c.oper
+        if c.key is not None and self.nicks.get(c.key) is c:
+            del self.nicks[c.key]
+        c.registered = False
+
+    def remember(self, c: Client) -> None:
+        self.whowas.append(WhowasEntry(c.key, c.nick, c.user, c.host, c.realname, time.time()))
+
+    def leave_all(self, c: Client) -> None:
+        for ch in c.channels.values():
+            del ch.members[c]
+            if not ch.members:
+                del self.channels[ch.key]
+        c.channels = {}
+
+    def peers(self, c: Client) -> set[Client]:
+        out: set[Client] = set()
+        for ch in c.channels.values():
+            out.update(ch.members)
+        out.discard(c)
+        return out
+
+    def _sweep(self) -> None:
+        """One periodic pass instead of per-client timers: timeouts, pings, lingering closes."""
+        cfg = self.config
+        now = self.now
+        ping_line = f"PING :{self.name}\r\n".encode()
+        for c in list(self.clients):
+            if c.closing:
+                if now >= c.hold_until:
+                    self.drop(c)
+            elif not c.registered:
+                if now - c.connected_at > cfg.registration_timeout:
+                    self.disconnect(c, "Registration timed out")
+            elif now < c.hold_until:
+                continue  # commands are queued: the client is busy, not idle
+            else:
+                idle = now - c.last_active
+                if idle > cfg.ping_timeout:
+                    self.disconnect(c, f"Ping timeout: {int(idle)} seconds")
+                elif idle > cfg.ping_interval and not c.ping_sent:
+                    c.ping_sent = True
+                    c.outbuf += ping_line
+                    self.mark_dirty(c)
+        self.call_later(self._sweep_interval, self._sweep)
+
+    # -- input ---------------------------------------------------------------------------------
+
+    def on_data(self, c: Client, data: bytes) -> None:
+        c.last_active = self.now
+        c.ping_sent = False
+        if c.inbuf:
+            data = c.inbuf + data
+            c.inbuf = b""
+        if self.now < c.hold_until:
+            self._hold(c, data)
+            return
+        self.process_input(c, data)
+
+    def _hold(self, c: Client, data: bytes) -> None:
+        c.inbuf = data
+        if len(data) - data.rfind(b"\n") - 1 >= MAX_UNTERMINATED:
+            self.disconnect(c, "Input line too long")
+        else:
+            self.mark_dirty(c)  # may stop reading: see HELD_INPUT_LIMIT
+
+    def process_input(self, c: Client, data: bytes) -> None:
+        if b"\n" not in data:
+            if len(data) >= MAX_UNTERMINATED:
+                self.disconnect(c, "Input line too long")
+            else:
+                c.inbuf = data
+            return
+        lines = data.split(b"\n")
+        rest = lines.pop()
+        flood = self.config.flood_limit
+        for i, line in enumerate(lines):
+            if c.closing:
+                return
+            if self.now < c.hold_until or (flood and not self._take_token(c)):
+                self._hold(c, b"\n".join(lines[i:]) + b"\n" + rest)
+                return
+            self.handle_line(c, line)
+        if c.closing:
+            return
+        c.inbuf = rest
+        if len(rest) >= MAX_UNTERMINATED:
+            self.disconnect(c, "Input line too long")
+
+    def hold(self, c: Client, seconds: float) -> None:
+        """Stop processing this client's input for a while (the rest of its lines wait)."""
+        c.hold_until = max(c.hold_until, self.now + seconds)
+        self.call_later(c.hold_until - self.now, self._resume, c)
+
+    def _take_token(self, c: Client) -> bool:
+        cfg = self.config
+        tokens = c.tokens + (self.now - c.tokens_at) * cfg.flood_rate
+        if tokens > cfg.flood_burst:
+            tokens = cfg.flood_burst
+        c.tokens_at = self.now
+        if tokens >= 1.0:
+            c.tokens = tokens - 1.0
+            return True
+        c.tokens = tokens
+        self.hold(c, (1.0 - tokens) / cfg.flood_rate)
+        return False
+
+    def _resume(self, c: Client) -> None:
+        if c.sock is None or c.closing or self.now < c.hold_until:
+            return
+        data, c.inbuf = c.inbuf, b""
+        self.process_input(c, data)
+        if c.sock is not None:
+            self.mark_dirty(c)  # reading may have been paused
+
+    def handle_line(self, c: Client, raw: bytes) -> None:
+        if raw[-1:] == b"\r":
+            raw = raw[:-1]
+        if b"\r" in raw:  # a bare CR ends a line too: it must never reach another client
+            for part in raw.split(b"\r"):
+                if not c.closing:
+                    self.handle_line(c, part)
+            return
+        if not raw.strip(b" "):
+            return
+        if raw[0] == 64:  # '@'
+            space = raw.find(b" ")
+            tag_bytes = len(raw) if space < 0 else space + 1
+            if tag_bytes > limits.MAX_CLIENT_TAGS_BYTES:
+                self.reply(c, N.ERR_INPUTTOOLONG, "Input line was too long")
+                return
+            body = len(raw) - tag_bytes
+        else:
+            body = len(raw)
+        if body > limits.MAX_LINE_BYTES - 2:
+            self.reply(c, N.ERR_INPUTTOOLONG, "Input line was too long")
+            return
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            command = _guess_command(raw)
+            self.send(
+                c,
+                f":{self.name} FAIL {command} INVALID_UTF8 "
+                ":Message rejected, your message contained invalid UTF-8",
+            )
+            return
+        if "\0" in line:
+            self.reply(c, N.ERR_UNKNOWNERROR, _guess_command(raw), "Message contained a NUL byte")
+            return
+        try:
+            msg = parse(line)
+        except ParseError:
+            return
+        self.dispatch(c, msg)
+
+    def dispatch(self, c: Client, msg) -> None:
+        entry = self.commands.get(msg.command)
+        if entry is None:
+            if c.registered:
+                self.reply(c, N.ERR_UNKNOWNCOMMAND, msg.command, "Unknown command")
+            else:
+                self.reply(c, N.ERR_NOTREGISTERED, "You have not registered")
+            return
+        handler, min_params, before_registration = entry
+        if not c.registered and not before_registration:
+            self.reply(c, N.ERR_NOTREGISTERED, "You have not registered")
+            return
+        if len(msg.params) < min_params:
+            self.reply(c, N.ERR_NEEDMOREPARAMS, msg.command, "Not enough parameters")
+            return
+        try:
+            handler(self, c, msg)
+        except Exception:
+            log.exception("error in %s from %r", msg.command, c)
+            if c.sock is not None and not c.closing:
+                self.reply(c, N.ERR_UNKNOWNERROR, msg.command, "Internal server error")
+
+    # -- output --------------------------------------------------------------------------------
+
+    def send(self, c: Client, line: str) -> None:
+        c.outbuf += (line + "\r\n").encode()
+        if not c.dirty:
+            c.dirty = True
+            self.dirty.append(c)
+
+    def reply(self, c: Client, code: str, *params: str) -> None:
+        self.send(c, f":{self.name} {code} {c.nick or '*'} {trailing(params)}")
+
+    def timestamp(self) -> str:
+        now = time.time()
+        second = int(now)
+        if second != self._stamp_second:
+            self._stamp_second = second
+            self._stamp_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        return f"{self._stamp_text}.{int((now - second) * 1000):03d}Z"
+
+    def new_msgid(self) -> str:
+        self._msgid_counter += 1
+        return f"{self._msgid_prefix}{self._msgid_counter:x}"
+
+    def fanout(
+        self,
+        recipients: Iterable[Client],
+        line: str,
+        client_tags: str = "",
+        skip: Client | None = None,
+        tags_only: bool = False,
+    ) -> None:
+        """Deliver one line to many clients: encoded once per tag variant, never per recipient.
+
+        ``client_tags`` is the already-escaped ``;+tag=value...`` suffix relayed to clients with
+        message-tags. ``tags_only`` is for TAGMSG, which only message-tags clients understand.
+        """
+        base = (line + "\r\n").encode()
+        variants: list[bytes | None] = [base, None, None, None]
+        stamp = msgid = None
+        dirty = self.dirty
+        for m in recipients:
+            if m is skip:
+                continue
+            mode = m.tagmode
+            if tags_only and mode < 2:
+                continue
+            data = variants[mode]
+            if data is None:
+                if stamp is None:
+                    stamp = self.timestamp()
+                    msgid = self.new_msgid()
+                if mode == 1:
+                    tags = f"@time={stamp} "
+                elif mode == 2:
+                    tags = f"@msgid={msgid}{client_tags} "
+                else:
+                    tags = f"@time={stamp};msgid={msgid}{client_tags} "
+                data = variants[mode] = tags.encode() + base
+            m.outbuf += data
+            if not m.dirty:
+                m.dirty = True
+                dirty.append(m)
+
+
+MAX_MODES = 4
+
+
+def _is_loopback(ip: str) -> bool:
+    try:
+        return ipaddress.ip_address(ip).is_loopback
+    except ValueError:
+        return False
+
+
+def _guess_command(raw: bytes) -> str:
+    try:
+        command = parse(raw.decode("utf-8", "replace")).command
+    except ParseError:
+        return "*"
+    return command if command.isascii() and command.isalnum() else "*"

@@ -1,0 +1,218 @@
+"""Per-connection and per-channel state. Slotted: 10,000 idle clients must stay small."""
+
+from __future__ import annotations
+
+import re
+import socket
+
+# Capability bits (a client's enabled CAPs are one int).
+CAP_MESSAGE_TAGS = 1
+CAP_SERVER_TIME = 2
+CAP_ECHO_MESSAGE = 4
+CAP_MULTI_PREFIX = 8
+CAP_AWAY_NOTIFY = 16
+CAP_USERHOST_IN_NAMES = 32
+CAP_CAP_NOTIFY = 64
+
+CAPABILITIES = {
+    "message-tags": CAP_MESSAGE_TAGS,
+    "server-time": CAP_SERVER_TIME,
+    "echo-message": CAP_ECHO_MESSAGE,
+    "multi-prefix": CAP_MULTI_PREFIX,
+    "away-notify": CAP_AWAY_NOTIFY,
+    "userhost-in-names": CAP_USERHOST_IN_NAMES,
+    "cap-notify": CAP_CAP_NOTIFY,
+}
+
+# Channel membership bits.
+MEMBER_OP = 1
+MEMBER_VOICE = 2
+
+_EMPTY = b""
+
+
+class Client:
+    """One TCP connection and, once registered, one user."""
+
+    __slots__ = (
+        "away",
+        "cap_negotiating",
+        "caps",
+        "channels",
+        "closing",
+        "connected_at",
+        "dirty",
+        "events",
+        "fd",
+        "hold_until",
+        "host",
+        "inbuf",
+        "invisible",
+        "ip",
+        "key",
+        "last_active",
+        "last_message",
+        "nick",
+        "oper",
+        "oper_failures",
+        "outbuf",
+        "password",
+        "ping_sent",
+        "prefix",
+        "realname",
+        "registered",
+        "signon",
+        "sock",
+        "tagmode",
+        "tokens",
+        "tokens_at",
+        "user",
+        "wallops",
+    )
+
+    def __init__(self, sock: socket.socket, ip: str, now: float) -> None:
+        self.sock = sock
+        self.fd = sock.fileno()
+        self.ip = ip
+        # An IPv6 host starting with ':' would read as a trailing parameter on the wire.
+        self.host = "0" + ip if ip.startswith(":") else ip
+        self.inbuf = _EMPTY
+        self.outbuf = bytearray()
+        self.events = 0
+        self.dirty = False
+        self.closing = False
+        self.registered = False
+        self.cap_negotiating = False
+        self.caps = 0
+        self.tagmode = 0
+        self.nick = None
+        self.key = None
+        self.user = None
+        self.realname = ""
+        self.prefix = "*"
+        self.password = None
+        self.channels: dict = {}
+        self.away = None
+        self.oper = False
+        self.invisible = False
+        self.wallops = False
+        self.connected_at = now
+        self.last_active = now
+        self.last_message = now
+        self.signon = 0
+        self.ping_sent = False
+        self.tokens = 0.0
+        self.tokens_at = now
+        self.hold_until = 0.0
+        self.oper_failures = 0
+
+    def set_caps(self, caps: int) -> None:
+        self.caps = caps
+        # 0: plain, 1: time only, 2: message tags, 3: message tags with time.
+        self.tagmode = (1 if caps & CAP_SERVER_TIME else 0) | (2 if caps & CAP_MESSAGE_TAGS else 0)
+
+    def update_prefix(self) -> None:
+        self.prefix = f"{self.nick}!{self.user}@{self.host}"
+
+    def __repr__(self) -> str:
+        return f"<Client {self.nick or '*'} {self.ip} fd={self.fd}>"
+
+
+class Channel:
+    __slots__ = (
+        "bans",
+        "created",
+        "invite_only",
+        "invited",
+        "key",
+        "limit",
+        "members",
+        "moderated",
+        "name",
+        "no_external",
+        "password",
+        "secret",
+        "topic",
+        "topic_by",
+        "topic_locked",
+        "topic_time",
+    )
+
+    def __init__(self, name: str, key: str, now: int) -> None:
+        self.name = name
+        self.key = key
+        self.members: dict[Client, int] = {}
+        self.created = now
+        self.topic = ""
+        self.topic_by = ""
+        self.topic_time = 0
+        self.bans: list[Ban] = []
+        self.invited: set[str] = set()
+        self.invite_only = False
+        self.moderated = False
+        self.no_external = True
+        self.topic_locked = True
+        self.secret = False
+        self.password: str | None = None
+        self.limit = 0
+
+    def mode_string(self, with_params: bool) -> str:
+        flags = "+"
+        params = []
+        if self.invite_only:
+            flags += "i"
+        if self.password is not None:
+            flags += "k"
+            params.append(self.password if with_params else "*")
+        if self.limit:
+            flags += "l"
+            params.append(str(self.limit))
+        for flag, on in (
+            ("m", self.moderated),
+            ("n", self.no_external),
+            ("s", self.secret),
+            ("t", self.topic_locked),
+        ):
+            if on:
+                flags += flag
+        return " ".join([flags, *params])
+
+    def is_banned(self, client: Client) -> bool:
+        if not self.bans:
+            return False
+        target = client.prefix.lower()
+        return any(ban.regex.match(target) for ban in self.bans)
+
+
+class Ban:
+    __slots__ = ("mask", "regex", "set_at", "set_by")
+
+    def __init__(self, mask: str, set_by: str, set_at: int) -> None:
+        self.mask = mask
+        self.set_by = set_by
+        self.set_at = set_at
+        self.regex = mask_regex(mask)
+
+
+def mask_regex(mask: str) -> re.Pattern[str]:
+    """IRC wildcard mask (only ``*`` and ``?``: ``[`` is a nick character) -> folded regex."""
+    parts = []
+    for ch in mask.lower():
+        if ch == "*":
+            parts.append(".*")
+        elif ch == "?":
+            parts.append(".")
+        else:
+            parts.append(re.escape(ch))
+    return re.compile("".join(parts) + r"\Z", re.DOTALL)
+
+
+def normalize_ban(mask: str) -> str:
+    """``nick`` -> ``nick!*@*``; ``user@host`` -> ``*!user@host``, as other servers do."""
+    if "!" not in mask and "@" not in mask:
+        return mask + "!*@*"
+    if "!" not in mask:
+        return "*!" + mask
+    if "@" not in mask:
+        return mask + "@*"
+    return mask
