@@ -1,0 +1,57 @@
+"""The Textual user interface: ``run_app`` runs ``tui-chat host|join`` and bare ``tui-chat``."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..config import Settings
+
+
+def run_app(
+    *,
+    mode: str,
+    host: str | None,
+    port: int,
+    nick: str | None,
+    room: str | None,
+    password: str | None,
+    settings: Settings,
+) -> int:
+    """Run the chat app; returns the process exit status.
+
+    ``mode`` is ``host`` (``host`` is then the bind address, "" for all interfaces), ``join`` or
+    ``connect`` (the connect screen). When hosting, the server is started before the screen
+    switches to full-screen mode so that a port in use is one clear line on stderr.
+    """
+    from .app import ChatApp, describe_listen_error, start_server
+
+    server = None
+    if mode == "host":
+        try:
+            server = start_server(host or "", port, password)
+        except OSError as exc:
+            print(f"tui-chat: {describe_listen_error(host or '', port, exc)}", file=sys.stderr)
+            return 1
+    app = ChatApp(
+        mode=mode,
+        host=host,
+        port=port,
+        nick=nick,
+        room=room,
+        password=password,
+        settings=settings,
+        server=server,
+    )
+    try:
+        status = app.run()
+    finally:
+        if app.server is not None:  # the app never mounted, or died before shutdown
+            app.server.stop(reason="Server shutting down")
+    if app.return_code not in (None, 0):
+        return app.return_code
+    return status or 0
+
+
+__all__ = ["run_app"]

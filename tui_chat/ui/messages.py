@@ -1,0 +1,15 @@
+"""Messages posted to the app: the only way the network worker reaches the UI."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from ..client.events import Event
+
+
+class NetworkEvents(Message):
+    """A batch of client events, posted from the network worker thread."""
+
+    def __init__(self, events: tuple[Event, ...]) -> None:
+        super().__init__()
+        self.events = events

@@ -1,0 +1,39 @@
+"""This machine's LAN address, for the "others can join with" line. Sends no traffic."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+
+_WILDCARDS = {"", "0.0.0.0", "::", "*"}
+
+
+def lan_address(bind: str = "") -> str:
+    """The address others on the LAN would use to reach a server bound to ``bind``.
+
+    A specific bind address is the answer itself. Otherwise a UDP socket is "connected" to a
+    private address (which only picks a route, nothing is sent) and its local address is used,
+    falling back to the host name's address and finally to 127.0.0.1.
+    """
+    if bind not in _WILDCARDS:
+        return bind
+    for family, probe in ((socket.AF_INET, "10.254.254.254"), (socket.AF_INET, "192.168.254.254")):
+        try:
+            with socket.socket(family, socket.SOCK_DGRAM) as sock:
+                sock.connect((probe, 1))
+                address = sock.getsockname()[0]
+        except OSError:
+            continue
+        if address and not ipaddress.ip_address(address).is_unspecified:
+            return address
+    try:
+        address = socket.gethostbyname(socket.gethostname())
+    except OSError:
+        address = ""
+    return address or "127.0.0.1"
+
+
+def join_hint(address: str, port: int) -> str:
+    """The command line others can type to join."""
+    host = f"[{address}]" if ":" in address else address
+    return f"tui-chat join {host}" + ("" if port == 6667 else f":{port}")
