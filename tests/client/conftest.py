@@ -163,6 +163,9 @@ class FakeConn:
         """Play a server's side of registration. ``caps``: the CAP LS offer, or None for no CAP."""
         msg = self.expect("CAP")
         assert msg.params[:2] == ("LS", "302")
+        # The client sends NICK and USER right behind CAP LS, without waiting.
+        got = self.expect("NICK")
+        self.expect("USER")
         if caps is None:
             self.send(":irc.test 421 * CAP :Unknown command")
         else:
@@ -170,8 +173,7 @@ class FakeConn:
             req = self.expect("CAP")
             assert req.param(0) == "REQ"
             self.send(f":irc.test CAP * ACK :{req.param(1)}")
-            self.expect("CAP")  # END
-        got = self.expect("NICK")
+            assert self.expect("CAP").param(0) == "END"
         while got.param(0) != nick:
             self.send(f":irc.test 433 * {got.param(0)} :Nickname is already in use")
             got = self.expect("NICK")

@@ -283,7 +283,11 @@ class ChatClient:
                 ping_sent.clear()
                 self._add(Lag(seconds=round(time.monotonic() - sent, 3)))
                 return
-        self._session.feed(msg)
+        try:
+            self._session.feed(msg)
+        except Exception:
+            # One line the session cannot make sense of must not end the connection.
+            log.exception("could not handle %r", line[:200])
         if msg.command == "ERROR":
             self._drain_session()
             raise _ConnectionLost(f"server said: {msg.param(0)}"[:200])

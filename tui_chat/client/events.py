@@ -86,6 +86,15 @@ class MessageDelivered(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MessageFailed(Event):
+    """The server refused a pending line it was going to echo (no such nick, +m channel...)."""
+
+    pending_id: str
+    buffer: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Member:
     nick: str
     prefixes: str = ""  # highest first, e.g. "@+" with multi-prefix

@@ -8,6 +8,7 @@ too; :meth:`Session.connection_made` resets what belongs to one connection.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +28,7 @@ from .events import (
     Kicked,
     Member,
     MessageDelivered,
+    MessageFailed,
     MessageKind,
     ModeChange,
     NickChanged,
@@ -56,6 +58,21 @@ _ASSUMED_USERHOST = 1 + 10 + 1 + 63
 
 # Nick characters for mention detection: a mention is the nick not touching another of these.
 _NICK_CHARS = r"A-Za-z0-9\[\]\\`_^{|}\-"
+
+# Errors that mean "your message to this target went nowhere".
+_SEND_ERRORS = frozenset(
+    {
+        n.ERR_NOSUCHNICK,
+        n.ERR_NOSUCHCHANNEL,
+        n.ERR_CANNOTSENDTOCHAN,
+        n.ERR_TOOMANYTARGETS,
+        n.ERR_NOTONCHANNEL,
+        "477",  # ERR_NEEDREGGEDNICK
+        "489",  # ERR_SECUREONLYCHAN
+        "492",  # ERR_NOCTCP (InspIRCd)
+        "531",  # ERR_CANTSENDTOUSER
+    }
+)
 
 _IGNORED_NUMERICS = frozenset(
     {n.RPL_ISUPPORT, n.RPL_ENDOFNAMES, n.RPL_CREATIONTIME, n.RPL_TOPICWHOTIME}
@@ -170,6 +187,7 @@ class Session:
         self.userhost: str | None = None  # our own "user@host" once seen
         self.in_flight: list[_InFlight] = []
         self._nick_attempt = 0
+        self._nick_base = self.preferred_nick
         self._nick_limit = 0
         self._nick_reason = ""
         self._reclaiming = False
@@ -398,6 +416,21 @@ class Session:
                 buffer = self.queries[key]
         text = " ".join(params)
         self._info(buffer, text, code, level)
+        if code in _SEND_ERRORS and len(msg.params) > 1:
+            self._fail_in_flight(msg.param(1), msg.params[-1])
+
+    def _fail_in_flight(self, target: str, reason: str) -> None:
+        key = self.fold(target)
+        for i, item in enumerate(self.in_flight):
+            if item.target_key == key:
+                del self.in_flight[i]
+                self._emit(
+                    MessageFailed,
+                    pending_id=item.pending_id,
+                    buffer=self.buffer_for(item.buffer),
+                    reason=reason,
+                )
+                return
 
     def _rpl_001(self, msg: Message) -> None:
         self.registered = True
@@ -480,14 +513,18 @@ class Session:
             return
         self._nick_reason = reason
         self._nick_attempt += 1
-        base = self.preferred_nick
+        base = self._nick_base
+        suffix_n = self._nick_attempt
         if msg.command == n.ERR_ERRONEUSNICKNAME:
-            if self._nick_attempt == 1:
-                base = safe_nick(base)  # the nick itself is invalid: clean it up first
+            cleaned = safe_nick(base)
+            if cleaned != base:
+                # The nick itself is invalid: try it cleaned up before adding suffixes.
+                self._nick_base = base = cleaned
+                self._nick_attempt = suffix_n = 0
             else:
-                self._nick_limit = max(1, len(self.nick) - 1)  # too long: shorten
+                self._nick_limit = max(1, len(self.nick) - 1)  # probably too long: shorten
         limit = self._nick_limit or self.nicklen or 0
-        suffix = "_" * self._nick_attempt if self._nick_attempt < 5 else str(self._nick_attempt)
+        suffix = "_" * suffix_n if suffix_n < 5 else str(suffix_n)
         candidate = (base[: max(1, limit - len(suffix))] if limit else base) + suffix
         self._set_nick(candidate)
         self._send("NICK", candidate)
@@ -525,8 +562,9 @@ class Session:
         when = msg.param(3)
         text = f"Topic set by {setter}"
         if when.isdigit():
-            stamp = datetime.fromtimestamp(int(when)).astimezone()
-            text += f" on {stamp:%Y-%m-%d %H:%M}"
+            with contextlib.suppress(OverflowError, OSError, ValueError):
+                stamp = datetime.fromtimestamp(int(when)).astimezone()
+                text += f" on {stamp:%Y-%m-%d %H:%M}"
         self._info(self.buffer_for(channel), text, msg.command)
 
     def _rpl_331(self, msg: Message) -> None:
@@ -667,6 +705,8 @@ class Session:
         if not nick:
             return
         name = msg.param(0)
+        if not name:
+            return
         key = self.fold(name)
         userhost = f"{user}@{host}" if user and host else None
         if self.is_me(nick):
@@ -848,6 +888,8 @@ class Session:
 
     def _on_message(self, msg: Message, kind: MessageKind) -> None:
         target, text = msg.param(0), msg.param(1)
+        if not target:
+            return
         nick, user, host = split_source(msg.source or "")
         from_server = not msg.source or (user is None and host is None and "." in (nick or ""))
         from_server = from_server or not self.registered or target == "*"
