@@ -1,0 +1,296 @@
+"""The third-party ``irc`` library (PyPI) chats through our server.
+
+Every client here is the library's own ``ServerConnection`` (or its ``SingleServerIRCBot``),
+driven by ``Reactor.process_once`` in the test thread until the expected event arrives or a
+deadline passes; a raw socket client stands in as the other party where the library's view of
+what our server *sends* is the point.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+
+import irc.bot
+import irc.client
+import pytest
+
+from .conftest import ServerAddress
+from .peers import DEFAULT_TIMEOUT, RawClient
+
+ROOM = "#room"
+
+
+class Library:
+    """One ``irc.client.Reactor`` with any number of connections; records every event."""
+
+    def __init__(self, address: ServerAddress) -> None:
+        self.address = address
+        self.reactor = irc.client.Reactor()
+        self.reactors = [self.reactor]
+        self.events: dict[irc.client.ServerConnection, list[irc.client.Event]] = defaultdict(list)
+        self._cursor: dict[irc.client.ServerConnection, int] = defaultdict(int)
+        self.reactor.add_global_handler("all_events", self._record, -100)
+
+    def _record(self, connection: irc.client.ServerConnection, event: irc.client.Event) -> None:
+        self.events[connection].append(event)
+
+    def connect(self, nick: str, **kwargs: object) -> irc.client.ServerConnection:
+        connection = self.reactor.server()
+        connection.connect(self.address.host, self.address.port, nick, **kwargs)
+        return connection
+
+    def register(self, nick: str, **kwargs: object) -> irc.client.ServerConnection:
+        connection = self.connect(nick, **kwargs)
+        self.expect(connection, "welcome")
+        return connection
+
+    def join(self, connection: irc.client.ServerConnection, channel: str = ROOM) -> None:
+        connection.join(channel)
+        self.expect(connection, "endofnames", lambda e: e.arguments[0] == channel)
+
+    def expect(
+        self,
+        connection: irc.client.ServerConnection,
+        event_type: str,
+        predicate: Callable[[irc.client.Event], bool] = lambda event: True,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> irc.client.Event:
+        """Pump the reactor(s) until ``connection`` gets a new matching event; return it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            events = self.events[connection]
+            for index in range(self._cursor[connection], len(events)):
+                event = events[index]
+                if event.type == event_type and predicate(event):
+                    self._cursor[connection] = index + 1
+                    return event
+            if time.monotonic() >= deadline:
+                seen = "\n".join(
+                    f"{e.type} {e.source} {e.target} {e.arguments} {e.tags}" for e in events[-30:]
+                )
+                pytest.fail(
+                    f"{connection.get_nickname()}: no {event_type!r} event within {timeout:.0f} s;"
+                    f" last events:\n{seen}",
+                    pytrace=False,
+                )
+            for reactor in self.reactors:
+                reactor.process_once(0.02)
+
+    def close(self) -> None:
+        for reactor in self.reactors:
+            reactor.disconnect_all("test over")
+            for connection in list(reactor.connections):
+                connection.close()
+
+
+@pytest.fixture
+def lib(irc_server: ServerAddress) -> Iterator[Library]:
+    library = Library(irc_server)
+    yield library
+    library.close()
+
+
+def nick_of(event: irc.client.Event) -> str:
+    return irc.client.NickMask(event.source).nick
+
+
+def test_two_library_clients_chat_in_a_channel_and_privately(lib: Library) -> None:
+    alice = lib.register("alice")
+    bob = lib.register("bob")
+    lib.join(alice)
+    lib.join(bob)
+    lib.expect(alice, "join", lambda e: nick_of(e) == "bob" and e.target == ROOM)
+
+    alice.privmsg(ROOM, "hello bob, this is alice")
+    said = lib.expect(bob, "pubmsg")
+    assert (nick_of(said), said.target, said.arguments) == (
+        "alice",
+        ROOM,
+        ["hello bob, this is alice"],
+    )
+
+    bob.privmsg(ROOM, "hi alice: ünïcödé and a :colon")
+    said = lib.expect(alice, "pubmsg")
+    assert (nick_of(said), said.arguments) == ("bob", ["hi alice: ünïcödé and a :colon"])
+
+    bob.privmsg("alice", "psst")
+    whisper = lib.expect(alice, "privmsg")
+    assert (nick_of(whisper), whisper.target, whisper.arguments) == ("bob", "alice", ["psst"])
+
+    alice.notice(ROOM, "a notice")
+    notice = lib.expect(bob, "pubnotice")
+    assert (nick_of(notice), notice.arguments) == ("alice", ["a notice"])
+
+    alice.action(ROOM, "waves")  # CTCP ACTION, parsed by the library
+    action = lib.expect(bob, "action")
+    assert (nick_of(action), action.arguments) == ("alice", ["waves"])
+
+
+def test_library_and_raw_socket_client_see_each_other(lib: Library, raw_client) -> None:
+    carol = lib.register("carol")
+    lib.join(carol)
+    raw: RawClient = raw_client("rawdan")
+    raw.join(ROOM)
+    lib.expect(carol, "join", lambda e: nick_of(e) == "rawdan")
+
+    carol.privmsg(ROOM, "to the raw socket")
+    line = raw.expect(lambda m: m.command == "PRIVMSG", "PRIVMSG from carol")
+    assert (line.nick, line.params) == ("carol", (ROOM, "to the raw socket"))
+
+    raw.send(f"PRIVMSG {ROOM} :from the raw socket")
+    said = lib.expect(carol, "pubmsg")
+    assert (nick_of(said), said.arguments) == ("rawdan", ["from the raw socket"])
+
+
+def test_nick_change_is_seen_by_the_other_client_and_tracked_by_the_library(lib: Library) -> None:
+    alice = lib.register("alice")
+    bob = lib.register("bob")
+    lib.join(alice)
+    lib.join(bob)
+
+    alice.nick("alicia")
+    changed = lib.expect(bob, "nick")
+    assert (nick_of(changed), changed.target) == ("alice", "alicia")
+    lib.expect(alice, "nick", lambda e: e.target == "alicia")
+    assert alice.get_nickname() == "alicia"
+
+    alice.privmsg(ROOM, "new name")
+    said = lib.expect(bob, "pubmsg")
+    assert nick_of(said) == "alicia"
+
+
+def test_nick_in_use_is_reported_and_the_library_can_pick_another(lib: Library) -> None:
+    lib.register("taken")
+    second = lib.connect("taken")
+    lib.expect(second, "nicknameinuse")
+    second.nick("taken_")
+    welcome = lib.expect(second, "welcome")
+    assert welcome.target == "taken_"
+    assert second.get_nickname() == "taken_"
+
+
+def test_topic_set_by_one_client_reaches_the_other_and_late_joiners(lib: Library) -> None:
+    alice = lib.register("alice")
+    lib.join(alice)
+    alice.topic(ROOM, "first topic")
+    lib.expect(alice, "topic", lambda e: e.arguments == ["first topic"])
+
+    bob = lib.connect("bob")
+    lib.expect(bob, "welcome")
+    bob.join(ROOM)
+    current = lib.expect(bob, "currenttopic")  # 332 on join
+    assert current.arguments == [ROOM, "first topic"]
+
+    alice.topic(ROOM, "second topic")
+    changed = lib.expect(bob, "topic")
+    assert (nick_of(changed), changed.target, changed.arguments) == (
+        "alice",
+        ROOM,
+        ["second topic"],
+    )
+
+    bob.topic(ROOM)  # asking for it
+    asked = lib.expect(bob, "currenttopic")
+    assert asked.arguments == [ROOM, "second topic"]
+
+
+def test_part_and_quit_are_seen_by_the_other_client(lib: Library) -> None:
+    alice = lib.register("alice")
+    bob = lib.register("bob")
+    lib.join(alice)
+    lib.join(bob)
+
+    bob.part(ROOM, ":off for a bit")  # part(), unlike quit(), adds no ":" itself
+    parted = lib.expect(alice, "part")
+    assert (nick_of(parted), parted.target, parted.arguments) == ("bob", ROOM, ["off for a bit"])
+    lib.expect(bob, "part")
+
+    lib.join(bob)
+    lib.expect(alice, "join", lambda e: nick_of(e) == "bob")
+    bob.quit("good night")
+    quitted = lib.expect(alice, "quit")
+    assert nick_of(quitted) == "bob"
+    assert "good night" in quitted.arguments[0]
+    lib.expect(bob, "disconnect")  # the server closes the connection after QUIT
+    assert not bob.is_connected()
+
+
+def _cap_ls_first(address: tuple[str, int]) -> socket.socket:
+    """A ``connect_factory`` that puts ``CAP LS 302`` before the library's NICK and USER."""
+    sock = socket.create_connection(address, timeout=DEFAULT_TIMEOUT)
+    sock.sendall(b"CAP LS 302\r\n")
+    return sock
+
+
+WANTED_CAPS = {"message-tags", "server-time", "multi-prefix"}
+
+
+def test_cap_negotiation_before_registration_does_not_confuse_the_library(lib: Library) -> None:
+    tagged = lib.connect("tagged", connect_factory=_cap_ls_first)
+    offered: set[str] = set()
+    while True:  # CAP LS 302 may span several lines: "CAP * LS * :..." then "CAP * LS :..."
+        listing = lib.expect(tagged, "cap", lambda e: e.arguments[0] == "LS")
+        offered |= {cap.split("=", 1)[0] for cap in listing.arguments[-1].split()}
+        if listing.arguments[1] != "*":
+            break
+    assert offered >= WANTED_CAPS, offered
+    # Registration waits for CAP END: no welcome yet even though NICK and USER were sent.
+    assert not [e for e in lib.events[tagged] if e.type == "welcome"]
+
+    tagged.cap("REQ", *sorted(WANTED_CAPS))
+    ack = lib.expect(tagged, "cap", lambda e: e.arguments[0] in ("ACK", "NAK"))
+    assert ack.arguments[0] == "ACK"
+    assert set(ack.arguments[1].split()) == WANTED_CAPS
+    tagged.cap("END")
+    lib.expect(tagged, "welcome")
+
+    plain = lib.register("plain")
+    lib.join(plain)
+    tagged.join(ROOM)
+    names = lib.expect(tagged, "namreply")
+    assert "@plain" in names.arguments[2].split()  # channel creator is op; multi-prefix on
+    lib.expect(tagged, "endofnames")
+
+    plain.privmsg(ROOM, "tags for you, none for me")
+    said = lib.expect(tagged, "pubmsg")
+    assert said.arguments == ["tags for you, none for me"]
+    tag_keys = {tag["key"] for tag in said.tags}
+    assert "time" in tag_keys, said.tags  # server-time
+    assert "msgid" in tag_keys, said.tags
+
+    tagged.privmsg(ROOM, "and back")
+    back = lib.expect(plain, "pubmsg")
+    assert back.arguments == ["and back"]
+    assert back.tags == [], "a client without message-tags/server-time must get no tags"
+
+
+def test_single_server_bot_tracks_channel_members_and_modes(lib: Library) -> None:
+    bot = irc.bot.SingleServerIRCBot(
+        [irc.bot.ServerSpec(lib.address.host, lib.address.port)], "botty", "Test bot"
+    )
+    lib.reactors.append(bot.reactor)
+    bot.reactor.add_global_handler("all_events", lib._record, -100)
+
+    alice = lib.register("alice")
+    lib.join(alice)
+    bot._connect()
+    lib.expect(bot.connection, "welcome")
+    assert bot.connection.features.prefix  # parsed from our 005 ISUPPORT
+    lib.join(bot.connection)
+
+    channel = bot.channels[ROOM]
+    assert set(channel.users()) == {"alice", "botty"}
+    assert channel.is_oper("alice")
+    assert not channel.is_oper("botty")
+
+    alice.mode(ROOM, "+v botty")
+    lib.expect(bot.connection, "mode", lambda e: e.arguments == ["+v", "botty"])
+    assert channel.is_voiced("botty")
+
+    alice.nick("alice2")
+    lib.expect(bot.connection, "nick")
+    assert set(channel.users()) == {"alice2", "botty"}
+    assert channel.is_oper("alice2")
