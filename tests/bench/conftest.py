@@ -1,0 +1,3 @@
+"""tests/bench holds `make bench` scripts, not tests: keep pytest from importing them."""
+
+collect_ignore_glob = ["*.py"]

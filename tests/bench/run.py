@@ -1,0 +1,537 @@
+"""`make bench`: load-test tui-chat's IRC server against peer servers and print one table.
+
+Each server runs as a subprocess on 127.0.0.1 (a fresh one per scenario) with flood protection
+and connection limits off or raised; the load generator is this process (one epoll loop over raw
+sockets). Scenarios:
+
+  fan-out   R receivers and S senders in one channel, senders saturating within a window;
+            deliveries/s, server CPU per delivery (utime+stime from /proc), latency, losses.
+  idle      connect up to 10,000 registered clients in storms of 500; count reached, time,
+            server memory per connection (VmRSS delta / N), and how a server fails.
+  latency   one message every 5 ms from one sender to 50 receivers.
+
+Then `ui_bench.py` (the Textual app under a flood) runs in a subprocess.
+
+Usage: run.py [--servers tui-chat,miniircd,ngircd,inspircd] [--quick]
+              [--only fanout|idle|latency|ui]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import math
+import os
+import platform
+import resource
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import loadgen
+import servers
+from loadgen import BenchError, close_all, drain, exchange, make_nicks, percentile, register
+
+ALL_SERVERS = ["tui-chat", "miniircd", "ngircd", "inspircd"]
+PHASES = ["fanout", "idle", "latency", "ui"]
+# Fan-out and latency clients connect a few at a time: some peers listen() with a tiny backlog
+# (miniircd: 5) and a storm would measure SYN retransmits instead of the scenario.
+SETUP_BATCH = 5
+STORM_TIMEOUT = 5.0  # a storm's stragglers are dropped after this; the next storm goes on
+IDLE_LIMIT = 60.0
+
+
+@dataclass
+class Settings:
+    fanout: list[tuple[int, int]]
+    fanout_seconds: float
+    window: int
+    idle_target: int
+    storm: int
+    latency_receivers: int
+    latency_count: int
+    latency_interval: float = 0.005
+
+
+FULL = Settings(
+    fanout=[(100, 4), (500, 2)],
+    fanout_seconds=4.0,
+    window=256,
+    idle_target=10_000,
+    storm=500,
+    latency_receivers=50,
+    latency_count=2000,
+)
+QUICK = Settings(
+    fanout=[(100, 4), (500, 2)],
+    fanout_seconds=1.5,
+    window=256,
+    idle_target=3_000,
+    storm=500,
+    latency_receivers=50,
+    latency_count=400,
+)
+
+
+class PhaseTimeout(Exception):
+    pass
+
+
+class time_limit:
+    """SIGALRM guard: a phase that hangs (for any reason) is abandoned after `seconds`."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def _fire(self, signum, frame):
+        raise PhaseTimeout(f"phase exceeded its {self.seconds:.0f} s limit")
+
+    def __enter__(self):
+        self.previous = signal.signal(signal.SIGALRM, self._fire)
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        return self
+
+    def __exit__(self, *exc):
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, self.previous)
+        return False
+
+
+@dataclass
+class Cell:
+    """One scenario on one server: metric values, or an error/status text."""
+
+    values: dict = field(default_factory=dict)
+    error: str | None = None
+
+
+def ms(ns: float) -> float:
+    return ns / 1e6
+
+
+# ---------------------------------------------------------------------------- scenarios
+
+
+def run_fanout(name: str, n_recv: int, n_send: int, cfg: Settings) -> Cell:
+    server = servers.STARTERS[name]()
+    conns: list[loadgen.Conn] = []
+    try:
+        reg = register(
+            server,
+            make_nicks("s", n_send) + make_nicks("r", n_recv),
+            batch=SETUP_BATCH,
+            storm_timeout=15,
+        )
+        conns = reg.conns
+        if reg.failure:
+            raise BenchError(f"registration: {reg.failure}")
+        missing = exchange(conns, b"JOIN #bench\r\n", b" 366 ", timeout=30, server=server)
+        if missing:
+            raise BenchError(f"{len(missing)} clients did not get JOIN's 366 in 30 s")
+        drain(conns)
+        senders = [c for c in conns if c.nick.startswith(b"s")]
+        receivers = [c for c in conns if c.nick.startswith(b"r")]
+        tr = loadgen.traffic(
+            server,
+            senders,
+            receivers,
+            duration=cfg.fanout_seconds,
+            window=cfg.window,
+            tail_timeout=10,
+        )
+        cell = Cell(
+            {
+                "rate": tr.rate,
+                "cpu_us": tr.cpu_us_per_delivery,
+                "p50": ms(percentile(tr.latencies_ns, 50)),
+                "p99": ms(percentile(tr.latencies_ns, 99)),
+                "lost": tr.lost,
+                "sent": tr.sent,
+                "gen_cpu": tr.gen_cpu / tr.elapsed * 100 if tr.elapsed else float("nan"),
+                "closed": tr.receivers_closed,
+            }
+        )
+        if tr.server_died:
+            cell.error = f"server died: {tr.server_died}"
+        elif tr.receivers_closed:
+            cell.error = f"{tr.receivers_closed} receivers disconnected by the server"
+        return cell
+    finally:
+        close_all(conns)
+        server.stop()
+
+
+def run_idle(name: str, cfg: Settings) -> Cell:
+    server = servers.STARTERS[name]()
+    reg = None
+    try:
+        time.sleep(0.2)
+        rss0 = server.rss_kib()
+        reg = register(
+            server,
+            make_nicks("i", cfg.idle_target),
+            batch=cfg.storm,
+            storm_timeout=STORM_TIMEOUT,
+            deadline=time.monotonic() + IDLE_LIMIT,
+            keep_going=True,
+        )
+        reached = len(reg.conns)
+        time.sleep(0.3)
+        rss1 = server.rss_kib() if server.alive() else 0
+        values = {
+            "reached": reached,
+            "time": reg.total_time,
+            "slowest_storm": max(reg.storm_times, default=float("nan")),
+            "kib": (rss1 - rss0) / reached if reached and rss1 else float("nan"),
+            "rss_before": rss0,
+            "rss_after": rss1,
+            "stragglers": reg.stragglers,
+        }
+        cell = Cell(values)
+        if reg.failure:
+            cell.error = f"stopped at {reached}: {reg.failure}"
+        if reg.stragglers:
+            cell.error = (
+                (cell.error + "; " if cell.error else "")
+                + f"{reg.stragglers} connections dropped after {STORM_TIMEOUT:.0f} s without 001 "
+                f"(first: {reg.first_problem})"
+            )
+        return cell
+    finally:
+        if reg is not None:
+            close_all(reg.conns)
+        server.stop()
+
+
+def run_latency(name: str, cfg: Settings) -> Cell:
+    server = servers.STARTERS[name]()
+    conns: list[loadgen.Conn] = []
+    try:
+        reg = register(
+            server,
+            [b"s0", *make_nicks("r", cfg.latency_receivers)],
+            batch=SETUP_BATCH,
+            storm_timeout=15,
+        )
+        conns = reg.conns
+        if reg.failure:
+            raise BenchError(f"registration: {reg.failure}")
+        missing = exchange(conns, b"JOIN #bench\r\n", b" 366 ", timeout=30, server=server)
+        if missing:
+            raise BenchError(f"{len(missing)} clients did not get JOIN's 366 in 30 s")
+        drain(conns)
+        senders = [c for c in conns if c.nick == b"s0"]
+        receivers = [c for c in conns if c.nick != b"s0"]
+        tr = loadgen.traffic(
+            server,
+            senders,
+            receivers,
+            duration=cfg.latency_count * cfg.latency_interval * 3 + 5,
+            interval=cfg.latency_interval,
+            count=cfg.latency_count,
+            sampled=len(receivers),
+            tail_timeout=5,
+        )
+        cell = Cell(
+            {
+                "p50": ms(percentile(tr.latencies_ns, 50)),
+                "p99": ms(percentile(tr.latencies_ns, 99)),
+                "max": ms(max(tr.latencies_ns, default=float("nan"))),
+                "lost": tr.lost,
+                "sent": tr.sent,
+                "cpu_us": tr.cpu_us_per_delivery,
+            }
+        )
+        if tr.server_died:
+            cell.error = f"server died: {tr.server_died}"
+        return cell
+    finally:
+        close_all(conns)
+        server.stop()
+
+
+def guarded(fn, *args, limit: float) -> Cell:
+    try:
+        with time_limit(limit):
+            return fn(*args)
+    except servers.ServerUnavailable as exc:
+        return Cell(error=str(exc))
+    except (BenchError, servers.ServerStartError, PhaseTimeout, OSError) as exc:
+        return Cell(error=f"{type(exc).__name__}: {exc}")
+
+
+# ---------------------------------------------------------------------------- table
+
+
+def fmt(value, spec: str = ",.0f") -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return format(value, spec)
+
+
+def machine_header() -> list[str]:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f", {kib / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, ValueError, IndexError):
+        pass
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return [
+        f"date: {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
+        f"machine: {model}, {os.cpu_count()} cores{mem}; Linux {platform.release()}; "
+        f"load average at start {load}",
+        f"python: {platform.python_version()} ({sys.executable})",
+    ]
+
+
+def row(label: str, names: list[str], cells: dict, render) -> str:
+    parts = []
+    for name in names:
+        cell = cells.get(name)
+        if cell is None:
+            parts.append("")
+        elif not cell.values:
+            parts.append("not installed" if "not installed" in (cell.error or "") else "failed")
+        else:
+            parts.append(render(cell.values))
+    return "| " + " | ".join([label, *parts]) + " |"
+
+
+def print_table(names: list[str], results: dict, cfg: Settings, quick: bool) -> list[str]:
+    lines = ["| scenario / metric | " + " | ".join(names) + " |"]
+    lines.append("|---" * (len(names) + 1) + "|")
+    notes: list[str] = []
+    for n_recv, n_send in cfg.fanout:
+        key = f"fanout{n_recv}x{n_send}"
+        cells = results.get(key, {})
+        if not cells:
+            continue
+        tag = f"fan-out {n_recv} recv + {n_send} send"
+        lines.append(row(f"{tag}: deliveries/s", names, cells, lambda v: fmt(v["rate"])))
+        lines.append(
+            row(f"{tag}: server CPU µs/delivery", names, cells, lambda v: fmt(v["cpu_us"], ".2f"))
+        )
+        lines.append(
+            row(
+                f"{tag}: latency p50 / p99 ms",
+                names,
+                cells,
+                lambda v: f"{fmt(v['p50'], '.1f')} / {fmt(v['p99'], '.1f')}",
+            )
+        )
+        lines.append(
+            row(
+                f"{tag}: lost (of sent x receivers)",
+                names,
+                cells,
+                lambda v, n=n_recv: f"{v['lost']:,} (of {v['sent'] * n:,})",
+            )
+        )
+        lines.append(
+            row(f"{tag}: generator CPU %", names, cells, lambda v: fmt(v["gen_cpu"], ".0f"))
+        )
+    cells = results.get("idle", {})
+    if cells:
+        lines.append(
+            row(
+                f"idle: registered clients (of {cfg.idle_target:,})",
+                names,
+                cells,
+                lambda v: f"{v['reached']:,}",
+            )
+        )
+        lines.append(
+            row(
+                "idle: time to register all / slowest storm, s",
+                names,
+                cells,
+                lambda v: f"{fmt(v['time'], '.2f')} / {fmt(v['slowest_storm'], '.2f')}",
+            )
+        )
+        lines.append(
+            row("idle: server KiB per connection", names, cells, lambda v: fmt(v["kib"], ".1f"))
+        )
+    cells = results.get("latency", {})
+    if cells:
+        tag = f"light load (1 msg/{cfg.latency_interval * 1000:.0f} ms → {cfg.latency_receivers})"
+        lines.append(
+            row(
+                f"{tag}: latency p50 / p99 ms",
+                names,
+                cells,
+                lambda v: f"{fmt(v['p50'], '.2f')} / {fmt(v['p99'], '.2f')}",
+            )
+        )
+        lines.append(
+            row(f"{tag}: lost", names, cells, lambda v: f"{v['lost']:,} (of {v['sent']:,} sent)")
+        )
+    for key, cells in results.items():
+        for name in names:
+            cell = cells.get(name)
+            if cell and cell.error and "not installed" not in cell.error:
+                notes.append(f"- {name}, {key}: {cell.error}")
+    print("\n".join(lines))
+    if notes:
+        print("\nFailures and anomalies:")
+        print("\n".join(notes))
+    return lines
+
+
+def print_targets(results: dict, cfg: Settings, quick: bool) -> None:
+    print("\nTargets for tui-chat (issue 2), computed from this run:")
+
+    def get(key: str, name: str):
+        cell = results.get(key, {}).get(name)
+        return cell.values if cell and cell.values else None
+
+    def verdict(ok: bool | None) -> str:
+        return "n/a " if ok is None else ("PASS" if ok else "MISS")
+
+    for n_recv, n_send in cfg.fanout:
+        key = f"fanout{n_recv}x{n_send}"
+        if key not in results:
+            continue
+        ours, theirs = get(key, "tui-chat"), get(key, "miniircd")
+        ok = ratio = None
+        if ours and theirs and theirs["rate"]:
+            ratio = ours["rate"] / theirs["rate"]
+            ok = ratio >= 1.5
+        print(
+            f"  {verdict(ok)}  fan-out {n_recv}x{n_send}: deliveries/s >= 1.5x miniircd "
+            f"(measured {fmt(ratio, '.2f')}x)"
+        )
+        ok = ratio = None
+        if ours and theirs and theirs["cpu_us"] and not math.isnan(ours["cpu_us"]):
+            ratio = ours["cpu_us"] / theirs["cpu_us"]
+            ok = ratio <= 2 / 3
+        print(
+            f"  {verdict(ok)}  fan-out {n_recv}x{n_send}: CPU/delivery <= 2/3 of miniircd's "
+            f"(measured {fmt(ratio, '.2f')}x)"
+        )
+        ok = None if ours is None else ours["lost"] == 0 and ours["closed"] == 0
+        lost = "-" if ours is None else f"{ours['lost']:,}"
+        print(f"  {verdict(ok)}  fan-out {n_recv}x{n_send}: 0 messages lost (lost {lost})")
+    if "idle" in results:
+        ours = get("idle", "tui-chat")
+        want = cfg.idle_target
+        print(
+            f"  {verdict(None if ours is None else ours['reached'] >= want)}  idle: {want:,} "
+            f"registered clients (reached {'-' if ours is None else format(ours['reached'], ',')})"
+        )
+        print(
+            f"  {verdict(None if ours is None else ours['kib'] <= 4.0)}  idle: <= 4 KiB of server "
+            f"memory per connection (measured {'-' if ours is None else fmt(ours['kib'], '.1f')})"
+        )
+        ok = None if ours is None else ours["reached"] >= want and ours["time"] <= 2.0
+        print(
+            f"  {verdict(ok)}  idle: all registered within 2 s in storms of {cfg.storm} "
+            f"(measured {'-' if ours is None else fmt(ours['time'], '.2f')} s)"
+        )
+    if "latency" in results:
+        ours = get("latency", "tui-chat")
+        ok = None if ours is None else ours["p99"] <= 2.0 and ours["lost"] == 0
+        print(
+            f"  {verdict(ok)}  light load: p99 <= 2 ms "
+            f"(measured {'-' if ours is None else fmt(ours['p99'], '.2f')} ms)"
+        )
+    if quick:
+        print("  (--quick: smaller counts and shorter runs; the verdicts are indicative only)")
+
+
+# ---------------------------------------------------------------------------- main
+
+
+def raise_nofile() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--servers", default=",".join(ALL_SERVERS), help="comma-separated")
+    parser.add_argument("--quick", action="store_true", help="smaller counts, for development")
+    parser.add_argument("--only", choices=PHASES, help="run one scenario only")
+    args = parser.parse_args(argv)
+    names = [n.strip() for n in args.servers.split(",") if n.strip()]
+    unknown = [n for n in names if n not in servers.STARTERS]
+    if unknown:
+        parser.error(f"unknown server(s): {', '.join(unknown)}; known: {', '.join(ALL_SERVERS)}")
+    cfg = QUICK if args.quick else FULL
+    raise_nofile()  # the server subprocesses inherit the raised limit
+
+    print("# tui-chat benchmark" + (" (--quick)" if args.quick else ""))
+    print()
+    for line in machine_header():
+        print(line)
+    print(f"RLIMIT_NOFILE: {resource.getrlimit(resource.RLIMIT_NOFILE)[0]}", flush=True)
+    print()
+    t0 = time.monotonic()
+    phases = [args.only] if args.only else PHASES
+    results: dict[str, dict[str, Cell]] = {}
+    server_phases = [p for p in phases if p != "ui"]
+    if server_phases:
+        for name in names:
+            if "fanout" in server_phases:
+                for n_recv, n_send in cfg.fanout:
+                    cell = guarded(run_fanout, name, n_recv, n_send, cfg, limit=120)
+                    results.setdefault(f"fanout{n_recv}x{n_send}", {})[name] = cell
+                    progress(name, f"fan-out {n_recv}x{n_send}", cell)
+            if "idle" in server_phases:
+                cell = guarded(run_idle, name, cfg, limit=150)
+                results.setdefault("idle", {})[name] = cell
+                progress(name, "idle", cell)
+            if "latency" in server_phases:
+                cell = guarded(run_latency, name, cfg, limit=90)
+                results.setdefault("latency", {})[name] = cell
+                progress(name, "light load", cell)
+        print()
+        print_table(names, results, cfg, args.quick)
+        notes = {
+            "tui-chat": "--flood-limit off",
+            "miniircd": "select() loop, no flood control; run with --setuid nobody as root",
+            "ngircd": "MaxConnections(IP)=0, MaxPenaltyTime=0; its fixed per-client "
+            "write-buffer limit and read throttling cannot be configured",
+            "inspircd": "connect class: fakelag off, threshold/commandrate/recvq/sendq raised",
+        }
+        print("\nServer settings: " + "; ".join(f"{n}: {notes[n]}" for n in names if n in notes))
+        print_targets(results, cfg, args.quick)
+        print(
+            "\nfan-out latency is measured under saturation, so it mostly reflects the "
+            f"generator's window ({cfg.window} messages in flight); light-load latency is "
+            "the responsiveness figure."
+        )
+    if "ui" in phases:
+        print("\n## UI benchmark (tests/bench/ui_bench.py)\n", flush=True)
+        argv_ui = [sys.executable, str(Path(__file__).with_name("ui_bench.py"))]
+        if args.quick:
+            argv_ui.append("--quick")
+        try:
+            subprocess.run(argv_ui, timeout=600, check=False)
+        except subprocess.TimeoutExpired:
+            print("UI benchmark timed out after 600 s")
+    print(f"\ntotal bench time: {time.monotonic() - t0:.0f} s")
+    return 0
+
+
+def progress(name: str, what: str, cell: Cell) -> None:
+    status = "ok" if cell.error is None else cell.error
+    print(f"  [{name}] {what}: {status}", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
