@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 
@@ -22,7 +23,7 @@ from tui_chat.client.events import (
 )
 from tui_chat.irc import parse
 
-from .conftest import FakeServer, fast_settings, free_port, running_client
+from .conftest import FakeConn, FakeServer, fast_settings, free_port, running_client
 
 ALL_CAPS = "server-time message-tags echo-message multi-prefix away-notify batch cap-notify"
 
@@ -342,3 +343,34 @@ def test_server_restart_on_same_port(fake_server):
             sink.wait(Joined, is_self=True, after=sink.mark() - 1)
         finally:
             second.close()
+
+
+def test_localhost_name_and_bracketed_ipv6_literal(fake_server):
+    # "localhost" goes through the resolver thread (and may try ::1 before 127.0.0.1).
+    with running_client(fast_settings("localhost", fake_server.port, rooms=())) as (_c, sink):
+        conn = fake_server.accept()
+        conn.register("alice")
+        sink.wait(ConnectionState, phase="connected")
+    try:
+        listener = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        listener.bind(("::1", 0))
+    except OSError:
+        pytest.skip("no IPv6 loopback")
+    with listener:
+        listener.listen(1)
+        listener.settimeout(10)
+        port = listener.getsockname()[1]
+        with running_client(fast_settings("[::1]", port, rooms=())) as (_c, sink):
+            sock, _ = listener.accept()
+            conn = FakeConn(sock)
+            try:
+                conn.register("alice")
+                sink.wait(ConnectionState, phase="connected")
+            finally:
+                conn.close()
+
+
+def test_say_to_the_server_buffer_is_refused(fake_server):
+    settings = fast_settings("127.0.0.1", fake_server.port)
+    with running_client(settings) as (client, _sink), pytest.raises(ValueError):
+        client.say(SERVER_BUFFER, "hello")

@@ -118,6 +118,8 @@ class ChatClient:
 
     def say(self, buffer: str, text: str, kind: MessageKind = "privmsg") -> list[str]:
         """Queue ``text`` for ``buffer``; return one pending id per line actually sent."""
+        if buffer == SERVER_BUFFER or not buffer or any(c in buffer for c in " ,\r\n\x00"):
+            raise ValueError(f"cannot send messages to {buffer!r}")
         text = text.replace("\x00", "")
         command = "NOTICE" if kind == "notice" else "PRIVMSG"
         budget = self._session.line_budget(command, buffer)
