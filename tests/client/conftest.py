@@ -22,6 +22,18 @@ from tui_chat.irc import Message, parse
 TIMEOUT = 10.0
 
 
+@pytest.fixture(autouse=True)
+def no_leftover_threads() -> Iterator[None]:
+    """Every thread a test starts (clients, resolvers, embedded servers) is gone after it."""
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + 3.0
+    for thread in set(threading.enumerate()) - before:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    left = [t.name for t in set(threading.enumerate()) - before if t.is_alive()]
+    assert not left, f"threads left running: {left}"
+
+
 class EventSink:
     """The ``emit`` callback: records every batch and lets tests wait for an event."""
 

@@ -374,3 +374,15 @@ def test_say_to_the_server_buffer_is_refused(fake_server):
     settings = fast_settings("127.0.0.1", fake_server.port)
     with running_client(settings) as (client, _sink), pytest.raises(ValueError):
         client.say(SERVER_BUFFER, "hello")
+
+
+def test_quit_command_stops_the_client(fake_server):
+    settings = fast_settings("127.0.0.1", fake_server.port, rooms=())
+    with running_client(settings) as (client, sink):
+        conn = fake_server.accept()
+        conn.register("alice")
+        sink.wait(Registered)
+        client.send_raw("QUIT :off to bed")
+        assert conn.expect("QUIT").param(0) == "off to bed"
+        sink.wait(ConnectionState, phase="disconnected")
+        assert not sink.of(ConnectionState, phase="reconnecting")

@@ -150,6 +150,10 @@ class ChatClient:
         for p in params[:-1]:
             if not p or " " in p or p.startswith(":"):
                 raise ValueError(f"only the last parameter may be empty or contain spaces: {p!r}")
+        if command.upper() == "QUIT":
+            # Quitting through the server would only make the worker reconnect.
+            self.stop(params[0] if params else "Leaving")
+            return
         self._request("raw", Message.of(command, *params).to_line())
 
     def send_raw(self, line: str) -> None:
@@ -157,6 +161,13 @@ class ChatClient:
             raise ValueError("a raw line may not contain CR, LF or NUL")
         if not line.strip():
             raise ValueError("empty line")
+        try:
+            msg = parse(line)
+        except ParseError:
+            raise ValueError(f"not an IRC command: {line!r}") from None
+        if msg.command == "QUIT":
+            self.stop(msg.param(0, "Leaving"))
+            return
         self._request("raw", line)
 
     def _request(self, *item) -> None:

@@ -156,6 +156,7 @@ class Session:
         self.realname = realname
         self.password = password
         self.casemapping = "rfc1459"
+        self._folds: dict[str, str] = {}
         # folded name -> (display name, key); the channels to (re)join after registration.
         self.rooms: dict[str, tuple[str, str | None]] = {}
         for room in rooms:
@@ -209,7 +210,13 @@ class Session:
     # ---------------------------------------------------------------- helpers
 
     def fold(self, name: str) -> str:
-        return casefold(name, self.casemapping)
+        # Folding is on the hot path of every message (targets, senders), so it is memoised.
+        folded = self._folds.get(name)
+        if folded is None:
+            if len(self._folds) > 4096:
+                self._folds.clear()
+            folded = self._folds[name] = casefold(name, self.casemapping)
+        return folded
 
     def is_me(self, nick: str) -> bool:
         return self.fold(nick) == self.fold(self.nick)
@@ -475,6 +482,7 @@ class Session:
         if mapping == self.casemapping:
             return
         self.casemapping = mapping
+        self._folds.clear()
         self.rooms = {self.fold(name): (name, key) for name, key in self.rooms.values()}
         self.queries = {self.fold(v): v for v in self.queries.values()}
         self._mention_re = None
