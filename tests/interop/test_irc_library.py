@@ -8,10 +8,16 @@ what our server *sends* is the point.
 
 from __future__ import annotations
 
+import re
+import select
+import signal
 import socket
+import subprocess
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import irc.bot
 import irc.client
@@ -294,3 +300,70 @@ def test_single_server_bot_tracks_channel_members_and_modes(lib: Library) -> Non
     lib.expect(bot.connection, "nick")
     assert set(channel.users()) == {"alice2", "botty"}
     assert channel.is_oper("alice2")
+
+
+# --- `tui-chat serve` as its own process ---------------------------------------------------
+
+
+@pytest.fixture
+def serve_process(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], ServerAddress]]:
+    """``tui-chat serve`` with a password and a MOTD, on an ephemeral port."""
+    motd = tmp_path / "motd.txt"
+    motd.write_text("Welcome to the interop room\nbe nice\n", "utf-8")
+    stderr = (tmp_path / "serve.stderr").open("w")
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "tui_chat", "serve", "--bind", "127.0.0.1", "--port", "0"),
+            *("--server-name", "serve.test", "--password", "s3cret", "--motd", str(motd)),
+            *("--data-dir", str(tmp_path / "data")),
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+    )
+    try:
+        ready, _, _ = select.select([proc.stdout], [], [], DEFAULT_TIMEOUT)
+        first = proc.stdout.readline() if ready else ""
+        match = re.fullmatch(r"listening on 127\.0\.0\.1:(\d+)\n", first)
+        assert match, f"tui-chat serve printed {first!r}; stderr: {_read_text(tmp_path)}"
+        yield proc, ServerAddress("127.0.0.1", int(match[1]))
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=10)
+        proc.stdout.close()
+        stderr.close()
+
+
+def _read_text(tmp_path: Path) -> str:
+    return (tmp_path / "serve.stderr").read_text("utf-8", "replace")
+
+
+def test_library_clients_with_password_and_motd_then_sigterm_shutdown(serve_process) -> None:
+    proc, address = serve_process
+    lib = Library(address)
+    try:
+        alice = lib.register("alice", password="s3cret")
+        motd = [e.arguments[0] for e in lib.events[alice] if e.type == "motd"]
+        assert any("Welcome to the interop room" in line for line in motd), motd
+
+        intruder = lib.connect("intruder", password="wrong")
+        lib.expect(intruder, "passwdmismatch")  # 464
+        lib.expect(intruder, "disconnect")
+        assert not [e for e in lib.events[intruder] if e.type == "welcome"]
+
+        bob = lib.register("bob", password="s3cret")
+        lib.join(alice)
+        lib.join(bob)
+        alice.privmsg(ROOM, "over a standalone server")
+        assert lib.expect(bob, "pubmsg").arguments == ["over a standalone server"]
+
+        proc.send_signal(signal.SIGTERM)
+        for connection in (alice, bob):
+            error = lib.expect(connection, "error")
+            assert "Server shutting down" in error.target, error
+            lib.expect(connection, "disconnect")
+        assert proc.wait(timeout=DEFAULT_TIMEOUT) == 0
+    finally:
+        lib.close()

@@ -64,6 +64,25 @@ def _wait_until_online(raw: RawClient, nick: str, timeout: float = DEFAULT_TIMEO
         time.sleep(0.1)
 
 
+# Words of mixed widths (multi-byte characters included), ~1500 bytes: three IRC lines or more.
+LONG_TEXT = " ".join(f"wörd{i}-{'é' * (i % 7)}" for i in range(120))
+
+
+def _expect_split_message(raw: RawClient, nick: str, text: str) -> None:
+    """Collect ``nick``'s channel messages until together they make up ``text``."""
+    wanted = text.split()
+    got: list[str] = []
+    while len(got) < len(wanted):
+        line = raw.expect(
+            lambda m: m.command == "PRIVMSG" and m.nick == nick, f"more of {nick}'s long message"
+        )
+        assert len(line.raw.encode()) <= 510, (
+            f"relayed line over 512 bytes with CR LF: {line.raw!r}"
+        )
+        got += line.params[-1].split()
+    assert got == wanted
+
+
 # --- WeeChat ---------------------------------------------------------------------------------
 
 
@@ -148,8 +167,14 @@ def test_weechat_registers_joins_and_chats(raw_client, start_weechat) -> None:
     assert {"server-time", "message-tags", "multi-prefix"} <= set(enabled[1].split())
 
     wee.command("irc.server.t", f"/msg {ROOM} hello from weechat ✓")
+    wee.command("irc.server.t", f"/msg {ROOM} {LONG_TEXT}")
     said = raw.expect(lambda m: m.command == "PRIVMSG", "WeeChat's PRIVMSG")
     assert (said.nick, said.params) == ("wee", (ROOM, "hello from weechat ✓"))
+
+    # Longer than one IRC line: WeeChat splits it to fit 512 bytes as relayed by the server,
+    # and the server must take every piece (no 417) and relay it whole.
+    _expect_split_message(raw, "wee", LONG_TEXT)
+    assert " 417 " not in wee.log("irc.server.t") and "too long" not in wee.log("irc.server.t")
 
     raw.send(f"PRIVMSG {ROOM} :hi weechat, bob here ✓")
     wait_until(
@@ -272,6 +297,9 @@ def test_irssi_in_tmux_registers_joins_and_chats(
     tmux.type("hello from irssi ✓")
     said = raw.expect(lambda m: m.command == "PRIVMSG", "irssi's PRIVMSG")
     assert (said.nick, said.params) == ("irs", (ROOM, "hello from irssi ✓"))
+
+    tmux.type(LONG_TEXT)  # irssi splits what does not fit one line
+    _expect_split_message(raw, "irs", LONG_TEXT)
 
     raw.send(f"PRIVMSG {ROOM} :hi irssi, bob here ✓")
     wait_until(
