@@ -21,6 +21,7 @@ from pathlib import Path
 
 import irc.bot
 import irc.client
+import irc.connection
 import pytest
 
 from .conftest import ServerAddress
@@ -284,7 +285,13 @@ def test_single_server_bot_tracks_channel_members_and_modes(lib: Library) -> Non
     lib.join(alice)
     bot._connect()
     lib.expect(bot.connection, "welcome")
-    assert bot.connection.features.prefix  # parsed from our 005 ISUPPORT
+    features = bot.connection.features  # the library's parse of our 005 ISUPPORT
+    assert dict(features.prefix) == {"@": "o", "+": "v"}
+    assert len(features.chanmodes) == 4
+    assert "#" in features.chantypes
+    assert features.casemapping == "ascii"
+    assert isinstance(features.nicklen, int)
+    assert features.targmax["PRIVMSG"] >= 1
     lib.join(bot.connection)
 
     channel = bot.channels[ROOM]
@@ -367,3 +374,44 @@ def test_library_clients_with_password_and_motd_then_sigterm_shutdown(serve_proc
         assert proc.wait(timeout=DEFAULT_TIMEOUT) == 0
     finally:
         lib.close()
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback on this machine")
+def test_library_clients_chat_over_ipv6(tmp_path: Path) -> None:
+    from tui_chat.server import ServerConfig, ServerThread
+
+    config = ServerConfig(bind="::1", port=0, server_name="v6.test", data_dir=tmp_path / "data")
+    with ServerThread(config) as server:
+        lib = Library(ServerAddress("::1", server.port))
+        try:
+            v6 = irc.connection.Factory(ipv6=True)
+            alice = lib.register("alice", connect_factory=v6)
+            bob = lib.register("bob", connect_factory=v6)
+            lib.join(alice)
+            lib.join(bob)
+            alice.privmsg(ROOM, "over IPv6")
+            said = lib.expect(bob, "pubmsg")
+            assert said.arguments == ["over IPv6"]
+            host = irc.client.NickMask(said.source).host
+            assert host and not host.startswith(":"), said.source
+
+            # A host like "::1" sent as a middle parameter would read as a trailing one.
+            bob.whois(["alice"])
+            whois = lib.expect(bob, "whoisuser")
+            assert whois.arguments[:3] == ["alice", "alice", host], whois.arguments
+            assert len(whois.arguments) == 5, whois.arguments
+            bob.who("alice")
+            who = lib.expect(bob, "whoreply")  # channel user host server nick flags :hops real
+            assert (who.arguments[2], who.arguments[4]) == (host, "alice"), who.arguments
+            assert len(who.arguments) == 7, who.arguments
+        finally:
+            lib.close()
