@@ -346,7 +346,7 @@ def percentile(values: list[int], pct: float) -> float:
     return ordered[index]
 
 
-def _cpu_self() -> float:
+def cpu_self() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
 
@@ -395,7 +395,7 @@ def traffic(
         paced = interval > 0
         per_sender = max(1, window // max(1, len(senders))) if window else 1
         chunk = max(1, min(32, per_sender // 2))
-        gen0 = _cpu_self()
+        gen0 = cpu_self()
         cpu0 = server.cpu_seconds()
         t_start = monotonic()
         send_until = t_start + duration
@@ -502,7 +502,7 @@ def traffic(
                 result.delivered = delivered
                 t_last = monotonic()
         cpu1 = server.cpu_seconds() if server.alive() else cpu0
-        result.gen_cpu = _cpu_self() - gen0
+        result.gen_cpu = cpu_self() - gen0
         result.sent = sent
         result.expected = sent * n_recv
         result.delivered = delivered

@@ -172,6 +172,8 @@ def run_idle(name: str, cfg: Settings) -> Cell:
     try:
         time.sleep(0.2)
         rss0 = server.rss_kib()
+        cpu0 = server.cpu_seconds()
+        gen0 = loadgen.cpu_self()
         reg = register(
             server,
             make_nicks("i", cfg.idle_target),
@@ -181,8 +183,10 @@ def run_idle(name: str, cfg: Settings) -> Cell:
             keep_going=True,
         )
         reached = len(reg.conns)
+        gen_cpu = loadgen.cpu_self() - gen0
         time.sleep(0.3)
         rss1 = server.rss_kib() if server.alive() else 0
+        cpu1 = server.cpu_seconds() if server.alive() else float("nan")
         values = {
             "reached": reached,
             "time": reg.total_time,
@@ -191,6 +195,8 @@ def run_idle(name: str, cfg: Settings) -> Cell:
             "rss_before": rss0,
             "rss_after": rss1,
             "stragglers": reg.stragglers,
+            "cpu": cpu1 - cpu0,
+            "gen_cpu": gen_cpu,
         }
         cell = Cell(values)
         if reg.failure:
@@ -360,6 +366,14 @@ def print_table(names: list[str], results: dict, cfg: Settings, quick: bool) -> 
                 names,
                 cells,
                 lambda v: f"{fmt(v['time'], '.2f')} / {fmt(v['slowest_storm'], '.2f')}",
+            )
+        )
+        lines.append(
+            row(
+                "idle: CPU s spent registering, server / generator",
+                names,
+                cells,
+                lambda v: f"{fmt(v['cpu'], '.2f')} / {fmt(v['gen_cpu'], '.2f')}",
             )
         )
         lines.append(

@@ -173,6 +173,12 @@ def start_tui_chat() -> RunningServer:
         [exe, "serve", "--help"], capture_output=True, text=True, timeout=30
     ).stdout
     argv = [exe, "serve", "--bind", "127.0.0.1", "--port", "0", "--flood-limit", "off"]
+    argv += os.environ.get("BENCH_TUI_CHAT_ARGS", "").split()  # investigation aid
+    if profile := os.environ.get("BENCH_PROFILE_DIR"):
+        # Investigation aid: run the server under cProfile; it writes the profile when it exits
+        # on SIGTERM. Not used by `make bench`.
+        out = Path(profile) / f"tui-chat-{int(time.time() * 1000)}.prof"
+        argv = [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "tui_chat", *argv[1:]]
     if "--data-dir" in help_text:
         argv += ["--data-dir", str(Path(tmp.name) / "data")]
     if "--max-clients" in help_text:
