@@ -386,3 +386,18 @@ def test_quit_command_stops_the_client(fake_server):
         assert conn.expect("QUIT").param(0) == "off to bed"
         sink.wait(ConnectionState, phase="disconnected")
         assert not sink.of(ConnectionState, phase="reconnecting")
+
+
+def test_preferred_nick_is_retried_periodically_and_quietly(fake_server):
+    settings = fast_settings("127.0.0.1", fake_server.port, rooms=(), lag_interval=0.2)
+    with running_client(settings) as (client, sink):
+        conn = fake_server.accept()
+        conn.register("alice_")
+        for _ in range(2):
+            assert conn.expect("NICK").param(0) == "alice"
+            conn.send(":irc.test 433 alice_ alice :Nickname is already in use")
+        assert conn.expect("NICK").param(0) == "alice"
+        conn.send(":alice_!u@h NICK alice")
+        sink.wait(NickChanged, new="alice", is_self=True)
+        assert client.nick == "alice"
+        assert not sink.of(ServerInfo, command="433")

@@ -89,7 +89,6 @@ class ChatClient:
         self._ids = itertools.count(1)
         self._id_lock = threading.Lock()
         self._connected = False
-        self._closed = False
 
         # Everything below belongs to the worker thread.
         self._events: list[Event] = []
@@ -207,7 +206,6 @@ class ChatClient:
             self._state("disconnected", "stopped" if self._stopping.is_set() else "error")
             self._flush_events(force=True)
             self._sel.close()
-            self._closed = True
             self._wake_r.close()
             self._wake_w.close()
 
@@ -246,7 +244,7 @@ class ChatClient:
                         token = f"{LAG_TOKEN_PREFIX}{now:.3f}"
                         ping_sent[token] = now
                         self._outbox.put(f"PING :{token}")
-                        session.try_reclaim_nick()
+                        session.try_reclaim_nick(retry=True)
                         ping_due = now + self.settings.lag_interval
                 self._drain_session()
                 self._flush_events()

@@ -312,8 +312,13 @@ class Session:
         if self.registered:
             self._send("NICK", nick)
 
-    def try_reclaim_nick(self) -> None:
-        """Ask for the preferred nick again if registration had to settle for another one."""
+    def try_reclaim_nick(self, retry: bool = False) -> None:
+        """Ask for the preferred nick again if registration had to settle for another one.
+
+        ``retry`` (the periodic timer) asks even if an earlier request got no answer at all.
+        """
+        if retry:
+            self._reclaiming = False
         if self.registered and not self.is_me(self.preferred_nick) and not self._reclaiming:
             self._reclaiming = True
             self._send("NICK", self.preferred_nick)
