@@ -1,0 +1,233 @@
+"""Helpers for UI tests: the real embedded server, raw-socket peers, the app, waiting."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tui_chat.config import Settings
+from tui_chat.server import ServerConfig, ServerThread
+from tui_chat.ui.app import ChatApp
+
+TIMEOUT = 10.0
+FAST_RECONNECT = {"reconnect_min": 0.2, "reconnect_max": 0.5, "connect_timeout": 2.0}
+
+
+async def wait_for(
+    pilot, condition: Callable[[], object], timeout: float = TIMEOUT, what: str = ""
+):
+    """Poll ``condition`` between short pauses until it is truthy; fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what or condition}")
+        await pilot.pause(0.05)
+
+
+def screen_lines(app) -> list[str]:
+    """What the terminal shows, line by line."""
+    strips = app.screen._compositor.render_strips()
+    return ["".join(segment.text for segment in strip) for strip in strips]
+
+
+def screen_text(app) -> str:
+    return "\n".join(screen_lines(app))
+
+
+def screen_has_no_actions(app) -> bool:
+    """No cell on screen carries a link or a click action (markup that got interpreted)."""
+    for strip in app.screen._compositor.render_strips():
+        for segment in strip:
+            style = segment.style
+            if style is None:
+                continue
+            if style.link:
+                return False
+            meta = style.meta
+            if any(key.startswith("@") for key in meta):
+                return False
+    return True
+
+
+def log_text(app) -> str:
+    """Every entry of the current conversation, as plain text (not only the visible part)."""
+    conv = app.current_conversation
+    return "\n".join(f"{e.nick} {e.plain}" for e in conv.log.entries)
+
+
+def conv_text(app, name: str) -> str:
+    conv = app.conversations[app._key(name)]
+    return "\n".join(f"{e.nick} {e.plain}" for e in conv.log.entries)
+
+
+def our_threads(*keep) -> list[str]:
+    """Threads (other than this one) running code from the tui_chat package.
+
+    ``keep``: servers started by the test itself (fixtures), whose threads are expected.
+    """
+    kept = {f"tui-chat-server:{server.port}" for server in keep}
+    frames = sys._current_frames()
+    names = []
+    for thread in threading.enumerate():
+        if thread is threading.current_thread() or thread.name in kept:
+            continue
+        frame = frames.get(thread.ident)
+        while frame is not None:
+            if "tui_chat" in frame.f_code.co_filename:
+                names.append(thread.name)
+                break
+            frame = frame.f_back
+    return names
+
+
+class Peer:
+    """Another user on a raw socket: registers, answers PING, records every line it receives."""
+
+    def __init__(self, port: int, nick: str, host: str = "127.0.0.1") -> None:
+        self.nick = nick
+        self.sock = socket.create_connection((host, port), timeout=5)
+        self.lines: list[str] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        self._thread = threading.Thread(target=self._read, name=f"peer-{nick}", daemon=True)
+        self._thread.start()
+        self.send(f"NICK {nick}")
+        self.send(f"USER {nick} 0 * :{nick}")
+
+    def _read(self) -> None:
+        buffer = b""
+        while not self._closed:
+            try:
+                data = self.sock.recv(65536)
+            except OSError:
+                break
+            if not data:
+                break
+            buffer += data
+            while b"\n" in buffer:
+                raw, buffer = buffer.split(b"\n", 1)
+                line = raw.decode("utf-8", "replace").rstrip("\r")
+                if line.startswith("PING"):
+                    self.send("PONG" + line[4:])
+                with self._lock:
+                    self.lines.append(line)
+
+    def send(self, line: str) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.sendall(line.encode("utf-8") + b"\r\n")
+
+    def seen(self, fragment: str) -> str | None:
+        """The first line containing ``fragment`` (a trailing ``:`` on a parameter is ignored)."""
+        fragment = fragment.replace(" :", " ")
+        with self._lock:
+            for line in self.lines:
+                if fragment in line.replace(" :", " "):
+                    return line
+        return None
+
+    def received(self, fragment: str) -> list[str]:
+        fragment = fragment.replace(" :", " ")
+        with self._lock:
+            return [line for line in self.lines if fragment in line.replace(" :", " ")]
+
+    async def expect(self, pilot, fragment: str, timeout: float = TIMEOUT) -> str:
+        return await wait_for(
+            pilot, lambda: self.seen(fragment), timeout, f"{self.nick} <- {fragment!r}"
+        )
+
+    def wait_sync(self, fragment: str, timeout: float = TIMEOUT) -> str:
+        """Wait for a line before any app runs (polls; no event loop to yield to)."""
+        deadline = time.monotonic() + timeout
+        while (line := self.seen(fragment)) is None:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.nick} never received {fragment!r}")
+            time.sleep(0.02)
+        return line
+
+    async def register(self, pilot) -> None:
+        await self.expect(pilot, " 001 ")
+
+    async def join(self, pilot, channel: str) -> None:
+        self.send(f"JOIN {channel}")
+        await self.expect(pilot, f"JOIN {channel}")
+        await self.expect(pilot, " 366 ")
+
+    def close(self) -> None:
+        self._closed = True
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+        self.sock.close()
+        self._thread.join(timeout=2)
+
+
+@pytest.fixture
+def peers() -> Iterator[list[Peer]]:
+    made: list[Peer] = []
+    yield made
+    for peer in made:
+        peer.close()
+
+
+def start_test_server(port: int = 0, **config) -> ServerThread:
+    config.setdefault("flood_limit", False)
+    return ServerThread(ServerConfig(bind="127.0.0.1", port=port, **config)).start()
+
+
+@pytest.fixture
+def server() -> Iterator[ServerThread]:
+    srv = start_test_server()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def make_app(tmp_path: Path):
+    def make(
+        port: int, *, nick: str = "alice", room: str = "#lobby", mode: str = "join", **settings
+    ):
+        settings.setdefault("nick", nick)
+        settings.setdefault("notifications", True)
+        return ChatApp(
+            mode=mode,
+            host="127.0.0.1",
+            port=port,
+            nick=nick,
+            room=room,
+            password=None,
+            settings=Settings(path=tmp_path / "config.toml", **settings),
+            data_path=tmp_path / "data",
+            client_options=dict(FAST_RECONNECT),
+        )
+
+    return make
+
+
+async def joined(pilot, app, room: str = "#lobby") -> None:
+    """Wait until the app is connected, in ``room``, showing it."""
+    await wait_for(
+        pilot,
+        lambda: (
+            app.phase == "connected"
+            and app._key(room) in app.conversations
+            and app.conversations[app._key(room)].joined
+            and app.current == app._key(room)
+        ),
+        what=f"app joined {room}",
+    )
+
+
+async def type_line(pilot, text: str) -> None:
+    app = pilot.app
+    app.input.value = text
+    app.input.cursor_position = len(text)
+    await pilot.press("enter")
