@@ -103,6 +103,10 @@ class TestClient:
             if _matches(matcher, line, msg):
                 return msg
 
+    def expect_params(self, command: str, *params: str, timeout: float | None = None) -> Message:
+        """Wait for ``command`` with exactly these parameters (skipping other lines)."""
+        return self.expect(lambda m: m.command == command and m.params == params, timeout)
+
     def collect(self, until: Matcher, timeout: float | None = None) -> list[Message]:
         """Every message up to and including the first one matching ``until``."""
         out: list[Message] = []

@@ -361,27 +361,38 @@ class Server(Reactor):
                 f":{self.name} FAIL {command} INVALID_UTF8 "
                 ":Message rejected, your message contained invalid UTF-8",
             )
+            self.bad_line(c)
             return
         if "\0" in line:
             self.reply(c, N.ERR_UNKNOWNERROR, _guess_command(raw), "Message contained a NUL byte")
+            self.bad_line(c)
             return
         try:
             msg = parse(line)
         except ParseError:
+            self.bad_line(c)
             return
         self.dispatch(c, msg)
+
+    def bad_line(self, c: Client) -> None:
+        """Count a malformed or premature line; a client that sends mostly garbage is closed."""
+        c.bad_lines += 1
+        if c.bad_lines > (GARBAGE_LIMIT if c.registered else GARBAGE_LIMIT_UNREGISTERED):
+            self.disconnect(c, "Too many malformed lines")
 
     def dispatch(self, c: Client, msg) -> None:
         entry = self.commands.get(msg.command)
         if entry is None:
-            if c.registered:
+            if c.registered:  # clients probe for commands: not counted as garbage
                 self.reply(c, N.ERR_UNKNOWNCOMMAND, msg.command, "Unknown command")
             else:
                 self.reply(c, N.ERR_NOTREGISTERED, "You have not registered")
+                self.bad_line(c)
             return
         handler, min_params, before_registration = entry
         if not c.registered and not before_registration:
             self.reply(c, N.ERR_NOTREGISTERED, "You have not registered")
+            self.bad_line(c)
             return
         if len(msg.params) < min_params:
             self.reply(c, N.ERR_NEEDMOREPARAMS, msg.command, "Not enough parameters")
@@ -458,6 +469,10 @@ class Server(Reactor):
 
 
 MAX_MODES = 4
+# Malformed lines (bad UTF-8, NUL, unknown or premature commands) tolerated before we give up
+# on a connection: a real client makes a few mistakes, a garbage sender makes little else.
+GARBAGE_LIMIT_UNREGISTERED = 10
+GARBAGE_LIMIT = 20
 
 
 def _is_loopback(ip: str) -> bool:
