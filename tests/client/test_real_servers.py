@@ -157,6 +157,17 @@ def test_two_clients_chat_and_see_each_other(real_server):
             private = asink.wait(ChatMessage, text="private hello")
             assert private.buffer == "bob" and private.sender == "bob"
 
+            caps = asink.of(Registered)[0].caps
+            if name == "inspircd":  # the one of the three offering IRCv3 capabilities
+                assert {"echo-message", "server-time", "multi-prefix", "away-notify"} <= caps
+            if "away-notify" in caps:
+                bob.send_command("AWAY", "out for lunch")
+                asink.wait(
+                    Roster,
+                    buffer="#lobby",
+                    where=lambda r: any(m.nick == "bob" and m.away for m in r.members),
+                )
+
 
 def test_nick_collision_gets_a_suffix(real_server):
     _name, port = real_server

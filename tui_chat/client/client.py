@@ -49,7 +49,8 @@ class ClientSettings:
     username: str | None = None
     realname: str = "tui-chat user"
     password: str | None = None
-    rooms: tuple[str, ...] = ("#lobby",)  # joined after registration and after every reconnect
+    # Joined after registration and after every reconnect; "#room key" joins with a key.
+    rooms: tuple[str, ...] = ("#lobby",)
     reconnect_min: float = 1.0
     reconnect_max: float = 60.0
     lag_interval: float = 30.0
