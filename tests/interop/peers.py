@@ -144,7 +144,11 @@ class RawClient:
     def expect(
         self, predicate: Callable[[Line], bool], what: str, timeout: float = DEFAULT_TIMEOUT
     ) -> Line:
-        """Return the first not-yet-expected line that matches, reading until ``timeout``."""
+        """Return the next matching line, reading until ``timeout``.
+
+        Lines are consumed in order, like a stream: the search starts after the line the
+        previous ``expect`` returned, so expectations must follow arrival order.
+        """
         deadline = time.monotonic() + timeout
         while True:
             for index in range(self._cursor, len(self.lines)):
