@@ -1,0 +1,523 @@
+"""HistoryStore: group commit, chathistory queries, retention, failure modes, kill -9."""
+
+from __future__ import annotations
+
+import logging
+import os
+import select
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tui_chat.server import ServerConfig
+from tui_chat.server.history import (
+    FILENAME,
+    HistoryRecord,
+    HistoryStore,
+    Selector,
+    SelectorError,
+    conversation_key,
+    format_time,
+    parse_selector,
+    parse_time,
+)
+from tui_chat.server.server import Server
+
+BASE = 1_700_000_000_000  # ms
+CHILD = Path(__file__).with_name("history_child.py")
+
+
+def rec(i: int, target: str = "#Chan", command: str = "PRIVMSG", nick: str = "alice", **kw):
+    fields = dict(
+        msgid=f"m{i}",
+        time=format_time(BASE + i * 1000),
+        source=f"{nick}!a@127.0.0.1",
+        command=command,
+        target=target,
+        text=f"text {i}",
+    )
+    fields.update(kw)
+    return HistoryRecord(**fields)
+
+
+def ids(records) -> list[str]:
+    return [r.msgid for r in records]
+
+
+def mid(i: int) -> Selector:
+    return parse_selector(f"msgid=m{i}")
+
+
+def ts(i: int) -> Selector:
+    return parse_selector(f"timestamp={format_time(BASE + i * 1000)}")
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = HistoryStore(tmp_path / "data")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def filled(store):
+    """m0..m9 in #Chan, one second apart, interleaved with m100.. in #other."""
+    for i in range(10):
+        store.append(rec(i))
+        store.append(rec(100 + i, target="#other"))
+    assert store.commit()
+    return store
+
+
+# -- time and selectors ----------------------------------------------------------------------
+
+
+def test_time_round_trips_the_servers_own_tag():
+    server = Server(ServerConfig(port=0))
+    try:
+        stamps = [server.timestamp() for _ in range(3)]
+    finally:
+        server.close()
+    for stamp in [*stamps, "1970-01-01T00:00:00.000Z", "2024-02-29T23:59:59.999Z"]:
+        assert format_time(parse_time(stamp)) == stamp
+    assert parse_time("1970-01-01T00:00:01Z") == 1000
+    assert parse_time("1970-01-01T00:00:00.5Z") == 500
+
+
+def test_parse_selector_accepts_both_reference_types():
+    assert parse_selector("msgid=abc") == Selector("msgid", "abc")
+    sel = parse_selector("timestamp=2019-01-04T14:33:26.123Z")
+    assert sel.kind == "timestamp" and sel.ms == parse_time("2019-01-04T14:33:26.123Z")
+    assert parse_selector("*", allow_star=True) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("*", "syntax"),
+        ("abc", "syntax"),
+        ("id=abc", "syntax"),
+        ("MSGID=abc", "syntax"),
+        ("msgid=", "msgid"),
+        ("timestamp=", "timestamp"),
+        ("timestamp=yesterday", "timestamp"),
+        ("timestamp=2024-13-01T00:00:00.000Z", "timestamp"),
+        ("timestamp=2023-02-29T00:00:00.000Z", "timestamp"),
+        ("timestamp=2024-01-01 00:00:00.000Z", "timestamp"),
+        ("timestamp=2024-01-01T00:00:00.000", "timestamp"),
+    ],
+)
+def test_parse_selector_rejects_with_a_kind(text, kind):
+    with pytest.raises(SelectorError) as info:
+        parse_selector(text)
+    assert info.value.kind == kind
+    assert info.value.text == text
+    assert info.value.description
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def test_append_is_invisible_until_commit_and_round_trips(store):
+    action = rec(1, text="\x01ACTION waves\x01")
+    topic = rec(2, command="TOPIC", text="new topic")
+    notice = rec(3, command="NOTICE")
+    for r in (action, topic, notice):
+        assert store.append(r)
+    assert store.pending == 3
+    assert store.latest("#chan", 10) == []
+    assert store.commit() is True
+    assert store.pending == 0
+    got = store.latest("#CHAN", 10)
+    assert [r.seq for r in got] == sorted(r.seq for r in got)
+    assert [(r.msgid, r.time, r.source, r.command, r.target, r.text) for r in got] == [
+        (r.msgid, r.time, r.source, r.command, r.target, r.text) for r in (action, topic, notice)
+    ]
+    assert store.commit() is True  # nothing buffered
+
+
+def test_what_is_not_stored(store):
+    assert not store.append(rec(1, command="TAGMSG", text=""))
+    assert not store.append(rec(2, target="@#Chan"))
+    assert not store.append(rec(3, target="bob"))  # private: off by default
+    assert store.pending == 0
+    store.commit()
+    assert store.count() == 0
+
+
+def test_private_messages_stored_when_enabled(tmp_path):
+    s = HistoryStore(tmp_path, store_private=True)
+    try:
+        s.append(rec(1, target="Bob", nick="alice"))
+        s.append(rec(2, target="alice", nick="bob"))
+        s.append(rec(3, target="carol", nick="alice"))
+        assert s.commit()
+        assert conversation_key("Bob", "alice") == conversation_key("alice", "BOB")
+        assert ids(s.latest(conversation_key("bob", "Alice"), 10)) == ["m1", "m2"]
+        assert ids(s.latest(conversation_key("alice", "carol"), 10)) == ["m3"]
+        window = (ts(0), ts(99))
+        got = s.targets(*window, 10, channels=[], nick="ALICE")
+        assert [(t.name, t.time) for t in got] == [
+            ("bob", format_time(BASE + 2000)),
+            ("carol", format_time(BASE + 3000)),
+        ]
+        assert s.targets(*window, 10, channels=[], nick="dave") == []
+    finally:
+        s.close()
+
+
+def test_same_msgid_is_stored_once(store):
+    store.append(rec(1))
+    store.append(rec(1))
+    assert store.commit()
+    store.append(rec(1))
+    store.append(rec(2))
+    assert store.commit()
+    assert ids(store.latest("#chan", 10)) == ["m1", "m2"]
+
+
+def test_sequence_never_goes_back_even_after_retention_empties_the_table(tmp_path):
+    s = HistoryStore(tmp_path)
+    s.append(rec(1))
+    s.commit()
+    first = s.latest("#chan", 1)[0].seq
+    assert s.prune(now_ms=BASE + 10**12)  # everything is older than 30 days now
+    assert s.count() == 0
+    s.close()
+    s = HistoryStore(tmp_path)
+    s.append(rec(2))
+    s.commit()
+    assert s.latest("#chan", 1)[0].seq > first
+    s.close()
+
+
+def test_disabled_store_is_a_no_op():
+    s = HistoryStore(None)
+    assert not s.enabled and not s.healthy
+    assert not s.append(rec(1))
+    assert s.commit() is True
+    assert s.latest("#chan", 10) == []
+    assert s.prune() is False
+    s.close()
+
+
+# -- queries ---------------------------------------------------------------------------------
+
+
+def test_latest(filled):
+    all_ids = [f"m{i}" for i in range(10)]
+    assert ids(filled.latest("#chan", 100)) == all_ids
+    assert ids(filled.latest("#chan", 5)) == all_ids[-5:]
+    assert ids(filled.latest("#chan", 1)) == ["m9"]
+    assert filled.latest("#chan", 0) == []
+    assert ids(filled.latest("#chan", 100, after=mid(4))) == all_ids[5:]
+    assert ids(filled.latest("#chan", 100, after=ts(4))) == all_ids[5:]
+    assert ids(filled.latest("#chan", 2, after=mid(4))) == ["m8", "m9"]
+    assert filled.latest("#nowhere", 10) == []
+    assert ids(filled.latest("#OTHER", 2)) == ["m108", "m109"]
+
+
+def test_before_and_after_are_exclusive(filled):
+    assert ids(filled.before("#chan", mid(6), 100)) == [f"m{i}" for i in range(6)]
+    assert ids(filled.before("#chan", ts(6), 100)) == [f"m{i}" for i in range(6)]
+    assert ids(filled.before("#chan", ts(6), 2)) == ["m4", "m5"]
+    assert filled.before("#chan", mid(0), 10) == []
+    assert ids(filled.after("#chan", mid(3), 100)) == [f"m{i}" for i in range(4, 10)]
+    assert ids(filled.after("#chan", ts(3), 100)) == [f"m{i}" for i in range(4, 10)]
+    assert ids(filled.after("#chan", ts(3), 3)) == ["m4", "m5", "m6"]
+    assert filled.after("#chan", mid(9), 10) == []
+    # A time between two messages is a bound too.
+    half = parse_selector(f"timestamp={format_time(BASE + 3500)}")
+    assert ids(filled.after("#chan", half, 1)) == ["m4"]
+    assert ids(filled.before("#chan", half, 1)) == ["m3"]
+
+
+def test_around(filled):
+    assert ids(filled.around("#chan", mid(7), 1)) == ["m7"]
+    assert ids(filled.around("#chan", mid(7), 3)) == ["m6", "m7", "m8"]
+    assert ids(filled.around("#chan", ts(7), 3)) == ["m6", "m7", "m8"]
+    assert ids(filled.around("#chan", mid(9), 4)) == ["m6", "m7", "m8", "m9"]  # filled from before
+    assert ids(filled.around("#chan", mid(0), 3)) == ["m0", "m1", "m2"]  # filled from after
+    assert len(filled.around("#chan", mid(5), 100)) == 10
+
+
+def test_between_both_directions(filled):
+    inner = [f"m{i}" for i in range(1, 9)]
+    for make in (mid, ts):
+        assert ids(filled.between("#chan", make(0), make(9), 100)) == inner
+        assert ids(filled.between("#chan", make(9), make(0), 100)) == inner
+        assert ids(filled.between("#chan", make(0), make(9), 3)) == ["m1", "m2", "m3"]
+        assert ids(filled.between("#chan", make(9), make(0), 3)) == ["m6", "m7", "m8"]
+    assert ids(filled.between("#chan", mid(2), ts(5), 100)) == ["m3", "m4"]
+    assert filled.between("#chan", mid(4), mid(4), 10) == []
+
+
+def test_unknown_msgid_is_an_error_not_an_empty_answer(filled):
+    # An empty answer would tell a client filling a gap "you missed nothing".
+    for call in (
+        lambda: filled.before("#chan", parse_selector("msgid=nope"), 10),
+        lambda: filled.after("#chan", parse_selector("msgid=nope"), 10),
+        lambda: filled.latest("#chan", 10, after=parse_selector("msgid=nope")),
+        lambda: filled.around("#chan", parse_selector("msgid=nope"), 10),
+        lambda: filled.between("#chan", mid(1), parse_selector("msgid=nope"), 10),
+        lambda: filled.after("#chan", mid(101), 10),  # exists, but in another channel
+    ):
+        with pytest.raises(SelectorError) as info:
+            call()
+        assert info.value.kind == "unknown-msgid"
+
+
+def test_targets(filled):
+    filled.append(rec(200, target="#third"))
+    filled.commit()
+    everywhere = ["#Chan", "#other", "#third", "#empty"]
+    got = filled.targets(ts(0), ts(1000), 10, everywhere)
+    # Latest activity, oldest first; names as displayed.
+    assert [t.name for t in got] == ["#Chan", "#other", "#third"]
+    assert got[0].time == format_time(BASE + 9000)
+    assert [t.name for t in filled.targets(ts(0), ts(1000), 1, everywhere)] == ["#Chan"]
+    assert [t.name for t in filled.targets(ts(1000), ts(0), 1, everywhere)] == ["#third"]
+    assert [t.name for t in filled.targets(ts(0), ts(150), 10, everywhere)] == ["#Chan", "#other"]
+    assert filled.targets(ts(0), ts(1000), 10, ["#secret"]) == []  # only what the user may see
+    assert filled.targets(ts(0), ts(1000), 0, everywhere) == []
+
+
+# -- retention -------------------------------------------------------------------------------
+
+
+def test_retention_by_age(tmp_path):
+    s = HistoryStore(tmp_path, days=1)
+    for i in range(5):
+        s.append(rec(i))
+    s.commit()
+    now = BASE + 2 * 1000 + 86_400_000  # m0, m1 are older than a day; m2 is exactly a day old
+    assert s.prune(now_ms=now)
+    assert ids(s.latest("#chan", 10)) == ["m2", "m3", "m4"]
+    s.close()
+
+
+def test_retention_by_count_per_channel_in_bounded_chunks(tmp_path):
+    s = HistoryStore(tmp_path, per_channel_limit=3, days=0)
+    for i in range(10):
+        s.append(rec(i))
+        s.append(rec(100 + i, target="#other"))
+    s.append(rec(200, target="#small"))
+    s.commit()
+    assert s.prune(max_rows=5) is False  # 14 rows to go: stops early, asks to be called again
+    while not s.prune(max_rows=5):
+        pass
+    assert ids(s.latest("#chan", 10)) == ["m7", "m8", "m9"]
+    assert ids(s.latest("#other", 10)) == ["m107", "m108", "m109"]
+    assert ids(s.latest("#small", 10)) == ["m200"]
+    s.close()
+
+
+# -- failure modes ---------------------------------------------------------------------------
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_corrupt_file_does_not_raise(tmp_path, caplog):
+    (tmp_path / FILENAME).write_bytes(b"this is not a database\n" * 100)
+    clock = FakeClock()
+    with caplog.at_level(logging.DEBUG, logger="tui_chat.server.history"):
+        s = HistoryStore(tmp_path, clock=clock)
+        assert s.enabled and not s.healthy and s.error
+        for _ in range(3):
+            assert s.append(rec(1))
+            assert s.commit() is False
+            clock.now += 1000  # past any back-off: it retries, and fails again
+        assert s.latest("#chan", 10) == []
+        assert s.before("#chan", parse_selector("msgid=x"), 10) == []
+        assert s.around("#chan", parse_selector("msgid=x"), 10) == []
+        assert s.between("#chan", mid(1), mid(2), 10) == []
+        assert s.targets(ts(0), ts(9), 10, ["#chan"]) == []
+        assert s.prune() is False
+        s.checkpoint()
+        s.close()
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1  # logged once per outage, not once per attempt
+
+
+def test_damaged_pages_do_not_raise(tmp_path):
+    s = HistoryStore(tmp_path)
+    for i in range(3000):
+        s.append(rec(i, text="y" * 100))
+    assert s.commit()
+    s.close()
+    with open(tmp_path / FILENAME, "r+b") as f:
+        f.seek(3 * 4096)  # keep the header valid: the damage shows only when pages are read
+        f.write(b"\xa5" * (20 * 4096))
+    s = HistoryStore(tmp_path)
+    s.append(rec(5000))
+    assert s.latest("#chan", 50) == []
+    assert not s.healthy and "malformed" in s.error
+    assert s.commit() is False  # what was buffered before the failure is reported lost too
+    assert s.prune() is False
+    s.close()
+
+
+def test_unusable_directory_does_not_raise(tmp_path):
+    # Tests may run as root, where chmod does not stop writes: a data dir below a regular file
+    # cannot be created by anyone.
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    s = HistoryStore(blocker / "data")
+    assert not s.healthy
+    s.append(rec(1))
+    assert s.commit() is False
+    s.close()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores permission bits")
+def test_read_only_file_does_not_raise(tmp_path):
+    s = HistoryStore(tmp_path)
+    s.append(rec(1))
+    assert s.commit()
+    s.close()
+    for p in tmp_path.iterdir():
+        p.chmod(0o444)
+    tmp_path.chmod(0o555)
+    try:
+        s = HistoryStore(tmp_path)
+        s.append(rec(2))
+        assert s.commit() is False
+        assert not s.healthy
+        s.close()
+    finally:
+        tmp_path.chmod(0o755)
+
+
+def test_database_turning_read_only_fails_commit_then_recovers(tmp_path, caplog):
+    # query_only makes SQLite refuse writes even for root: the closest portable stand-in for
+    # a file that became read-only under a running server.
+    clock = FakeClock()
+    s = HistoryStore(tmp_path, clock=clock)
+    s.append(rec(1))
+    assert s.commit()
+    s._conn.execute("PRAGMA query_only=ON")
+    s.append(rec(2))
+    with caplog.at_level(logging.INFO, logger="tui_chat.server.history"):
+        assert s.commit() is False
+        assert not s.healthy
+        s.append(rec(3))
+        assert s.commit() is False  # still backing off: no reopen attempt yet
+        clock.now += 3600
+        s.append(rec(4))
+        assert s.commit() is True  # reopened (a fresh connection can write again)
+    assert s.healthy
+    assert ids(s.latest("#chan", 10)) == ["m1", "m4"]
+    assert any("working again" in r.getMessage() for r in caplog.records)
+    s.close()
+
+
+def test_second_store_on_a_locked_database_does_not_hang_or_raise(tmp_path):
+    s = HistoryStore(tmp_path)
+    other = sqlite3.connect(tmp_path / FILENAME, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # someone else holds the write lock
+        s.append(rec(1))
+        started = time.monotonic()
+        assert s.commit() is False
+        assert time.monotonic() - started < 5
+    finally:
+        other.close()
+        s.close()
+
+
+# -- kill -9 ---------------------------------------------------------------------------------
+
+
+def _run_child(data_dir: Path, first: int, batch: int, kill_after: int) -> list[int]:
+    """Start the child, SIGKILL it after ``kill_after`` acknowledged commits, return all acks."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+    proc = subprocess.Popen(
+        [sys.executable, str(CHILD), str(data_dir), str(first), str(batch), "2000"],
+        stdout=subprocess.PIPE,
+        bufsize=0,  # our own line buffer below: nothing may hide in a Python-side buffer
+        env=env,
+    )
+    lines = _Lines(proc.stdout.fileno())
+    acked: list[int] = []
+    try:
+        deadline = time.monotonic() + 20
+        assert lines.next(deadline) == "READY"
+        while len(acked) < kill_after:
+            line = lines.next(deadline)
+            assert line.isdigit(), line
+            acked.append(int(line))
+        proc.send_signal(signal.SIGKILL)  # lands wherever the child happens to be
+        proc.wait(timeout=10)
+        acked += [int(x) for x in lines.rest() if x.isdigit()]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
+        proc.stdout.close()
+    assert proc.returncode == -signal.SIGKILL, "child finished before it was killed"
+    return acked
+
+
+class _Lines:
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buf = b""
+
+    def next(self, deadline: float) -> str:
+        while b"\n" not in self.buf:
+            timeout = max(0.0, deadline - time.monotonic())
+            ready, _, _ = select.select([self.fd], [], [], timeout)
+            assert ready, "child produced no output in time"
+            data = os.read(self.fd, 65536)
+            assert data, "child exited early"
+            self.buf += data
+        line, _, self.buf = self.buf.partition(b"\n")
+        return line.decode().strip()
+
+    def rest(self) -> list[str]:
+        """Everything left once the writer is dead (the pipe then ends)."""
+        while data := os.read(self.fd, 65536):
+            self.buf += data
+        return self.buf.decode().split()
+
+
+def _check_prefix(data_dir: Path, acked_total: int, batch: int) -> int:
+    s = HistoryStore(data_dir)
+    try:
+        assert s.healthy
+        rows = s.latest("#alpha", 10**6) + s.latest("#BETA", 10**6)
+    finally:
+        s.close()
+    rows.sort(key=lambda r: r.seq)
+    n = len(rows)
+    seqs = [r.seq for r in rows]
+    assert seqs == sorted(set(seqs)), "sequence ids repeat or go back"
+    # Exactly records 0..n-1, each once, in order, with the same msgid and time.
+    assert [r.msgid for r in rows] == [f"id{i:08d}" for i in range(n)]
+    assert [r.time for r in rows] == [format_time(1_700_000_000_000 + i) for i in range(n)]
+    assert n % batch == 0, "a batch was stored in part"
+    # Everything acknowledged is there; at most the one batch in flight beyond it.
+    assert acked_total <= n <= acked_total + batch
+    return n
+
+
+@pytest.mark.parametrize(("kill_after", "batch"), [(0, 50), (1, 50), (7, 200), (23, 20)])
+def test_kill_9_keeps_exactly_the_committed_prefix(tmp_path, kill_after, batch):
+    data_dir = tmp_path / "data"
+    acked = _run_child(data_dir, 0, batch, kill_after)
+    assert len(acked) >= kill_after
+    n = _check_prefix(data_dir, acked[-1] + 1 if acked else 0, batch)
+    # Restart and go on from there, then kill again: still one clean, growing prefix.
+    acked2 = _run_child(data_dir, n, batch, kill_after + 3)
+    _check_prefix(data_dir, acked2[-1] + 1, batch)

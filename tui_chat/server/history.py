@@ -1,0 +1,629 @@
+"""Durable per-channel message history on stdlib sqlite3 (WAL), for the single-threaded server.
+
+Owned by the reactor thread. The contract with the loop is *group commit*:
+
+- ``append(record)`` only buffers (no I/O);
+- ``commit()`` writes everything buffered in one transaction, once per loop pass, and the server
+  calls it *before* flushing output, so a line is never seen by any client before it is durable
+  ("a message is relayed and echoed only after it is committed").
+
+Durability: WAL with ``synchronous=NORMAL``. A committed WAL transaction is in the OS page cache
+when ``COMMIT`` returns, so it survives the process being killed (``kill -9``, OOM, a crash);
+only a power cut or kernel panic can lose the last few transactions, and even then the database
+stays consistent. ``FULL`` would also survive power loss but fsyncs on every commit (one per loop
+pass: milliseconds each on ordinary disks), which would cap chat throughput at the disk's fsync
+rate; it is available as ``synchronous="FULL"`` for operators who want it.
+
+Crash consistency: rows get an ``AUTOINCREMENT`` sequence id (never reused, even if retention
+empties the table), so the order is the commit order, and ``msgid`` is UNIQUE with
+``INSERT OR IGNORE``, so replaying a batch after an uncertain failure cannot duplicate it. A
+batch is one transaction: after a crash it is either wholly present or wholly absent.
+
+Failure: no method raises into the loop because of the database. A corrupt, unreadable or
+read-only file is logged once, the store turns ``healthy = False`` and becomes a no-op (``commit``
+returns ``False`` so the server can tell the senders ``FAIL ... MESSAGE_ERROR``), and it tries to
+reopen with a growing back-off. The only exceptions the query API raises are
+:class:`SelectorError` (bad or unknown message reference), which the CHATHISTORY handler turns
+into ``FAIL CHATHISTORY INVALID_PARAMS``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import logging
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..irc.casemap import casefold
+from ..irc.limits import CHANTYPES
+
+log = logging.getLogger("tui_chat.server.history")
+
+FILENAME = "history.sqlite3"
+STORED_COMMANDS = frozenset({"PRIVMSG", "NOTICE", "TOPIC"})
+DAY_MS = 86_400_000
+# Retention deletes at most this many rows per call so one pass never stalls the loop for long;
+# prune() reports whether it stopped early and the caller simply calls again soon.
+PRUNE_CHUNK = 5000
+_RETRY_FIRST = 5.0
+_RETRY_MAX = 300.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS messages (
+    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+    key     TEXT NOT NULL,
+    msgid   TEXT NOT NULL UNIQUE,
+    ts      INTEGER NOT NULL,
+    source  TEXT NOT NULL,
+    command TEXT NOT NULL,
+    target  TEXT NOT NULL,
+    text    TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_key_seq ON messages (key, seq);
+CREATE INDEX IF NOT EXISTS messages_ts ON messages (ts);
+CREATE TABLE IF NOT EXISTS peers (
+    nick TEXT NOT NULL,
+    key  TEXT NOT NULL,
+    PRIMARY KEY (nick, key)
+) WITHOUT ROWID;
+"""
+_INSERT = (
+    "INSERT OR IGNORE INTO messages (key, msgid, ts, source, command, target, text)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_COLUMNS = "seq, msgid, ts, source, command, target, text"
+
+
+# -- time and message references ---------------------------------------------------------------
+
+_TS_RE = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?Z\Z")
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+
+
+def format_time(ms: int) -> str:
+    """Milliseconds since the epoch -> the ``server-time`` text the server sends."""
+    second, milli = divmod(ms, 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)) + f".{milli:03d}Z"
+
+
+def parse_time(text: str) -> int:
+    """``YYYY-MM-DDThh:mm:ss[.sss]Z`` -> milliseconds since the epoch; ValueError otherwise."""
+    m = _TS_RE.match(text)
+    if m is None:
+        raise ValueError(f"not a server-time timestamp: {text!r}")
+    year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
+    # datetime validates the ranges (month 13, Feb 30, hour 24 ...).
+    when = _dt.datetime(year, month, day, hour, minute, second, tzinfo=_dt.UTC)
+    milli = int((m.group(7) or "0").ljust(3, "0")[:3])
+    return (when - _EPOCH) // _dt.timedelta(seconds=1) * 1000 + milli
+
+
+@dataclass(frozen=True, slots=True)
+class Selector:
+    """A CHATHISTORY message reference: ``msgid=...`` or ``timestamp=...``."""
+
+    kind: str  # "msgid" | "timestamp"
+    value: str
+    ms: int = 0  # timestamps only
+
+
+class SelectorError(ValueError):
+    """A message reference the server must refuse with ``FAIL CHATHISTORY INVALID_PARAMS``.
+
+    ``kind`` is ``"syntax"`` (neither ``msgid=`` nor ``timestamp=``), ``"timestamp"`` (malformed
+    or impossible time), ``"msgid"`` (empty) or ``"unknown-msgid"`` (no such message in that
+    target, e.g. expired). ``text`` is the parameter as the client sent it, for the FAIL line.
+    """
+
+    MESSAGES = {
+        "syntax": "Invalid message reference",
+        "timestamp": "Invalid timestamp",
+        "msgid": "Invalid msgid",
+        "unknown-msgid": "Unknown msgid",
+    }
+
+    def __init__(self, kind: str, text: str) -> None:
+        super().__init__(f"{self.MESSAGES[kind]}: {text!r}")
+        self.kind = kind
+        self.text = text
+
+    @property
+    def description(self) -> str:
+        return self.MESSAGES[self.kind]
+
+
+def parse_selector(text: str, *, allow_star: bool = False) -> Selector | None:
+    """Parse one CHATHISTORY reference. ``*`` (LATEST only) gives None; bad input raises."""
+    if allow_star and text == "*":
+        return None
+    kind, sep, value = text.partition("=")
+    if sep and kind == "msgid":
+        if not value or " " in value:
+            raise SelectorError("msgid", text)
+        return Selector("msgid", value)
+    if sep and kind == "timestamp":
+        try:
+            return Selector("timestamp", value, parse_time(value))
+        except ValueError:
+            raise SelectorError("timestamp", text) from None
+    raise SelectorError("syntax", text)
+
+
+# -- records and keys --------------------------------------------------------------------------
+
+
+def is_channel(target: str) -> bool:
+    return target[:1] in CHANTYPES
+
+
+def conversation_key(nick_a: str, nick_b: str) -> str:
+    """The key a private conversation is stored under: both folded nicks, sorted.
+
+    A space cannot occur in a nick or a channel name, so these never collide with channels.
+    """
+    a, b = casefold(nick_a), casefold(nick_b)
+    return f"{a} {b}" if a <= b else f"{b} {a}"
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRecord:
+    """One stored line. ``time`` is the exact ``server-time`` tag value the server sent."""
+
+    msgid: str
+    time: str
+    source: str  # nick!user@host
+    command: str  # PRIVMSG | NOTICE | TOPIC
+    target: str  # as displayed: "#Lobby", or the recipient nick of a private message
+    text: str  # CTCP ACTION stays a PRIVMSG with its \x01 framing
+    seq: int | None = None  # set on records read back
+
+    @property
+    def nick(self) -> str:
+        return self.source.partition("!")[0]
+
+    @property
+    def key(self) -> str:
+        if is_channel(self.target):
+            return casefold(self.target)
+        return conversation_key(self.nick, self.target)
+
+    @property
+    def ms(self) -> int:
+        return parse_time(self.time)
+
+
+@dataclass(frozen=True, slots=True)
+class TargetInfo:
+    """A TARGETS answer: the name to show and the time of its latest stored message."""
+
+    key: str
+    name: str
+    time: str
+
+
+def _row_to_record(row: tuple) -> HistoryRecord:
+    seq, msgid, ts, source, command, target, text = row
+    return HistoryRecord(msgid, format_time(ts), source, command, target, text, seq)
+
+
+# -- the store -------------------------------------------------------------------------------
+
+
+class HistoryStore:
+    """Channel (and optionally private) history in ``data_dir / "history.sqlite3"``.
+
+    ``path`` is the data directory; None gives a disabled store (``enabled`` False) whose methods
+    are all cheap no-ops, so the server needs no ``if`` around them. ``days`` and
+    ``per_channel_limit`` are the retention (0 = no limit of that kind); ``clock`` is injectable
+    so tests can step over the reopen back-off.
+    """
+
+    def __init__(
+        self,
+        path: Path | None,
+        *,
+        days: float = 30,
+        per_channel_limit: int = 10_000,
+        store_private: bool = False,
+        synchronous: str = "NORMAL",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if synchronous not in ("NORMAL", "FULL"):
+            raise ValueError("synchronous must be NORMAL or FULL")
+        self.data_dir = path
+        self.file = None if path is None else Path(path) / FILENAME
+        self.days = days
+        self.per_channel_limit = per_channel_limit
+        self.store_private = store_private
+        self.synchronous = synchronous
+        self.enabled = path is not None
+        self.healthy = False
+        self.error: str | None = None
+        self._clock = clock
+        self._conn: sqlite3.Connection | None = None
+        self._pending: list[tuple] = []
+        self._pending_peers: list[tuple[str, str]] = []
+        self._retry_at = 0.0
+        self._retry_delay = _RETRY_FIRST
+        self._closed = False
+        if self.enabled:
+            self._open()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def _open(self) -> bool:
+        assert self.file is not None
+        conn = None
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            # check_same_thread=False: the store may be built in one thread and then used only
+            # by the reactor thread (ServerThread); it is never used by two threads at once.
+            conn = sqlite3.connect(
+                self.file, isolation_level=None, check_same_thread=False, timeout=0.2
+            )
+            mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise sqlite3.OperationalError(f"cannot use WAL (journal_mode={mode})")
+            conn.execute(f"PRAGMA synchronous={self.synchronous}")
+            conn.executescript(_SCHEMA)
+        except (sqlite3.Error, OSError) as exc:
+            if conn is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
+            self._fail("open", exc)
+            return False
+        self._conn = conn
+        if not self.healthy and self.error is not None:
+            log.warning("history database %s is working again", self.file)
+        self.healthy = True
+        self.error = None
+        self._retry_delay = _RETRY_FIRST
+        return True
+
+    def _fail(self, what: str, exc: BaseException) -> None:
+        message = f"{what}: {exc}"
+        if self.healthy or self.error is None:
+            # Once per outage: a broken disk must not flood the log once per loop pass.
+            log.error(
+                "history database %s unusable (%s); chat goes on without history",
+                self.file,
+                message,
+            )
+        else:
+            log.debug("history database %s still unusable (%s)", self.file, message)
+        self.healthy = False
+        self.error = message
+        if self._conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.close()
+            self._conn = None
+        self._retry_at = self._clock() + self._retry_delay
+        self._retry_delay = min(_RETRY_MAX, self._retry_delay * 2)
+
+    def _usable(self) -> bool:
+        """True if there is a working connection, reopening after the back-off if due."""
+        if self.healthy:
+            return True
+        if not self.enabled or self._closed or self._clock() < self._retry_at:
+            return False
+        return self._open()
+
+    def close(self) -> None:
+        """Commit what is buffered and close. Safe to call twice."""
+        if self._conn is not None:
+            self.commit()
+        if self._conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.close()
+            self._conn = None
+        self.healthy = False
+        self._closed = True
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def wants(self, target: str, command: str) -> bool:
+        """Would a message of this kind to this target be stored? (Cheap, no I/O.)"""
+        if not self.enabled or command not in STORED_COMMANDS:
+            return False
+        if target[:1] in "@+":
+            return False  # STATUSMSG (@#chan): only ops saw it; it is not channel history
+        return is_channel(target) or self.store_private
+
+    def append(self, record: HistoryRecord) -> bool:
+        """Buffer a record for the next commit. Returns whether it will be stored."""
+        if not self.wants(record.target, record.command):
+            return False
+        key = record.key
+        self._pending.append(
+            (
+                key,
+                record.msgid,
+                parse_time(record.time),
+                record.source,
+                record.command,
+                record.target,
+                record.text,
+            )
+        )
+        if not is_channel(record.target):
+            a, _, b = key.partition(" ")
+            self._pending_peers.append((a, key))
+            self._pending_peers.append((b, key))
+        return True
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def commit(self) -> bool:
+        """Write everything buffered in one transaction.
+
+        True when it is durable (or there was nothing to write); False when the records could
+        not be stored: they are dropped and the server should tell their senders.
+        """
+        if not self._pending:
+            return True
+        if not self._usable():
+            self._pending.clear()
+            self._pending_peers.clear()
+            return False
+        conn = self._conn
+        assert conn is not None
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.executemany(_INSERT, self._pending)
+                if self._pending_peers:
+                    conn.executemany(
+                        "INSERT OR IGNORE INTO peers (nick, key) VALUES (?, ?)",
+                        self._pending_peers,
+                    )
+                conn.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            self._fail("commit", exc)
+            return False
+        finally:
+            # Stored or refused, a batch is over: the server relays it either way and tells the
+            # senders when it failed, so a later retry would store what they were told was lost.
+            self._pending.clear()
+            self._pending_peers.clear()
+        return True
+
+    # -- retention ---------------------------------------------------------------------------
+
+    def prune(self, now_ms: int | None = None, max_rows: int = PRUNE_CHUNK) -> bool:
+        """Apply retention (age, then per-channel count), deleting at most ``max_rows`` rows.
+
+        Meant for a timer (say once a minute), not for every commit. Returns True when done and
+        False when it stopped early (call again soon) or the database failed.
+        """
+        if not self._usable():
+            return False
+        conn = self._conn
+        assert conn is not None
+        if now_ms is None:
+            now_ms = int(time.time() * 1000)
+        budget = max_rows
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if self.days > 0:
+                    cutoff = now_ms - int(self.days * DAY_MS)
+                    budget -= conn.execute(
+                        "DELETE FROM messages WHERE seq IN"
+                        " (SELECT seq FROM messages WHERE ts < ? ORDER BY ts LIMIT ?)",
+                        (cutoff, budget),
+                    ).rowcount
+                if budget > 0 and self.per_channel_limit > 0:
+                    budget = self._prune_counts(conn, budget)
+                if budget > 0:
+                    conn.execute(
+                        "DELETE FROM peers WHERE key NOT IN (SELECT DISTINCT key FROM messages)"
+                    )
+                conn.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            self._fail("prune", exc)
+            return False
+        return budget > 0
+
+    def _prune_counts(self, conn: sqlite3.Connection, budget: int) -> int:
+        limit = self.per_channel_limit
+        over = conn.execute(
+            "SELECT key, COUNT(*) FROM messages GROUP BY key HAVING COUNT(*) > ?", (limit,)
+        ).fetchall()
+        for key, count in over:
+            n = min(count - limit, budget)
+            budget -= conn.execute(
+                "DELETE FROM messages WHERE seq IN"
+                " (SELECT seq FROM messages WHERE key = ? ORDER BY seq LIMIT ?)",
+                (key, n),
+            ).rowcount
+            if budget <= 0:
+                break
+        return budget
+
+    def checkpoint(self) -> None:
+        """Fold the WAL back into the database (timer; autocheckpoint covers the rest)."""
+        if self._usable():
+            try:
+                assert self._conn is not None
+                self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.Error as exc:
+                self._fail("checkpoint", exc)
+
+    # -- reading -----------------------------------------------------------------------------
+    #
+    # ``key`` is a channel name (folded here) or a conversation_key(). Results are always in
+    # chronological (sequence) order and bounds are exclusive, as draft/chathistory says. A
+    # database failure gives [] with ``healthy`` False: the handler answers MESSAGE_ERROR.
+
+    def _query(self, sql: str, args: tuple) -> list[tuple]:
+        if not self._usable():
+            return []
+        assert self._conn is not None
+        try:
+            return self._conn.execute(sql, args).fetchall()
+        except sqlite3.Error as exc:
+            self._fail("query", exc)
+            return []
+
+    def _bound(self, key: str, sel: Selector, op: str) -> tuple[str, tuple]:
+        """SQL condition for "strictly ``op`` this reference" (op is '<' or '>')."""
+        if sel.kind == "timestamp":
+            return f"ts {op} ?", (sel.ms,)
+        rows = self._query("SELECT seq FROM messages WHERE msgid = ? AND key = ?", (sel.value, key))
+        if not rows:
+            if self.healthy:
+                raise SelectorError("unknown-msgid", f"msgid={sel.value}")
+            return "0", ()
+        return f"seq {op} ?", (rows[0][0],)
+
+    def _select(
+        self, key: str, conds: list[tuple[str, tuple]], limit: int, newest: bool
+    ) -> list[HistoryRecord]:
+        if limit <= 0:
+            return []
+        where = " AND ".join(["key = ?", *(c for c, _ in conds)])
+        args: tuple = (key, *(a for _, v in conds for a in v), limit)
+        order = "DESC" if newest else "ASC"
+        rows = self._query(
+            f"SELECT {_COLUMNS} FROM messages WHERE {where} ORDER BY seq {order} LIMIT ?", args
+        )
+        if newest:
+            rows.reverse()
+        return [_row_to_record(r) for r in rows]
+
+    def latest(self, key: str, limit: int, after: Selector | None = None) -> list[HistoryRecord]:
+        """The newest ``limit`` messages, only those strictly after ``after`` if given."""
+        key = casefold(key)
+        conds = [] if after is None else [self._bound(key, after, ">")]
+        return self._select(key, conds, limit, newest=True)
+
+    def before(self, key: str, selector: Selector, limit: int) -> list[HistoryRecord]:
+        """The ``limit`` messages just before the reference (excluded)."""
+        key = casefold(key)
+        return self._select(key, [self._bound(key, selector, "<")], limit, newest=True)
+
+    def after(self, key: str, selector: Selector, limit: int) -> list[HistoryRecord]:
+        """The ``limit`` messages just after the reference (excluded)."""
+        key = casefold(key)
+        return self._select(key, [self._bound(key, selector, ">")], limit, newest=False)
+
+    def around(self, key: str, selector: Selector, limit: int) -> list[HistoryRecord]:
+        """About ``limit`` // 2 before and the rest from the reference on.
+
+        The message a msgid names is included (clients ask AROUND to see it in context); for a
+        timestamp, messages at exactly that time count as "from the reference on". When one side
+        runs short, the other side fills the limit.
+        """
+        key = casefold(key)
+        if limit <= 0:
+            return []
+        if selector.kind == "timestamp":
+            earlier, later = ("ts < ?", (selector.ms,)), ("ts >= ?", (selector.ms,))
+        else:
+            rows = self._query(
+                "SELECT seq FROM messages WHERE msgid = ? AND key = ?", (selector.value, key)
+            )
+            if not rows:
+                if self.healthy:
+                    raise SelectorError("unknown-msgid", f"msgid={selector.value}")
+                return []
+            earlier, later = ("seq < ?", (rows[0][0],)), ("seq >= ?", (rows[0][0],))
+        before = self._select(key, [earlier], limit, newest=True)
+        after = self._select(key, [later], limit, newest=False)
+        n_before = min(len(before), limit // 2)
+        n_after = min(len(after), limit - n_before)
+        n_before = min(len(before), limit - n_after)
+        return before[len(before) - n_before :] + after[:n_after]
+
+    def between(
+        self, key: str, first: Selector, second: Selector, limit: int
+    ) -> list[HistoryRecord]:
+        """Messages strictly between the references, counted from ``first``.
+
+        If ``first`` is later than ``second`` the window is the same but the ``limit`` messages
+        nearest ``first`` (the newest) are returned, still in chronological order.
+        """
+        key = casefold(key)
+        lo_first = self._position(key, first) <= self._position(key, second)
+        lo, hi = (first, second) if lo_first else (second, first)
+        conds = [self._bound(key, lo, ">"), self._bound(key, hi, "<")]
+        return self._select(key, conds, limit, newest=not lo_first)
+
+    def _position(self, key: str, sel: Selector) -> tuple[int, int]:
+        """A comparable (time, seq) for ordering two references."""
+        if sel.kind == "timestamp":
+            return (sel.ms, 0)
+        rows = self._query(
+            "SELECT ts, seq FROM messages WHERE msgid = ? AND key = ?", (sel.value, key)
+        )
+        if not rows:
+            if self.healthy:
+                raise SelectorError("unknown-msgid", f"msgid={sel.value}")
+            return (0, 0)
+        return (rows[0][0], rows[0][1])
+
+    def targets(
+        self,
+        first: Selector,
+        second: Selector,
+        limit: int,
+        channels: Iterable[str],
+        nick: str | None = None,
+    ) -> list[TargetInfo]:
+        """CHATHISTORY TARGETS: targets whose latest message is strictly between two times.
+
+        ``channels`` are the channels the asking user may see (the server passes its own
+        channels); with ``nick`` (and private history on) that user's conversations count too.
+        Sorted by latest message, oldest first; if ``first`` is the later time, the ``limit``
+        newest are kept.
+        """
+        if limit <= 0 or first.kind != "timestamp" or second.kind != "timestamp":
+            return []
+        lo, hi = sorted((first.ms, second.ms))
+        keys = {casefold(k) for k in channels}
+        if nick is not None and self.store_private:
+            rows = self._query("SELECT key FROM peers WHERE nick = ?", (casefold(nick),))
+            keys.update(r[0] for r in rows)
+        found: list[tuple[int, int, str, str]] = []
+        me = casefold(nick) if nick is not None else None
+        for key in keys:
+            rows = self._query(
+                "SELECT ts, seq, source, target FROM messages WHERE key = ?"
+                " ORDER BY seq DESC LIMIT 1",
+                (key,),
+            )
+            if not rows:
+                continue
+            ts, seq, source, target = rows[0]
+            if not lo < ts < hi:
+                continue
+            name = target
+            if not is_channel(target) and casefold(target) == me:
+                name = source.partition("!")[0]  # the other party, as they were shown
+            found.append((ts, seq, key, name))
+        found.sort()
+        found = found[:limit] if first.ms <= second.ms else found[-limit:]
+        return [TargetInfo(key, name, format_time(ts)) for ts, _, key, name in found]
+
+    def count(self, key: str | None = None) -> int:
+        """Rows stored (for one key, or all); 0 when unavailable. For tests and stats."""
+        if key is None:
+            rows = self._query("SELECT COUNT(*) FROM messages", ())
+        else:
+            rows = self._query("SELECT COUNT(*) FROM messages WHERE key = ?", (casefold(key),))
+        return rows[0][0] if rows else 0
