@@ -111,8 +111,15 @@ def build_parser() -> argparse.ArgumentParser:
     client_options(host)
 
     join = sub.add_parser("join", help="join a room on another machine (any IRC server)")
-    join.add_argument("server", type=host_port, metavar="HOST[:PORT]")
+    join.add_argument(
+        "server", metavar="HOST[:PORT]|NAME", help="address, or a server named in the config"
+    )
     client_options(join)
+
+    config = sub.add_parser(
+        "config", help="print the config file's path and the settings in effect"
+    )
+    config.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
 
     serve = sub.add_parser("serve", help="run the chat server alone, without the app")
     serve.add_argument("--bind", default="", help="address to listen on (default: all)")
@@ -153,10 +160,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.command == "serve":
         return _serve(args)
-    return _app(args)
+    if args.command == "config":
+        return _config(args)
+    return _app(parser, args)
+
+
+def _config(args: argparse.Namespace) -> int:
+    from .config import Settings, data_dir, default_config_path, ensure_config_file, log_dir
+
+    path = args.config or default_config_path()
+    created = args.config is None and ensure_config_file(path)
+    settings = Settings.load(path)
+    state = "created with comments" if created else ("exists" if path.exists() else "missing")
+    print(f"config file: {path} ({state})")
+    print(f"log dir:     {log_dir()}")
+    print(f"data dir:    {data_dir()}")
+    if settings.problem:
+        print(f"problem:     {settings.problem}")
+    for name, value in settings.describe():
+        print(f"{name} = {value}")
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -177,18 +204,31 @@ def _serve(args: argparse.Namespace) -> int:
     return run_server(config, log_level=args.log_level.upper())
 
 
-def _app(args: argparse.Namespace) -> int:
-    from .config import Settings
-    from .ui import run_app
+def _app(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from .config import Settings, default_config_path, ensure_config_file
 
+    if args.config is None:
+        ensure_config_file(default_config_path())
     settings = Settings.load(args.config)
     command = args.command or "connect"
     if command == "join":
-        server_host, server_port = args.server
+        named = settings.server(args.server)
+        if named is not None:
+            server_host, server_port = named.host, named.port
+            args.nick = args.nick or named.nick
+            args.password = args.password or named.password
+            args.room = args.room or (named.rooms[0].split(" ", 1)[0] if named.rooms else None)
+        else:
+            try:
+                server_host, server_port = host_port(args.server)
+            except argparse.ArgumentTypeError as exc:
+                parser.error(f"argument HOST[:PORT]: {exc}")
     elif command == "host":
         server_host, server_port = args.bind, args.port
     else:
         server_host, server_port = None, DEFAULT_PORT
+    from .ui import run_app
+
     return run_app(
         mode=command,
         host=server_host,
