@@ -274,6 +274,43 @@ def test_cap_negotiation_before_registration_does_not_confuse_the_library(lib: L
     assert back.tags == [], "a client without message-tags/server-time must get no tags"
 
 
+def _register_with_caps(lib: Library, nick: str, caps: set[str]) -> irc.client.ServerConnection:
+    connection = lib.connect(nick, connect_factory=_cap_ls_first)
+    lib.expect(connection, "cap", lambda e: e.arguments[0] == "LS" and e.arguments[1] != "*")
+    connection.cap("REQ", *sorted(caps))
+    ack = lib.expect(connection, "cap", lambda e: e.arguments[0] in ("ACK", "NAK"))
+    assert ack.arguments[0] == "ACK", ack.arguments
+    connection.cap("END")
+    lib.expect(connection, "welcome")
+    return connection
+
+
+def test_client_tags_are_relayed_escaped_and_the_library_unescapes_them(lib: Library) -> None:
+    sender = _register_with_caps(lib, "sender", {"message-tags"})
+    receiver = _register_with_caps(lib, "receiver", {"message-tags"})
+    plain = lib.register("plain")
+    for connection in (sender, receiver, plain):
+        lib.join(connection)
+
+    # A client-only tag whose value holds an escaped space, semicolon and backslash.
+    sender.send_raw(f"@+example.org/note=a\\sb\\:c\\\\d PRIVMSG {ROOM} :tagged")
+    said = lib.expect(receiver, "pubmsg")
+    assert said.arguments == ["tagged"]
+    tags = {tag["key"]: tag["value"] for tag in said.tags}
+    assert tags.get("+example.org/note") == "a b;c\\d", said.tags
+    assert "msgid" in tags, said.tags
+    plain_said = lib.expect(plain, "pubmsg")
+    assert (plain_said.arguments, plain_said.tags) == (["tagged"], [])
+
+    # TAGMSG carries only tags: the tagged receiver gets it, the plain client must not.
+    sender.send_raw(f"@+typing=active TAGMSG {ROOM}")
+    typing = lib.expect(receiver, "tagmsg")
+    assert {"key": "+typing", "value": "active"} in typing.tags
+    plain.ping("sync")  # the PONG comes after anything queued for plain before it
+    lib.expect(plain, "pong")
+    assert not [e for e in lib.events[plain] if e.type == "tagmsg"]
+
+
 def test_single_server_bot_tracks_channel_members_and_modes(lib: Library) -> None:
     bot = irc.bot.SingleServerIRCBot(
         [irc.bot.ServerSpec(lib.address.host, lib.address.port)], "botty", "Test bot"
