@@ -400,7 +400,8 @@ async def test_connect_screen_remembers_servers(server, tmp_path):
         app.screen.query_one("#connect-host").value = "127.0.0.1"
         app.screen.query_one("#connect-port").value = str(server.port)
         app.screen.query_one("#connect-room").value = "garden"
-        await pilot.click("#connect-join")
+        app.screen.query_one("#connect-host").focus()
+        await pilot.press("enter")
         await joined(pilot, app, "#garden")
         assert app.my_nick == "dora"
         await pilot.press("ctrl+q")

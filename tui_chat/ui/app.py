@@ -75,9 +75,10 @@ class Session:
 
 
 class ChatApp(App[int]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     TITLE = "tui-chat"
     ENABLE_COMMAND_PALETTE = False
+    cursor_blink = True  # tests and screenshots turn it off
 
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
@@ -142,6 +143,7 @@ class ChatApp(App[int]):
         self._last_notify = 0.0
         self._quitting = False
         self._down_announced = False
+        self._join_hint: str | None = None
         self._hosted_port: int | None = None
         self.exit_status = 0
         try:
@@ -445,8 +447,13 @@ class ChatApp(App[int]):
         batches: dict[str, list[Entry]] = {}
         for event in message.events:
             handler = getattr(self, f"_on_{type(event).__name__}", None)
-            if handler is not None:
+            if handler is None:
+                continue
+            try:
                 handler(event, batches)
+            except Exception as exc:  # one bad event must not take the app down
+                text = f"Could not show a {type(event).__name__} event: {type(exc).__name__}: {exc}"
+                self._add(batches, SERVER_BUFFER, info_entry(sanitize(text), error=True))
         self._flush(batches)
         self._refresh_sidebar()
         self._refresh_header()

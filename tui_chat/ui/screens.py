@@ -82,7 +82,7 @@ class ConnectScreen(Screen[ConnectRequest]):
     """Host a room, or join one, with the recently used servers to pick from."""
 
     BINDINGS = [
-        Binding("ctrl+j", "join", "Join", id="connect.join"),
+        Binding("enter", "join", "Join", show=True, id="connect.join"),
         Binding("ctrl+o", "host", "Host a room", id="connect.host"),
     ]
 
@@ -136,6 +136,9 @@ class ConnectScreen(Screen[ConnectRequest]):
         yield Footer()
 
     def on_mount(self) -> None:
+        blink = getattr(self.app, "cursor_blink", True)
+        for field in self.query(Input):
+            field.cursor_blink = blink
         self.query_one("#connect-host", Input).focus()
 
     def show_error(self, message: str) -> None:

@@ -15,6 +15,7 @@ from textual import events
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from ..client.events import Member
@@ -25,10 +26,14 @@ from .text import irc_text, nick_style, plain_text
 MAX_HISTORY = 500
 
 
-class ChatHeader(Static):
+class ChatHeader(Widget):
     """Room, topic, server, connection state and lag, on one line."""
 
     COMPONENT_CLASSES = {"header--room", "header--state-ok", "header--state-bad", "header--dim"}
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._fields: tuple = ("", "", "", "", False, None)
 
     def show(
         self,
@@ -40,27 +45,33 @@ class ChatHeader(Static):
         ok: bool,
         lag: float | None,
     ) -> None:
-        def get(name: str, partial: bool = True) -> Style:
+        fields = (room, topic, server, state, ok, lag)
+        if fields != self._fields:
+            self._fields = fields
+            self.refresh()
+
+    def render(self) -> Text:
+        room, topic, server, state, ok, lag = self._fields
+
+        def get(name: str) -> Style:
             return component_text_style(self, name)
 
         left = Text(no_wrap=True, overflow="ellipsis", end="")
-        left.append_text(plain_text(room, style=get("header--room", partial=True)))
+        left.append_text(plain_text(room, style=get("header--room")))
         if topic:
             left.append("  ")
             left.append_text(irc_text(topic))
         right = Text(no_wrap=True, end="")
         if server:
-            right.append_text(plain_text(server, style=get("header--dim", partial=True)))
+            right.append_text(plain_text(server, style=get("header--dim")))
             right.append("  ")
-        right.append(
-            state, style=get("header--state-ok" if ok else "header--state-bad", partial=True)
-        )
+        right.append(state, style=get("header--state-ok" if ok else "header--state-bad"))
         if lag is not None:
-            right.append(f"  lag {lag * 1000:.0f} ms", style=get("header--dim", partial=True))
-        width = max(1, self.size.width - 2)
+            right.append(f"  lag {lag * 1000:.0f} ms", style=get("header--dim"))
+        width = self.content_region.width
         room_for_left = max(0, width - right.cell_len - 2)
         left.truncate(room_for_left, overflow="ellipsis", pad=True)
-        self.update(Text.assemble(left, "  ", right, no_wrap=True, end=""))
+        return Text.assemble(left, "  ", right, no_wrap=True, end="")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,64 @@
+"""SVG snapshots of the main screens (pytest-textual-snapshot), with scripted, fixed content.
+
+Refresh after a reviewed change with ``make test-snapshot-update``.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from .demo import DemoApp
+
+SIZE = (120, 36)
+
+
+@pytest.fixture(autouse=True)
+def utc(monkeypatch):
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+async def settle(pilot) -> None:
+    app = pilot.app
+    for _ in range(100):
+        await pilot.pause()
+        if "bob" in app.conversations and app.current == "#lobby":
+            break
+    await pilot.pause()
+
+
+def test_room(snap_compare):
+    async def run_before(pilot):
+        await settle(pilot)
+
+    assert snap_compare(DemoApp(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_private_conversation(snap_compare):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("alt+4")
+        await pilot.pause()
+
+    assert snap_compare(DemoApp(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_help_screen(snap_compare):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+
+    assert snap_compare(DemoApp(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_connect_screen(snap_compare):
+    async def run_before(pilot):
+        await pilot.pause()
+
+    assert snap_compare(DemoApp(mode="connect"), terminal_size=SIZE, run_before=run_before)
