@@ -17,6 +17,7 @@ import pytest
 from tui_chat.server import ServerConfig
 from tui_chat.server.history import (
     FILENAME,
+    MESSAGE_COMMANDS,
     HistoryRecord,
     HistoryStore,
     Selector,
@@ -25,6 +26,7 @@ from tui_chat.server.history import (
     format_time,
     parse_selector,
     parse_time,
+    replay_text,
 )
 from tui_chat.server.server import Server
 
@@ -171,14 +173,46 @@ def test_private_messages_stored_when_enabled(tmp_path):
         s.close()
 
 
-def test_same_msgid_is_stored_once(store):
+def test_same_msgid_is_stored_once(store, caplog):
     store.append(rec(1))
     store.append(rec(1))
     assert store.commit()
     store.append(rec(1))
     store.append(rec(2))
-    assert store.commit()
+    with caplog.at_level(logging.WARNING, logger="tui_chat.server.history"):
+        assert store.commit()
     assert ids(store.latest("#chan", 10)) == ["m1", "m2"]
+    assert "1 of 2 records had a msgid already stored" in caplog.text
+
+
+def test_commands_filter_counts_only_what_is_sent(store):
+    for i in range(6):
+        store.append(rec(i, command="TOPIC" if i % 2 else "PRIVMSG"))
+    store.commit()
+    assert ids(store.latest("#chan", 2, commands=MESSAGE_COMMANDS)) == ["m2", "m4"]
+    assert ids(store.latest("#chan", 2)) == ["m4", "m5"]
+    assert ids(store.before("#chan", mid(5), 10, commands=MESSAGE_COMMANDS)) == ["m0", "m2", "m4"]
+    assert ids(store.after("#chan", mid(1), 1, commands=MESSAGE_COMMANDS)) == ["m2"]
+    assert ids(store.around("#chan", mid(3), 2, commands=MESSAGE_COMMANDS)) == ["m2", "m4"]
+    assert ids(store.between("#chan", mid(0), mid(5), 9, commands=MESSAGE_COMMANDS)) == [
+        "m2",
+        "m4",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("command", "text", "shown"),
+    [
+        ("PRIVMSG", "hello", "<alice> hello"),
+        ("PRIVMSG", "\x01ACTION waves\x01", "* alice waves"),
+        ("PRIVMSG", "\x01VERSION\x01", "alice sent a CTCP VERSION"),
+        ("NOTICE", "psst", "-alice- psst"),
+        ("TOPIC", "new", "alice changed the topic to: new"),
+    ],
+)
+def test_replay_text_for_plain_clients(command, text, shown):
+    r = rec(0, command=command, text=text, time="2024-01-04T14:33:26.123Z")
+    assert replay_text(r) == f"[2024-01-04 14:33:26 UTC] {shown}"
 
 
 def test_sequence_never_goes_back_even_after_retention_empties_the_table(tmp_path):

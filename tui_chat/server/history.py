@@ -35,7 +35,7 @@ import logging
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,6 +46,8 @@ log = logging.getLogger("tui_chat.server.history")
 
 FILENAME = "history.sqlite3"
 STORED_COMMANDS = frozenset({"PRIVMSG", "NOTICE", "TOPIC"})
+# What a chathistory batch may carry for a client without draft/event-playback.
+MESSAGE_COMMANDS = ("PRIVMSG", "NOTICE")
 DAY_MS = 86_400_000
 # Retention deletes at most this many rows per call so one pass never stalls the loop for long;
 # prune() reports whether it stopped early and the caller simply calls again soon.
@@ -204,6 +206,26 @@ class TargetInfo:
     key: str
     name: str
     time: str
+
+
+def replay_text(record: HistoryRecord) -> str:
+    """One stored line as plain text with its time, for clients without batch/server-time.
+
+    The server sends it as ``NOTICE <channel>`` so irssi and friends show context on join.
+    """
+    when = record.time[:10] + " " + record.time[11:19]
+    nick, text = record.nick, record.text
+    if record.command == "TOPIC":
+        body = f"{nick} changed the topic to: {text}"
+    elif record.command == "NOTICE":
+        body = f"-{nick}- {text}"
+    elif text.startswith("\x01ACTION ") or text == "\x01ACTION\x01":
+        body = f"* {nick} {text[8:].rstrip(chr(1))}".rstrip()
+    elif text.startswith("\x01"):
+        body = f"{nick} sent a CTCP {text.strip(chr(1)).partition(' ')[0]}"
+    else:
+        body = f"<{nick}> {text}"
+    return f"[{when} UTC] {body}"
 
 
 def _row_to_record(row: tuple) -> HistoryRecord:
@@ -377,7 +399,7 @@ class HistoryStore:
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                conn.executemany(_INSERT, self._pending)
+                inserted = conn.executemany(_INSERT, self._pending).rowcount
                 if self._pending_peers:
                     conn.executemany(
                         "INSERT OR IGNORE INTO peers (nick, key) VALUES (?, ?)",
@@ -388,6 +410,14 @@ class HistoryStore:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
                 raise
+            if inserted != len(self._pending):
+                # Only a retried batch should hit this; otherwise msgids are being reused (the
+                # server's msgid prefix must not repeat across restarts) and lines go unsaved.
+                log.warning(
+                    "history: %d of %d records had a msgid already stored",
+                    len(self._pending) - inserted,
+                    len(self._pending),
+                )
         except sqlite3.Error as exc:
             self._fail("commit", exc)
             return False
@@ -466,7 +496,8 @@ class HistoryStore:
 
     # -- reading -----------------------------------------------------------------------------
     #
-    # ``key`` is a channel name (folded here) or a conversation_key(). Results are always in
+    # ``key`` is a channel name (folded here) or a conversation_key(); ``commands`` (e.g.
+    # MESSAGE_COMMANDS) restricts what is returned and counted. Results are always in
     # chronological (sequence) order and bounds are exclusive, as draft/chathistory says. A
     # database failure gives [] with ``healthy`` False: the handler answers MESSAGE_ERROR.
 
@@ -492,10 +523,20 @@ class HistoryStore:
         return f"seq {op} ?", (rows[0][0],)
 
     def _select(
-        self, key: str, conds: list[tuple[str, tuple]], limit: int, newest: bool
+        self,
+        key: str,
+        conds: list[tuple[str, tuple]],
+        limit: int,
+        newest: bool,
+        commands: Collection[str] | None,
     ) -> list[HistoryRecord]:
         if limit <= 0:
             return []
+        if commands is not None:
+            # Filtered in SQL, not afterwards, so ``limit`` counts only what will be sent
+            # (clients without event-playback get PRIVMSG and NOTICE only).
+            commands = tuple(commands)
+            conds = [*conds, (f"command IN ({','.join('?' * len(commands))})", commands)]
         where = " AND ".join(["key = ?", *(c for c, _ in conds)])
         args: tuple = (key, *(a for _, v in conds for a in v), limit)
         order = "DESC" if newest else "ASC"
@@ -506,23 +547,31 @@ class HistoryStore:
             rows.reverse()
         return [_row_to_record(r) for r in rows]
 
-    def latest(self, key: str, limit: int, after: Selector | None = None) -> list[HistoryRecord]:
+    def latest(
+        self, key: str, limit: int, after: Selector | None = None, *, commands=None
+    ) -> list[HistoryRecord]:
         """The newest ``limit`` messages, only those strictly after ``after`` if given."""
         key = casefold(key)
         conds = [] if after is None else [self._bound(key, after, ">")]
-        return self._select(key, conds, limit, newest=True)
+        return self._select(key, conds, limit, True, commands)
 
-    def before(self, key: str, selector: Selector, limit: int) -> list[HistoryRecord]:
+    def before(
+        self, key: str, selector: Selector, limit: int, *, commands=None
+    ) -> list[HistoryRecord]:
         """The ``limit`` messages just before the reference (excluded)."""
         key = casefold(key)
-        return self._select(key, [self._bound(key, selector, "<")], limit, newest=True)
+        return self._select(key, [self._bound(key, selector, "<")], limit, True, commands)
 
-    def after(self, key: str, selector: Selector, limit: int) -> list[HistoryRecord]:
+    def after(
+        self, key: str, selector: Selector, limit: int, *, commands=None
+    ) -> list[HistoryRecord]:
         """The ``limit`` messages just after the reference (excluded)."""
         key = casefold(key)
-        return self._select(key, [self._bound(key, selector, ">")], limit, newest=False)
+        return self._select(key, [self._bound(key, selector, ">")], limit, False, commands)
 
-    def around(self, key: str, selector: Selector, limit: int) -> list[HistoryRecord]:
+    def around(
+        self, key: str, selector: Selector, limit: int, *, commands=None
+    ) -> list[HistoryRecord]:
         """About ``limit`` // 2 before and the rest from the reference on.
 
         The message a msgid names is included (clients ask AROUND to see it in context); for a
@@ -543,15 +592,15 @@ class HistoryStore:
                     raise SelectorError("unknown-msgid", f"msgid={selector.value}")
                 return []
             earlier, later = ("seq < ?", (rows[0][0],)), ("seq >= ?", (rows[0][0],))
-        before = self._select(key, [earlier], limit, newest=True)
-        after = self._select(key, [later], limit, newest=False)
+        before = self._select(key, [earlier], limit, True, commands)
+        after = self._select(key, [later], limit, False, commands)
         n_before = min(len(before), limit // 2)
         n_after = min(len(after), limit - n_before)
         n_before = min(len(before), limit - n_after)
         return before[len(before) - n_before :] + after[:n_after]
 
     def between(
-        self, key: str, first: Selector, second: Selector, limit: int
+        self, key: str, first: Selector, second: Selector, limit: int, *, commands=None
     ) -> list[HistoryRecord]:
         """Messages strictly between the references, counted from ``first``.
 
@@ -562,7 +611,7 @@ class HistoryStore:
         lo_first = self._position(key, first) <= self._position(key, second)
         lo, hi = (first, second) if lo_first else (second, first)
         conds = [self._bound(key, lo, ">"), self._bound(key, hi, "<")]
-        return self._select(key, conds, limit, newest=not lo_first)
+        return self._select(key, conds, limit, not lo_first, commands)
 
     def _position(self, key: str, sel: Selector) -> tuple[int, int]:
         """A comparable (time, seq) for ordering two references."""
