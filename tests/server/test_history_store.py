@@ -89,6 +89,10 @@ def test_time_round_trips_the_servers_own_tag():
         assert format_time(parse_time(stamp)) == stamp
     assert parse_time("1970-01-01T00:00:01Z") == 1000
     assert parse_time("1970-01-01T00:00:00.5Z") == 500
+    # The same-second fast path agrees with the full parse.
+    assert parse_time("2024-02-29T23:59:59.999Z") - parse_time("2024-02-29T23:59:59.001Z") == 998
+    with pytest.raises(ValueError):
+        parse_time("2024-02-29T23:59:59.\u0661\u0662\u0663Z")
 
 
 def test_parse_selector_accepts_both_reference_types():
@@ -112,6 +116,8 @@ def test_parse_selector_accepts_both_reference_types():
         ("timestamp=2023-02-29T00:00:00.000Z", "timestamp"),
         ("timestamp=2024-01-01 00:00:00.000Z", "timestamp"),
         ("timestamp=2024-01-01T00:00:00.000", "timestamp"),
+        ("timestamp=\uff12\uff10\uff12\uff14-01-01T00:00:00.000Z", "timestamp"),  # fullwidth
+        ("timestamp=2024-01-01T00:00:00.\u0661\u0662\u0663Z", "timestamp"),  # Arabic-Indic
     ],
 )
 def test_parse_selector_rejects_with_a_kind(text, kind):

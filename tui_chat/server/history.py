@@ -83,7 +83,7 @@ _COLUMNS = "seq, msgid, ts, source, command, target, text"
 
 # -- time and message references ---------------------------------------------------------------
 
-_TS_RE = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?Z\Z")
+_TS_RE = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?Z\Z", re.ASCII)
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 
 
@@ -93,8 +93,24 @@ def format_time(ms: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)) + f".{milli:03d}Z"
 
 
+_last_second: tuple[str, int] = ("", 0)
+
+
 def parse_time(text: str) -> int:
     """``YYYY-MM-DDThh:mm:ss[.sss]Z`` -> milliseconds since the epoch; ValueError otherwise."""
+    global _last_second
+    # Fast path for append(): a burst stamps many lines within the same second.
+    prefix, seconds = _last_second
+    if (
+        len(text) == 24
+        and text.startswith(prefix)
+        and prefix
+        and text[19] == "."
+        and text[23] == "Z"
+    ):
+        milli = text[20:23]
+        if milli.isdigit() and milli.isascii():
+            return seconds * 1000 + int(milli)
     m = _TS_RE.match(text)
     if m is None:
         raise ValueError(f"not a server-time timestamp: {text!r}")
@@ -102,7 +118,9 @@ def parse_time(text: str) -> int:
     # datetime validates the ranges (month 13, Feb 30, hour 24 ...).
     when = _dt.datetime(year, month, day, hour, minute, second, tzinfo=_dt.UTC)
     milli = int((m.group(7) or "0").ljust(3, "0")[:3])
-    return (when - _EPOCH) // _dt.timedelta(seconds=1) * 1000 + milli
+    seconds = (when - _EPOCH) // _dt.timedelta(seconds=1)
+    _last_second = (text[:19], seconds)
+    return seconds * 1000 + milli
 
 
 @dataclass(frozen=True, slots=True)
