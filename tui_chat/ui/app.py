@@ -144,6 +144,7 @@ class ChatApp(App[int]):
         self._quitting = False
         self._down_announced = False
         self._join_hint: str | None = None
+        self._hint_shown = False
         self._hosted_port: int | None = None
         self.exit_status = 0
         try:
@@ -665,6 +666,13 @@ class ChatApp(App[int]):
                 event.buffer,
                 event_entry(event.time, "-->", (LIT, "You joined "), (PLAIN, event.buffer)),
             )
+            if self._join_hint and not self._hint_shown:
+                self._hint_shown = True
+                self._add(
+                    batches,
+                    event.buffer,
+                    info_entry(f"Others can join with: {self._join_hint}", time=event.time),
+                )
             if key in self._switch_on_join:
                 self._switch_on_join.discard(key)
                 self._flush(batches)
