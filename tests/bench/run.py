@@ -43,7 +43,7 @@ PHASES = ["fanout", "idle", "latency", "ui"]
 # (miniircd: 5) and a storm would measure SYN retransmits instead of the scenario.
 SETUP_BATCH = 5
 STORM_TIMEOUT = 5.0  # a storm's stragglers are dropped after this; the next storm goes on
-IDLE_LIMIT = 60.0
+IDLE_LIMIT = 30.0
 
 
 @dataclass
