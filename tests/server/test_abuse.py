@@ -17,10 +17,11 @@ def test_long_lines_get_417_and_client_stays(connect):
     tags = "@+big=" + "y" * MAX_CLIENT_TAGS_BYTES
     alice.send(tags + " PRIVMSG bob :small body")
     alice.expect("417")
-    # just under the limits is fine
+    # just under the limits is accepted (and cut to fit once our prefix is added)
     body = "PRIVMSG bob :"
     alice.send(body + "z" * (510 - len(body)))
-    assert len(bob.expect("PRIVMSG").params[-1]) == 510 - len(body)
+    relayed = bob.expect("PRIVMSG").params[-1]
+    assert relayed == "z" * len(relayed) and len(bob.received[-1]) == 510
     alice.send("PRIVMSG bob :still connected")
     assert bob.expect("PRIVMSG").params[-1] == "still connected"
 
@@ -240,3 +241,61 @@ def test_handler_bug_is_answered_not_fatal(connect, monkeypatch):
     assert reply.params[1] == "TIME"
     c.send("PING :alive")
     c.expect("PONG")
+
+
+def _untagged_bytes(line: str) -> int:
+    """Bytes of a received line without its tags, plus the CR LF it came with."""
+    body = line.split(" ", 1)[1] if line.startswith("@") else line
+    return len(body.encode()) + 2
+
+
+def test_relayed_lines_are_cut_to_512_bytes_on_a_character_boundary(connect):
+    alice = connect("alice", caps=("echo-message", "message-tags", "server-time"))
+    bob, carol = connect("bob"), connect("carol")
+    for c in (alice, bob, carol):
+        c.join("#cut")
+    head = "PRIVMSG #cut :"
+    text = "xx" + "\u00e9" * ((510 - len(head) - 2) // 2)  # 2-byte characters up to 510 bytes
+    assert len((head + text).encode()) == 510
+    alice.send(head + text)
+    got = bob.expect("PRIVMSG")
+    raw = bob.received[-1]
+    assert 511 <= _untagged_bytes(raw) <= 512  # one more 2-byte character would overshoot
+    assert "\ufffd" not in raw
+    assert text.startswith(got.params[-1]) and len(got.params[-1]) < len(text)
+    echo = alice.expect("PRIVMSG")
+    assert echo.params[-1] == got.params[-1]
+    assert _untagged_bytes(alice.received[-1]) <= 512
+    # the same for a private message and for lines the server builds (QUIT with a long reason)
+    alice.send("PRIVMSG carol :" + "\u20ac" * 165)
+    assert _untagged_bytes(carol.expect("PRIVMSG") and carol.received[-1]) <= 512
+    alice.send("QUIT :" + "q" * 500)
+    quit_msg = bob.expect("QUIT")
+    assert _untagged_bytes(bob.received[-1]) == 512
+    assert quit_msg.params[-1].startswith("Quit: qqq")
+
+
+def test_occasional_bad_utf8_never_closes_but_a_burst_does(make_server):
+    server = make_server(garbage_limit=20, garbage_window=0.5, flood_limit=False)
+    steady, burst = TestClient(server.port), TestClient(server.port)
+    try:
+        steady.register("steady")
+        burst.register("burst")
+        # 60 bad lines over ~2 s: three times the limit in all, never 20 within 0.5 s.
+        for _ in range(6):
+            started = time.monotonic()
+            steady.send_raw(b"PRIVMSG burst :\xff\r\n" * 10)
+            for _ in range(10):
+                steady.expect("FAIL")
+            steady.sync()
+            # the bucket must drain between bursts: this is the rate under test, not a sync
+            time.sleep(max(0.0, 0.35 - (time.monotonic() - started)))
+        steady.send("PRIVMSG burst :still here")
+        assert burst.expect("PRIVMSG").params[-1] == "still here"
+        burst.send_raw(b"PRIVMSG steady :\xff\r\n" * 21)
+        errors = [line for line in burst.expect_closed() if line.startswith("ERROR")]
+        assert errors and "malformed" in errors[0]
+        steady.sync()
+    finally:
+        steady.close()
+        burst.close()

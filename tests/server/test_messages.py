@@ -149,3 +149,18 @@ def test_nul_cr_lf_never_reach_another_client(connect):
     assert texts == ["one", "two", "tag", "done"]
     for line in raw_lines:
         assert "\x00" not in line and "\r" not in line
+
+
+def test_echo_reaches_a_sender_outside_the_audience(connect):
+    op = connect("op")
+    talker = connect("talker", caps=("echo-message",))
+    op.join("#open")
+    op.send("MODE #open -n")
+    op.expect("MODE")
+    talker.send("PRIVMSG #open :from outside")
+    assert op.expect("PRIVMSG").params == ("#open", "from outside")
+    assert talker.expect("PRIVMSG").params == ("#open", "from outside")
+    talker.join("#open")
+    talker.send("NOTICE @#open :to the ops")
+    assert op.expect("NOTICE").params == ("@#open", "to the ops")
+    assert talker.expect("NOTICE").params == ("@#open", "to the ops")

@@ -17,7 +17,7 @@ from ..irc import limits
 from ..irc import numerics as N
 from ..irc.casemap import casefold, is_valid_channel, is_valid_nick
 from ..irc.message import Message, format_tags
-from .server import VERSION, Server
+from .server import VERSION, Server, fit_text
 from .state import (
     CAP_AWAY_NOTIFY,
     CAP_CAP_NOTIFY,
@@ -528,7 +528,6 @@ def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
             srv.reply(c, N.ERR_TOOMANYTARGETS, params[0], "Too many recipients")
         return
     c.last_message = srv.now
-    tail = "" if text is None else f" :{text}"
     tags_only = text is None
     echo = c.caps & CAP_ECHO_MESSAGE
     for target in targets:
@@ -553,9 +552,13 @@ def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
             if status:
                 need = MEMBER_OP if status == "@" else MEMBER_OP | MEMBER_VOICE
                 recipients = [m for m, f in ch.members.items() if f & need]
+            if echo and c not in recipients:
+                # echo-message: a sender outside the audience (-n channel, @#chan from a
+                # non-op) must still see its message was accepted.
+                recipients = [*recipients, c]
             srv.fanout(
                 recipients,
-                f":{c.prefix} {cmd} {status}{ch.name}{tail}",
+                _line(c, cmd, status + ch.name, text),
                 client_tags,
                 skip=None if echo else c,
                 tags_only=tags_only,
@@ -567,11 +570,28 @@ def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
                     srv.reply(c, N.ERR_NOSUCHNICK, name, "No such nick/channel")
                 continue
             recipients = [user, c] if echo and user is not c else [user]
-            srv.fanout(
-                recipients, f":{c.prefix} {cmd} {user.nick}{tail}", client_tags, tags_only=tags_only
-            )
+            srv.fanout(recipients, _line(c, cmd, user.nick, text), client_tags, tags_only=tags_only)
             if user.away and cmd == "PRIVMSG":
                 srv.reply(c, N.RPL_AWAY, user.nick, user.away)
+
+
+# Lines of at most this many characters cannot exceed 512 bytes, whatever they contain.
+_SAFE_CHARS = (limits.MAX_LINE_BYTES - 4) // 4
+
+
+def _line(c: Client, cmd: str, target: str, text: str | None) -> str:
+    """The relayed line, its text cut on a character boundary so that it fits 512 bytes.
+
+    A client may send 510 bytes; our ``nick!user@host`` prefix would push that over the limit
+    and peers would drop or mangle the line. The text is cut here, not by the generic cut in
+    ``send``/``fanout``, so that what is stored in history is exactly what was delivered.
+    """
+    head = f":{c.prefix} {cmd} {target}"
+    if text is None:
+        return head
+    if len(head) + len(text) > _SAFE_CHARS:
+        text = fit_text(text, limits.MAX_LINE_BYTES - 4 - len(head.encode()))
+    return f"{head} :{text}"
 
 
 # -- queries ---------------------------------------------------------------------------------

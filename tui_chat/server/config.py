@@ -33,5 +33,12 @@ class ServerConfig:
     # A wrong OPER password holds that client's input for base * 2**(failures-1) seconds.
     oper_fail_delay: float = 1.0
     whowas_size: int = 1000
+    # Malformed lines (bad UTF-8, NUL, unknown or premature commands): a registered client is
+    # closed when more than garbage_limit arrive within garbage_window seconds (a leaky bucket,
+    # so a long-lived client's rare mistakes never add up); before registration, which is
+    # bounded by registration_timeout anyway, garbage_limit_unregistered in all.
+    garbage_limit: int = 20
+    garbage_window: float = 10.0
+    garbage_limit_unregistered: int = 10
     # Closed connections get this long to read their ERROR line before the socket is dropped.
     close_linger: float = 2.0

@@ -376,8 +376,17 @@ class Server(Reactor):
 
     def bad_line(self, c: Client) -> None:
         """Count a malformed or premature line; a client that sends mostly garbage is closed."""
-        c.bad_lines += 1
-        if c.bad_lines > (GARBAGE_LIMIT if c.registered else GARBAGE_LIMIT_UNREGISTERED):
+        cfg = self.config
+        if c.registered:
+            # Leaky bucket: drains at limit/window per second, so only a burst closes.
+            drained = (self.now - c.bad_at) * cfg.garbage_limit / cfg.garbage_window
+            c.bad_lines = max(0.0, c.bad_lines - drained) + 1
+            c.bad_at = self.now
+            limit = cfg.garbage_limit
+        else:
+            c.bad_lines += 1
+            limit = cfg.garbage_limit_unregistered
+        if c.bad_lines > limit:
             self.disconnect(c, "Too many malformed lines")
 
     def dispatch(self, c: Client, msg) -> None:
@@ -407,7 +416,10 @@ class Server(Reactor):
     # -- output --------------------------------------------------------------------------------
 
     def send(self, c: Client, line: str) -> None:
-        c.outbuf += (line + "\r\n").encode()
+        data = (line + "\r\n").encode()
+        if len(data) > limits.MAX_LINE_BYTES:
+            data = fit_line(data)
+        c.outbuf += data
         if not c.dirty:
             c.dirty = True
             self.dirty.append(c)
@@ -441,6 +453,8 @@ class Server(Reactor):
         message-tags. ``tags_only`` is for TAGMSG, which only message-tags clients understand.
         """
         base = (line + "\r\n").encode()
+        if len(base) > limits.MAX_LINE_BYTES:
+            base = fit_line(base)
         variants: list[bytes | None] = [base, None, None, None]
         stamp = msgid = None
         dirty = self.dirty
@@ -469,10 +483,29 @@ class Server(Reactor):
 
 
 MAX_MODES = 4
-# Malformed lines (bad UTF-8, NUL, unknown or premature commands) tolerated before we give up
-# on a connection: a real client makes a few mistakes, a garbage sender makes little else.
-GARBAGE_LIMIT_UNREGISTERED = 10
-GARBAGE_LIMIT = 20
+
+
+def fit_line(data: bytes) -> bytes:
+    """Cut an encoded line (with CR LF) to 512 bytes on a UTF-8 character boundary.
+
+    Peers drop or split longer lines; as other servers do, we lose the tail of the trailing
+    parameter instead. Callers that must know the text as delivered use :func:`fit_text`.
+    """
+    cut = limits.MAX_LINE_BYTES - 2
+    while cut and data[cut] & 0xC0 == 0x80:
+        cut -= 1
+    return data[:cut] + b"\r\n"
+
+
+def fit_text(text: str, budget: int) -> str:
+    """``text`` cut to at most ``budget`` UTF-8 bytes without splitting a character."""
+    data = text.encode()
+    if len(data) <= budget:
+        return text
+    cut = max(0, budget)
+    while cut and data[cut] & 0xC0 == 0x80:
+        cut -= 1
+    return data[:cut].decode()
 
 
 def _is_loopback(ip: str) -> bool:

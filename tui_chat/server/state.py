@@ -36,6 +36,7 @@ class Client:
 
     __slots__ = (
         "away",
+        "bad_at",
         "bad_lines",
         "cap_negotiating",
         "caps",
@@ -106,7 +107,8 @@ class Client:
         self.tokens_at = now
         self.hold_until = 0.0
         self.oper_failures = 0
-        self.bad_lines = 0
+        self.bad_lines = 0.0
+        self.bad_at = now
 
     def set_caps(self, caps: int) -> None:
         self.caps = caps
