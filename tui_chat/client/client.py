@@ -20,9 +20,11 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from tui_chat.irc import Message, ParseError, parse
 
+from .chatlog import ChatLog
 from .connection import LineReader, Outbox, Outgoing, backoff_delay, is_ip_literal, strip_brackets
 from .events import (
     SERVER_BUFFER,
@@ -57,6 +59,8 @@ class ClientSettings:
     lag_timeout: float = 90.0
     connect_timeout: float = 10.0
     batch_interval: float = 0.03  # gather events this long into one emit() call
+    # Chat logs go to <log_dir>/<server>/<buffer>.log (see chatlog.chat_log_path); None: no logs.
+    log_dir: Path | None = None
 
 
 class _Stopped(Exception):
@@ -100,6 +104,11 @@ class ChatClient:
         self._sel = selectors.DefaultSelector()
         self._sel.register(self._wake_r, selectors.EVENT_READ)
         self._resolved: dict[int, object] = {}
+        self._chatlog = (
+            ChatLog(settings.log_dir, strip_brackets(settings.host), settings.port)
+            if settings.log_dir is not None
+            else None
+        )
 
     # ------------------------------------------------------------------ any thread
 
@@ -206,6 +215,8 @@ class ChatClient:
             self._connected = False
             self._state("disconnected", "stopped" if self._stopping.is_set() else "error")
             self._flush_events(force=True)
+            if self._chatlog is not None:
+                self._chatlog.close()
             self._sel.close()
             self._wake_r.close()
             self._wake_w.close()
@@ -579,6 +590,12 @@ class ChatClient:
             self._emit_cb(batch)
         except Exception:
             log.exception("emit callback failed")
+        chatlog = self._chatlog
+        if chatlog is not None:
+            chatlog.write(batch)
+            if chatlog.failed is not None:
+                self._chatlog = None
+                self._add(ServerInfo(buffer=SERVER_BUFFER, text=chatlog.failed, level="error"))
 
     def _next_timeout(self, timer: float) -> float:
         """Sleep until ``timer`` seconds from now, or sooner if a batch of events is due."""

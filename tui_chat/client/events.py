@@ -191,3 +191,23 @@ class ServerInfo(Event):
 class Invited(Event):
     channel: str
     by: str
+
+
+HistoryKind = Literal["missed", "earlier"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HistoryReplayed(Event):
+    """The end of a replay of stored messages in ``buffer``, for the UI's separator line.
+
+    The replayed messages came just before this event as ``ChatMessage(is_history=True)`` with
+    their original times, oldest first, without any the client had already shown. ``kind`` is
+    "missed" when they fill a gap after a reconnect or rejoin ("while you were away: N
+    messages, M mentions") and "earlier" for the context a server replays on a first join.
+    ``count`` may be 0 (nothing new): the UI then need not draw anything.
+    """
+
+    buffer: str
+    count: int
+    mentions: int = 0
+    kind: HistoryKind = "earlier"

@@ -9,9 +9,10 @@ too; :meth:`Session.connection_made` resets what belongs to one connection.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from tui_chat.irc import Message, casefold, source_nick, split_source
 from tui_chat.irc import numerics as n
@@ -23,6 +24,8 @@ from .events import (
     AwayChanged,
     ChatMessage,
     Event,
+    HistoryKind,
+    HistoryReplayed,
     Invited,
     Joined,
     Kicked,
@@ -50,8 +53,17 @@ WANTED_CAPS = (
     "userhost-in-names",
     "cap-notify",
     "batch",
+    "draft/chathistory",
 )
 LAG_TOKEN_PREFIX = "tui-chat-lag-"
+# A PING sent right behind a CHATHISTORY request: servers answer in order, so its PONG means
+# every batch the request (and the JOIN before it) produced has arrived.
+HISTORY_TOKEN_PREFIX = "tui-chat-history-"
+HISTORY_BATCH_TYPES = frozenset({"chathistory", "draft/chathistory"})
+HISTORY_FETCH_LIMIT = 200  # messages asked for per gap; the server's ISUPPORT value may lower it
+# msgids remembered per buffer for dropping duplicates: well above any one replay or gap fill.
+SEEN_IDS_PER_BUFFER = 2000
+HISTORY_UNAVAILABLE = "history is unavailable on this server"
 # Worst case of the "nick!user@host" the server prepends when relaying our lines, used until
 # we have seen our own full source (RFC 2812 allows 63-byte hostnames; usernames stay short).
 _ASSUMED_USERHOST = 1 + 10 + 1 + 63
@@ -96,6 +108,17 @@ class _Channel:
 
 
 @dataclass
+class _Gap:
+    """A rejoined channel waiting for the answer to its CHATHISTORY AFTER."""
+
+    buffer: str
+    seq: int  # number of the sentinel PING that closes the current request
+    by_msgid: bool  # asked by msgid; a server that forgot it gets asked again by timestamp
+    messages: list[ChatMessage] = field(default_factory=list)
+    live_last: tuple[str | None, datetime] | None = None
+
+
+@dataclass
 class _InFlight:
     pending_id: str
     buffer: str
@@ -107,9 +130,17 @@ class _InFlight:
 
 def parse_server_time(value: str) -> datetime | None:
     try:
-        return datetime.fromisoformat(value)
+        stamp = datetime.fromisoformat(value)
     except ValueError:
         return None
+    # Naive and aware times cannot be compared, and replays are sorted by time.
+    return stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=UTC)
+
+
+def format_server_time(stamp: datetime) -> str:
+    """``2024-05-01T12:00:00.123Z``, the form server-time and CHATHISTORY use."""
+    stamp = stamp.astimezone(UTC) if stamp.tzinfo is not None else stamp
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
 
 
 def split_text(text: str, budget: int) -> list[str]:
@@ -165,6 +196,12 @@ class Session:
         self.queries: dict[str, str] = {}  # folded nick -> display, for private conversations
         self.out: list[str] = []
         self.events: list[Event] = []
+        # History bookkeeping lives as long as the client: gaps span connections.
+        self._seen: dict[str, dict[str, None]] = {}  # folded buffer -> msgids shown, oldest first
+        self._last: dict[str, tuple[str | None, datetime]] = {}  # folded channel -> last seen
+        self._joined_before: set[str] = set()
+        self._told_unavailable: set[str] = set()
+        self._sentinels = itertools.count(1)
         self.connection_made()
 
     # ---------------------------------------------------------------- per-connection state
@@ -193,7 +230,12 @@ class Session:
         self._nick_reason = ""
         self._reclaiming = False
         self._auto_who: set[str] = set()
-        self._batches: dict[str, str] = {}
+        self._batches: dict[str, tuple[str, str]] = {}  # ref -> (type, first parameter)
+        self._batch_messages: dict[str, list[ChatMessage]] = {}
+        self._collect: list[ChatMessage] | None = None  # set while feeding a history line
+        self._gaps: dict[str, _Gap] = {}  # folded channel -> its pending gap fill
+        self._sentinel_done = 0
+        self._rejoined: set[str] = set()  # rejoined without CHATHISTORY: a replay is "missed"
         self._time: datetime | None = None
         self._pending_joins: dict[str, str | None] = {}
         self._mention_re: re.Pattern[str] | None = None
@@ -224,10 +266,17 @@ class Session:
     def is_channel(self, name: str) -> bool:
         return bool(name) and name[0] in self.chantypes
 
-    def _emit(self, cls: type[Event], **fields) -> None:
+    def _make(self, cls: type[Event], **fields) -> Event:
         if self._time is not None:
             fields.setdefault("time", self._time)
-        self.events.append(cls(**fields))
+        return cls(**fields)
+
+    def _emit(self, cls: type[Event], **fields) -> None:
+        if self._collect is not None:
+            # Inside a history batch only messages count; a replayed TOPIC or notice must not
+            # look like something happening now.
+            return
+        self.events.append(self._make(cls, **fields))
 
     def _send(self, command: str, *params: str) -> None:
         self.out.append(Message.of(command, *params).to_line())
@@ -339,6 +388,12 @@ class Session:
     def feed(self, msg: Message) -> None:
         stamp = msg.tags.get("time")
         self._time = parse_server_time(stamp) if stamp else None
+        self._collect = None
+        ref = msg.tags.get("batch")
+        if ref is not None and msg.command != "BATCH":
+            batch = self._batches.get(ref)
+            if batch is not None and batch[0] in HISTORY_BATCH_TYPES:
+                self._collect = self._batch_messages.setdefault(ref, [])
         handler = getattr(self, "_on_" + msg.command, None)
         if handler is not None:
             handler(msg)
@@ -353,7 +408,10 @@ class Session:
         self._send("PONG", *msg.params[:1]) if msg.params else self._send("PONG", "")
 
     def _on_PONG(self, msg: Message) -> None:
-        pass  # lag tokens are measured by the connection before the session sees them
+        # Lag tokens are measured by the connection before the session sees them.
+        token = msg.params[-1] if msg.params else ""
+        if token.startswith(HISTORY_TOKEN_PREFIX) and token[len(HISTORY_TOKEN_PREFIX) :].isdigit():
+            self._history_sentinel(int(token[len(HISTORY_TOKEN_PREFIX) :]))
 
     def _on_ERROR(self, msg: Message) -> None:
         self._info(SERVER_BUFFER, msg.param(0), "ERROR", "error")
@@ -397,9 +455,137 @@ class Session:
     def _on_BATCH(self, msg: Message) -> None:
         ref = msg.param(0)
         if ref.startswith("+"):
-            self._batches[ref[1:]] = msg.param(1)
+            self._batches[ref[1:]] = (msg.param(1), msg.param(2))
         elif ref.startswith("-"):
-            self._batches.pop(ref[1:], None)
+            batch = self._batches.pop(ref[1:], None)
+            messages = self._batch_messages.pop(ref[1:], [])
+            if batch is not None and batch[0] in HISTORY_BATCH_TYPES:
+                self._history_batch_ended(batch[1], messages)
+
+    def _on_FAIL(self, msg: Message) -> None:
+        if msg.param(0).upper() == "CHATHISTORY" and self._history_failed(msg):
+            return
+        self._info(SERVER_BUFFER, " ".join(msg.params), msg.command, "error")
+
+    # -- history: replays on join, gap fill after a reconnect or rejoin, duplicates dropped
+
+    def history_available(self) -> bool:
+        # Without batch the answer would be indistinguishable from live chat.
+        return "batch" in self.caps and (
+            "draft/chathistory" in self.caps or "CHATHISTORY" in self.isupport
+        )
+
+    def _history_limit(self) -> int:
+        advertised = self.isupport.get("CHATHISTORY", "")
+        if advertised.isdigit() and int(advertised) > 0:
+            return min(HISTORY_FETCH_LIMIT, int(advertised))
+        return HISTORY_FETCH_LIMIT
+
+    def _rejoined_channel(self, buffer: str, key: str) -> None:
+        """We are back in a channel we were in before: ask for what was said meanwhile."""
+        if not self.history_available():
+            self._rejoined.add(key)
+            if key not in self._told_unavailable:
+                self._told_unavailable.add(key)
+                self._info(buffer, HISTORY_UNAVAILABLE, "CHATHISTORY")
+            return
+        msgid, _ = self._last.get(key, (None, None))
+        gap = _Gap(buffer, 0, by_msgid=msgid is not None)
+        self._gaps[key] = gap
+        self._request_after(key, gap)
+
+    def _request_after(self, key: str, gap: _Gap) -> None:
+        msgid, when = self._last[key]
+        if gap.by_msgid and msgid:
+            ref = f"msgid={msgid}"
+        else:
+            ref = f"timestamp={format_server_time(when)}"
+        self._send("CHATHISTORY", "AFTER", gap.buffer, ref, str(self._history_limit()))
+        gap.seq = next(self._sentinels)
+        self._send("PING", f"{HISTORY_TOKEN_PREFIX}{gap.seq}")
+
+    def _history_sentinel(self, seq: int) -> None:
+        self._sentinel_done = max(self._sentinel_done, seq)
+        for key, gap in list(self._gaps.items()):
+            if gap.seq == seq:
+                del self._gaps[key]
+                self._release(gap.buffer, gap.messages, "missed")
+                if gap.live_last is not None:
+                    self._note_last(key, *gap.live_last, live=False)
+
+    def _history_failed(self, msg: Message) -> bool:
+        """A FAIL CHATHISTORY: answers come in order, so it is for the oldest open request."""
+        open_gaps = [(g.seq, k, g) for k, g in self._gaps.items() if g.seq > self._sentinel_done]
+        if not open_gaps:
+            return False
+        _, key, gap = min(open_gaps, key=lambda item: item[0])
+        if gap.by_msgid:
+            # The server no longer knows our last msgid (pruned, or its history was reset).
+            gap.by_msgid = False
+            self._request_after(key, gap)
+            return True
+        self._info(
+            gap.buffer, f"could not fetch missed messages: {msg.params[-1]}", "FAIL", "error"
+        )
+        return True
+
+    def _history_batch_ended(self, target: str, messages: list[ChatMessage]) -> None:
+        key = self.fold(target)
+        gap = self._gaps.get(key)
+        if gap is not None:
+            # The replay on join and the answer to AFTER overlap; merge them before showing.
+            gap.messages.extend(messages)
+            return
+        kind: HistoryKind = "missed" if key in self._rejoined else "earlier"
+        self._rejoined.discard(key)
+        self._release(self.buffer_for(target) if target else "", messages, kind)
+
+    def _release(self, buffer: str, messages: list[ChatMessage], kind: HistoryKind) -> None:
+        """Emit replayed messages oldest first, minus what was shown already, then a summary."""
+        before = dict(self._last)
+        kept: list[ChatMessage] = []
+        for m in sorted(messages, key=lambda m: m.time):
+            key = self.fold(m.buffer)
+            if m.msgid is None and key in before and m.time <= before[key][1]:
+                continue  # no msgid to compare: anything not newer was shown live
+            if self._first_sight(key, m.msgid, m.time, live=False):
+                kept.append(m)
+        self.events.extend(kept)
+        if buffer:
+            mentions = sum(1 for m in kept if m.is_mention)
+            self.events.append(
+                self._make(
+                    HistoryReplayed, buffer=buffer, count=len(kept), mentions=mentions, kind=kind
+                )
+            )
+
+    def _first_sight(self, key: str, msgid: str | None, when: datetime, live: bool) -> bool:
+        """Record a message about to be shown; False if its msgid was shown before."""
+        if msgid:
+            seen = self._seen.setdefault(key, {})
+            if msgid in seen:
+                return False
+            seen[msgid] = None
+            if len(seen) > SEEN_IDS_PER_BUFFER:
+                del seen[next(iter(seen))]
+        self._note_last(key, msgid, when, live)
+        return True
+
+    def _note_last(self, key: str, msgid: str | None, when: datetime, live: bool) -> None:
+        """Remember where the next gap starts: the newest message seen in this buffer.
+
+        Live messages arrive in order and always win (our clock and the server's may disagree,
+        which matters for the join-time placeholder); replayed ones only when newer.
+        """
+        gap = self._gaps.get(key)
+        if gap is not None:
+            # Until the gap is filled the next request must still start before it.
+            if live:
+                gap.live_last = (msgid, when)
+            return
+        old = self._last.get(key)
+        if live or old is None or when >= old[1]:
+            self._last[key] = (msgid, when)
 
     # -- numerics
 
@@ -737,6 +923,12 @@ class Session:
             chan.members[self.fold(nick)] = _MemberState(nick, userhost=userhost)
             self._auto_who.add(key)
             self._emit(Joined, buffer=display, nick=nick, is_self=True, userhost=userhost)
+            if key not in self._last:
+                # Nothing seen here yet: a later gap starts at the moment we joined.
+                self._last[key] = (None, self._time or datetime.now(UTC))
+            if key in self._joined_before:
+                self._rejoined_channel(display, key)
+            self._joined_before.add(key)
             return
         chan = self.channels.get(key)
         if chan is None:
@@ -921,7 +1113,7 @@ class Session:
             partner = target if me else sender
             buffer = self.queries.setdefault(self.fold(partner), partner)
         msgid = msg.tags.get("msgid")
-        is_history = self._batches.get(msg.tags.get("batch", ""), "") == "chathistory"
+        is_history = self._collect is not None
 
         if text.startswith("\x01"):
             body = text.strip("\x01")
@@ -931,14 +1123,14 @@ class Session:
                 kind = "action" if kind == "privmsg" else kind
                 text = arg
             else:
-                if not me:
+                if not me and not is_history:  # never answer a CTCP from the past
                     self._ctcp(msg.command, sender, ctcp, arg)
                 return
 
         pending_id = None
-        if me:
+        if me and not is_history:
             pending_id = self._match_echo(msg.command, target, msg.param(1))
-        self._emit(
+        event = self._make(
             ChatMessage,
             buffer=buffer,
             sender=sender,
@@ -950,6 +1142,14 @@ class Session:
             pending_id=pending_id,
             is_history=is_history,
         )
+        assert isinstance(event, ChatMessage)
+        if self._collect is not None:
+            self._collect.append(event)
+            return
+        first = self._first_sight(self.fold(buffer), msgid, event.time, live=True)
+        if not first and pending_id is None:
+            return
+        self.events.append(event)
         if pending_id is not None:
             self._emit(MessageDelivered, pending_id=pending_id, buffer=buffer, msgid=msgid)
 
