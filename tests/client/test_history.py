@@ -247,3 +247,17 @@ def test_failed_msgid_lookup_is_retried_by_timestamp(fake_server):
         replayed = sink.wait(HistoryReplayed, after=mark)
         assert replayed.count == 1
         assert not sink.of(ServerInfo, command="FAIL")
+
+
+def test_retry_now_cuts_the_reconnect_wait_short(fake_server):
+    settings = fast_settings("127.0.0.1", fake_server.port, reconnect_min=60, reconnect_max=60)
+    with running_client(settings) as (client, sink):
+        conn = fake_server.accept()
+        conn.register("alice", caps=PLAIN_CAPS)
+        sink.wait(Registered)
+        mark = sink.mark()
+        conn.close()
+        assert sink.wait(ConnectionState, phase="reconnecting", after=mark).retry_in >= 60
+        client.retry_now()
+        fake_server.accept(timeout=5).register("alice", caps=PLAIN_CAPS)
+        sink.wait(Registered, after=mark)

@@ -90,6 +90,7 @@ class ChatClient:
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
         self._stopping = threading.Event()
+        self._retry_now = threading.Event()
         self._quit_message = "Leaving"
         self._ids = itertools.count(1)
         self._id_lock = threading.Lock()
@@ -123,6 +124,11 @@ class ChatClient:
     def stop(self, quit_message: str = "Leaving") -> None:
         self._quit_message = _clean(quit_message)
         self._stopping.set()
+        self._poke()
+
+    def retry_now(self) -> None:
+        """While waiting to reconnect, stop waiting and try at once (a "reconnect now" button)."""
+        self._retry_now.set()
         self._poke()
 
     def say(self, buffer: str, text: str, kind: MessageKind = "privmsg") -> list[str]:
@@ -224,6 +230,7 @@ class ChatClient:
     def _serve_once(self) -> tuple[bool, str]:
         """One connection from resolution to loss. Returns (got registered, why it ended)."""
         session = self._session
+        self._retry_now.clear()  # a request made while connected is stale by the next wait
         self._state("connecting")
         try:
             sock = self._connect()
@@ -462,7 +469,8 @@ class ChatClient:
 
     def _wait(self, delay: float) -> None:
         with contextlib.suppress(_ConnectionLost):
-            self._wait_for(lambda: False, delay, "wait")
+            self._wait_for(self._retry_now.is_set, delay, "wait")
+        self._retry_now.clear()
 
     # -- requests from other threads
 
