@@ -41,6 +41,26 @@ def positive_int(text: str) -> int:
     return value
 
 
+def non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {value}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number, not negative: {text}")
+    return value
+
+
 def nick_arg(text: str) -> str:
     if not is_valid_nick(text):
         raise argparse.ArgumentTypeError(
@@ -135,7 +155,40 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME:PASSWORD",
         help="operator credentials for OPER (repeatable)",
     )
-    serve.add_argument("--data-dir", type=Path, help="server data directory")
+    serve.add_argument(
+        "--data-dir",
+        type=Path,
+        help="where history.sqlite3 is kept (default: the platform's user data dir)",
+    )
+    serve.add_argument(
+        "--no-history", action="store_true", help="keep no history (nothing is written)"
+    )
+    serve.add_argument(
+        "--history-days",
+        type=non_negative_float,
+        default=30.0,
+        metavar="DAYS",
+        help="forget messages older than this (default 30, 0 = never)",
+    )
+    serve.add_argument(
+        "--history-limit",
+        type=non_negative_int,
+        default=10_000,
+        metavar="N",
+        help="messages kept per channel (default 10000, 0 = no limit)",
+    )
+    serve.add_argument(
+        "--history-private",
+        action="store_true",
+        help="store private messages too (default: channels only)",
+    )
+    serve.add_argument(
+        "--history-replay",
+        type=non_negative_int,
+        default=50,
+        metavar="N",
+        help="messages replayed to a client joining a channel (default 50, 0 = off)",
+    )
     serve.add_argument("--max-clients", type=positive_int, default=20_000, help="default 20000")
     serve.add_argument(
         "--flood-limit",
@@ -187,6 +240,7 @@ def _config(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from .config import data_dir
     from .server import ServerConfig, run_server
 
     config = ServerConfig(
@@ -196,7 +250,14 @@ def _serve(args: argparse.Namespace) -> int:
         password=args.password,
         motd_path=args.motd,
         opers=dict(args.oper),
-        data_dir=args.data_dir,
+        # The standalone server keeps history by default, in the user data dir; the embedded
+        # one (ServerThread) only when given a data_dir.
+        data_dir=args.data_dir or data_dir(),
+        history=not args.no_history,
+        history_days=args.history_days,
+        history_limit=args.history_limit,
+        history_private=args.history_private,
+        history_replay=args.history_replay,
         max_clients=args.max_clients,
         max_per_ip=args.max_per_ip,
         flood_limit=args.flood_limit,

@@ -24,7 +24,6 @@ from .state import (
     CAP_ECHO_MESSAGE,
     CAP_MULTI_PREFIX,
     CAP_USERHOST_IN_NAMES,
-    CAPABILITIES,
     MEMBER_OP,
     MEMBER_VOICE,
     Channel,
@@ -135,9 +134,9 @@ def cmd_cap(srv: Server, c: Client, msg: Message) -> None:
             c.cap_negotiating = True
         if msg.param(1).isdigit() and int(msg.param(1)) >= 302:
             c.set_caps(c.caps | CAP_CAP_NOTIFY)  # implied by CAP LS 302
-        srv.send(c, f":{srv.name} CAP {nick} LS :{' '.join(CAPABILITIES)}")
+        srv.send(c, f":{srv.name} CAP {nick} LS :{' '.join(srv.capabilities)}")
     elif sub == "LIST":
-        enabled = [name for name, bit in CAPABILITIES.items() if c.caps & bit]
+        enabled = [name for name, bit in srv.capabilities.items() if c.caps & bit]
         srv.send(c, f":{srv.name} CAP {nick} LIST :{' '.join(enabled)}")
     elif sub == "REQ":
         if not c.registered:
@@ -146,7 +145,7 @@ def cmd_cap(srv: Server, c: Client, msg: Message) -> None:
         caps = c.caps
         ok = bool(wanted.split())
         for item in wanted.split():
-            bit = CAPABILITIES.get(item.lstrip("-"))
+            bit = srv.capabilities.get(item.lstrip("-"))
             if bit is None:
                 ok = False
                 break
@@ -304,6 +303,8 @@ def join_channel(srv: Server, c: Client, name: str, key: str) -> None:
     if ch.topic:
         send_topic(srv, c, ch)
     send_names(srv, c, ch)
+    if srv.config.history_replay and srv.history.enabled:
+        chathistory.replay(srv, c, ch)
 
 
 def send_topic(srv: Server, c: Client, ch: Channel) -> None:
@@ -373,7 +374,14 @@ def cmd_topic(srv: Server, c: Client, msg: Message) -> None:
     ch.topic = msg.params[1][: limits.TOPICLEN]
     ch.topic_by = c.prefix
     ch.topic_time = int(time.time())
-    srv.fanout(_with(ch.members, c), f":{c.prefix} TOPIC {ch.name} :{ch.topic}")
+    stored = srv.store(c, "TOPIC", ch.name, ch.topic) if srv.history.enabled else None
+    stamp, msgid = stored or (None, None)
+    srv.fanout(
+        _with(ch.members, c),
+        f":{c.prefix} TOPIC {ch.name} :{ch.topic}",
+        stamp=stamp,
+        msgid=msgid,
+    )
 
 
 def _with(members, c: Client):
@@ -556,12 +564,21 @@ def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
                 # echo-message: a sender outside the audience (-n channel, @#chan from a
                 # non-op) must still see its message was accepted.
                 recipients = [*recipients, c]
+            line, text_sent = _line(c, cmd, status + ch.name, text)
+            stamp = msgid = None
+            if text_sent is not None and srv.history.enabled and _storable(text_sent):
+                # STATUSMSG (@#chan) is refused by the store: only some members saw it.
+                stored = srv.store(c, cmd, status + ch.name, text_sent)
+                if stored is not None:
+                    stamp, msgid = stored
             srv.fanout(
                 recipients,
-                _line(c, cmd, status + ch.name, text),
+                line,
                 client_tags,
                 skip=None if echo else c,
                 tags_only=tags_only,
+                stamp=stamp,
+                msgid=msgid,
             )
         else:
             user = find_user(srv, name)
@@ -570,7 +587,13 @@ def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
                     srv.reply(c, N.ERR_NOSUCHNICK, name, "No such nick/channel")
                 continue
             recipients = [user, c] if echo and user is not c else [user]
-            srv.fanout(recipients, _line(c, cmd, user.nick, text), client_tags, tags_only=tags_only)
+            line, text_sent = _line(c, cmd, user.nick, text)
+            stamp = msgid = None
+            if text_sent is not None and srv.history.store_private and _storable(text_sent):
+                stored = srv.store(c, cmd, user.nick, text_sent)
+                if stored is not None:
+                    stamp, msgid = stored
+            srv.fanout(recipients, line, client_tags, tags_only=tags_only, stamp=stamp, msgid=msgid)
             if user.away and cmd == "PRIVMSG":
                 srv.reply(c, N.RPL_AWAY, user.nick, user.away)
 
@@ -579,7 +602,12 @@ def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
 _SAFE_CHARS = (limits.MAX_LINE_BYTES - 4) // 4
 
 
-def _line(c: Client, cmd: str, target: str, text: str | None) -> str:
+def _storable(text: str) -> bool:
+    """Chat is history; CTCP requests (VERSION, PING ...) other than ACTION are not."""
+    return text[:1] != "\x01" or text.startswith("\x01ACTION")
+
+
+def _line(c: Client, cmd: str, target: str, text: str | None) -> tuple[str, str | None]:
     """The relayed line, its text cut on a character boundary so that it fits 512 bytes.
 
     A client may send 510 bytes; our ``nick!user@host`` prefix would push that over the limit
@@ -588,10 +616,10 @@ def _line(c: Client, cmd: str, target: str, text: str | None) -> str:
     """
     head = f":{c.prefix} {cmd} {target}"
     if text is None:
-        return head
+        return head, None
     if len(head) + len(text) > _SAFE_CHARS:
         text = fit_text(text, limits.MAX_LINE_BYTES - 4 - len(head.encode()))
-    return f"{head} :{text}"
+    return f"{head} :{text}", text
 
 
 # -- queries ---------------------------------------------------------------------------------
@@ -805,6 +833,6 @@ def cmd_wallops(srv: Server, c: Client, msg: Message) -> None:
     srv.fanout(recipients, f":{c.prefix} WALLOPS :{msg.params[0]}")
 
 
-from . import modes  # noqa: E402,F401  (registers MODE)
+from . import chathistory, modes  # noqa: E402,F401  (register CHATHISTORY and MODE)
 
 __all__ = ["COMMANDS", "command", "is_valid_nick"]

@@ -17,7 +17,17 @@ class ServerConfig:
     password: str | None = None
     motd_path: Path | None = None
     opers: dict[str, str] = field(default_factory=dict)  # name -> password
-    data_dir: Path | None = None  # reserved for channel history
+    # History lives in data_dir / "history.sqlite3". None means no history at all: tests and
+    # the embedded app never write into the user's real data dir unless they ask to
+    # (``tui-chat serve`` passes the platformdirs default).
+    data_dir: Path | None = None
+    history: bool = True  # False: --no-history, even with a data_dir
+    history_days: float = 30  # 0 = no age limit
+    history_limit: int = 10_000  # per channel; 0 = no count limit
+    history_private: bool = False  # store private messages too
+    history_replay: int = 50  # messages replayed on JOIN; 0 = off
+    chathistory_max: int = 500  # most messages one CHATHISTORY request returns (ISUPPORT)
+    history_prune_interval: float = 60.0  # seconds between retention passes
     max_clients: int = 20_000
     max_per_ip: int = 16
     # Loopback is exempt so one machine can run benchmarks; tests turn this off to hit the limit.

@@ -22,8 +22,9 @@ from ..irc import numerics as N
 from ..irc.casemap import casefold
 from ..irc.message import ParseError, parse
 from .config import ServerConfig
+from .history import HistoryRecord, HistoryStore
 from .reactor import Reactor
-from .state import Channel, Client
+from .state import CAPABILITIES, HISTORY_CAPABILITIES, Channel, Client
 
 log = logging.getLogger("tui_chat.server")
 
@@ -55,8 +56,24 @@ class Server(Reactor):
         self.created = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
         self.motd: list[str] | None = None
         self.stopping = False
-        self._msgid_prefix = secrets.token_hex(4)
+        # msgids are stored in history, so they must never repeat across restarts: the start
+        # time (ms, base 36) makes a prefix unique per run, the random part per machine.
+        self._msgid_prefix = _base36(int(time.time() * 1000)) + secrets.token_hex(2) + "-"
         self._msgid_counter = 0
+        self._batch_counter = 0
+        self.history = HistoryStore(
+            config.data_dir if config.history else None,
+            days=config.history_days,
+            per_channel_limit=config.history_limit,
+            store_private=config.history_private,
+        )
+        # (sender, command, target) of every record awaiting commit, to FAIL if it is refused.
+        self._stored_by: list[tuple[Client, str, str]] = []
+        self.capabilities = {
+            name: bit
+            for name, bit in CAPABILITIES.items()
+            if self.history.enabled or name not in HISTORY_CAPABILITIES
+        }
         self._stamp_second = -1
         self._stamp_text = ""
         self.isupport = self._build_isupport()
@@ -79,6 +96,8 @@ class Server(Reactor):
     def on_start(self) -> None:
         self.motd = self._load_motd()
         self.call_later(self._sweep_interval, self._sweep)
+        if self.history.enabled:
+            self._prune()
 
     def _load_motd(self) -> list[str] | None:
         path = self.config.motd_path
@@ -114,13 +133,18 @@ class Server(Reactor):
             f"TOPICLEN={L.TOPICLEN}",
             f"USERLEN={L.USERLEN}",
             "UTF8ONLY",
-        ]
+        ] + (
+            [f"CHATHISTORY={self.config.chathistory_max}", "MSGREFTYPES=msgid,timestamp"]
+            if self.history.enabled
+            else []
+        )
 
     def shutdown(self, reason: str = "Server shutting down") -> None:
         """Tell every client, flush what we can, close everything and leave the loop."""
         if self.stopping:
             return
         self.stopping = True
+        self.commit_history()  # what was relayed this pass goes out below
         data = f"ERROR :{reason}\r\n".encode()
         for c in list(self.clients):
             if not c.closing:
@@ -130,6 +154,61 @@ class Server(Reactor):
             with contextlib.suppress(OSError):
                 c.sock.shutdown(socket.SHUT_WR)
         self.running = False
+
+    def close(self) -> None:
+        super().close()
+        self.history.close()
+
+    # -- history -------------------------------------------------------------------------------
+
+    def store(self, c: Client, command: str, target: str, text: str) -> tuple[str, str] | None:
+        """Queue a line for history; returns its (time, msgid) to relay it with, or None.
+
+        The line must then be relayed with exactly that time and msgid, and it reaches no
+        socket before :meth:`commit_history`, which :meth:`flush` runs first.
+        """
+        if not self.history.wants(target, command):
+            return None
+        stamp, msgid = self.timestamp(), self.new_msgid()
+        if not self.history.append(HistoryRecord(msgid, stamp, c.prefix, command, target, text)):
+            return None
+        self._stored_by.append((c, command, target))
+        self.mark_dirty(c)  # so this pass ends in flush(), which commits
+        return stamp, msgid
+
+    def commit_history(self) -> None:
+        """One transaction for everything queued this pass. Refused: relay anyway, tell senders."""
+        if not self._stored_by:
+            return
+        stored_by, self._stored_by = self._stored_by, []
+        if self.history.commit():
+            return
+        told = set()
+        for c, command, target in stored_by:
+            if (c, command, target) in told or c.sock is None or c.closing:
+                continue
+            told.add((c, command, target))
+            self.send(
+                c,
+                f":{self.name} FAIL {command} MESSAGE_ERROR {target} "
+                ":Delivered, but could not be saved in the history",
+            )
+
+    def flush(self) -> None:
+        # Group commit: nothing a client can see leaves before it is durable.
+        if self._stored_by:
+            self.commit_history()
+        super().flush()
+
+    def _prune(self) -> None:
+        done = self.history.prune()
+        # A large backlog is deleted in bounded chunks, with the loop serving clients between.
+        more = not done and self.history.healthy
+        self.call_later(0.05 if more else self.config.history_prune_interval, self._prune)
+
+    def new_batch_id(self) -> str:
+        self._batch_counter += 1
+        return _base36(self._batch_counter)
 
     def make_operator(self, nick: str) -> None:
         c = self.nicks.get(casefold(nick))
@@ -446,17 +525,19 @@ class Server(Reactor):
         client_tags: str = "",
         skip: Client | None = None,
         tags_only: bool = False,
+        stamp: str | None = None,
+        msgid: str | None = None,
     ) -> None:
         """Deliver one line to many clients: encoded once per tag variant, never per recipient.
 
         ``client_tags`` is the already-escaped ``;+tag=value...`` suffix relayed to clients with
         message-tags. ``tags_only`` is for TAGMSG, which only message-tags clients understand.
+        ``stamp`` and ``msgid`` are given for a stored line (see :meth:`store`).
         """
         base = (line + "\r\n").encode()
         if len(base) > limits.MAX_LINE_BYTES:
             base = fit_line(base)
         variants: list[bytes | None] = [base, None, None, None]
-        stamp = msgid = None
         dirty = self.dirty
         for m in recipients:
             if m is skip:
@@ -491,6 +572,10 @@ def fit_line(data: bytes) -> bytes:
     Peers drop or split longer lines; as other servers do, we lose the tail of the trailing
     parameter instead. Callers that must know the text as delivered use :func:`fit_text`.
     """
+    if data[:1] == b"@" and (body := data.find(b" ") + 1):  # tags do not count
+        if len(data) - body <= limits.MAX_LINE_BYTES:
+            return data
+        return data[:body] + fit_line(data[body:])
     cut = limits.MAX_LINE_BYTES - 2
     while cut and data[cut] & 0xC0 == 0x80:
         cut -= 1
@@ -506,6 +591,16 @@ def fit_text(text: str, budget: int) -> str:
     while cut and data[cut] & 0xC0 == 0x80:
         cut -= 1
     return data[:cut].decode()
+
+
+def _base36(n: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = digits[r] + out
+        if not n:
+            return out
 
 
 def _is_loopback(ip: str) -> bool:

@@ -13,6 +13,9 @@ CAP_MULTI_PREFIX = 8
 CAP_AWAY_NOTIFY = 16
 CAP_USERHOST_IN_NAMES = 32
 CAP_CAP_NOTIFY = 64
+CAP_BATCH = 128
+CAP_CHATHISTORY = 256
+CAP_EVENT_PLAYBACK = 512
 
 CAPABILITIES = {
     "message-tags": CAP_MESSAGE_TAGS,
@@ -22,7 +25,12 @@ CAPABILITIES = {
     "away-notify": CAP_AWAY_NOTIFY,
     "userhost-in-names": CAP_USERHOST_IN_NAMES,
     "cap-notify": CAP_CAP_NOTIFY,
+    "batch": CAP_BATCH,
+    "draft/chathistory": CAP_CHATHISTORY,
+    "draft/event-playback": CAP_EVENT_PLAYBACK,
 }
+# Offered only when the server keeps history.
+HISTORY_CAPABILITIES = frozenset({"draft/chathistory", "draft/event-playback"})
 
 # Channel membership bits.
 MEMBER_OP = 1
