@@ -322,13 +322,14 @@ async def test_scrollback_is_bounded_and_relayouts_on_resize(server, make_app, p
         assert len(entries) == 40
         assert "message number 99" in entries[-1].plain
         assert "message number 60" in entries[0].plain
-        before = app.current_conversation.log.layout.line_count
-        await pilot.resize_terminal(80, 30)
-        await wait_for(pilot, lambda: app.current_conversation.log.layout.line_count > before)
         log = app.log_view
-        layout = app.current_conversation.log.layout
-        last = layout.line(layout.line_count - 1).plain.strip()
-        await wait_for(pilot, lambda: log.scroll_y == log.max_scroll_y and last in screen_text(app))
+        before = log.line_count()
+        await pilot.resize_terminal(80, 30)
+        await wait_for(pilot, lambda: log.line_count() > before)
+        await wait_for(pilot, lambda: log.scroll_y == log.max_scroll_y)
+        last = log.visible_text()[-1].strip()
+        assert last.endswith("padding")
+        await wait_for(pilot, lambda: last in screen_text(app))
         assert all(len(line) <= 80 for line in screen_text(app).splitlines())
         app.theme = "textual-light"
         await pilot.pause()

@@ -1,17 +1,21 @@
 """The message log: a bounded model of entries per conversation and a virtualised view of it.
 
 Each conversation keeps a :class:`BufferLog` (a bounded deque of :class:`Entry`). The
-:class:`MessageLog` widget wraps entries into lines for its current width and theme (a
-:class:`Layout`), renders only the visible lines (Line API, like Textual's ``Log``), and rebuilds
-the layout from the entries on resize or theme change. A reader who scrolled up is never moved:
+:class:`MessageLog` widget shows one at a time with the Line API (like Textual's ``Log``): a
+:class:`Layout` per buffer holds a height per entry (estimated from its length, made exact when
+the entry is wrapped on its way to the screen) and their prefix sums for the scrollbar, so
+appending is O(batch), a resize or theme change re-estimates instead of re-wrapping, and only
+what is visible is ever wrapped (cached per entry). A reader who scrolled up is never moved:
 new entries are counted instead and reported with :class:`MessageLog.Unseen`.
 """
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from itertools import islice
 
@@ -37,8 +41,8 @@ class Entry:
     """One line of conversation, as a model: rendering happens in :class:`MessageLog`.
 
     ``kind`` is ``message``, ``action``, ``notice``, ``event`` (join/part/quit/nick/kick/topic/
-    mode, shown quieter), ``info``, ``error`` or ``day``. Mutable only for pending state, and
-    only on the UI thread.
+    mode, shown quieter), ``info``, ``error``, ``day`` or ``separator`` (history). Mutable only
+    for pending state, and only on the UI thread.
     """
 
     time: datetime
@@ -50,6 +54,8 @@ class Entry:
     is_self: bool = False
     pending: str | None = None  # "queued" or "sent" until delivered, then None
     pending_id: str | None = None
+    msgid: str | None = None
+    history: bool = False  # replayed by the server, not seen live
 
     @property
     def plain(self) -> str:
@@ -73,15 +79,24 @@ def info_entry(text: str, *, error: bool = False, time: datetime | None = None) 
 
 
 class BufferLog:
-    """The bounded list of entries of one conversation, plus its layout cache and scroll state."""
+    """The bounded list of entries of one conversation, plus its layout cache and scroll state.
+
+    Entries are appended at the end (``push``) and dropped from the front when over ``limit``;
+    ``dropped`` counts those, so an entry's sequence number ``dropped + index`` stays stable
+    while the layout caches per-entry heights. Inserting in the middle (history arriving late)
+    or clearing bumps ``version``, which makes the layout re-index (cheaply: estimates only).
+    """
 
     def __init__(self, limit: int) -> None:
         self.limit = max(1, limit)
         self.entries: deque[Entry] = deque()
         self.layout: Layout | None = None
         self.last_day: date | None = None
-        self.anchor: int | None = None  # scroll_y when the reader had scrolled up, else None
+        self.following = True  # False while the reader has scrolled up
+        self.saved_top: tuple[Entry, int] | None = None  # top line while another buffer shows
         self.unseen = 0
+        self.dropped = 0
+        self.version = 0
 
     def push(self, entry: Entry) -> tuple[list[Entry], int]:
         """Add an entry (after a day-change line when the local date changed).
@@ -102,17 +117,34 @@ class BufferLog:
             self.last_day = day
         added.append(entry)
         self.entries.extend(added)
+        return added, self._trim()
+
+    def _trim(self) -> int:
         dropped = 0
         while len(self.entries) > self.limit:
             self.entries.popleft()
             dropped += 1
-        return added, dropped
+        self.dropped += dropped
+        return dropped
+
+    def insert(self, index: int, entries: Sequence[Entry]) -> None:
+        """Insert ``entries`` before position ``index`` (replayed history), keeping the bound."""
+        if index >= len(self.entries):
+            self.entries.extend(entries)
+        else:
+            self.entries.rotate(-index)
+            self.entries.extendleft(reversed(entries))
+            self.entries.rotate(index)
+            self.version += 1
+        self._trim()
 
     def clear(self) -> None:
         self.entries.clear()
         self.layout = None
-        self.anchor = None
+        self.following = True
+        self.saved_top = None
         self.unseen = 0
+        self.version += 1
 
     def index_of(self, entry: Entry) -> int | None:
         """Index of ``entry`` searching from the newest (pending lines are recent)."""
@@ -122,54 +154,58 @@ class BufferLog:
         return None
 
 
-@dataclass(slots=True)
+WRAP_CACHE = 1024  # wrapped entries kept per buffer (a few screens' worth)
+
+
 class Layout:
-    """Wrapped lines for every entry of a buffer at one width and set of styles."""
+    """Line heights of a buffer's entries at one width and set of styles, wrapped lazily.
 
-    key: tuple
-    lines: list[Text] = field(default_factory=list)
-    start: int = 0  # lines[start:] are live; the front is dropped lazily
-    counts: deque[int] = field(default_factory=deque)  # lines per entry
+    ``heights[a]`` is the number of lines of the entry with sequence number ``base + a``: an
+    estimate from its length until the entry is wrapped (when it scrolls into view), then
+    exact. ``cum`` holds prefix sums for the scrollbar and for mapping a line to its entry; it
+    is extended lazily and cut back when a height changes. Wrapped lines are cached per entry.
+    """
 
-    @property
-    def line_count(self) -> int:
-        return len(self.lines) - self.start
+    __slots__ = ("base", "cum", "exact", "heights", "key", "stamp_len", "version", "wraps")
 
-    def line(self, y: int) -> Text:
-        return self.lines[self.start + y]
+    def __init__(self, key: tuple, version: int, base: int, stamp_len: int) -> None:
+        self.key = key
+        self.version = version
+        self.base = base
+        self.heights: list[int] = []
+        self.exact = bytearray()
+        self.cum: list[int] = [0]
+        self.wraps: LRUCache[Entry, list[Strip]] = LRUCache(WRAP_CACHE)
+        self.stamp_len = stamp_len
 
-    def append(self, lines: list[Text]) -> None:
-        self.lines.extend(lines)
-        self.counts.append(len(lines))
+    def prefix(self, a: int) -> int:
+        """Lines before absolute entry ``a``."""
+        cum = self.cum
+        if a >= len(cum):
+            heights = self.heights
+            total = cum[-1]
+            for i in range(len(cum) - 1, a):
+                total += heights[i]
+                cum.append(total)
+        return cum[a]
 
-    def drop_front(self, entries: int) -> int:
-        removed = 0
-        for _ in range(min(entries, len(self.counts))):
-            removed += self.counts.popleft()
-        self.start += removed
-        if self.start > 4096 and self.start * 2 > len(self.lines):
-            del self.lines[: self.start]
-            self.start = 0
-        return removed
+    def set_height(self, a: int, lines: int, exact: bool = True) -> bool:
+        """Record entry ``a``'s height; True when it changed."""
+        self.exact[a] = exact
+        if self.heights[a] == lines:
+            return False
+        self.heights[a] = lines
+        del self.cum[a + 1 :]
+        return True
 
-    def offset_of(self, index: int) -> int:
-        return sum(islice(self.counts, index))
-
-    def replace(self, index: int, lines: list[Text]) -> int:
-        """Replace entry ``index``'s lines; returns the change in line count."""
-        offset = self.start + self.offset_of(index)
-        old = self.counts[index]
-        self.lines[offset : offset + old] = lines
-        self.counts[index] = len(lines)
-        return len(lines) - old
-
-    def entry_at_line(self, y: int) -> int:
-        total = 0
-        for i, count in enumerate(self.counts):
-            total += count
-            if total > y:
-                return i
-        return max(0, len(self.counts) - 1)
+    def find(self, start: int, y: int) -> tuple[int, int]:
+        """The absolute entry holding line ``y`` (counted from entry ``start``), line within."""
+        end = len(self.heights)
+        target = self.prefix(start) + y
+        self.prefix(end)
+        a = bisect_right(self.cum, target, start, end + 1) - 1
+        a = min(max(a, start), end - 1)
+        return a, target - self.cum[a]
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,10 +219,28 @@ class LogStyles:
     pending: Style
     day: Style
     action: Style
+    separator: Style
+    match: Style
+    match_current: Style
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Highlight:
+    """What search highlights: ``pattern`` in ``entries``, ``current`` the focused match."""
+
+    pattern: re.Pattern[str]
+    entries: frozenset[Entry] = frozenset()
+    current: Entry | None = None
 
 
 class MessageLog(ScrollView, can_focus=False):
-    """Virtualised view of one :class:`BufferLog` at a time."""
+    """Virtualised view of one :class:`BufferLog` at a time.
+
+    Nothing is wrapped until it is about to be on screen: appending a batch costs a length
+    estimate per entry, a resize re-estimates instead of re-wrapping, and hidden buffers only
+    store their entries. Visible entries are wrapped (and cached per entry) before they are drawn,
+    so their heights are exact wherever the reader looks.
+    """
 
     COMPONENT_CLASSES = {
         "log--time",
@@ -198,6 +252,9 @@ class MessageLog(ScrollView, can_focus=False):
         "log--pending",
         "log--day",
         "log--action",
+        "log--separator",
+        "log--match",
+        "log--match-current",
     }
 
     class Unseen(Message):
@@ -219,16 +276,23 @@ class MessageLog(ScrollView, can_focus=False):
         self.timestamp_format = timestamp_format
         self.casemapping = "ascii"
         self.buffer: BufferLog | None = None
+        self.highlight: Highlight | None = None
         self._styles: LogStyles | None = None
         self._generation = 0
-        self._strip_cache: LRUCache[int, Strip] = LRUCache(1024)
         self._reported_unseen = 0
+        self._settling = False
+        self._resettle_pending = False
+        self._settle_scheduled = False
+        self._settle_top: tuple[Entry, int] | None = None
 
-    # -- styles and layout ----------------------------------------------------------------
+    # -- styles ---------------------------------------------------------------------------
 
     def _collect_styles(self) -> LogStyles:
         def get(name: str) -> Style:
             return component_text_style(self, name)
+
+        def full(name: str) -> Style:
+            return get(name) + component_background(self, name)
 
         return LogStyles(
             time=get("log--time"),
@@ -240,6 +304,9 @@ class MessageLog(ScrollView, can_focus=False):
             pending=get("log--pending"),
             day=get("log--day"),
             action=get("log--action"),
+            separator=get("log--separator"),
+            match=full("log--match"),
+            match_current=full("log--match-current"),
         )
 
     @property
@@ -263,6 +330,8 @@ class MessageLog(ScrollView, can_focus=False):
 
     def _on_theme_changed(self, _theme: object) -> None:
         self.notify_style_update()
+
+    # -- rendering one entry --------------------------------------------------------------
 
     @property
     def _wrap_width(self) -> int:
@@ -290,26 +359,25 @@ class MessageLog(ScrollView, can_focus=False):
         """The prefix (time and nick column) and the body of an entry, styled."""
         st = self.styles_for_render
         if entry.kind == "day":
-            body = Text(f"── {entry.plain} ──", style=st.day)
-            return Text(), body
+            return Text(), Text(f"── {entry.plain} ──", style=st.day)
+        if entry.kind == "separator":
+            return Text(), Text(f"── {entry.plain} ──", style=st.separator)
         stamp = entry.time.astimezone().strftime(self.timestamp_format)
         prefix = Text(stamp + " ", style=st.time)
+        nick = None
         if entry.kind == "message":
-            prefix.append_text(
-                plain_text(entry.nick, style=nick_style(entry.nick, self.casemapping))
-            )
+            nick = plain_text(entry.nick, style=nick_style(entry.nick, self.casemapping))
+            prefix.append_text(nick)
             body = self._render_parts(entry.parts)
         elif entry.kind == "action":
             prefix.append("* ", style=st.action)
-            prefix.append_text(
-                plain_text(entry.nick, style=nick_style(entry.nick, self.casemapping))
-            )
+            nick = plain_text(entry.nick, style=nick_style(entry.nick, self.casemapping))
+            prefix.append_text(nick)
             body = self._render_parts(entry.parts, st.action)
         elif entry.kind == "notice":
             prefix.append("-", style=st.notice)
-            prefix.append_text(
-                plain_text(entry.nick, style=nick_style(entry.nick, self.casemapping))
-            )
+            nick = plain_text(entry.nick, style=nick_style(entry.nick, self.casemapping))
+            prefix.append_text(nick)
             prefix.append("-", style=st.notice)
             body = self._render_parts(entry.parts, st.notice)
         else:
@@ -317,6 +385,15 @@ class MessageLog(ScrollView, can_focus=False):
             prefix.append(entry.glyph or "--", style=style)
             body = self._render_parts(entry.parts, style)
         prefix.append(" ")
+        highlight = self.highlight
+        if highlight is not None and entry in highlight.entries:
+            style = st.match_current if entry is highlight.current else st.match
+            body.highlight_regex(highlight.pattern, style)
+            if nick is not None and highlight.pattern.search(nick.plain):
+                start = prefix.plain.find(nick.plain, len(stamp))
+                for m in highlight.pattern.finditer(nick.plain):
+                    if m.end() > m.start():
+                        prefix.stylize(style, start + m.start(), start + m.end())
         if entry.pending:
             prefix.stylize(st.pending)
             note = {"sent": " (sending…)", "failed": " (not delivered)"}.get(
@@ -351,40 +428,183 @@ class MessageLog(ScrollView, can_focus=False):
             line.end = ""
         return lines
 
-    def build_layout(self, buffer: BufferLog) -> Layout:
-        layout = Layout(key=self._layout_key())
-        width = self._wrap_width
-        for entry in buffer.entries:
-            layout.append(self.wrap_entry(entry, width))
-        buffer.layout = layout
-        return layout
+    def _estimate(self, entry: Entry, width: int, stamp_len: int) -> int:
+        """Lines ``entry`` will probably take at ``width``, without wrapping it."""
+        kind = entry.kind
+        if kind == "day" or kind == "separator":
+            return 1
+        body = 0
+        for _, text in entry.parts:
+            body += len(text)
+        if entry.pending:
+            body += 17
+        if kind == "message":
+            indent = stamp_len + 2 + len(entry.nick)
+        elif kind == "action" or kind == "notice":
+            indent = stamp_len + 4 + len(entry.nick)
+        else:
+            indent = stamp_len + 2 + len(entry.glyph or "--")
+        room = width - indent
+        if room < 12:
+            return max(1, -(-(indent + body) // width))
+        return max(1, -(-body // room))
 
-    def layout_for(self, buffer: BufferLog) -> Layout | None:
-        if self.scrollable_content_region.width <= 0:
+    # -- the layout -----------------------------------------------------------------------
+
+    def _sync(self, buffer: BufferLog) -> Layout:
+        """``buffer``'s layout for the current width and styles, with every entry accounted for.
+
+        Costs an estimate per entry added since the last call (or per entry when the width,
+        the styles or the order of entries changed); wraps nothing.
+        """
+        key = self._layout_key()
+        layout = buffer.layout
+        entries = buffer.entries
+        total = buffer.dropped + len(entries)
+        if layout is not None and layout.key == key and layout.version == buffer.version:
+            new = total - (layout.base + len(layout.heights))
+            if new <= len(entries):
+                if new > 0:
+                    width, stamp_len = key[0], layout.stamp_len
+                    estimate = self._estimate
+                    heights = layout.heights
+                    for entry in islice(entries, len(entries) - new, None):
+                        heights.append(estimate(entry, width, stamp_len))
+                    layout.exact.extend(bytes(new))
+                start = buffer.dropped - layout.base
+                if start > 4096 and start * 2 > len(layout.heights):
+                    del layout.heights[:start]
+                    del layout.exact[:start]
+                    layout.base = buffer.dropped
+                    layout.cum = [0]
+                return layout
+        stamp_len = len(datetime.now().strftime(self.timestamp_format))
+        fresh = Layout(key, buffer.version, buffer.dropped, stamp_len)
+        if layout is not None and layout.key == key:
+            fresh.wraps = layout.wraps  # keyed by entry: still right after an insert
+        width = key[0]
+        fresh.heights = [self._estimate(entry, width, stamp_len) for entry in entries]
+        fresh.exact = bytearray(len(entries))
+        buffer.layout = fresh
+        return fresh
+
+    def _strips(self, layout: Layout, a: int, entry: Entry) -> list[Strip]:
+        """The wrapped, rendered lines of absolute entry ``a`` (cached); makes its height exact."""
+        strips = layout.wraps.get(entry)
+        if strips is None:
+            console = self.app.console
+            strips = [
+                Strip(list(line.render(console)), line.cell_len)
+                for line in self.wrap_entry(entry, layout.key[0])
+            ]
+            layout.wraps[entry] = strips
+        if not layout.exact[a] or layout.heights[a] != len(strips):
+            layout.set_height(a, len(strips))
+        return strips
+
+    def line_count(self) -> int:
+        """Lines of the shown buffer at the current width (exact where it has been drawn)."""
+        buffer = self.buffer
+        if buffer is None or buffer.layout is None:
+            return 0
+        layout = buffer.layout
+        start = buffer.dropped - layout.base
+        return layout.prefix(len(layout.heights)) - layout.prefix(start)
+
+    def _top(self) -> tuple[Entry, int] | None:
+        """The entry at the top of the view and the line within it (None when following)."""
+        buffer = self.buffer
+        if buffer is None or buffer.following or not buffer.entries:
             return None
         layout = buffer.layout
-        if layout is not None and layout.key == self._layout_key():
-            return layout
-        return None
+        if layout is None or layout.version != buffer.version or layout.key != self._layout_key():
+            layout = self._sync(buffer)
+        start = buffer.dropped - layout.base
+        if start >= len(layout.heights):
+            return None
+        a, within = layout.find(start, round(self.scroll_y))
+        return buffer.entries[a - start], within
+
+    def _settle(self, top: tuple[Entry, int] | None = None) -> None:
+        """Wrap what is on screen so its heights are exact, set the virtual size and scroll.
+
+        Following: the view ends at the newest line. Otherwise the line ``top`` (an entry and
+        a line within it, by default the one at the top now) stays at the top.
+        """
+        buffer = self.buffer
+        if buffer is None or not self.is_mounted or self.scrollable_content_region.width <= 0:
+            return
+        if self._settling:
+            return
+        self._settling = True
+        self._settle_scheduled = False
+        self._settle_top = None
+        try:
+            layout = self._sync(buffer)
+            entries = buffer.entries
+            start = buffer.dropped - layout.base
+            end = len(layout.heights)
+            height = max(1, self.scrollable_content_region.height)
+            if buffer.following:
+                covered = 0
+                a = end - 1
+                while a >= start and covered < height:
+                    covered += len(self._strips(layout, a, entries[a - start]))
+                    a -= 1
+                self._set_lines(layout.prefix(end) - layout.prefix(start))
+                self.scroll_end(animate=False, immediate=True, x_axis=False)
+                return
+            if top is None:
+                a, within = layout.find(start, round(self.scroll_y)) if end > start else (0, 0)
+            else:
+                entry, within = top
+                index = buffer.index_of(entry)
+                if index is None:
+                    a, within = start, 0
+                else:
+                    a = start + index
+            if end <= start:
+                self._set_lines(0)
+                return
+            first = a
+            covered = -within
+            while a < end and covered < height:
+                covered += len(self._strips(layout, a, entries[a - start]))
+                a += 1
+            within = min(within, layout.heights[first] - 1)
+            self._set_lines(layout.prefix(end) - layout.prefix(start))
+            y = layout.prefix(first) - layout.prefix(start) + within
+            if round(self.scroll_y) != y:
+                self.scroll_to(y=y, animate=False, immediate=True)
+        finally:
+            self._settling = False
+
+    def _set_lines(self, lines: int) -> None:
+        size = Size(self._wrap_width, lines)
+        if self.virtual_size != size:
+            self.virtual_size = size
+
+    def _resettle(self) -> None:
+        self._resettle_pending = False
+        self._settle(self._top())
+        self.refresh()
 
     # -- showing and scrolling -------------------------------------------------------------
 
     @property
     def following(self) -> bool:
-        return self.buffer is not None and self.buffer.anchor is None
+        return self.buffer is not None and self.buffer.following
 
     def show(self, buffer: BufferLog) -> None:
         """Display ``buffer``, restoring where its reader was."""
-        if self.buffer is not None and self.buffer is not buffer:
-            self.buffer.anchor = None if self._at_end() else round(self.scroll_y)
+        old = self.buffer
+        if old is not None and old is not buffer:
+            old.following = self._at_end()
+            old.saved_top = None if old.following else self._top()
         self.buffer = buffer
-        self._strip_cache.clear()
-        layout = self.layout_for(buffer) or self.build_layout(buffer)
-        self.virtual_size = Size(self._wrap_width, layout.line_count)
-        if buffer.anchor is None:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
-        else:
-            self.scroll_to(y=buffer.anchor, animate=False, immediate=True)
+        top = None if buffer.following else buffer.saved_top
+        buffer.saved_top = None
+        self._settle(top)
         self._report_unseen()
         self.refresh()
 
@@ -392,86 +612,138 @@ class MessageLog(ScrollView, can_focus=False):
         return self.scroll_y >= self.max_scroll_y
 
     def _relayout(self) -> None:
+        """The width or the styles changed: re-estimate (nothing is wrapped until seen)."""
         buffer = self.buffer
         if buffer is None or not self.is_mounted:
             return
         old = buffer.layout
-        top_entry = None
-        if buffer.anchor is not None and old is not None and old.line_count:
-            top_entry = old.entry_at_line(round(self.scroll_y))
-        layout = self.build_layout(buffer)
-        self._strip_cache.clear()
-        self.virtual_size = Size(self._wrap_width, layout.line_count)
-        if top_entry is None:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
-        else:
-            buffer.anchor = layout.offset_of(top_entry)
-            self.scroll_to(y=buffer.anchor, animate=False, immediate=True)
+        top = None
+        if not buffer.following and old is not None and old.version == buffer.version:
+            start = buffer.dropped - old.base
+            if start < len(old.heights):
+                a, within = old.find(start, round(self.scroll_y))
+                top = (buffer.entries[a - start], within)
+        self._settle(top)
         self.refresh()
 
     def on_resize(self) -> None:
-        if self.buffer is not None and self.layout_for(self.buffer) is None:
+        buffer = self.buffer
+        if buffer is None:
+            return
+        if buffer.layout is None or buffer.layout.key != self._layout_key():
             self._relayout()
+        else:
+            self._settle()
 
     def append(self, buffer: BufferLog, entries: Iterable[Entry]) -> int:
-        """Add entries to ``buffer`` (shown or not); returns how many were added."""
+        """Add entries to ``buffer`` (shown or not); returns how many were added.
+
+        A hidden buffer only stores them; the shown one is brought up to date once per call.
+        """
         shown = buffer is self.buffer and self.is_mounted
-        layout = self.layout_for(buffer) if self.is_mounted else None
-        if layout is None:
-            buffer.layout = None
-        following = (
-            buffer.anchor is None if not shown else (buffer.anchor is None or self._at_end())
-        )
-        width = self._wrap_width
+        if shown:
+            following = buffer.following or self._at_end()
+            top = None if following else self._top()
+        else:
+            following = buffer.following
+            top = None
         added_count = 0
-        dropped_lines = 0
+        push = buffer.push
         for entry in entries:
-            added, dropped = buffer.push(entry)
+            added, _ = push(entry)
             added_count += len(added)
-            if layout is not None:
-                if dropped:
-                    dropped_lines += layout.drop_front(dropped)
-                for item in added:
-                    layout.append(self.wrap_entry(item, width))
         if not following:
             buffer.unseen += added_count
         if not shown:
-            if not following and buffer.anchor is not None:
-                buffer.anchor = max(0, buffer.anchor - dropped_lines)
             return added_count
-        if layout is None:
-            layout = self.build_layout(buffer)
-        if dropped_lines:
-            self._strip_cache.clear()
-        self.virtual_size = Size(width, layout.line_count)
-        if following:
-            buffer.anchor = None
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
-        else:
-            buffer.anchor = max(0, round(self.scroll_y) - dropped_lines)
-            if dropped_lines:
-                self.scroll_to(y=buffer.anchor, animate=False, immediate=True)
+        buffer.following = following
+        # Settle once after the queued batches are handled, not once per batch.
+        if not self._settle_scheduled:
+            self._settle_scheduled = True
+            self._settle_top = top
+            self.call_later(self._deferred_settle)
         self._report_unseen()
-        self.refresh()
         return added_count
+
+    def _deferred_settle(self) -> None:
+        if self._settle_scheduled:
+            self._settle(self._settle_top)
+            self.refresh()
+
+    def insert(self, buffer: BufferLog, index: int, entries: Sequence[Entry]) -> None:
+        """Insert ``entries`` at ``index`` (history arriving after newer lines)."""
+        shown = buffer is self.buffer and self.is_mounted
+        following = shown and (buffer.following or self._at_end())
+        top = self._top() if shown and not following else None
+        buffer.insert(index, entries)
+        if shown:
+            buffer.following = following
+            self._settle(top)
+            self.refresh()
 
     def update_entry(self, buffer: BufferLog, entry: Entry) -> None:
         """Re-render one entry whose state changed (a pending line delivered)."""
-        layout = self.layout_for(buffer) if self.is_mounted else None
+        self.invalidate(buffer, [entry])
+
+    def invalidate(self, buffer: BufferLog, entries: Iterable[Entry]) -> None:
+        """Drop the cached rendering of ``entries`` (state or highlighting changed)."""
+        layout = buffer.layout
         if layout is None:
+            return
+        shown = buffer is self.buffer and self.is_mounted
+        top = self._top() if shown else None
+        for entry in entries:
+            if entry in layout.wraps:
+                layout.wraps.discard(entry)
+                if layout.version == buffer.version:
+                    index = buffer.index_of(entry)
+                    if index is not None:
+                        a = buffer.dropped - layout.base + index
+                        if 0 <= a < len(layout.exact):
+                            layout.exact[a] = False
+        if shown:
+            self._settle(top)
+            self.refresh()
+
+    def set_highlight(self, highlight: Highlight | None) -> None:
+        """Highlight search matches in the shown buffer (None: none)."""
+        old = self.highlight
+        self.highlight = highlight
+        if self.buffer is None:
+            return
+        changed: set[Entry] = set()
+        for h in (old, highlight):
+            if h is not None:
+                changed |= h.entries
+        self.invalidate(self.buffer, changed)
+
+    def scroll_to_entry(self, entry: Entry) -> None:
+        """Show ``entry`` a third of the way down the view, leaving the reader scrolled up."""
+        buffer = self.buffer
+        if buffer is None:
             return
         index = buffer.index_of(entry)
         if index is None:
             return
-        delta = layout.replace(index, self.wrap_entry(entry))
-        if buffer is self.buffer:
-            self._strip_cache.clear()
-            if delta:
-                following = self._at_end()
-                self.virtual_size = Size(self._wrap_width, layout.line_count)
-                if following:
-                    self.scroll_end(animate=False, immediate=True, x_axis=False)
-            self.refresh()
+        layout = self._sync(buffer)
+        start = buffer.dropped - layout.base
+        a = start + index
+        above = max(0, self.scrollable_content_region.height // 3)
+        # Step back ``above`` lines from the entry, entry by entry (exact heights near it).
+        within = 0
+        while above > 0 and a > start:
+            a -= 1
+            lines = len(self._strips(layout, a, buffer.entries[a - start]))
+            if lines >= above:
+                within = lines - above
+                above = 0
+            else:
+                above -= lines
+        buffer.following = False
+        self._settle((buffer.entries[a - start], within))
+        if self._at_end():
+            buffer.following = True
+        self.refresh()
 
     def clear_buffer(self, buffer: BufferLog) -> None:
         buffer.clear()
@@ -481,23 +753,25 @@ class MessageLog(ScrollView, can_focus=False):
     def jump_to_end(self) -> None:
         if self.buffer is None:
             return
-        self.buffer.anchor = None
-        self.scroll_end(animate=False, immediate=True, x_axis=False)
+        self.buffer.following = True
+        self._settle()
         self.buffer.unseen = 0
         self._report_unseen()
+        self.refresh()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         buffer = self.buffer
-        if buffer is None:
+        if buffer is None or self._settling:
             return
         if new_value >= self.max_scroll_y:
-            buffer.anchor = None
+            buffer.following = True
             if buffer.unseen:
                 buffer.unseen = 0
                 self._report_unseen()
         elif new_value < old_value:
-            buffer.anchor = round(new_value)
+            buffer.following = False
+        self._settle()
 
     def _report_unseen(self) -> None:
         count = self.buffer.unseen if self.buffer is not None else 0
@@ -507,34 +781,47 @@ class MessageLog(ScrollView, can_focus=False):
 
     # -- rendering ----------------------------------------------------------------------
 
+    def _strip_at(self, index: int) -> Strip | None:
+        """The rendered line ``index`` of the shown buffer (None past the end)."""
+        buffer = self.buffer
+        layout = buffer.layout if buffer is not None else None
+        if layout is None or layout.version != buffer.version or not buffer.entries:
+            return None
+        start = buffer.dropped - layout.base
+        end = len(layout.heights)
+        if end <= start or index >= layout.prefix(end) - layout.prefix(start):
+            return None
+        a, within = layout.find(start, index)
+        if a - start >= len(buffer.entries):
+            return None
+        was_exact = layout.exact[a] and layout.heights[a]
+        strips = self._strips(layout, a, buffer.entries[a - start])
+        if was_exact != len(strips) and not self._resettle_pending:
+            # Drawn before it was settled (a scroll the view did not hear about): fix up after.
+            self._resettle_pending = True
+            self.call_after_refresh(self._resettle)
+        return strips[within] if within < len(strips) else None
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
         base = self.rich_style
-        buffer = self.buffer
-        layout = buffer.layout if buffer is not None else None
-        index = scroll_y + y
-        if layout is None or index >= layout.line_count:
-            return Strip.blank(width, base)
-        key = layout.start + index
-        strip = self._strip_cache.get(key)
+        strip = self._strip_at(scroll_y + y)
         if strip is None:
-            text = layout.line(index)
-            strip = Strip(list(text.render(self.app.console)), text.cell_len)
-            self._strip_cache[key] = strip
+            return Strip.blank(width, base)
         return strip.crop_extend(scroll_x, scroll_x + width, base).apply_style(base)
 
     def visible_text(self) -> list[str]:
         """The plain text of the lines currently on screen (tests, screenshots)."""
-        buffer = self.buffer
-        layout = buffer.layout if buffer is not None else None
-        if layout is None:
-            return []
         top = round(self.scroll_y)
         height = self.scrollable_content_region.height
-        return [
-            layout.line(i).plain.rstrip() for i in range(top, min(layout.line_count, top + height))
-        ]
+        lines = []
+        for i in range(top, top + height):
+            strip = self._strip_at(i)
+            if strip is None:
+                break
+            lines.append(strip.text.rstrip())
+        return lines
 
 
 def text_style(style: Style) -> Style:
