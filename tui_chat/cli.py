@@ -124,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--room", type=room_arg, help=f"room to join (default {DEFAULT_ROOM})")
         p.add_argument("--password", help="server password")
         p.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
+        p.add_argument("--no-log", action="store_true", help="write no chat logs this time")
 
     host = sub.add_parser("host", help="start a room on this machine and join it")
     host.add_argument("--bind", default="", help="address to listen on (default: all)")
@@ -272,13 +273,15 @@ def _app(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         ensure_config_file(default_config_path())
     settings = Settings.load(args.config)
     command = args.command or "connect"
+    rooms = None
     if command == "join":
         named = settings.server(args.server)
         if named is not None:
             server_host, server_port = named.host, named.port
             args.nick = args.nick or named.nick
             args.password = args.password or named.password
-            args.room = args.room or (named.rooms[0].split(" ", 1)[0] if named.rooms else None)
+            if args.room is None and named.rooms:
+                rooms = named.rooms  # all of them, with their keys; the first is shown
         else:
             try:
                 server_host, server_port = host_port(args.server)
@@ -298,6 +301,8 @@ def _app(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         room=getattr(args, "room", None),
         password=getattr(args, "password", None),
         settings=settings,
+        rooms=rooms,
+        log=False if getattr(args, "no_log", False) else None,
     )
 
 

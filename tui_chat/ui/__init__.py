@@ -18,13 +18,20 @@ def run_app(
     room: str | None,
     password: str | None,
     settings: Settings,
+    rooms: tuple[str, ...] | None = None,
+    log: bool | None = None,
 ) -> int:
     """Run the chat app; returns the process exit status.
 
     ``mode`` is ``host`` (``host`` is then the bind address, "" for all interfaces), ``join`` or
     ``connect`` (the connect screen). When hosting, the server is started before the screen
     switches to full-screen mode so that a port in use is one clear line on stderr.
+
+    ``rooms``: every room to join (``"#room key"`` for a keyed one; a named server's rooms),
+    ``room`` is shown first. ``log``: write chat logs (None: as the config file says, ``--no-log``
+    passes False); they go to the platform log directory.
     """
+    from ..config import log_dir
     from .app import ChatApp, describe_listen_error, start_server
 
     server = None
@@ -43,6 +50,8 @@ def run_app(
         password=password,
         settings=settings,
         server=server,
+        rooms=rooms,
+        log_dir=log_dir() if (settings.log if log is None else log) else None,
     )
     try:
         status = app.run()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -72,6 +73,7 @@ class Session:
     room: str
     password: str | None
     bind: str = ""  # when hosting
+    rooms: tuple[str, ...] = ()  # every room to join ("#room key" with a key); () = just room
 
 
 class ChatApp(App[int]):
@@ -107,19 +109,24 @@ class ChatApp(App[int]):
         server: Any = None,
         data_path: Path | None = None,
         client_options: dict[str, Any] | None = None,
+        log_dir: Path | None = None,
+        rooms: tuple[str, ...] | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
         self.mode = mode
+        room = room or (rooms[0].split(" ", 1)[0] if rooms else None) or settings.room
         self.initial = Session(
             mode=mode,
             host=host or "",
             port=port,
             nick=nick or settings.nick,
-            room=room or settings.room,
+            room=room,
             password=password,
             bind=host or "" if mode == "host" else "",
+            rooms=tuple(rooms or ()),
         )
+        self.log_dir = log_dir  # chat logs (and search in them); None: logging off
         self.server = server  # a started ServerThread when run_app started it
         self.data_path = data_path
         self.client_options = client_options or {}
@@ -132,7 +139,13 @@ class ChatApp(App[int]):
         self.conversations: dict[str, Conversation] = {}
         self.order: list[str] = []
         self.current = ""
-        self.ignored: set[str] = set()
+        self._ignore_names: list[str] = list(settings.ignore)
+        self.ignored: set[str] = {casefold(n, "ascii") for n in self._ignore_names}
+        self._keys: dict[str, str] = {}
+        self._held_history: dict[str, list[Entry]] = {}
+        self._inbox: list[ev.Event] = []
+        self._inbox_lock = threading.Lock()
+        self._inbox_posted = False
         self.pending: dict[str, tuple[str, Entry]] = {}
         self.phase = "disconnected"
         self.phase_detail = ""
@@ -250,6 +263,7 @@ class ChatApp(App[int]):
                 room=session.room,
                 password=session.password,
                 bind=session.bind,
+                rooms=session.rooms,
             )
             hint = join_hint(lan_address(session.bind), port)
             self._info(SERVER_BUFFER, f"Hosting a room on port {port}. Others can join with:")
@@ -266,17 +280,34 @@ class ChatApp(App[int]):
             nick=session.nick,
             password=session.password,
             room=session.room,
+            rooms=session.rooms,
             realname=self.settings.realname,
             emit=self._emit,
             options=self.client_options,
+            log_dir=self.log_dir,
         )
         self.server_label = format_server(session.host, session.port)
         self.network_worker = self._run_network(self.client)
         self._refresh_header()
 
     def _emit(self, events: tuple[ev.Event, ...]) -> None:
-        """Called from the network worker thread."""
-        self.post_message(NetworkEvents(events))
+        """Called from the network worker thread.
+
+        Batches coalesce: while one :class:`NetworkEvents` waits in the app's queue, newer
+        events join it instead of queueing another, so a keypress never waits behind a backlog.
+        """
+        with self._inbox_lock:
+            self._inbox.extend(events)
+            if self._inbox_posted:
+                return
+            self._inbox_posted = True
+        self.post_message(NetworkEvents(()))
+
+    def _take_inbox(self) -> list[ev.Event]:
+        with self._inbox_lock:
+            events, self._inbox = self._inbox, []
+            self._inbox_posted = False
+        return events
 
     @work(
         thread=True,
@@ -337,7 +368,13 @@ class ChatApp(App[int]):
     # -- conversations ---------------------------------------------------------------------
 
     def _key(self, name: str) -> str:
-        return name if name == SERVER_BUFFER else casefold(name, self.casemapping)
+        key = self._keys.get(name)
+        if key is None:
+            key = name if name == SERVER_BUFFER else casefold(name, self.casemapping)
+            if len(self._keys) > 4096:
+                self._keys.clear()
+            self._keys[name] = key
+        return key
 
     def _open(self, name: str, kind: str | None = None) -> Conversation:
         key = self._key(name)
@@ -446,7 +483,8 @@ class ChatApp(App[int]):
         if self._quitting:
             return
         batches: dict[str, list[Entry]] = {}
-        for event in message.events:
+        events = message.events or self._take_inbox()
+        for event in events:
             handler = getattr(self, f"_on_{type(event).__name__}", None)
             if handler is None:
                 continue
@@ -527,6 +565,8 @@ class ChatApp(App[int]):
         if mapping == self.casemapping:
             return
         self.casemapping = mapping
+        self._keys.clear()
+        self.ignored = {casefold(n, mapping) for n in self._ignore_names}
         self.log_view.casemapping = mapping
         rekeyed = {}
         for conv in self.conversations.values():
@@ -543,6 +583,7 @@ class ChatApp(App[int]):
 
     def _on_ChatMessage(self, event: ev.ChatMessage, batches) -> None:
         if event.pending_id and event.pending_id in self.pending:
+            self.pending[event.pending_id][1].msgid = event.msgid
             self._deliver(event.pending_id)
             return
         if not event.is_self and self._is_ignored(event.sender):
@@ -564,12 +605,74 @@ class ChatApp(App[int]):
             parts=((IRC, event.text),),
             mention=event.is_mention and not event.is_self,
             is_self=event.is_self,
+            msgid=event.msgid,
+            history=event.is_history,
         )
+        if event.is_history:
+            # Held until the HistoryReplayed that ends the replay: then placed by time, once.
+            self._held_history.setdefault(self._key(buffer), []).append(entry)
+            return
         conv = self._add(batches, buffer, entry)
         if not event.is_self and not event.is_history:
             private = conv.kind == "query"
             if entry.mention or (private and event.kind != "notice"):
                 self._alert(event.sender, conv.name, event.text, private)
+
+    def _on_HistoryReplayed(self, event: ev.HistoryReplayed, batches) -> None:
+        key = self._key(event.buffer)
+        held = self._held_history.pop(key, [])
+        if not held:
+            return
+        conv = self._open(event.buffer)
+        self._flush(batches)  # earlier live lines first, so the insertion point is right
+        batches.clear()
+        log = conv.log
+        seen_ids = {e.msgid for e in log.entries if e.msgid}
+        seen = {(e.time, e.nick, e.plain) for e in log.entries if e.kind in _CHAT_KINDS}
+        block: list[Entry] = []
+        for entry in sorted(held, key=lambda e: e.time):
+            ident = (entry.time, entry.nick, entry.plain)
+            if (entry.msgid and entry.msgid in seen_ids) or ident in seen:
+                continue  # shown already (live, or by an earlier replay)
+            if entry.msgid:
+                seen_ids.add(entry.msgid)
+            seen.add(ident)
+            block.append(entry)
+        if not block:
+            return
+        mentions = sum(1 for e in block if e.mention)
+        if event.kind == "missed":
+            text = f"while you were away: {_count(len(block), 'message')}, " + _count(
+                mentions, "mention"
+            )
+        else:
+            text = "earlier messages"
+        newest = block[-1].time
+        index = len(log.entries)
+        while index > 0 and log.entries[index - 1].time > newest:
+            index -= 1
+        previous = log.entries[index - 1] if index else None
+        placed: list[Entry] = []
+        day = previous.time.astimezone().date() if previous is not None else None
+        for entry in block:
+            entry_day = entry.time.astimezone().date()
+            if day is not None and entry_day != day:
+                placed.append(
+                    Entry(
+                        time=entry.time,
+                        kind="day",
+                        parts=((LIT, entry_day.strftime("%A %d %B %Y")),),
+                    )
+                )
+            day = entry_day
+            placed.append(entry)
+        placed.append(Entry(time=newest, kind="separator", parts=((LIT, text),)))
+        if index == len(log.entries):
+            log.last_day = day
+        self.log_view.insert(log, index, placed)
+        if event.kind == "missed" and key != self.current:
+            conv.unread += len(block)
+            conv.mentions += len(block) if conv.kind == "query" else mentions
 
     def _alert(self, sender: str, where: str, text: str, private: bool) -> None:
         if self.app_focus or not self.settings.notifications:
@@ -619,6 +722,7 @@ class ChatApp(App[int]):
         if event.pending_id in self.pending:
             self._flush(batches)
             batches.clear()
+            self.pending[event.pending_id][1].msgid = event.msgid
             self._deliver(event.pending_id)
 
     def _on_MessageFailed(self, event, batches) -> None:
@@ -1138,7 +1242,10 @@ class ChatApp(App[int]):
                 self._info(self.current, "Ignoring nobody. /ignore NICK hides someone's messages.")
             return
         nick = nick.split()[0]
-        self.ignored.add(casefold(nick, self.casemapping))
+        folded = casefold(nick, self.casemapping)
+        if folded not in self.ignored:
+            self._ignore_names.append(nick)
+        self.ignored.add(folded)
         self._info(self.current, f"Ignoring {nick}; /unignore {nick} to undo.")
 
     def _cmd_unignore(self, nick: str) -> None:
@@ -1146,6 +1253,9 @@ class ChatApp(App[int]):
         folded = casefold(nick, self.casemapping)
         if folded in self.ignored:
             self.ignored.discard(folded)
+            self._ignore_names = [
+                n for n in self._ignore_names if casefold(n, self.casemapping) != folded
+            ]
             self._info(self.current, f"No longer ignoring {nick}.")
         else:
             self._hint(f"You were not ignoring {nick}.")
@@ -1159,6 +1269,13 @@ class ChatApp(App[int]):
 
 
 # -- helpers used by run_app and tests -----------------------------------------------------
+
+_CHAT_KINDS = frozenset({"message", "action", "notice"})
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
 
 
 def format_server(host: str, port: int) -> str:
@@ -1195,16 +1312,21 @@ def make_client(
     realname: str,
     emit,
     options: dict[str, Any],
+    rooms: tuple[str, ...] = (),
+    log_dir: Path | None = None,
 ) -> Any:
     from ..client.client import ChatClient, ClientSettings
 
+    extra: dict[str, Any] = dict(options)
+    if log_dir is not None:
+        extra.setdefault("log_dir", log_dir)
     settings = ClientSettings(
         host=host,
         port=port or DEFAULT_PORT,
         nick=nick,
         realname=realname,
         password=password,
-        rooms=(room,),
-        **options,
+        rooms=rooms or (room,),
+        **extra,
     )
     return ChatClient(settings, emit)

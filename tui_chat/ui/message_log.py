@@ -16,7 +16,7 @@ from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 
 from rich.style import Style
@@ -34,6 +34,8 @@ from .text import irc_text, nick_style, plain_text
 LIT, NICK, IRC, PLAIN = "lit", "nick", "irc", "plain"
 
 Part = tuple[str, str]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(slots=True, eq=False)
@@ -97,6 +99,8 @@ class BufferLog:
         self.unseen = 0
         self.dropped = 0
         self.version = 0
+        # The local day of the last entry as an interval: most entries need no date arithmetic.
+        self._day_span: tuple[datetime, datetime] = (_EPOCH, _EPOCH)
 
     def push(self, entry: Entry) -> tuple[list[Entry], int]:
         """Add an entry (after a day-change line when the local date changed).
@@ -104,8 +108,11 @@ class BufferLog:
         Returns the entries added and how many old entries were dropped from the front.
         """
         added: list[Entry] = []
-        if entry.kind != "day":
-            day = entry.time.astimezone().date()
+        if entry.kind != "day" and not (self._day_span[0] <= entry.time < self._day_span[1]):
+            local = entry.time.astimezone()
+            day = local.date()
+            midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+            self._day_span = (midnight, midnight + timedelta(days=1))
             if self.last_day is not None and day != self.last_day:
                 added.append(
                     Entry(
