@@ -7,6 +7,7 @@ so whatever the sender has read back (echo-message) must be found after a restar
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import threading
 import pytest
 
 from tui_chat.irc.message import parse
+from tui_chat.server.history import HistoryStore
 
 from .ircclient import TestClient
 
@@ -147,3 +149,100 @@ def test_kill_9_during_a_burst_loses_and_duplicates_nothing_seen(tmp_path, kill_
         )
     assert len(seen) < BURST, "the kill came after the burst: nothing was tested"
     print(f"seen {len(seen)} of {BURST}, stored {len(texts)}")
+
+
+def test_serve_keeps_history_in_the_platform_data_dir_by_default(tmp_path):
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "xdg")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tui_chat", "serve", "--bind", "127.0.0.1", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    c = None
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("listening on "), line
+        c = TestClient(int(line.rsplit(":", 1)[1]))
+        c.register("c", caps=CAPS)
+        c.join("#d")
+        c.send("PRIVMSG #d :kept by default")
+        c.expect("PRIVMSG")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if c is not None:
+            c.close()
+        stop(proc)
+    store = HistoryStore(tmp_path / "xdg" / "tui-chat")
+    try:
+        assert [r.text for r in store.latest("#d", 10)] == ["kept by default"]
+    finally:
+        store.close()
+
+
+def test_serve_no_history_writes_nothing(tmp_path):
+    data = tmp_path / "data"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tui_chat",
+            "serve",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--data-dir",
+            str(data),
+            "--no-history",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    c = None
+    try:
+        line = proc.stdout.readline()
+        c = TestClient(int(line.rsplit(":", 1)[1]))
+        c.register("c", caps=CAPS)
+        c.join("#d")
+        c.send("PRIVMSG #d :gone")
+        c.expect("PRIVMSG")
+    finally:
+        if c is not None:
+            c.close()
+        stop(proc)
+    assert not data.exists()
+
+
+def test_serve_history_options_reach_the_server_config():
+    from tui_chat.cli import build_parser
+
+    parser = build_parser()
+    args = parser.parse_args(
+        [
+            "serve",
+            "--history-days",
+            "7.5",
+            "--history-limit",
+            "0",
+            "--history-private",
+            "--history-replay",
+            "0",
+            "--no-history",
+        ]
+    )
+    assert (args.history_days, args.history_limit, args.history_private) == (7.5, 0, True)
+    assert (args.history_replay, args.no_history, args.data_dir) == (0, True, None)
+    defaults = parser.parse_args(["serve"])
+    assert (defaults.history_days, defaults.history_limit, defaults.history_replay) == (
+        30.0,
+        10_000,
+        50,
+    )
+    assert not defaults.history_private and not defaults.no_history
+    for bad in (["--history-days", "-1"], ["--history-limit", "x"], ["--history-replay", "-2"]):
+        with pytest.raises(SystemExit):
+            parser.parse_args(["serve", *bad])
