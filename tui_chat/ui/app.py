@@ -50,6 +50,7 @@ from .text import sanitize
 from .widgets import ChatHeader, ChatInput, Sidebar, SidebarItem, UserList
 
 NOTIFY_INTERVAL = 5.0  # seconds between bells/notifications while the app is not focused
+EVENTS_PER_TURN = 400  # network events handled before keys and redraws get a turn
 
 
 @dataclass
@@ -304,9 +305,14 @@ class ChatApp(App[int]):
         self.post_message(NetworkEvents(()))
 
     def _take_inbox(self) -> list[ev.Event]:
+        """Up to :data:`EVENTS_PER_TURN` events; the rest wait behind whatever is queued now."""
         with self._inbox_lock:
-            events, self._inbox = self._inbox, []
-            self._inbox_posted = False
+            events = self._inbox[:EVENTS_PER_TURN]
+            del self._inbox[:EVENTS_PER_TURN]
+            more = bool(self._inbox)
+            self._inbox_posted = more
+        if more:
+            self.post_message(NetworkEvents(()))
         return events
 
     @work(

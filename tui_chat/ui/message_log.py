@@ -229,6 +229,7 @@ class LogStyles:
     separator: Style
     match: Style
     match_current: Style
+    base: Style  # the widget's own style: lines are stored with it applied
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -314,6 +315,7 @@ class MessageLog(ScrollView, can_focus=False):
             separator=get("log--separator"),
             match=full("log--match"),
             match_current=full("log--match-current"),
+            base=self.rich_style,
         )
 
     @property
@@ -416,7 +418,9 @@ class MessageLog(ScrollView, can_focus=False):
         prefix, body = self.render_entry(entry)
         body.overflow = "fold"
         indent = prefix.cell_len
-        if width - indent < 12:
+        if indent + body.cell_len <= width and "\n" not in body.plain:
+            lines = [prefix + body]  # fits on one line: the common case, no wrapping needed
+        elif width - indent < 12:
             lines = list((prefix + body).wrap(console, width))
         else:
             wrapped = body.wrap(console, width - indent)
@@ -500,9 +504,13 @@ class MessageLog(ScrollView, can_focus=False):
         strips = layout.wraps.get(entry)
         if strips is None:
             console = self.app.console
+            width = layout.key[0]
+            base = self.styles_for_render.base
             strips = [
                 Strip(list(line.render(console)), line.cell_len)
-                for line in self.wrap_entry(entry, layout.key[0])
+                .crop_extend(0, width, base)
+                .apply_style(base)
+                for line in self.wrap_entry(entry, width)
             ]
             layout.wraps[entry] = strips
         if not layout.exact[a] or layout.heights[a] != len(strips):
@@ -811,12 +819,14 @@ class MessageLog(ScrollView, can_focus=False):
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
-        width = self.scrollable_content_region.width
-        base = self.rich_style
         strip = self._strip_at(scroll_y + y)
+        if strip is not None and not scroll_x and strip.cell_length == self._wrap_width:
+            return strip  # stored cropped to the width, with the widget's style applied
+        width = self.scrollable_content_region.width
+        base = self.styles_for_render.base
         if strip is None:
             return Strip.blank(width, base)
-        return strip.crop_extend(scroll_x, scroll_x + width, base).apply_style(base)
+        return strip.crop_extend(scroll_x, scroll_x + width, base)
 
     def visible_text(self) -> list[str]:
         """The plain text of the lines currently on screen (tests, screenshots)."""
