@@ -22,8 +22,9 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Static
-from textual.worker import Worker, WorkerState
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from ..client import events as ev
 from ..client.events import SERVER_BUFFER, Member
@@ -38,6 +39,7 @@ from .message_log import (
     PLAIN,
     BufferLog,
     Entry,
+    Highlight,
     MessageLog,
     event_entry,
     info_entry,
@@ -46,6 +48,16 @@ from .messages import NetworkEvents
 from .netinfo import join_hint, lan_address
 from .recent import RecentServer, load_recent, remember
 from .screens import ConnectRequest, ConnectScreen, HelpScreen
+from .search import (
+    SearchBar,
+    SearchInput,
+    SearchLogResult,
+    SearchState,
+    compile_query,
+    entry_matches,
+    log_line_text,
+    search_log_file,
+)
 from .text import sanitize
 from .widgets import ChatHeader, ChatInput, Sidebar, SidebarItem, UserList
 
@@ -86,6 +98,12 @@ class ChatApp(App[int]):
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
         Binding("f1", "help", "Help", id="app.help"),
+        # F1 arrives as \eOP from most terminals and \e[11~ from rxvt and some tmux setups;
+        # Textual maps both to f1. Ctrl+F1 and "?" on an empty line are no substitutes, so
+        # /help is the fallback everywhere.
+        Binding("ctrl+f", "search", "Search", id="app.search"),
+        Binding("f3", "search_step(1)", "Next match", show=False, id="app.search_next"),
+        Binding("shift+f3", "search_step(-1)", "Previous match", show=False, id="app.search_prev"),
         Binding("ctrl+up", "cycle(-1)", "Prev room", key_display="^↑", id="app.previous"),
         Binding("ctrl+down", "cycle(1)", "Next room", key_display="^↓", id="app.next"),
         Binding("pageup", "page(-1)", "Scroll up", show=False, id="app.page_up"),
@@ -144,6 +162,8 @@ class ChatApp(App[int]):
         self.ignored: set[str] = {casefold(n, "ascii") for n in self._ignore_names}
         self._keys: dict[str, str] = {}
         self._held_history: dict[str, list[Entry]] = {}
+        self.search: SearchState | None = None
+        self._search_tokens = 0
         self._inbox: list[ev.Event] = []
         self._inbox_lock = threading.Lock()
         self._inbox_posted = False
@@ -174,7 +194,9 @@ class ChatApp(App[int]):
             yield Sidebar(id="sidebar")
             with Vertical(id="main"):
                 yield MessageLog(timestamp_format=self.settings.timestamp_format, id="log")
+                yield OptionList(id="search-results")
                 yield Static(id="unseen")
+                yield SearchBar(id="searchbar")
             yield UserList(id="userlist")
         yield ChatInput(
             nick_source=self._completion_nicks,
@@ -419,6 +441,8 @@ class ChatApp(App[int]):
             userlist.show(conv.members, self.casemapping)
         self._refresh_sidebar()
         self._refresh_header()
+        if self.search is not None and self.search.key != key:
+            self._run_search(self.search.query)
 
     @property
     def current_conversation(self) -> Conversation:
@@ -1002,6 +1026,176 @@ class ChatApp(App[int]):
             if casefold(n, self.casemapping) != casefold(self.my_nick, self.casemapping)
         ]
 
+    # -- search ----------------------------------------------------------------------------
+
+    @property
+    def search_bar(self) -> SearchBar:
+        return self.query_one("#searchbar", SearchBar)
+
+    def action_search(self, query: str | None = None) -> None:
+        """Open the search bar (Ctrl+F); with ``query``, search for it at once (/search)."""
+        bar = self.search_bar
+        bar.display = True
+        field = bar.query_one("#search-input", SearchInput)
+        if query is not None:
+            field.value = query
+            self._run_search(query)
+        elif self.search is None:
+            bar.set_status("Enter searches; F3 next, Shift+F3 previous, Esc closes")
+        field.focus()
+        field.cursor_position = len(field.value)
+
+    @on(SearchInput.Submitted, "#search-input")
+    def _search_submitted(self, event: SearchInput.Submitted) -> None:
+        event.stop()
+        query = event.value.strip()
+        if not query:
+            return
+        state = self.search
+        if state is not None and state.query == query and state.key == self.current:
+            self.action_search_step(1)
+        else:
+            self._run_search(query)
+
+    def _run_search(self, query: str) -> None:
+        conv = self.conversations.get(self.current)
+        if conv is None:
+            return
+        log_view = self.log_view
+        old = self.search
+        pattern = compile_query(query)
+        self._search_tokens += 1
+        state = SearchState(
+            query=query,
+            pattern=pattern,
+            key=self.current,
+            scrollback=[e for e in reversed(conv.log.entries) if entry_matches(e, pattern)],
+            token=self._search_tokens,
+            was_following=old.was_following if old is not None else log_view.following,
+        )
+        self.search = state
+        results = self.query_one("#search-results", OptionList)
+        results.clear_options()
+        results.display = False
+        path = self._log_path(conv)
+        if path is not None:
+            oldest = next((e for e in conv.log.entries if e.kind not in ("day", "separator")), None)
+            before = oldest.time.astimezone().strftime("%Y-%m-%d %H:%M:%S") if oldest else ""
+            state.file_pending = True
+            self._search_log_file(state.token, path, pattern, before)
+        if state.scrollback:
+            state.index = 0
+        self._show_match()
+
+    def _log_path(self, conv: Conversation) -> Path | None:
+        session = self.session
+        if self.log_dir is None or session is None or conv.kind == "server":
+            return None
+        from ..client.chatlog import chat_log_path
+
+        return chat_log_path(self.log_dir, session.host, conv.name, session.port or DEFAULT_PORT)
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="search",
+        description="search the conversation's chat log file",
+    )
+    def _search_log_file(self, token: int, path: Path, pattern, before: str) -> None:
+        worker = get_current_worker()
+        try:
+            lines, total = search_log_file(path, pattern, before, lambda: worker.is_cancelled)
+            error = ""
+        except OSError as exc:
+            lines, total, error = [], 0, f"log file unreadable: {exc.strerror or exc}"
+        self.post_message(SearchLogResult(token, lines, total, error))
+
+    @on(SearchLogResult)
+    def _search_log_result(self, message: SearchLogResult) -> None:
+        state = self.search
+        if state is None or message.token != state.token:
+            return
+        state.file_pending = False
+        state.file_lines = message.lines
+        state.file_total = message.total
+        state.file_error = message.error
+        results = self.query_one("#search-results", OptionList)
+        results.clear_options()
+        style = self.log_view.styles_for_render.match
+        results.add_options(
+            [Option(log_line_text(line, state.pattern, style)) for line in message.lines]
+        )
+        results.display = bool(message.lines)
+        if state.index is None and state.total:
+            state.index = 0
+        self._show_match()
+
+    def action_search_step(self, step: int) -> None:
+        """F3 / Enter: the next (older) match; Shift+F3: the previous (newer) one."""
+        state = self.search
+        if state is None:
+            self.action_search()
+            return
+        if state.total == 0:
+            self._show_match()
+            return
+        index = 0 if state.index is None else state.index + step
+        state.index = index % state.total  # wraps around, like less and WeeChat
+        self._show_match()
+
+    def _show_match(self) -> None:
+        state = self.search
+        if state is None:
+            return
+        log_view = self.log_view
+        results = self.query_one("#search-results", OptionList)
+        current = None
+        if state.index is not None and state.index < len(state.scrollback):
+            current = state.scrollback[state.index]
+        log_view.set_highlight(
+            Highlight(state.pattern, frozenset(state.scrollback), current)
+            if state.scrollback
+            else None
+        )
+        if current is not None:
+            log_view.scroll_to_entry(current)
+            results.highlighted = None
+        elif state.index is not None and state.file_lines:
+            older = state.index - len(state.scrollback)
+            results.highlighted = len(state.file_lines) - 1 - older
+            results.scroll_to_highlight()
+        parts = []
+        problem = False
+        if state.total:
+            parts.append(f"{state.index + 1 if state.index is not None else 0}/{state.total}")
+            if state.index is not None and current is None:
+                parts.append("in the log file")
+        elif not state.file_pending:
+            parts.append("no matches")
+            problem = True
+        if state.file_pending:
+            parts.append("searching the log file…")
+        elif state.file_total > len(state.file_lines):
+            parts.append(f"newest {len(state.file_lines)} of {state.file_total} log-file matches")
+        if state.file_error:
+            parts.append(state.file_error)
+        self.search_bar.set_status("  ·  ".join(parts), problem=problem)
+
+    def action_search_close(self) -> None:
+        state, self.search = self.search, None
+        self.search_bar.display = False
+        results = self.query_one("#search-results", OptionList)
+        results.clear_options()
+        results.display = False
+        self.log_view.set_highlight(None)
+        if state is not None and state.was_following:
+            self.log_view.jump_to_end()
+        self.input.focus()
+
+    def _cmd_search(self, text: str | None = None) -> None:
+        self.action_search(text.strip() if text and text.strip() else None)
+
     # -- the input -------------------------------------------------------------------------
 
     @on(ChatInput.Submitted, "#input")
@@ -1281,7 +1475,6 @@ _CHAT_KINDS = frozenset({"message", "action", "notice"})
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
 
 
 def format_server(host: str, port: int) -> str:

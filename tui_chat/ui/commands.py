@@ -51,6 +51,14 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("list", "[PATTERN]", "List the rooms on the server.", 0, 1),
     CommandSpec("ignore", "[NICK]", "Hide messages from NICK; without a nick, list ignored.", 0, 1),
     CommandSpec("unignore", "NICK", "Show messages from NICK again.", 1, 1),
+    CommandSpec(
+        "search",
+        "[TEXT]",
+        "Find TEXT in this conversation and its log file (Ctrl+F opens the search bar).",
+        0,
+        1,
+        ("find",),
+    ),
     CommandSpec("notice", "NICK|#ROOM TEXT", "Send a notice.", 2, 2),
     CommandSpec("quote", "RAW LINE", "Send a raw IRC line to the server.", 1, 1, ("raw",)),
 )

@@ -27,8 +27,20 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("Ctrl+Up / Ctrl+Down", "Previous / next conversation"),
     ("Page Up / Page Down", "Scroll the messages"),
     ("End (at end of line), Ctrl+End", "Jump back to the newest message"),
-    ("F1", "This help"),
+    ("Ctrl+F", "Search this conversation and its log file (same as /search TEXT)"),
+    ("Enter / F3, Shift+F3", "In a search: next (older) match / previous (newer) match"),
+    ("Esc", "Close the search and its highlights"),
+    ("F1", "This help (/help where a terminal swallows F1)"),
     ("Ctrl+Q", "Quit"),
+)
+
+SEARCH_NOTES: tuple[str, ...] = (
+    "Search ignores case and takes the text literally. Matches are numbered newest first: 1/17 "
+    "is the newest match in the scrollback, F3 steps back in time. Matches older than the "
+    "scrollback come from the conversation's log file and are listed in a panel above the "
+    "search bar, oldest at the top; F3 continues into them.",
+    "Replayed history shows with its original times above a line '── earlier messages ──' or "
+    "'── while you were away: N messages, M mentions ──'.",
 )
 
 
@@ -48,6 +60,10 @@ def help_table(style_key: str = "", style_cmd: str = "") -> Table:
         table.add_row(Text(names, style=style_cmd), Text(spec.help))
     table.add_row("", "")
     table.add_row(Text("//text", style=style_cmd), Text("Send text that starts with a slash"))
+    table.add_row("", "")
+    table.add_row(Text("Search and history", style="bold"), "")
+    for note in SEARCH_NOTES:
+        table.add_row("", Text(note))
     return table
 
 
