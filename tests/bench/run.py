@@ -8,12 +8,15 @@ sockets). Scenarios:
             deliveries/s, server CPU per delivery (utime+stime from /proc), latency, losses.
   idle      connect up to 10,000 registered clients in storms of 500; count reached, time,
             server memory per connection (VmRSS delta / N), and how a server fails.
+  history   tui-chat's fan-out (100 receivers, 4 senders) with history on (the default, a
+            temporary --data-dir) and off (--no-history), alternated over several rounds;
+            medians, their ratio, and issue 4's target (on within 25% of off).
   latency   one message every 5 ms from one sender to 50 receivers.
 
 Then `ui_bench.py` (the Textual app under a flood) runs in a subprocess.
 
 Usage: run.py [--servers tui-chat,miniircd,ngircd,inspircd] [--quick]
-              [--only fanout|idle|latency|ui]
+              [--only fanout|history|idle|latency|ui]
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import os
 import platform
 import resource
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -38,7 +42,9 @@ import servers
 from loadgen import BenchError, close_all, drain, exchange, make_nicks, percentile, register
 
 ALL_SERVERS = ["tui-chat", "miniircd", "ngircd", "inspircd"]
-PHASES = ["fanout", "idle", "latency", "ui"]
+PHASES = ["fanout", "history", "idle", "latency", "ui"]
+HISTORY_SHAPE = (100, 4)  # receivers, senders of the history on/off comparison
+HISTORY_TARGET = 0.75  # issue 4: with history on, fan-out stays within 25% of history off
 # Fan-out and latency clients connect a few at a time: some peers listen() with a tiny backlog
 # (miniircd: 5) and a storm would measure SYN retransmits instead of the scenario.
 SETUP_BATCH = 5
@@ -55,6 +61,7 @@ class Settings:
     storm: int
     latency_receivers: int
     latency_count: int
+    history_rounds: int = 3  # on/off pairs, alternated so drifting machine load hits both
     latency_interval: float = 0.005
 
 
@@ -75,6 +82,7 @@ QUICK = Settings(
     storm=500,
     latency_receivers=50,
     latency_count=400,
+    history_rounds=1,
 )
 
 
@@ -117,8 +125,8 @@ def ms(ns: float) -> float:
 # ---------------------------------------------------------------------------- scenarios
 
 
-def run_fanout(name: str, n_recv: int, n_send: int, cfg: Settings) -> Cell:
-    server = servers.STARTERS[name]()
+def run_fanout(name: str, n_recv: int, n_send: int, cfg: Settings, **start) -> Cell:
+    server = servers.STARTERS[name](**start)
     conns: list[loadgen.Conn] = []
     try:
         reg = register(
@@ -164,6 +172,37 @@ def run_fanout(name: str, n_recv: int, n_send: int, cfg: Settings) -> Cell:
     finally:
         close_all(conns)
         server.stop()
+
+
+def run_history(cfg: Settings) -> Cell:
+    """tui-chat fan-out with history on and off, alternated; medians of each side."""
+    n_recv, n_send = HISTORY_SHAPE
+    runs: dict[bool, list[dict]] = {True: [], False: []}
+    problems = []
+    for i in range(cfg.history_rounds):
+        # Alternate which side goes first, so neither always follows the other's cleanup.
+        for history in (True, False) if i % 2 == 0 else (False, True):
+            cell = guarded(run_fanout, "tui-chat", n_recv, n_send, cfg, history=history, limit=120)
+            if cell.error:
+                problems.append(f"history {'on' if history else 'off'}: {cell.error}")
+            if cell.values and not cell.error:
+                runs[history].append(cell.values)
+    values: dict = {"rounds": cfg.history_rounds}
+    for history, label in ((True, "on"), (False, "off")):
+        got = runs[history]
+        values[f"n_{label}"] = len(got)
+        for metric in ("rate", "cpu_us"):
+            values[f"{metric}_{label}"] = (
+                statistics.median(v[metric] for v in got) if got else float("nan")
+            )
+        values[f"lost_{label}"] = sum(v["lost"] for v in got)
+    if runs[True] and runs[False]:
+        values["rate_ratio"] = values["rate_on"] / values["rate_off"]
+        values["cpu_ratio"] = values["cpu_us_on"] / values["cpu_us_off"]
+    cell = Cell(values)
+    if problems:
+        cell.error = "; ".join(problems)
+    return cell
 
 
 def run_idle(name: str, cfg: Settings) -> Cell:
@@ -261,10 +300,10 @@ def run_latency(name: str, cfg: Settings) -> Cell:
         server.stop()
 
 
-def guarded(fn, *args, limit: float) -> Cell:
+def guarded(fn, *args, limit: float, **kwargs) -> Cell:
     try:
         with time_limit(limit):
-            return fn(*args)
+            return fn(*args, **kwargs)
     except servers.ServerUnavailable as exc:
         return Cell(error=str(exc))
     except (BenchError, servers.ServerStartError, PhaseTimeout, OSError) as exc:
@@ -349,6 +388,42 @@ def print_table(names: list[str], results: dict, cfg: Settings, quick: bool) -> 
         )
         lines.append(
             row(f"{tag}: generator CPU %", names, cells, lambda v: fmt(v["gen_cpu"], ".0f"))
+        )
+    cells = results.get("history", {})
+    if cells:
+        tag = f"fan-out {HISTORY_SHAPE[0]} recv + {HISTORY_SHAPE[1]} send, history on / off"
+        lines.append(
+            row(
+                f"{tag}: deliveries/s (ratio)",
+                names,
+                cells,
+                lambda v: (
+                    f"{fmt(v['rate_on'])} / {fmt(v['rate_off'])} "
+                    f"({fmt(v.get('rate_ratio'), '.2f')})"
+                ),
+            )
+        )
+        lines.append(
+            row(
+                f"{tag}: server CPU µs/delivery (ratio)",
+                names,
+                cells,
+                lambda v: (
+                    f"{fmt(v['cpu_us_on'], '.2f')} / {fmt(v['cpu_us_off'], '.2f')} "
+                    f"({fmt(v.get('cpu_ratio'), '.2f')})"
+                ),
+            )
+        )
+        lines.append(
+            row(
+                f"{tag}: lost",
+                names,
+                cells,
+                lambda v: (
+                    f"{v['lost_on']:,} / {v['lost_off']:,} "
+                    f"(medians of {v['n_on']} / {v['n_off']} runs)"
+                ),
+            )
         )
     cells = results.get("idle", {})
     if cells:
@@ -439,6 +514,17 @@ def print_targets(results: dict, cfg: Settings, quick: bool) -> None:
         ok = None if ours is None else ours["lost"] == 0 and ours["closed"] == 0
         lost = "-" if ours is None else f"{ours['lost']:,}"
         print(f"  {verdict(ok)}  fan-out {n_recv}x{n_send}: 0 messages lost (lost {lost})")
+    if "history" in results:
+        ours = get("history", "tui-chat")
+        ratio = None if ours is None else ours.get("rate_ratio")
+        ok = None if ratio is None else ratio >= HISTORY_TARGET and not ours["lost_on"]
+        cpu = None if ours is None else ours.get("cpu_ratio")
+        print(
+            f"  {verdict(ok)}  fan-out {HISTORY_SHAPE[0]}x{HISTORY_SHAPE[1]} with history on: "
+            f"deliveries/s within {1 - HISTORY_TARGET:.0%} of history off (measured "
+            f"{fmt(None if ratio is None else (1 - ratio) * 100, '.0f')}% slower; CPU/delivery "
+            f"{fmt(cpu, '.2f')}x)"
+        )
     if "idle" in results:
         ours = get("idle", "tui-chat")
         want = cfg.idle_target
@@ -505,6 +591,10 @@ def main(argv: list[str] | None = None) -> int:
                     cell = guarded(run_fanout, name, n_recv, n_send, cfg, limit=120)
                     results.setdefault(f"fanout{n_recv}x{n_send}", {})[name] = cell
                     progress(name, f"fan-out {n_recv}x{n_send}", cell)
+            if "history" in server_phases and name == "tui-chat":
+                cell = run_history(cfg)
+                results.setdefault("history", {})[name] = cell
+                progress(name, "fan-out history on / off", cell)
             if "idle" in server_phases:
                 cell = guarded(run_idle, name, cfg, limit=150)
                 results.setdefault("idle", {})[name] = cell

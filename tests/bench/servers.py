@@ -164,7 +164,9 @@ def _discard(stream) -> None:
         pass
 
 
-def start_tui_chat() -> RunningServer:
+def start_tui_chat(history: bool = True) -> RunningServer:
+    """tui-chat as `tui-chat serve` runs by default, with history (in a temporary data dir);
+    ``history=False`` adds --no-history, for the history on/off comparison."""
     exe = _find(VENV_BIN / "tui-chat", "tui-chat")
     if exe is None or not (REPO / "tui_chat" / "server" / "__init__.py").exists():
         raise ServerUnavailable("not installed (tui_chat/server missing)")
@@ -179,7 +181,9 @@ def start_tui_chat() -> RunningServer:
         # on SIGTERM. Not used by `make bench`.
         out = Path(profile) / f"tui-chat-{int(time.time() * 1000)}.prof"
         argv = [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "tui_chat", *argv[1:]]
-    if "--data-dir" in help_text:
+    if not history:
+        argv.append("--no-history")
+    elif "--data-dir" in help_text:
         argv += ["--data-dir", str(Path(tmp.name) / "data")]
     if "--max-clients" in help_text:
         argv += ["--max-clients", "20000"]

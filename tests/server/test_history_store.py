@@ -18,6 +18,7 @@ from tui_chat.server import ServerConfig
 from tui_chat.server.history import (
     FILENAME,
     MESSAGE_COMMANDS,
+    SCHEMA_VERSION,
     HistoryRecord,
     HistoryStore,
     Selector,
@@ -221,19 +222,84 @@ def test_replay_text_for_plain_clients(command, text, shown):
     assert replay_text(r) == f"[2024-01-04 14:33:26 UTC] {shown}"
 
 
-def test_sequence_never_goes_back_even_after_retention_empties_the_table(tmp_path):
-    s = HistoryStore(tmp_path)
-    s.append(rec(1))
+def test_order_holds_after_retention_frees_sequence_ids(tmp_path):
+    # seq is a plain rowid: a new row gets max(seq) + 1, so it sorts after every row that is
+    # left, whatever retention deleted; nothing outside the file ever sees a seq.
+    s = HistoryStore(tmp_path, per_channel_limit=2, days=1)
+    for i in range(4):
+        s.append(rec(i))
     s.commit()
-    first = s.latest("#chan", 1)[0].seq
-    assert s.prune(now_ms=BASE + 10**12)  # everything is older than 30 days now
+    assert s.prune(now_ms=BASE)
+    assert ids(s.latest("#chan", 10)) == ["m2", "m3"]
+    s.append(rec(4))
+    s.commit()
+    assert ids(s.latest("#chan", 10)) == ["m2", "m3", "m4"]
+    assert ids(s.after("#chan", mid(3), 10)) == ["m4"]
+    assert s.prune(now_ms=BASE + 10**12)  # everything is older than a day now
     assert s.count() == 0
     s.close()
     s = HistoryStore(tmp_path)
-    s.append(rec(2))
+    for i in (5, 6):
+        s.append(rec(i))
     s.commit()
-    assert s.latest("#chan", 1)[0].seq > first
+    assert ids(s.latest("#chan", 10)) == ["m5", "m6"]
+    assert ids(s.before("#chan", mid(6), 10)) == ["m5"]
     s.close()
+
+
+def test_first_layout_is_upgraded_in_place(tmp_path):
+    conn = sqlite3.connect(tmp_path / FILENAME)
+    conn.executescript(
+        """
+        CREATE TABLE messages (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, msgid TEXT NOT NULL UNIQUE,
+            ts INTEGER NOT NULL, source TEXT NOT NULL, command TEXT NOT NULL,
+            target TEXT NOT NULL, text TEXT NOT NULL);
+        CREATE INDEX messages_key_seq ON messages (key, seq);
+        CREATE INDEX messages_ts ON messages (ts);
+        CREATE TABLE peers (nick TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (nick, key))
+            WITHOUT ROWID;
+        """
+    )
+    conn.executemany(
+        "INSERT INTO messages VALUES (?, '#chan', ?, ?, 'alice!a@h', 'PRIVMSG', '#Chan', ?)",
+        [(10 + i, f"m{i}", BASE + i * 1000, f"text {i}") for i in range(3)],
+    )
+    conn.commit()
+    conn.close()
+    s = HistoryStore(tmp_path)
+    assert s.healthy
+    assert [(r.seq, r.msgid) for r in s.latest("#chan", 10)] == [(10, "m0"), (11, "m1"), (12, "m2")]
+    s.append(rec(3))
+    assert s.commit()
+    assert ids(s.after("#chan", mid(2), 10)) == ["m3"]
+    s.close()
+    conn = sqlite3.connect(tmp_path / FILENAME)
+    try:
+        sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'messages'").fetchone()[0]
+        assert "AUTOINCREMENT" not in sql
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    finally:
+        conn.close()
+
+
+def test_file_from_a_newer_version_is_left_alone(tmp_path):
+    conn = sqlite3.connect(tmp_path / FILENAME)
+    conn.execute("CREATE TABLE future (x)")
+    conn.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    s = HistoryStore(tmp_path)
+    assert not s.healthy and "newer" in s.error
+    s.append(rec(1))
+    assert s.commit() is False
+    s.close()
+    conn = sqlite3.connect(tmp_path / FILENAME)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master")]
+        assert tables == ["future"]
+    finally:
+        conn.close()
 
 
 def test_disabled_store_is_a_no_op():
@@ -462,17 +528,41 @@ def test_database_turning_read_only_fails_commit_then_recovers(tmp_path, caplog)
     s.close()
 
 
-def test_second_store_on_a_locked_database_does_not_hang_or_raise(tmp_path):
-    s = HistoryStore(tmp_path)
+def test_locked_database_does_not_hang_or_raise_and_recovers(tmp_path):
+    HistoryStore(tmp_path).close()
     other = sqlite3.connect(tmp_path / FILENAME, isolation_level=None)
+    clock = FakeClock()
     try:
         other.execute("BEGIN IMMEDIATE")  # someone else holds the write lock
-        s.append(rec(1))
         started = time.monotonic()
+        s = HistoryStore(tmp_path, clock=clock)
+        s.append(rec(1))
         assert s.commit() is False
         assert time.monotonic() - started < 5
+        assert not s.healthy and "locked" in s.error
     finally:
         other.close()
+    clock.now += 3600
+    s.append(rec(2))
+    assert s.commit() is True
+    assert ids(s.latest("#chan", 10)) == ["m2"]
+    s.close()
+
+
+def test_second_store_on_the_same_file_is_refused_not_interleaved(tmp_path):
+    # The store holds its file exclusively (locking_mode=EXCLUSIVE): a second server pointed at
+    # the same data dir runs without history instead of writing between the first one's rows.
+    s = HistoryStore(tmp_path)
+    try:
+        s.append(rec(1))
+        assert s.commit()
+        second = HistoryStore(tmp_path)
+        assert not second.healthy
+        second.append(rec(2))
+        assert second.commit() is False
+        second.close()
+        assert ids(s.latest("#chan", 10)) == ["m1"]
+    finally:
         s.close()
 
 

@@ -374,7 +374,7 @@ def cmd_topic(srv: Server, c: Client, msg: Message) -> None:
     ch.topic = msg.params[1][: limits.TOPICLEN]
     ch.topic_by = c.prefix
     ch.topic_time = int(time.time())
-    stored = srv.store(c, "TOPIC", ch.name, ch.topic) if srv.history.enabled else None
+    stored = srv.store(c, "TOPIC", ch.name, ch.topic, ch.key) if srv.history.enabled else None
     stamp, msgid = stored or (None, None)
     srv.fanout(
         _with(ch.members, c),
@@ -566,9 +566,14 @@ def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
                 recipients = [*recipients, c]
             line, text_sent = _line(c, cmd, status + ch.name, text)
             stamp = msgid = None
-            if text_sent is not None and srv.history.enabled and _storable(text_sent):
-                # STATUSMSG (@#chan) is refused by the store: only some members saw it.
-                stored = srv.store(c, cmd, status + ch.name, text_sent)
+            if (
+                text_sent is not None
+                and not status
+                and srv.history.enabled
+                and _storable(text_sent)
+            ):
+                # STATUSMSG (@#chan) is not history: only some members saw it.
+                stored = srv.store(c, cmd, ch.name, text_sent, ch.key)
                 if stored is not None:
                     stamp, msgid = stored
             srv.fanout(

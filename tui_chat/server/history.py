@@ -14,10 +14,25 @@ stays consistent. ``FULL`` would also survive power loss but fsyncs on every com
 pass: milliseconds each on ordinary disks), which would cap chat throughput at the disk's fsync
 rate; it is available as ``synchronous="FULL"`` for operators who want it.
 
-Crash consistency: rows get an ``AUTOINCREMENT`` sequence id (never reused, even if retention
-empties the table), so the order is the commit order, and ``msgid`` is UNIQUE with
-``INSERT OR IGNORE``, so replaying a batch after an uncertain failure cannot duplicate it. A
-batch is one transaction: after a crash it is either wholly present or wholly absent.
+Crash consistency: rows get a sequence id (the rowid), so the order is the commit order, and
+``msgid`` is UNIQUE with ``INSERT OR IGNORE``, so replaying a batch after an uncertain failure
+cannot duplicate it. A batch is one transaction: after a crash it is either wholly present or
+wholly absent. The rowid is not ``AUTOINCREMENT`` (that costs a write to ``sqlite_sequence`` per
+row): a new row still always gets max(seq) + 1, so it sorts after every row that exists, and a
+seq freed by retention can only come back once every row after it is gone too. Nothing outside
+the database holds a seq (clients name messages by msgid and time), so that reuse is invisible.
+
+Cost on the hot path (once per relayed channel line): the server hands over a plain tuple with
+the folded key and the time in milliseconds (:meth:`HistoryStore.append_channel`), so nothing
+is parsed back; the only indexes are the ones queries need, (key, seq) and msgid. There is no
+time index: retention walks from the oldest seq, which is the oldest time unless the clock was
+set back (then the rows stamped before that are deleted late, never early; see
+:meth:`HistoryStore.prune`), and time selectors filter within a channel's (key, seq) range.
+
+The connection holds the database with ``locking_mode=EXCLUSIVE``: no lock system calls and no
+shared-memory index per transaction. A second process cannot open the file while the server
+runs (it gets "database is locked", as a second server on the same data dir should); the lock
+dies with the process, so after ``kill -9`` the next open recovers the WAL as usual.
 
 Failure: no method raises into the loop because of the database. A corrupt, unreadable or
 read-only file is logged once, the store turns ``healthy = False`` and becomes a no-op (``commit``
@@ -52,12 +67,16 @@ DAY_MS = 86_400_000
 # Retention deletes at most this many rows per call so one pass never stalls the loop for long;
 # prune() reports whether it stopped early and the caller simply calls again soon.
 PRUNE_CHUNK = 5000
+WAL_AUTOCHECKPOINT_PAGES = 4096
 _RETRY_FIRST = 5.0
 _RETRY_MAX = 300.0
 
+# PRAGMA user_version of the current layout. 0 is a new (empty) file; 1 was the first layout
+# (AUTOINCREMENT and a time index), upgraded in place on open.
+SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
-    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq     INTEGER PRIMARY KEY,
     key     TEXT NOT NULL,
     msgid   TEXT NOT NULL UNIQUE,
     ts      INTEGER NOT NULL,
@@ -67,12 +86,28 @@ CREATE TABLE IF NOT EXISTS messages (
     text    TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS messages_key_seq ON messages (key, seq);
-CREATE INDEX IF NOT EXISTS messages_ts ON messages (ts);
 CREATE TABLE IF NOT EXISTS peers (
     nick TEXT NOT NULL,
     key  TEXT NOT NULL,
     PRIMARY KEY (nick, key)
 ) WITHOUT ROWID;
+"""
+# Layout 1 -> 2: the same columns without AUTOINCREMENT, and no time index. Rows keep their seq.
+_UPGRADE_1 = """
+CREATE TABLE messages_v2 (
+    seq     INTEGER PRIMARY KEY,
+    key     TEXT NOT NULL,
+    msgid   TEXT NOT NULL UNIQUE,
+    ts      INTEGER NOT NULL,
+    source  TEXT NOT NULL,
+    command TEXT NOT NULL,
+    target  TEXT NOT NULL,
+    text    TEXT NOT NULL
+);
+INSERT INTO messages_v2 SELECT seq, key, msgid, ts, source, command, target, text FROM messages;
+DROP TABLE messages;
+ALTER TABLE messages_v2 RENAME TO messages;
+CREATE INDEX messages_key_seq ON messages (key, seq);
 """
 _INSERT = (
     "INSERT OR IGNORE INTO messages (key, msgid, ts, source, command, target, text)"
@@ -290,6 +325,7 @@ class HistoryStore:
         self._pending_peers: list[tuple[str, str]] = []
         self._retry_at = 0.0
         self._retry_delay = _RETRY_FIRST
+        self._unchecked = False  # committed since the last checkpoint()
         self._closed = False
         if self.enabled:
             self._open()
@@ -306,11 +342,19 @@ class HistoryStore:
             conn = sqlite3.connect(
                 self.file, isolation_level=None, check_same_thread=False, timeout=0.2
             )
+            # Before the first access, so that the WAL index lives in our memory, not in -shm.
+            conn.execute("PRAGMA locking_mode=EXCLUSIVE")
             mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise sqlite3.OperationalError(f"cannot use WAL (journal_mode={mode})")
             conn.execute(f"PRAGMA synchronous={self.synchronous}")
-            conn.executescript(_SCHEMA)
+            # Checkpoints are the server's job, on a timer (checkpoint()); this is only the
+            # backstop for a WAL that grows anyway (16 MiB), since an automatic checkpoint
+            # would stall whichever commit crosses the line.
+            conn.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
+            # A checkpointed WAL is written again from its start; this trims what a burst grew.
+            conn.execute(f"PRAGMA journal_size_limit={WAL_AUTOCHECKPOINT_PAGES * 4096}")
+            self._migrate(conn)
         except (sqlite3.Error, OSError) as exc:
             if conn is not None:
                 with contextlib.suppress(sqlite3.Error):
@@ -324,6 +368,38 @@ class HistoryStore:
         self.error = None
         self._retry_delay = _RETRY_FIRST
         return True
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        """Create or upgrade the tables; a file from a newer tui-chat is refused, not touched."""
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            return
+        if version > SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(
+                f"history layout {version} is newer than this tui-chat understands"
+                f" ({SCHEMA_VERSION}); use a newer tui-chat or another --data-dir"
+            )
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            old = conn.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'messages'"
+            ).fetchone()
+            if old is not None and "AUTOINCREMENT" in old[0].upper():
+                log.warning(
+                    "history database %s: upgrading to layout %d", self.file, SCHEMA_VERSION
+                )
+                for statement in _UPGRADE_1.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            conn.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise
 
     def _fail(self, what: str, exc: BaseException) -> None:
         message = f"{what}: {exc}"
@@ -396,6 +472,16 @@ class HistoryStore:
             self._pending_peers.append((b, key))
         return True
 
+    def append_channel(
+        self, key: str, msgid: str, ms: int, source: str, command: str, target: str, text: str
+    ) -> None:
+        """The server's fast path for a channel line it already checked with :meth:`wants`.
+
+        ``key`` is the folded channel name and ``ms`` the time the server stamped the line with,
+        so nothing is computed or parsed back here (this runs once per relayed line).
+        """
+        self._pending.append((key, msgid, ms, source, command, target, text))
+
     @property
     def pending(self) -> int:
         return len(self._pending)
@@ -428,6 +514,7 @@ class HistoryStore:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
                 raise
+            self._unchecked = True
             if inserted != len(self._pending):
                 # Only a retried batch should hit this; otherwise msgids are being reused (the
                 # server's msgid prefix must not repeat across restarts) and lines go unsaved.
@@ -465,11 +552,14 @@ class HistoryStore:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 if self.days > 0:
+                    # The oldest ``budget`` rows by seq (the rowid: no index to maintain), of
+                    # which those older than the cutoff go. After the clock was set back, a row
+                    # stamped earlier than the rows before it waits for them: late, never early.
                     cutoff = now_ms - int(self.days * DAY_MS)
                     budget -= conn.execute(
-                        "DELETE FROM messages WHERE seq IN"
-                        " (SELECT seq FROM messages WHERE ts < ? ORDER BY ts LIMIT ?)",
-                        (cutoff, budget),
+                        "DELETE FROM messages WHERE seq IN (SELECT seq FROM"
+                        " (SELECT seq, ts FROM messages ORDER BY seq LIMIT ?) WHERE ts < ?)",
+                        (budget, cutoff),
                     ).rowcount
                 if budget > 0 and self.per_channel_limit > 0:
                     budget = self._prune_counts(conn, budget)
@@ -504,13 +594,21 @@ class HistoryStore:
         return budget
 
     def checkpoint(self) -> None:
-        """Fold the WAL back into the database (timer; autocheckpoint covers the rest)."""
-        if self._usable():
-            try:
-                assert self._conn is not None
-                self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            except sqlite3.Error as exc:
-                self._fail("checkpoint", exc)
+        """Fold the WAL back into the database, if anything was committed since last time.
+
+        The server calls this on a timer: a checkpoint every few seconds copies only the pages
+        written since the previous one, where the automatic one (every 1000 WAL pages by
+        default, i.e. often under load) stalled the commit that crossed the line for tens of
+        milliseconds. ``WAL_AUTOCHECKPOINT_PAGES`` stays as the backstop.
+        """
+        if not self._unchecked or not self._usable():
+            return
+        try:
+            assert self._conn is not None
+            self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            self._unchecked = False
+        except sqlite3.Error as exc:
+            self._fail("checkpoint", exc)
 
     # -- reading -----------------------------------------------------------------------------
     #

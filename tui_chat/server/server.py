@@ -98,6 +98,7 @@ class Server(Reactor):
         self.call_later(self._sweep_interval, self._sweep)
         if self.history.enabled:
             self._prune()
+            self.call_later(self.config.history_checkpoint_interval, self._checkpoint)
 
     def _load_motd(self) -> list[str] | None:
         path = self.config.motd_path
@@ -161,19 +162,30 @@ class Server(Reactor):
 
     # -- history -------------------------------------------------------------------------------
 
-    def store(self, c: Client, command: str, target: str, text: str) -> tuple[str, str] | None:
+    def store(
+        self, c: Client, command: str, target: str, text: str, key: str | None = None
+    ) -> tuple[str, str] | None:
         """Queue a line for history; returns its (time, msgid) to relay it with, or None.
 
+        ``key`` is given for a line to a whole channel (its folded name): the fast path, which
+        hands the store a plain row with the time in milliseconds, nothing to parse back.
         The line must then be relayed with exactly that time and msgid, and it reaches no
         socket before :meth:`commit_history`, which :meth:`flush` runs first.
         """
-        if not self.history.wants(target, command):
+        history = self.history
+        if key is None and not history.wants(target, command):
             return None
-        stamp, msgid = self.timestamp(), self.new_msgid()
-        if not self.history.append(HistoryRecord(msgid, stamp, c.prefix, command, target, text)):
+        ms, stamp = self.clock()
+        self._msgid_counter += 1
+        msgid = f"{self._msgid_prefix}{self._msgid_counter:x}"
+        if key is not None:
+            history.append_channel(key, msgid, ms, c.prefix, command, target, text)
+        elif not history.append(HistoryRecord(msgid, stamp, c.prefix, command, target, text)):
             return None
         self._stored_by.append((c, command, target))
-        self.mark_dirty(c)  # so this pass ends in flush(), which commits
+        if not c.dirty:  # so this pass ends in flush(), which commits
+            c.dirty = True
+            self.dirty.append(c)
         return stamp, msgid
 
     def commit_history(self) -> None:
@@ -199,6 +211,10 @@ class Server(Reactor):
         if self._stored_by:
             self.commit_history()
         super().flush()
+
+    def _checkpoint(self) -> None:
+        self.history.checkpoint()
+        self.call_later(self.config.history_checkpoint_interval, self._checkpoint)
 
     def _prune(self) -> None:
         done = self.history.prune()
@@ -506,13 +522,17 @@ class Server(Reactor):
     def reply(self, c: Client, code: str, *params: str) -> None:
         self.send(c, f":{self.name} {code} {c.nick or '*'} {trailing(params)}")
 
-    def timestamp(self) -> str:
-        now = time.time()
-        second = int(now)
+    def clock(self) -> tuple[int, str]:
+        """Now as milliseconds since the epoch and as the ``server-time`` text of that instant."""
+        ms = time.time_ns() // 1_000_000
+        second, milli = divmod(ms, 1000)
         if second != self._stamp_second:
             self._stamp_second = second
             self._stamp_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        return f"{self._stamp_text}.{int((now - second) * 1000):03d}Z"
+        return ms, self._stamp_text + _MILLIS[milli]
+
+    def timestamp(self) -> str:
+        return self.clock()[1]
 
     def new_msgid(self) -> str:
         self._msgid_counter += 1
@@ -564,6 +584,7 @@ class Server(Reactor):
 
 
 MAX_MODES = 4
+_MILLIS = [f".{i:03d}Z" for i in range(1000)]
 
 
 def fit_line(data: bytes) -> bytes:
