@@ -17,7 +17,7 @@ from ..irc import limits
 from ..irc import numerics as N
 from ..irc.casemap import casefold, is_valid_channel, is_valid_nick
 from ..irc.message import Message, format_tags
-from .server import VERSION, Server, fit_text
+from .server import VERSION, Server, fit_line, fit_text
 from .state import (
     CAP_AWAY_NOTIFY,
     CAP_CAP_NOTIFY,
@@ -177,18 +177,18 @@ def try_register(srv: Server, c: Client) -> None:
     c.update_prefix()
     srv.user_count += 1
     srv.max_users = max(srv.max_users, srv.user_count)
-    log.info("%s registered as %s", c.ip, c.prefix)
+    log.debug("%s registered as %s", c.ip, c.prefix)
     welcome(srv, c)
 
 
 def welcome(srv: Server, c: Client) -> None:
-    name, nick = srv.name, c.nick
-    srv.reply(c, N.RPL_WELCOME, f"Welcome to the {srv.config.network} IRC Network {c.prefix}")
-    srv.reply(c, N.RPL_YOURHOST, f"Your host is {name}, running version {VERSION}")
-    srv.reply(c, N.RPL_CREATED, f"This server was created {srv.created}")
-    srv.send(c, f":{name} {N.RPL_MYINFO} {nick} {name} {VERSION} iow biklmnopstv bklov")
-    send_isupport(srv, c)
-    send_lusers(srv, c)
+    """001-005, LUSERS and MOTD as one append: the static lines are pre-built bytes."""
+    nick = c.nick
+    first = f"Welcome to the {srv.config.network} IRC Network {c.prefix}"
+    data = f":{srv.name} {N.RPL_WELCOME} {nick} :{first}\r\n".encode()
+    if len(data) > limits.MAX_LINE_BYTES:
+        data = fit_line(data)
+    srv.send_bytes(c, data + srv.burst(nick, srv.welcome_lines) + lusers_bytes(srv, nick))
     send_motd(srv, c)
 
 
@@ -199,32 +199,31 @@ def send_isupport(srv: Server, c: Client) -> None:
         srv.send(c, f":{srv.name} {N.RPL_ISUPPORT} {c.nick} {chunk} :are supported by this server")
 
 
-def send_lusers(srv: Server, c: Client) -> None:
+def lusers_bytes(srv: Server, nick: str) -> bytes:
     users = srv.user_count
     invisible = srv.invisible_count
-    srv.reply(
-        c,
-        N.RPL_LUSERCLIENT,
-        f"There are {users - invisible} users and {invisible} invisible on 1 servers",
-    )
-    srv.reply(c, N.RPL_LUSEROP, str(srv.oper_count), "operator(s) online")
     unknown = max(0, len(srv.clients) - users)
-    srv.reply(c, N.RPL_LUSERUNKNOWN, str(unknown), "unknown connection(s)")
-    srv.reply(c, N.RPL_LUSERCHANNELS, str(len(srv.channels)), "channels formed")
-    srv.reply(c, N.RPL_LUSERME, f"I have {users} clients and 0 servers")
-    most = str(srv.max_users)
-    srv.reply(c, N.RPL_LOCALUSERS, str(users), most, f"Current local users {users}, max {most}")
-    srv.reply(c, N.RPL_GLOBALUSERS, str(users), most, f"Current global users {users}, max {most}")
+    most = srv.max_users
+    head = f":{srv.name} "
+    return (
+        f"{head}{N.RPL_LUSERCLIENT} {nick} :There are {users - invisible} users and {invisible}"
+        f" invisible on 1 servers\r\n"
+        f"{head}{N.RPL_LUSEROP} {nick} {srv.oper_count} :operator(s) online\r\n"
+        f"{head}{N.RPL_LUSERUNKNOWN} {nick} {unknown} :unknown connection(s)\r\n"
+        f"{head}{N.RPL_LUSERCHANNELS} {nick} {len(srv.channels)} :channels formed\r\n"
+        f"{head}{N.RPL_LUSERME} {nick} :I have {users} clients and 0 servers\r\n"
+        f"{head}{N.RPL_LOCALUSERS} {nick} {users} {most} :Current local users {users}, max {most}"
+        f"\r\n{head}{N.RPL_GLOBALUSERS} {nick} {users} {most} :Current global users {users},"
+        f" max {most}\r\n"
+    ).encode()
+
+
+def send_lusers(srv: Server, c: Client) -> None:
+    srv.send_bytes(c, lusers_bytes(srv, c.nick or "*"))
 
 
 def send_motd(srv: Server, c: Client) -> None:
-    if srv.motd is None:
-        srv.reply(c, N.ERR_NOMOTD, "MOTD File is missing")
-        return
-    srv.reply(c, N.RPL_MOTDSTART, f"- {srv.name} Message of the day - ")
-    for line in srv.motd:
-        srv.reply(c, N.RPL_MOTD, f"- {line}")
-    srv.reply(c, N.RPL_ENDOFMOTD, "End of /MOTD command.")
+    srv.send_bytes(c, srv.burst(c.nick or "*", srv.motd_lines))
 
 
 @command("PING", 0, before_registration=True)

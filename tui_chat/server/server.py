@@ -77,6 +77,9 @@ class Server(Reactor):
         self._stamp_second = -1
         self._stamp_text = ""
         self.isupport = self._build_isupport()
+        self._build_bursts()
+        self.accepted = self.closed = self.refused = 0
+        self._logged_counts = (0, 0, 0)
         from .commands import COMMANDS  # the handlers import this module
 
         self.commands = COMMANDS
@@ -95,10 +98,76 @@ class Server(Reactor):
 
     def on_start(self) -> None:
         self.motd = self._load_motd()
+        self._build_bursts()
+        self.call_later(STATS_INTERVAL, self._log_stats)
         self.call_later(self._sweep_interval, self._sweep)
         if self.history.enabled:
             self._prune()
             self.call_later(self.config.history_checkpoint_interval, self._checkpoint)
+
+    def _build_bursts(self) -> None:
+        """The static lines of the welcome burst and of MOTD, encoded once per server.
+
+        Registration storms are bound by this burst: per client it is now one join of bytes
+        around the nick instead of a dozen formatted and encoded replies.
+        """
+        name = self.name
+        lines = [
+            (N.RPL_YOURHOST, f":Your host is {name}, running version {VERSION}"),
+            (N.RPL_CREATED, f":This server was created {self.created}"),
+            (N.RPL_MYINFO, f"{name} {VERSION} iow biklmnopstv bklov"),
+        ]
+        tokens = self.isupport
+        for i in range(0, len(tokens), 12):
+            chunk = " ".join(tokens[i : i + 12])
+            lines.append((N.RPL_ISUPPORT, f"{chunk} :are supported by this server"))
+        self.welcome_lines = _NickTemplate(name, lines)
+        if self.motd is None:
+            lines = [(N.ERR_NOMOTD, ":MOTD File is missing")]
+        else:
+            lines = [(N.RPL_MOTDSTART, f":- {name} Message of the day - ")]
+            lines += [(N.RPL_MOTD, f":- {line}") for line in self.motd]
+            lines.append((N.RPL_ENDOFMOTD, ":End of /MOTD command."))
+        self.motd_lines = _NickTemplate(name, lines)
+
+    def burst(self, nick: str, template: _NickTemplate) -> bytes:
+        """Lines built by :meth:`_build_bursts`, addressed to ``nick``."""
+        parts = template.parts
+        if parts is not None and len(nick) <= limits.NICKLEN:
+            return nick.encode().join(parts)
+        # A line that may pass 512 bytes is cut per client, as send() would cut it.
+        out = []
+        for code, rest in template.lines:
+            data = f":{self.name} {code} {nick} {rest}\r\n".encode()
+            out.append(fit_line(data) if len(data) > limits.MAX_LINE_BYTES else data)
+        return b"".join(out)
+
+    def send_bytes(self, c: Client, data: bytes) -> None:
+        """Queue complete, already encoded and already cut lines."""
+        c.outbuf += data
+        if not c.dirty:
+            c.dirty = True
+            self.dirty.append(c)
+
+    def _log_stats(self) -> None:
+        # The one INFO line about connections: per-connection events are DEBUG, since logging
+        # three lines per client cost as much as registering it during a connection storm.
+        counts = (self.accepted, self.closed, self.refused)
+        if counts != self._logged_counts:
+            accepted, closed, refused = (
+                a - b for a, b in zip(counts, self._logged_counts, strict=True)
+            )
+            self._logged_counts = counts
+            log.info(
+                "%d connections (%d users); last %.0f s: %d accepted, %d closed, %d refused",
+                len(self.clients),
+                self.user_count,
+                STATS_INTERVAL,
+                accepted,
+                closed,
+                refused,
+            )
+        self.call_later(STATS_INTERVAL, self._log_stats)
 
     def _load_motd(self) -> list[str] | None:
         path = self.config.motd_path
@@ -258,10 +327,12 @@ class Server(Reactor):
         c = Client(sock, ip, self.now)
         c.tokens = float(cfg.flood_burst)
         self.register(c)
-        log.info("connection from %s (fd %d)", ip, c.fd)
+        self.accepted += 1
+        log.debug("connection from %s (fd %d)", ip, c.fd)
 
     def _refuse(self, sock: socket.socket, ip: str, reason: str) -> None:
-        log.info("refused %s: %s", ip, reason)
+        self.refused += 1
+        log.debug("refused %s: %s", ip, reason)
         try:
             sock.send(f"ERROR :Closing Link: {ip} ({reason})\r\n".encode())
             sock.shutdown(socket.SHUT_WR)
@@ -270,6 +341,7 @@ class Server(Reactor):
         sock.close()
 
     def on_dropped(self, c: Client) -> None:
+        self.closed += 1
         count = self.per_ip.get(c.ip, 1) - 1
         if count > 0:
             self.per_ip[c.ip] = count
@@ -279,13 +351,13 @@ class Server(Reactor):
     def on_eof(self, c: Client, reason: str) -> None:
         if not c.closing:
             self.remove_user(c, reason)
-            log.info("%s closed: %s", c, reason)
+            log.debug("%s closed: %s", c, reason)
         self.drop(c)
 
     def on_sendq_exceeded(self, c: Client) -> None:
         c.outbuf = bytearray()  # it will never read it
         self.remove_user(c, "SendQ exceeded")
-        log.info("%s dropped: SendQ exceeded", c)
+        log.debug("%s dropped: SendQ exceeded", c)
         self.drop(c)
 
     def disconnect(self, c: Client, reason: str, quit_message: str | None = None) -> None:
@@ -298,7 +370,7 @@ class Server(Reactor):
         c.hold_until = self.now + self.config.close_linger
         c.outbuf += f"ERROR :Closing Link: {c.host} ({reason})\r\n".encode()
         self.mark_dirty(c)
-        log.info("%s disconnected: %s", c, reason)
+        log.debug("%s disconnected: %s", c, reason)
 
     def remove_user(self, c: Client, reason: str) -> None:
         """Forget a user: QUIT to everyone sharing a channel (once each), free the nick."""
@@ -585,6 +657,33 @@ class Server(Reactor):
 
 MAX_MODES = 4
 _MILLIS = [f".{i:03d}Z" for i in range(1000)]
+
+
+STATS_INTERVAL = 60.0  # seconds between the INFO summaries of connections
+
+
+class _NickTemplate:
+    """Server lines ``:<server> <code> <nick> <rest>`` with everything but the nick encoded.
+
+    ``parts`` joined with an encoded nick give all the lines at once; it is None when a line
+    could pass 512 bytes with a long nick (a long MOTD line), and ``Server.burst`` then cuts
+    each line for the nick at hand.
+    """
+
+    __slots__ = ("lines", "parts")
+
+    def __init__(self, server_name: str, lines: list[tuple[str, str]]) -> None:
+        self.lines = lines
+        parts = [b""]
+        for code, rest in lines:
+            head = f":{server_name} {code} ".encode()
+            tail = f" {rest}\r\n".encode()
+            if len(head) + limits.NICKLEN + len(tail) > limits.MAX_LINE_BYTES:
+                self.parts = None
+                return
+            parts[-1] += head
+            parts.append(tail)
+        self.parts = parts
 
 
 def fit_line(data: bytes) -> bytes:
