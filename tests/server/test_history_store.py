@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import logging
 import os
 import select
@@ -9,6 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -486,23 +488,68 @@ def test_unusable_directory_does_not_raise(tmp_path):
     s.close()
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores permission bits")
-def test_read_only_file_does_not_raise(tmp_path):
-    s = HistoryStore(tmp_path)
-    s.append(rec(1))
-    assert s.commit()
-    s.close()
-    for p in tmp_path.iterdir():
-        p.chmod(0o444)
-    tmp_path.chmod(0o555)
-    try:
-        s = HistoryStore(tmp_path)
-        s.append(rec(2))
-        assert s.commit() is False
-        assert not s.healthy
+NOBODY = 65534
+
+
+def _without_privileges(fn):
+    """``fn()``, run as an ordinary user: in a forked child that drops to nobody when we are
+    root (root ignores permission bits, and CI runs as root), in this process otherwise."""
+    if os.geteuid() != 0:
+        return fn()
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report through the pipe, never return into pytest
+        code = 1
+        try:
+            os.close(r)
+            os.setgroups([])
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+            os.write(w, repr(fn()).encode())
+            code = 0
+        except BaseException as exc:
+            os.write(w, repr(f"child failed: {exc!r}").encode())
+        finally:
+            os._exit(code)
+    os.close(w)
+    with os.fdopen(r, "rb") as pipe:
+        data = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    result = ast.literal_eval(data.decode())
+    assert os.waitstatus_to_exitcode(status) == 0, result
+    return result
+
+
+def test_read_only_file_does_not_raise():
+    # A directory an unprivileged user can reach (pytest's tmp_path is private to root).
+    with tempfile.TemporaryDirectory() as base:
+        os.chmod(base, 0o755)
+        data = Path(base) / "data"
+        s = HistoryStore(data)
+        s.append(rec(1))
+        assert s.commit()
         s.close()
-    finally:
-        tmp_path.chmod(0o755)
+        for p in data.iterdir():
+            p.chmod(0o444)
+        data.chmod(0o555)
+
+        def attempt():
+            s = HistoryStore(data)
+            try:
+                s.append(rec(2))
+                return os.geteuid(), s.commit(), s.healthy, s.error
+            finally:
+                s.close()
+
+        try:
+            euid, committed, healthy, error = _without_privileges(attempt)
+        finally:
+            data.chmod(0o755)
+        assert euid != 0
+        assert committed is False and not healthy and error
+        s = HistoryStore(data)  # the file itself is untouched
+        assert ids(s.latest("#chan", 10)) == ["m1"]
+        s.close()
 
 
 def test_database_turning_read_only_fails_commit_then_recovers(tmp_path, caplog):
