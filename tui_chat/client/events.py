@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
-SERVER_BUFFER = "*server*"
+from .names import SERVER_BUFFER as SERVER_BUFFER  # re-exported
 
 
 def _now() -> datetime:

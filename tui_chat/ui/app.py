@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -26,12 +26,9 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from ..client import events as ev
-from ..client.events import SERVER_BUFFER, Member
-from ..config import Settings
+from ..client.names import SERVER_BUFFER
 from ..irc.casemap import casefold, is_channel, is_valid_nick
 from ..irc.limits import DEFAULT_PORT
-from . import commands
 from .message_log import (
     IRC,
     LIT,
@@ -45,9 +42,6 @@ from .message_log import (
     info_entry,
 )
 from .messages import NetworkEvents
-from .netinfo import join_hint, lan_address
-from .recent import RecentServer, load_recent, remember
-from .screens import ConnectRequest, ConnectScreen, HelpScreen
 from .search import (
     SearchBar,
     SearchInput,
@@ -60,6 +54,14 @@ from .search import (
 )
 from .text import sanitize
 from .widgets import ChatHeader, ChatInput, Sidebar, SidebarItem, UserList
+
+if TYPE_CHECKING:
+    # Only for annotations: the client stack loads after the first frame (see on_mount), and
+    # the connect and help screens when first shown.
+    from ..client import events as ev
+    from ..client.events import Member
+    from ..config import Settings
+    from .screens import ConnectRequest
 
 NOTIFY_INTERVAL = 5.0  # seconds between bells/notifications while the app is not focused
 EVENTS_PER_TURN = 400  # network events handled before keys and redraws get a turn
@@ -194,9 +196,8 @@ class ChatApp(App[int]):
             yield Sidebar(id="sidebar")
             with Vertical(id="main"):
                 yield MessageLog(timestamp_format=self.settings.timestamp_format, id="log")
-                yield OptionList(id="search-results")
+                # The search results and bar are mounted on first use (Ctrl+F, /search).
                 yield Static(id="unseen")
-                yield SearchBar(id="searchbar")
             yield UserList(id="userlist")
         yield ChatInput(
             nick_source=self._completion_nicks,
@@ -222,7 +223,12 @@ class ChatApp(App[int]):
         self.set_interval(1.0, self._tick)
         if self.mode == "connect":
             self._ask_connect()
-        else:
+
+    def on_ready(self) -> None:
+        # Textual sends Ready once the first frame is on the terminal. Starting loads the client
+        # stack and, when hosting, looks up this machine's LAN address: neither is needed to
+        # draw the screen, so they wait until it is drawn.
+        if self.mode != "connect":
             self._start(self.initial)
 
     # -- starting and stopping -------------------------------------------------------------
@@ -235,6 +241,9 @@ class ChatApp(App[int]):
         return data_dir()
 
     def _ask_connect(self, error: str = "") -> None:
+        from .recent import load_recent
+        from .screens import ConnectScreen
+
         screen = ConnectScreen(
             nick=self.my_nick,
             room=self.initial.room,
@@ -256,6 +265,8 @@ class ChatApp(App[int]):
             bind="",
         )
         if request.mode == "join":
+            from .recent import RecentServer, remember
+
             remember(
                 self._recent_dir(),
                 RecentServer(
@@ -288,6 +299,8 @@ class ChatApp(App[int]):
                 bind=session.bind,
                 rooms=session.rooms,
             )
+            from .netinfo import join_hint, lan_address
+
             hint = join_hint(lan_address(session.bind), port)
             self._info(SERVER_BUFFER, f"Hosting a room on port {port}. Others can join with:")
             self._info(SERVER_BUFFER, f"    {hint}")
@@ -971,6 +984,8 @@ class ChatApp(App[int]):
     # -- keys ------------------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from .screens import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
@@ -1032,8 +1047,12 @@ class ChatApp(App[int]):
     def search_bar(self) -> SearchBar:
         return self.query_one("#searchbar", SearchBar)
 
-    def action_search(self, query: str | None = None) -> None:
+    async def action_search(self, query: str | None = None) -> None:
         """Open the search bar (Ctrl+F); with ``query``, search for it at once (/search)."""
+        if not self.query("#searchbar"):
+            main = self.query_one("#main", Vertical)
+            await main.mount(OptionList(id="search-results"), after="#log")
+            await main.mount(SearchBar(id="searchbar"), after="#unseen")
         bar = self.search_bar
         bar.display = True
         field = bar.query_one("#search-input", SearchInput)
@@ -1046,14 +1065,14 @@ class ChatApp(App[int]):
         field.cursor_position = len(field.value)
 
     @on(SearchInput.Submitted, "#search-input")
-    def _search_submitted(self, event: SearchInput.Submitted) -> None:
+    async def _search_submitted(self, event: SearchInput.Submitted) -> None:
         event.stop()
         query = event.value.strip()
         if not query:
             return
         state = self.search
         if state is not None and state.query == query and state.key == self.current:
-            self.action_search_step(1)
+            await self.action_search_step(1)
         else:
             self._run_search(query)
 
@@ -1131,11 +1150,11 @@ class ChatApp(App[int]):
             state.index = 0
         self._show_match()
 
-    def action_search_step(self, step: int) -> None:
+    async def action_search_step(self, step: int) -> None:
         """F3 / Enter: the next (older) match; Shift+F3: the previous (newer) one."""
         state = self.search
         if state is None:
-            self.action_search()
+            await self.action_search()
             return
         if state.total == 0:
             self._show_match()
@@ -1184,6 +1203,8 @@ class ChatApp(App[int]):
 
     def action_search_close(self) -> None:
         state, self.search = self.search, None
+        if not self.query("#searchbar"):
+            return
         self.search_bar.display = False
         results = self.query_one("#search-results", OptionList)
         results.clear_options()
@@ -1193,8 +1214,8 @@ class ChatApp(App[int]):
             self.log_view.jump_to_end()
         self.input.focus()
 
-    def _cmd_search(self, text: str | None = None) -> None:
-        self.action_search(text.strip() if text and text.strip() else None)
+    async def _cmd_search(self, text: str | None = None) -> None:
+        await self.action_search(text.strip() if text and text.strip() else None)
 
     # -- the input -------------------------------------------------------------------------
 
@@ -1212,6 +1233,8 @@ class ChatApp(App[int]):
             await self.handle_line(line if not line.startswith("/") else "/" + line)
 
     async def handle_line(self, line: str) -> None:
+        from . import commands
+
         parsed = commands.parse(line)
         if parsed is None:
             return
@@ -1370,7 +1393,9 @@ class ChatApp(App[int]):
         if name is None:
             self.action_help()
             return
-        spec = commands.lookup(name)
+        from .commands import lookup
+
+        spec = lookup(name)
         if spec is None:
             self._hint(f"No command /{name.lstrip('/')}; /help lists them all.")
         else:

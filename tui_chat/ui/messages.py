@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
-from ..client.events import Event
+if TYPE_CHECKING:
+    from ..client.events import Event
 
 
 class NetworkEvents(Message):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.style import Style
 from rich.text import Text
@@ -18,10 +19,11 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from ..client.events import Member
-from .commands import complete_command
 from .message_log import component_background, component_text_style
 from .text import irc_text, nick_style, plain_text
+
+if TYPE_CHECKING:
+    from ..client.events import Member
 
 MAX_HISTORY = 500
 
@@ -259,6 +261,8 @@ class ChatInput(Input):
             start = value.rfind(" ", 0, cursor) + 1
             typed = value[start:cursor]
             if start == 0 and typed.startswith("/"):
+                from .commands import complete_command
+
                 options = complete_command(typed)
             else:
                 if not typed:
