@@ -129,6 +129,14 @@ def build_parser() -> argparse.ArgumentParser:
     host = sub.add_parser("host", help="start a room on this machine and join it")
     host.add_argument("--bind", default="", help="address to listen on (default: all)")
     host.add_argument("--port", type=port_number, default=DEFAULT_PORT, help="port (default 6667)")
+    host.add_argument(
+        "--data-dir",
+        type=Path,
+        help="where the room's history.sqlite3 is kept (default: the platform's user data dir)",
+    )
+    host.add_argument(
+        "--no-history", action="store_true", help="keep no history (nothing is written)"
+    )
     client_options(host)
 
     join = sub.add_parser("join", help="join a room on another machine (any IRC server)")
@@ -291,6 +299,12 @@ def _app(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         server_host, server_port = args.bind, args.port
     else:
         server_host, server_port = None, DEFAULT_PORT
+    # A hosted room (host, or "Host a room" on the connect screen) keeps history like serve.
+    history_dir = None
+    if command != "join" and not getattr(args, "no_history", False):
+        from .config import data_dir
+
+        history_dir = getattr(args, "data_dir", None) or data_dir()
     from .ui import run_app
 
     return run_app(
@@ -303,6 +317,7 @@ def _app(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         settings=settings,
         rooms=rooms,
         log=False if getattr(args, "no_log", False) else None,
+        data_dir=history_dir,
     )
 
 

@@ -292,3 +292,35 @@ async def test_resize_after_many_lines_keeps_the_last_line(server, make_app):
             log = app.log_view
             assert log.scroll_y == log.max_scroll_y
         await pilot.press("ctrl+q")
+
+
+def test_host_keeps_history_in_the_data_dir_unless_told_not_to(monkeypatch, tmp_path):
+    """`tui-chat host` keeps history like `serve`: in the user data dir, --data-dir, or none."""
+    from tui_chat.cli import main
+    from tui_chat.ui import app as app_module
+
+    seen = {}
+
+    def fake_run(self):
+        config = self.server.config
+        seen.update(data_dir=config.data_dir, history=config.history)
+        return 0
+
+    monkeypatch.setattr(app_module.ChatApp, "run", fake_run)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    config = tmp_path / "c.toml"
+    config.write_text("")
+    host = ["--config", str(config), "host", "--bind", "127.0.0.1", "--port", "0", "--no-log"]
+
+    assert main(host) == 0
+    assert seen["history"] and str(seen["data_dir"]).startswith(str(tmp_path / "xdg-data"))
+    assert (seen["data_dir"] / "history.sqlite3").exists()
+
+    assert main([*host, "--data-dir", str(tmp_path / "mine")]) == 0
+    assert seen["data_dir"] == tmp_path / "mine"
+    assert (tmp_path / "mine" / "history.sqlite3").exists()
+
+    assert main([*host, "--no-history", "--data-dir", str(tmp_path / "none")]) == 0
+    assert seen["data_dir"] is None
+    assert not (tmp_path / "none").exists()

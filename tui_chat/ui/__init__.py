@@ -6,6 +6,8 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ..config import Settings
 
 
@@ -20,6 +22,7 @@ def run_app(
     settings: Settings,
     rooms: tuple[str, ...] | None = None,
     log: bool | None = None,
+    data_dir: Path | None = None,
 ) -> int:
     """Run the chat app; returns the process exit status.
 
@@ -29,7 +32,8 @@ def run_app(
 
     ``rooms``: every room to join (``"#room key"`` for a keyed one; a named server's rooms),
     ``room`` is shown first. ``log``: write chat logs (None: as the config file says, ``--no-log``
-    passes False); they go to the platform log directory.
+    passes False); they go to the platform log directory. ``data_dir``: where a hosted room
+    keeps its history (None: no history).
     """
     from ..config import log_dir
     from .app import ChatApp, describe_listen_error, start_server
@@ -37,7 +41,7 @@ def run_app(
     server = None
     if mode == "host":
         try:
-            server = start_server(host or "", port, password)
+            server = start_server(host or "", port, password, data_dir)
         except OSError as exc:
             print(f"tui-chat: {describe_listen_error(host or '', port, exc)}", file=sys.stderr)
             return 1
@@ -52,6 +56,7 @@ def run_app(
         server=server,
         rooms=rooms,
         log_dir=log_dir() if (settings.log if log is None else log) else None,
+        server_data_dir=data_dir,
     )
     try:
         status = app.run()

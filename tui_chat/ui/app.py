@@ -132,6 +132,7 @@ class ChatApp(App[int]):
         client_options: dict[str, Any] | None = None,
         log_dir: Path | None = None,
         rooms: tuple[str, ...] | None = None,
+        server_data_dir: Path | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
@@ -149,6 +150,7 @@ class ChatApp(App[int]):
         )
         self.log_dir = log_dir  # chat logs (and search in them); None: logging off
         self.server = server  # a started ServerThread when run_app started it
+        self.server_data_dir = server_data_dir  # history of a room hosted from the connect screen
         self.data_path = data_path
         self.client_options = client_options or {}
         self.client: Any = None
@@ -279,7 +281,9 @@ class ChatApp(App[int]):
         if session.mode == "host":
             if self.server is None:
                 try:
-                    self.server = start_server(session.bind, session.port, session.password)
+                    self.server = start_server(
+                        session.bind, session.port, session.password, self.server_data_dir
+                    )
                 except OSError as exc:
                     message = describe_listen_error(session.bind, session.port, exc)
                     if self.mode == "connect":
@@ -1517,11 +1521,15 @@ def describe_listen_error(bind: str, port: int, exc: OSError) -> str:
     return f"Cannot host on {where}: {reason}"
 
 
-def start_server(bind: str, port: int, password: str | None) -> Any:
-    """Start the embedded server; raises OSError when it cannot listen."""
+def start_server(bind: str, port: int, password: str | None, data_dir: Path | None = None) -> Any:
+    """Start the embedded server; raises OSError when it cannot listen.
+
+    ``data_dir``: where it keeps history (``history.sqlite3``), as ``tui-chat serve`` does;
+    None keeps none (tests, ``--no-history``).
+    """
     from ..server import ServerConfig, ServerThread
 
-    server = ServerThread(ServerConfig(bind=bind, port=port, password=password))
+    server = ServerThread(ServerConfig(bind=bind, port=port, password=password, data_dir=data_dir))
     server.start()
     return server
 
