@@ -342,25 +342,32 @@ async def test_header_states_reconnect_and_pending_lines(make_app, peers):
     first = start_test_server()
     port = first.port
     app = make_app(port)
+    # No automatic retry: the app reconnects when the test says so (retry_now), after carol is
+    # in the room, so she cannot miss the pending lines however slow the machine is.
+    app.client_options.update(reconnect_min=60.0, reconnect_max=60.0)
     async with app.run_test(size=SIZE) as pilot:
         await joined(pilot, app)
         header = lambda: screen_text(app).splitlines()[0]  # noqa: E731
-        await wait_for(pilot, lambda: "connected" in header() and f"127.0.0.1:{port}" in header())
+        await wait_for(pilot, lambda: " connected" in header() and f"127.0.0.1:{port}" in header())
         first.stop()
+        # Keep the port while the server is down, so no test running in parallel gets it.
+        holder = hold_port(port)
         await wait_for(pilot, lambda: "reconnecting" in header(), what="reconnecting header")
         assert "#lobby" in header()
         await type_line(pilot, "typed while down 1")
         await type_line(pilot, "typed while down 2")
         await wait_for(pilot, lambda: "typed while down 2 (queued)" in screen_text(app))
 
+        holder.close()
         second = start_test_server(port)
         try:
             carol = Peer(port, "carol")
             peers.append(carol)
             await carol.register(pilot)
             await carol.join(pilot, "#lobby")
-            await carol.expect(pilot, "JOIN #lobby", timeout=15)
-            await wait_for(pilot, lambda: carol.seen(":alice") and carol.seen("JOIN"), timeout=15)
+            app.client.retry_now()
+            await carol.expect(pilot, ":alice!", timeout=15)
+            await wait_for(pilot, lambda: carol.seen(" JOIN #lobby") and carol.seen(":alice!"))
             await carol.expect(pilot, "typed while down 2", timeout=15)
             said = [
                 line.split("#lobby ", 1)[1].lstrip(":") for line in carol.received("PRIVMSG #lobby")
@@ -368,12 +375,21 @@ async def test_header_states_reconnect_and_pending_lines(make_app, peers):
             assert said == ["typed while down 1", "typed while down 2"]
             await wait_for(pilot, lambda: "(queued)" not in screen_text(app))
             await wait_for(
-                pilot, lambda: header().rstrip().endswith("ms") and "connected" in header()
+                pilot, lambda: header().rstrip().endswith("ms") and " connected" in header()
             )
             await pilot.press("ctrl+q")
         finally:
             second.stop()
     assert our_threads() == []
+
+
+def hold_port(port: int) -> socket.socket:
+    """A listening socket on 127.0.0.1:``port`` (SO_REUSEADDR: the old server's TIME_WAITs)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(1)
+    return sock
 
 
 async def test_connect_screen_remembers_servers(server, tmp_path):
