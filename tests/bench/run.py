@@ -11,7 +11,8 @@ sockets). Scenarios:
   history   tui-chat's fan-out (100 receivers, 4 senders) with history on (the default, a
             temporary --data-dir) and off (--no-history), alternated over several rounds;
             medians, their ratio, and issue 4's target (on within 25% of off).
-  latency   one message every 5 ms from one sender to 50 receivers.
+  latency   one message every 5 ms from one sender to 50 receivers (tui-chat: history on and
+            off, alternated; medians).
 
 Then `ui_bench.py` (the Textual app under a flood) runs in a subprocess.
 
@@ -253,8 +254,34 @@ def run_idle(name: str, cfg: Settings) -> Cell:
         server.stop()
 
 
-def run_latency(name: str, cfg: Settings) -> Cell:
-    server = servers.STARTERS[name]()
+def run_latency_history(cfg: Settings) -> dict[str, Cell]:
+    """tui-chat light load with history on and off, alternated; medians of each side.
+
+    Returns the cells for the "latency" (history on, as `tui-chat serve` runs by default) and
+    "latency-nohist" rows.
+    """
+    runs: dict[bool, list[Cell]] = {True: [], False: []}
+    for i in range(cfg.history_rounds):
+        for history in (True, False) if i % 2 == 0 else (False, True):
+            runs[history].append(guarded(run_latency, "tui-chat", cfg, history=history, limit=90))
+    out = {}
+    for history, key in ((True, "latency"), (False, "latency-nohist")):
+        good = [c.values for c in runs[history] if c.values and not c.error]
+        errors = [c.error for c in runs[history] if c.error]
+        cell = Cell(error="; ".join(errors) or None)
+        if good:
+            cell.values = {
+                m: statistics.median(v[m] for v in good) for m in ("p50", "p99", "max", "cpu_us")
+            }
+            cell.values["lost"] = sum(v["lost"] for v in good)
+            cell.values["sent"] = sum(v["sent"] for v in good)
+            cell.values["runs"] = len(good)
+        out[key] = cell
+    return out
+
+
+def run_latency(name: str, cfg: Settings, **start) -> Cell:
+    server = servers.STARTERS[name](**start)
     conns: list[loadgen.Conn] = []
     try:
         reg = register(
@@ -468,6 +495,17 @@ def print_table(names: list[str], results: dict, cfg: Settings, quick: bool) -> 
         lines.append(
             row(f"{tag}: lost", names, cells, lambda v: f"{v['lost']:,} (of {v['sent']:,} sent)")
         )
+    cells = results.get("latency-nohist", {})
+    if cells:
+        tag = f"light load, --no-history (1 msg/{cfg.latency_interval * 1000:.0f} ms)"
+        lines.append(
+            row(
+                f"{tag}: latency p50 / p99 ms",
+                names,
+                cells,
+                lambda v: f"{fmt(v['p50'], '.2f')} / {fmt(v['p99'], '.2f')}",
+            )
+        )
     for key, cells in results.items():
         for name in names:
             cell = cells.get(name)
@@ -546,8 +584,15 @@ def print_targets(results: dict, cfg: Settings, quick: bool) -> None:
         ok = None if ours is None else ours["p99"] <= 2.0 and ours["lost"] == 0
         print(
             f"  {verdict(ok)}  light load: p99 <= 2 ms "
-            f"(measured {'-' if ours is None else fmt(ours['p99'], '.2f')} ms)"
+            f"(measured {'-' if ours is None else fmt(ours['p99'], '.2f')} ms with history on)"
         )
+        off = get("latency-nohist", "tui-chat")
+        if off is not None:
+            ok = off["p99"] <= 2.0 and off["lost"] == 0
+            print(
+                f"  {verdict(ok)}  light load, --no-history: p99 <= 2 ms "
+                f"(measured {fmt(off['p99'], '.2f')} ms)"
+            )
     if quick:
         print("  (--quick: smaller counts and shorter runs; the verdicts are indicative only)")
 
@@ -599,7 +644,11 @@ def main(argv: list[str] | None = None) -> int:
                 cell = guarded(run_idle, name, cfg, limit=150)
                 results.setdefault("idle", {})[name] = cell
                 progress(name, "idle", cell)
-            if "latency" in server_phases:
+            if "latency" in server_phases and name == "tui-chat":
+                for key, cell in run_latency_history(cfg).items():
+                    results.setdefault(key, {})[name] = cell
+                    progress(name, f"light load ({key})", cell)
+            elif "latency" in server_phases:
                 cell = guarded(run_latency, name, cfg, limit=90)
                 results.setdefault("latency", {})[name] = cell
                 progress(name, "light load", cell)

@@ -2,7 +2,8 @@
 
 Usage: ``python history_child.py DATA_DIR FIRST_INDEX BATCH_SIZE MAX_BATCHES``
 
-Record ``i`` has msgid ``id%08d`` and time ``BASE_MS + i`` ms, alternating between two channels.
+Record ``i`` has msgid ``id-%08x`` (the store's shape: it ends in the seq, in hex) and time
+``BASE_MS + i`` ms, alternating between two channels.
 After each commit returns True it prints the last committed index, flushed, so the parent knows
 exactly what was acknowledged (what the server would have relayed) before it pulled the trigger.
 """
@@ -20,7 +21,7 @@ CHANNELS = ("#Alpha", "#beta")
 
 def record(i: int) -> HistoryRecord:
     return HistoryRecord(
-        msgid=f"id{i:08d}",
+        msgid=f"id-{i:08x}",
         time=format_time(BASE_MS + i),
         source=f"user{i % 3}!u@127.0.0.1",
         command="PRIVMSG",

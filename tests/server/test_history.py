@@ -259,7 +259,9 @@ def _prefill(data_dir, count: int, old: int) -> None:
     store = HistoryStore(data_dir, days=0, per_channel_limit=0)
     for i in range(count):
         when = now - 40 * 86_400_000 + i if i < old else now - 3_600_000 + i * 1000
-        store.append(HistoryRecord(f"r{i}", format_time(when), "x!x@h", "PRIVMSG", "#old", f"r{i}"))
+        store.append(
+            HistoryRecord(f"r-{i:x}", format_time(when), "x!x@h", "PRIVMSG", "#old", f"r{i}")
+        )
     assert store.commit()
     store.close()
 

@@ -39,7 +39,9 @@ CHILD = Path(__file__).with_name("history_child.py")
 
 def rec(i: int, target: str = "#Chan", command: str = "PRIVMSG", nick: str = "alice", **kw):
     fields = dict(
-        msgid=f"m{i}",
+        # The store's msgid shape, "<prefix>-<seq in hex>": record i gets seq int(str(i), 16),
+        # which grows with i, and ids() shows it as "m<i>" again.
+        msgid=f"m-{i}",
         time=format_time(BASE + i * 1000),
         source=f"{nick}!a@127.0.0.1",
         command=command,
@@ -51,11 +53,11 @@ def rec(i: int, target: str = "#Chan", command: str = "PRIVMSG", nick: str = "al
 
 
 def ids(records) -> list[str]:
-    return [r.msgid for r in records]
+    return [r.msgid.replace("-", "") for r in records]
 
 
 def mid(i: int) -> Selector:
-    return parse_selector(f"msgid=m{i}")
+    return parse_selector(f"msgid=m-{i}")
 
 
 def ts(i: int) -> Selector:
@@ -272,14 +274,25 @@ def test_first_layout_is_upgraded_in_place(tmp_path):
     s = HistoryStore(tmp_path)
     assert s.healthy
     assert [(r.seq, r.msgid) for r in s.latest("#chan", 10)] == [(10, "m0"), (11, "m1"), (12, "m2")]
-    s.append(rec(3))
+    new = rec(3, msgid=s.new_msgid())
+    s.append(new)
     assert s.commit()
-    assert ids(s.after("#chan", mid(2), 10)) == ["m3"]
+    assert ids(s.after("#chan", parse_selector("msgid=m2"), 10)) == [new.msgid.replace("-", "")]
+    # The new line sorts after the old ones and its msgid resolves; old msgids still resolve.
+    assert [r.msgid for r in s.before("#chan", parse_selector(f"msgid={new.msgid}"), 10)] == [
+        "m0",
+        "m1",
+        "m2",
+    ]
+    s.close()
+    s = HistoryStore(tmp_path)  # reopened: the legacy fallback survives, seqs go on
+    assert ids(s.around("#chan", parse_selector("msgid=m1"), 1)) == ["m1"]
+    assert s.new_msgid() != new.msgid
     s.close()
     conn = sqlite3.connect(tmp_path / FILENAME)
     try:
         sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'messages'").fetchone()[0]
-        assert "AUTOINCREMENT" not in sql
+        assert "AUTOINCREMENT" not in sql and "WITHOUT ROWID" in sql
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     finally:
         conn.close()
@@ -681,7 +694,7 @@ def _check_prefix(data_dir: Path, acked_total: int, batch: int) -> int:
     seqs = [r.seq for r in rows]
     assert seqs == sorted(set(seqs)), "sequence ids repeat or go back"
     # Exactly records 0..n-1, each once, in order, with the same msgid and time.
-    assert [r.msgid for r in rows] == [f"id{i:08d}" for i in range(n)]
+    assert [r.msgid for r in rows] == [f"id-{i:08x}" for i in range(n)]
     assert [r.time for r in rows] == [format_time(1_700_000_000_000 + i) for i in range(n)]
     assert n % batch == 0, "a batch was stored in part"
     # Everything acknowledged is there; at most the one batch in flight beyond it.
@@ -698,3 +711,22 @@ def test_kill_9_keeps_exactly_the_committed_prefix(tmp_path, kill_after, batch):
     # Restart and go on from there, then kill again: still one clean, growing prefix.
     acked2 = _run_child(data_dir, n, batch, kill_after + 3)
     _check_prefix(data_dir, acked2[-1] + 1, batch)
+
+
+def test_msgid_must_match_exactly_and_seqs_are_never_reused(tmp_path):
+    s = HistoryStore(tmp_path, days=1, msgid_prefix="run1")
+    first = rec(0, msgid=s.new_msgid())
+    s.append(first)
+    s.commit()
+    seq = first.msgid.rpartition("-")[2]
+    # Same seq, other run prefix: not this message.
+    for forged in (f"run2-{seq}", f"run1-{seq}0", "run1-", "run1-zz", "-" + "f" * 40):
+        with pytest.raises(SelectorError):
+            s.after("#chan", parse_selector(f"msgid={forged}"), 10)
+    assert ids(s.after("#chan", parse_selector(f"msgid={first.msgid}"), 10)) == []
+    assert s.prune(now_ms=BASE + 10**12)  # retention empties the file
+    assert s.count() == 0
+    s.close()
+    s = HistoryStore(tmp_path, msgid_prefix="run1")
+    assert s.new_msgid() != first.msgid  # the high-water mark outlives the rows
+    s.close()

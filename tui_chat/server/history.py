@@ -14,20 +14,23 @@ stays consistent. ``FULL`` would also survive power loss but fsyncs on every com
 pass: milliseconds each on ordinary disks), which would cap chat throughput at the disk's fsync
 rate; it is available as ``synchronous="FULL"`` for operators who want it.
 
-Crash consistency: rows get a sequence id (the rowid), so the order is the commit order, and
-``msgid`` is UNIQUE with ``INSERT OR IGNORE``, so replaying a batch after an uncertain failure
-cannot duplicate it. A batch is one transaction: after a crash it is either wholly present or
-wholly absent. The rowid is not ``AUTOINCREMENT`` (that costs a write to ``sqlite_sequence`` per
-row): a new row still always gets max(seq) + 1, so it sorts after every row that exists, and a
-seq freed by retention can only come back once every row after it is gone too. Nothing outside
-the database holds a seq (clients name messages by msgid and time), so that reuse is invisible.
+Crash consistency: the store numbers rows itself (seq, one counter for the file, started past
+the newest seq and past the high-water mark retention records, so a seq is never reused), so
+the order is the relay order; the locking below guarantees a single writer. The table is
+``WITHOUT ROWID`` with primary key (key, seq): one b-tree per insert, and ``INSERT OR IGNORE``
+on it means replaying a batch after an uncertain failure cannot duplicate it. A batch is one
+transaction: after a crash it is either wholly present or wholly absent.
 
-Cost on the hot path (once per relayed channel line): the server hands over a plain tuple with
-the folded key and the time in milliseconds (:meth:`HistoryStore.append_channel`), so nothing
-is parsed back; the only indexes are the ones queries need, (key, seq) and msgid. There is no
-time index: retention walks from the oldest seq, which is the oldest time unless the clock was
-set back (then the rows stamped before that are deleted late, never early; see
-:meth:`HistoryStore.prune`), and time selectors filter within a channel's (key, seq) range.
+msgids: a stored line's msgid is ``<run prefix>-<seq in hex>`` (:meth:`HistoryStore.new_msgid`),
+so a ``msgid=`` reference resolves through the primary key (key from the CHATHISTORY target,
+seq from the msgid) and is accepted only if the stored msgid matches exactly: there is no msgid
+index to maintain.
+
+Cost on the hot path (once per relayed channel line): the server hands over the folded key and
+the time in milliseconds (:meth:`HistoryStore.append_channel`), so nothing is parsed back.
+There is no time index: retention walks each key from its oldest seq, which is the oldest time
+unless the clock was set back (then the rows stamped before that are deleted late, never early;
+see :meth:`HistoryStore.prune`), and time selectors filter within a channel's (key, seq) range.
 
 The connection holds the database with ``locking_mode=EXCLUSIVE``: no lock system calls and no
 shared-memory index per transaction. A second process cannot open the file while the server
@@ -71,47 +74,53 @@ WAL_AUTOCHECKPOINT_PAGES = 4096
 _RETRY_FIRST = 5.0
 _RETRY_MAX = 300.0
 
-# PRAGMA user_version of the current layout. 0 is a new (empty) file; 1 was the first layout
-# (AUTOINCREMENT and a time index), upgraded in place on open.
-SCHEMA_VERSION = 2
+# PRAGMA user_version of the current layout. 0 is a new (empty) file; 1 (AUTOINCREMENT rowid,
+# msgid and time indexes) and 2 (rowid, msgid index) are upgraded in place on open.
+SCHEMA_VERSION = 3
+# One b-tree per stored line: the row *is* its (key, seq) entry, so an insert touches one
+# index instead of three (rowid table + UNIQUE msgid + (key, seq)). seq is assigned by the
+# store, and the msgid of a stored line ends in its seq (see msgid_seq), so a msgid reference
+# resolves through the primary key and is checked against the stored msgid.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
-    seq     INTEGER PRIMARY KEY,
     key     TEXT NOT NULL,
-    msgid   TEXT NOT NULL UNIQUE,
+    seq     INTEGER NOT NULL,
     ts      INTEGER NOT NULL,
-    source  TEXT NOT NULL,
     command TEXT NOT NULL,
+    source  TEXT NOT NULL,
     target  TEXT NOT NULL,
-    text    TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS messages_key_seq ON messages (key, seq);
+    text    TEXT NOT NULL,
+    msgid   TEXT NOT NULL,
+    PRIMARY KEY (key, seq)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS peers (
     nick TEXT NOT NULL,
     key  TEXT NOT NULL,
     PRIMARY KEY (nick, key)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
 """
-# Layout 1 -> 2: the same columns without AUTOINCREMENT, and no time index. Rows keep their seq.
-_UPGRADE_1 = """
-CREATE TABLE messages_v2 (
-    seq     INTEGER PRIMARY KEY,
-    key     TEXT NOT NULL,
-    msgid   TEXT NOT NULL UNIQUE,
-    ts      INTEGER NOT NULL,
-    source  TEXT NOT NULL,
-    command TEXT NOT NULL,
-    target  TEXT NOT NULL,
-    text    TEXT NOT NULL
-);
-INSERT INTO messages_v2 SELECT seq, key, msgid, ts, source, command, target, text FROM messages;
-DROP TABLE messages;
-ALTER TABLE messages_v2 RENAME TO messages;
-CREATE INDEX messages_key_seq ON messages (key, seq);
+# Layouts 1 and 2 -> 3: rows keep their seq and msgid. Their msgids do not end in their seq, so
+# ``legacy_max_seq`` records the last such row and references to them fall back to a scan of
+# that target's old rows (see HistoryStore._seq_of).
+_UPGRADE_BEFORE = """
+ALTER TABLE messages RENAME TO messages_old;
+DROP INDEX IF EXISTS messages_key_seq;
+DROP INDEX IF EXISTS messages_ts
+"""
+_UPGRADE_AFTER = """
+INSERT INTO messages (key, seq, ts, command, source, target, text, msgid)
+    SELECT key, seq, ts, command, source, target, text, msgid FROM messages_old;
+INSERT OR REPLACE INTO meta (name, value)
+    SELECT 'legacy_max_seq', MAX(seq) FROM messages_old WHERE seq IS NOT NULL;
+DROP TABLE messages_old
 """
 _INSERT = (
-    "INSERT OR IGNORE INTO messages (key, msgid, ts, source, command, target, text)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "INSERT OR IGNORE INTO messages (key, seq, ts, source, command, target, text, msgid)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _COLUMNS = "seq, msgid, ts, source, command, target, text"
 
@@ -207,6 +216,20 @@ def parse_selector(text: str, *, allow_star: bool = False) -> Selector | None:
         except ValueError:
             raise SelectorError("timestamp", text) from None
     raise SelectorError("syntax", text)
+
+
+def msgid_seq(msgid: str) -> int | None:
+    """The seq a stored line's msgid ends in (``<run>-<hex seq>``), or None if it has none.
+
+    Anything can arrive as a reference; a bounded tail keeps the int inside SQLite's 64 bits.
+    """
+    _, sep, tail = msgid.rpartition("-")
+    if not sep or not 0 < len(tail) <= 15:
+        return None
+    try:
+        return int(tail, 16)
+    except ValueError:
+        return None
 
 
 # -- records and keys --------------------------------------------------------------------------
@@ -307,6 +330,7 @@ class HistoryStore:
         store_private: bool = False,
         synchronous: str = "NORMAL",
         clock: Callable[[], float] = time.monotonic,
+        msgid_prefix: str = "h",
     ) -> None:
         if synchronous not in ("NORMAL", "FULL"):
             raise ValueError("synchronous must be NORMAL or FULL")
@@ -327,6 +351,15 @@ class HistoryStore:
         self._retry_delay = _RETRY_FIRST
         self._unchecked = False  # committed since the last checkpoint()
         self._closed = False
+        # The msgid of a stored line is f"{msgid_prefix}-{seq:x}": the server passes a prefix
+        # unique to its run, so a seq reused after retention emptied the file cannot make an
+        # old msgid name a new line (lookups compare the whole msgid).
+        self.msgid_prefix = msgid_prefix + "-"
+        self._next_seq = 1
+        # False until a file was read: seqs handed out before that may already be taken.
+        self._seq_known = False
+        self._blind = False  # a pending record got its seq while _seq_known was False
+        self._legacy_max_seq = 0  # rows from layouts 1-2, whose msgids do not end in their seq
         if self.enabled:
             self._open()
 
@@ -355,6 +388,7 @@ class HistoryStore:
             # A checkpointed WAL is written again from its start; this trims what a burst grew.
             conn.execute(f"PRAGMA journal_size_limit={WAL_AUTOCHECKPOINT_PAGES * 4096}")
             self._migrate(conn)
+            floor, legacy = self._read_seq_floor(conn)
         except (sqlite3.Error, OSError) as exc:
             if conn is not None:
                 with contextlib.suppress(sqlite3.Error):
@@ -362,12 +396,37 @@ class HistoryStore:
             self._fail("open", exc)
             return False
         self._conn = conn
+        self._next_seq = max(self._next_seq, floor)
+        self._legacy_max_seq = legacy
+        self._seq_known = True
         if not self.healthy and self.error is not None:
             log.warning("history database %s is working again", self.file)
         self.healthy = True
         self.error = None
         self._retry_delay = _RETRY_FIRST
         return True
+
+    @staticmethod
+    def _read_seq_floor(conn: sqlite3.Connection) -> tuple[int, int]:
+        """(the next free seq, the last legacy seq) of an open file.
+
+        The newest seq of each key through the primary key (a hop per key, not a table scan),
+        and the high-water mark retention leaves in ``meta`` so a seq it deleted is never
+        handed out again.
+        """
+        meta = dict(conn.execute("SELECT name, value FROM meta").fetchall())
+        top = meta.get("next_seq", 1) - 1
+        row = conn.execute("SELECT key FROM messages ORDER BY key LIMIT 1").fetchone()
+        while row is not None:
+            key = row[0]
+            newest = conn.execute(
+                "SELECT seq FROM messages WHERE key = ? ORDER BY seq DESC LIMIT 1", (key,)
+            ).fetchone()[0]
+            top = max(top, newest)
+            row = conn.execute(
+                "SELECT key FROM messages WHERE key > ? ORDER BY key LIMIT 1", (key,)
+            ).fetchone()
+        return top + 1, meta.get("legacy_max_seq") or 0
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         """Create or upgrade the tables; a file from a newer tui-chat is refused, not touched."""
@@ -384,14 +443,18 @@ class HistoryStore:
             old = conn.execute(
                 "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'messages'"
             ).fetchone()
-            if old is not None and "AUTOINCREMENT" in old[0].upper():
+            if old is not None and "WITHOUT ROWID" not in old[0].upper():
                 log.warning(
-                    "history database %s: upgrading to layout %d", self.file, SCHEMA_VERSION
+                    "history database %s: upgrading layout %d to %d (rows are kept)",
+                    self.file,
+                    version,
+                    SCHEMA_VERSION,
                 )
-                for statement in _UPGRADE_1.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-            for statement in _SCHEMA.split(";"):
+                upgrade = True
+            else:
+                upgrade = False
+            scripts = (_UPGRADE_BEFORE, _SCHEMA, _UPGRADE_AFTER) if upgrade else (_SCHEMA,)
+            for statement in ";".join(scripts).split(";"):
                 if statement.strip():
                     conn.execute(statement)
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
@@ -450,20 +513,38 @@ class HistoryStore:
             return False  # STATUSMSG (@#chan): only ops saw it; it is not channel history
         return is_channel(target) or self.store_private
 
+    def new_msgid(self) -> str:
+        """Take the next seq and return the msgid a stored line must carry for it."""
+        seq = self._next_seq
+        self._next_seq = seq + 1
+        if not self._seq_known:
+            self._blind = True
+        return f"{self.msgid_prefix}{seq:x}"
+
     def append(self, record: HistoryRecord) -> bool:
-        """Buffer a record for the next commit. Returns whether it will be stored."""
+        """Buffer a record for the next commit. Returns whether it will be stored.
+
+        ``record.msgid`` must end in its seq (from :meth:`new_msgid`, or re-appending a record
+        after an uncertain failure): the (key, seq) primary key is what makes a retry harmless.
+        """
         if not self.wants(record.target, record.command):
             return False
+        seq = msgid_seq(record.msgid)
+        if seq is None:
+            raise ValueError(f"msgid {record.msgid!r} does not end in a seq")
+        if seq >= self._next_seq:
+            self._next_seq = seq + 1
         key = record.key
         self._pending.append(
             (
                 key,
-                record.msgid,
+                seq,
                 parse_time(record.time),
                 record.source,
                 record.command,
                 record.target,
                 record.text,
+                record.msgid,
             )
         )
         if not is_channel(record.target):
@@ -473,14 +554,21 @@ class HistoryStore:
         return True
 
     def append_channel(
-        self, key: str, msgid: str, ms: int, source: str, command: str, target: str, text: str
-    ) -> None:
+        self, key: str, ms: int, source: str, command: str, target: str, text: str
+    ) -> str:
         """The server's fast path for a channel line it already checked with :meth:`wants`.
 
         ``key`` is the folded channel name and ``ms`` the time the server stamped the line with,
-        so nothing is computed or parsed back here (this runs once per relayed line).
+        so nothing is computed or parsed back here (this runs once per relayed line). Returns
+        the msgid to relay the line with.
         """
-        self._pending.append((key, msgid, ms, source, command, target, text))
+        seq = self._next_seq
+        self._next_seq = seq + 1
+        if not self._seq_known:
+            self._blind = True
+        msgid = f"{self.msgid_prefix}{seq:x}"
+        self._pending.append((key, seq, ms, source, command, target, text, msgid))
+        return msgid
 
     @property
     def pending(self) -> int:
@@ -494,7 +582,9 @@ class HistoryStore:
         """
         if not self._pending:
             return True
-        if not self._usable():
+        blind, self._blind = self._blind, False
+        if not self._usable() or blind:
+            # blind: numbered before any file was readable, so the seqs may be taken already.
             self._pending.clear()
             self._pending_peers.clear()
             return False
@@ -551,21 +641,35 @@ class HistoryStore:
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
+                # Whatever is deleted, its seq must never be handed out again (msgids end in
+                # it): the high-water mark goes into the same transaction.
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta (name, value) VALUES ('next_seq', ?)",
+                    (self._next_seq,),
+                )
+                counts = conn.execute("SELECT key, COUNT(*) FROM messages GROUP BY key").fetchall()
                 if self.days > 0:
-                    # The oldest ``budget`` rows by seq (the rowid: no index to maintain), of
+                    # Per key, the oldest ``budget`` rows by seq (the primary key order), of
                     # which those older than the cutoff go. After the clock was set back, a row
                     # stamped earlier than the rows before it waits for them: late, never early.
                     cutoff = now_ms - int(self.days * DAY_MS)
-                    budget -= conn.execute(
-                        "DELETE FROM messages WHERE seq IN (SELECT seq FROM"
-                        " (SELECT seq, ts FROM messages ORDER BY seq LIMIT ?) WHERE ts < ?)",
-                        (budget, cutoff),
-                    ).rowcount
+                    for i, (key, count) in enumerate(counts):
+                        if budget <= 0:
+                            break
+                        gone = conn.execute(
+                            "DELETE FROM messages WHERE key = ?1 AND seq IN (SELECT seq FROM"
+                            " (SELECT seq, ts FROM messages WHERE key = ?1 ORDER BY seq LIMIT ?2)"
+                            " WHERE ts < ?3)",
+                            (key, budget, cutoff),
+                        ).rowcount
+                        budget -= gone
+                        counts[i] = (key, count - gone)
                 if budget > 0 and self.per_channel_limit > 0:
-                    budget = self._prune_counts(conn, budget)
+                    budget = self._prune_counts(conn, budget, counts)
                 if budget > 0:
                     conn.execute(
-                        "DELETE FROM peers WHERE key NOT IN (SELECT DISTINCT key FROM messages)"
+                        "DELETE FROM peers WHERE NOT EXISTS"
+                        " (SELECT 1 FROM messages WHERE messages.key = peers.key)"
                     )
                 conn.execute("COMMIT")
             except BaseException:
@@ -577,16 +681,17 @@ class HistoryStore:
             return False
         return budget > 0
 
-    def _prune_counts(self, conn: sqlite3.Connection, budget: int) -> int:
+    def _prune_counts(
+        self, conn: sqlite3.Connection, budget: int, counts: list[tuple[str, int]]
+    ) -> int:
         limit = self.per_channel_limit
-        over = conn.execute(
-            "SELECT key, COUNT(*) FROM messages GROUP BY key HAVING COUNT(*) > ?", (limit,)
-        ).fetchall()
-        for key, count in over:
+        for key, count in counts:
+            if count <= limit:
+                continue
             n = min(count - limit, budget)
             budget -= conn.execute(
-                "DELETE FROM messages WHERE seq IN"
-                " (SELECT seq FROM messages WHERE key = ? ORDER BY seq LIMIT ?)",
+                "DELETE FROM messages WHERE key = ?1 AND seq IN"
+                " (SELECT seq FROM messages WHERE key = ?1 ORDER BY seq LIMIT ?2)",
                 (key, n),
             ).rowcount
             if budget <= 0:
@@ -627,16 +732,38 @@ class HistoryStore:
             self._fail("query", exc)
             return []
 
+    def _find(self, key: str, msgid: str) -> tuple[int, int] | None:
+        """(ts, seq) of the message ``msgid`` names in ``key``; SelectorError if there is none.
+
+        None only when the database failed (``healthy`` is then False).
+        """
+        seq = msgid_seq(msgid)
+        rows = []
+        if seq is not None:
+            rows = self._query(
+                "SELECT ts, seq, msgid FROM messages WHERE key = ? AND seq = ?", (key, seq)
+            )
+            rows = [r for r in rows if r[2] == msgid]
+        if not rows and self._legacy_max_seq and self.healthy:
+            # Rows from before layout 3 carry msgids that do not end in their seq.
+            rows = self._query(
+                "SELECT ts, seq, msgid FROM messages WHERE key = ? AND seq <= ? AND msgid = ?",
+                (key, self._legacy_max_seq, msgid),
+            )
+        if rows:
+            return rows[0][0], rows[0][1]
+        if self.healthy:
+            raise SelectorError("unknown-msgid", f"msgid={msgid}")
+        return None
+
     def _bound(self, key: str, sel: Selector, op: str) -> tuple[str, tuple]:
         """SQL condition for "strictly ``op`` this reference" (op is '<' or '>')."""
         if sel.kind == "timestamp":
             return f"ts {op} ?", (sel.ms,)
-        rows = self._query("SELECT seq FROM messages WHERE msgid = ? AND key = ?", (sel.value, key))
-        if not rows:
-            if self.healthy:
-                raise SelectorError("unknown-msgid", f"msgid={sel.value}")
+        found = self._find(key, sel.value)
+        if found is None:
             return "0", ()
-        return f"seq {op} ?", (rows[0][0],)
+        return f"seq {op} ?", (found[1],)
 
     def _select(
         self,
@@ -700,14 +827,10 @@ class HistoryStore:
         if selector.kind == "timestamp":
             earlier, later = ("ts < ?", (selector.ms,)), ("ts >= ?", (selector.ms,))
         else:
-            rows = self._query(
-                "SELECT seq FROM messages WHERE msgid = ? AND key = ?", (selector.value, key)
-            )
-            if not rows:
-                if self.healthy:
-                    raise SelectorError("unknown-msgid", f"msgid={selector.value}")
+            found = self._find(key, selector.value)
+            if found is None:
                 return []
-            earlier, later = ("seq < ?", (rows[0][0],)), ("seq >= ?", (rows[0][0],))
+            earlier, later = ("seq < ?", (found[1],)), ("seq >= ?", (found[1],))
         before = self._select(key, [earlier], limit, True, commands)
         after = self._select(key, [later], limit, False, commands)
         n_before = min(len(before), limit // 2)
@@ -733,14 +856,7 @@ class HistoryStore:
         """A comparable (time, seq) for ordering two references."""
         if sel.kind == "timestamp":
             return (sel.ms, 0)
-        rows = self._query(
-            "SELECT ts, seq FROM messages WHERE msgid = ? AND key = ?", (sel.value, key)
-        )
-        if not rows:
-            if self.healthy:
-                raise SelectorError("unknown-msgid", f"msgid={sel.value}")
-            return (0, 0)
-        return (rows[0][0], rows[0][1])
+        return self._find(key, sel.value) or (0, 0)
 
     def targets(
         self,

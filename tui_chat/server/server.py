@@ -57,8 +57,11 @@ class Server(Reactor):
         self.motd: list[str] | None = None
         self.stopping = False
         # msgids are stored in history, so they must never repeat across restarts: the start
-        # time (ms, base 36) makes a prefix unique per run, the random part per machine.
-        self._msgid_prefix = _base36(int(time.time() * 1000)) + secrets.token_hex(2) + "-"
+        # time (ms, base 36) makes a prefix unique per run, the random part per machine. Stored
+        # lines get "<run>-<seq>" from the history store; the others "<run>_<counter>", so the
+        # two never meet.
+        run = _base36(int(time.time() * 1000)) + secrets.token_hex(2)
+        self._msgid_prefix = run + "_"
         self._msgid_counter = 0
         self._batch_counter = 0
         self.history = HistoryStore(
@@ -66,6 +69,7 @@ class Server(Reactor):
             days=config.history_days,
             per_channel_limit=config.history_limit,
             store_private=config.history_private,
+            msgid_prefix=run,
         )
         # (sender, command, target) of every record awaiting commit, to FAIL if it is refused.
         self._stored_by: list[tuple[Client, str, str]] = []
@@ -245,12 +249,12 @@ class Server(Reactor):
         if key is None and not history.wants(target, command):
             return None
         ms, stamp = self.clock()
-        self._msgid_counter += 1
-        msgid = f"{self._msgid_prefix}{self._msgid_counter:x}"
         if key is not None:
-            history.append_channel(key, msgid, ms, c.prefix, command, target, text)
-        elif not history.append(HistoryRecord(msgid, stamp, c.prefix, command, target, text)):
-            return None
+            msgid = history.append_channel(key, ms, c.prefix, command, target, text)
+        else:
+            msgid = history.new_msgid()
+            if not history.append(HistoryRecord(msgid, stamp, c.prefix, command, target, text)):
+                return None
         self._stored_by.append((c, command, target))
         if not c.dirty:  # so this pass ends in flush(), which commits
             c.dirty = True
