@@ -392,6 +392,24 @@ def hold_port(port: int) -> socket.socket:
     return sock
 
 
+async def test_own_messages_are_never_unread(server, make_app, peers):
+    app = make_app(server.port)
+    async with app.run_test(size=SIZE) as pilot:
+        await joined(pilot, app)
+        bob = Peer(server.port, "bob")
+        peers.append(bob)
+        await bob.register(pilot)
+        await type_line(pilot, "/msg bob hi there")
+        await bob.expect(pilot, "PRIVMSG bob :hi there")
+        await wait_for(pilot, lambda: "hi there" in conv_text(app, "bob") and not app.pending)
+        query = app.conversations[app._key("bob")]
+        assert app.current == app._key("#lobby")
+        assert (query.unread, query.mentions) == (0, 0)
+        bob.send("PRIVMSG alice :hello back")
+        await wait_for(pilot, lambda: query.unread == 1 and query.mentions == 1)
+        await pilot.press("ctrl+q")
+
+
 async def test_connect_screen_remembers_servers(server, tmp_path):
     from tui_chat.ui.recent import RecentServer, load_recent
 
@@ -412,6 +430,9 @@ async def test_connect_screen_remembers_servers(server, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         assert app.screen.__class__.__name__ == "ConnectScreen"
         assert "Host a room" in screen_text(app)
+        # Only keys that work here show in the footer: no search or room switching.
+        footer = screen_text(app).splitlines()[-1]
+        assert "Quit" in footer and "Search" not in footer and "Prev room" not in footer
         await pilot.click("#connect-join")
         await wait_for(pilot, lambda: "Type the server to join" in screen_text(app))
         app.screen.query_one("#connect-host").value = "127.0.0.1"

@@ -63,8 +63,8 @@ async def test_hostile_text_is_literal_and_inert(make_app, peers, tmp_path):
                 evil.send(f"PRIVMSG #lobby :{message}")
             await wait_for(pilot, lambda: "csi done" in screen_text(app))
             shown = screen_text(app)
-            assert f"[bold]evil {CLICK}click me[/]" in shown
-            assert f"[bold]evil  {CLICK}leading space" in shown
+            assert f"<[bold]evil> {CLICK}click me[/]" in shown
+            assert f"<[bold]evil>  {CLICK}leading space" in shown
             assert "[link=https://x]link[/link] [bold]bold[/bold] [/]" in shown
             assert "ctlbell[2Jescdelevilc1csi done" in shown
             assert_clean(app)

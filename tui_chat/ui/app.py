@@ -117,6 +117,11 @@ class ChatApp(App[int]):
         ],
     ]
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Chat keys (search, rooms, scrolling) work, and show in the Footer, only on the chat
+        screen, not over the connect or help screen."""
+        return action not in _CHAT_SCREEN_ACTIONS or self.screen is self.screen_stack[0]
+
     def __init__(
         self,
         *,
@@ -554,9 +559,10 @@ class ChatApp(App[int]):
         conv = self._open(buffer)
         key = self._key(conv.name)
         batches.setdefault(key, []).append(entry)
-        if key != self.current and entry.kind in ("message", "action", "notice"):
+        # What you said yourself (typed here, echoed, or sent with /msg) is never unread.
+        if key != self.current and entry.kind in _CHAT_KINDS and not entry.is_self:
             conv.unread += 1
-            if entry.mention or (conv.kind == "query" and not entry.is_self):
+            if entry.mention or conv.kind == "query":
                 conv.mentions += 1
         return conv
 
@@ -718,8 +724,9 @@ class ChatApp(App[int]):
             log.last_day = day
         self.log_view.insert(log, index, placed)
         if event.kind == "missed" and key != self.current:
-            conv.unread += len(block)
-            conv.mentions += len(block) if conv.kind == "query" else mentions
+            others = sum(1 for e in block if not e.is_self)
+            conv.unread += others
+            conv.mentions += others if conv.kind == "query" else mentions
 
     def _alert(self, sender: str, where: str, text: str, private: bool) -> None:
         if self.app_focus or not self.settings.notifications:
@@ -1500,6 +1507,7 @@ class ChatApp(App[int]):
 # -- helpers used by run_app and tests -----------------------------------------------------
 
 _CHAT_KINDS = frozenset({"message", "action", "notice"})
+_CHAT_SCREEN_ACTIONS = frozenset({"search", "search_step", "cycle", "switch", "page", "log_end"})
 
 
 def _count(n: int, noun: str) -> str:

@@ -375,8 +375,11 @@ class MessageLog(ScrollView, can_focus=False):
         prefix = Text(stamp + " ", style=st.time)
         nick = None
         if entry.kind == "message":
+            # irssi/WeeChat style "<nick>": the brackets set the nick apart from the text.
             nick = plain_text(entry.nick, style=nick_style(entry.nick, self.casemapping))
+            prefix.append("<", style=st.time)
             prefix.append_text(nick)
+            prefix.append(">", style=st.time)
             body = self._render_parts(entry.parts)
         elif entry.kind == "action":
             prefix.append("* ", style=st.action)
@@ -449,9 +452,7 @@ class MessageLog(ScrollView, can_focus=False):
             body += len(text)
         if entry.pending:
             body += 17
-        if kind == "message":
-            indent = stamp_len + 2 + len(entry.nick)
-        elif kind == "action" or kind == "notice":
+        if kind == "message" or kind == "action" or kind == "notice":
             indent = stamp_len + 4 + len(entry.nick)
         else:
             indent = stamp_len + 2 + len(entry.glyph or "--")
