@@ -18,6 +18,9 @@ import pytest
 
 from tui_chat.server import ServerConfig
 from tui_chat.server.history import (
+    CHECKPOINT_IDLE,
+    CHECKPOINT_MAX_AGE,
+    CHECKPOINT_PAGES,
     FILENAME,
     MESSAGE_COMMANDS,
     SCHEMA_VERSION,
@@ -730,3 +733,30 @@ def test_msgid_must_match_exactly_and_seqs_are_never_reused(tmp_path):
     s = HistoryStore(tmp_path, msgid_prefix="run1")
     assert s.new_msgid() != first.msgid  # the high-water mark outlives the rows
     s.close()
+
+
+def test_checkpoints_are_rare_and_wait_for_a_quiet_moment(tmp_path):
+    clock = FakeClock()
+    s = HistoryStore(tmp_path, clock=clock)
+    try:
+        assert s.checkpoint() is False  # nothing written
+        s.append(rec(1))
+        s.commit()
+        assert s.checkpoint() is False  # a little WAL, just written: not worth a stall
+        clock.now += CHECKPOINT_MAX_AGE
+        s.append(rec(2))
+        s.commit()
+        assert s.checkpoint() is False  # old enough, but the loop is busy right now
+        clock.now += CHECKPOINT_IDLE
+        assert s.checkpoint() is True
+        assert s.checkpoint() is False
+        for i in range(3, 3 + CHECKPOINT_PAGES):
+            s.append(rec(i))
+            s.commit()
+        assert s.checkpoint() is True  # a large WAL goes at once, busy or not
+        s.append(rec(0))
+        s.commit()
+        assert s.checkpoint(force=True) is True
+        assert s.count("#chan") == CHECKPOINT_PAGES + 3
+    finally:
+        s.close()
