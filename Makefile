@@ -10,6 +10,8 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	# An editable install ships no bytecode; compile it once so start-up does not pay for it.
+	$(BIN)/python -m compileall -q tui_chat
 	touch $(STAMP)
 
 run: $(STAMP)
