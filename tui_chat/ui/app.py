@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,7 +65,8 @@ if TYPE_CHECKING:
     from .screens import ConnectRequest
 
 NOTIFY_INTERVAL = 5.0  # seconds between bells/notifications while the app is not focused
-EVENTS_PER_TURN = 400  # network events handled before keys and redraws get a turn
+NETWORK_SLICE = 0.008  # seconds of network events handled before keys and redraws get a turn
+EVENTS_PER_CHUNK = 50  # network events taken from the inbox between looks at the clock
 
 
 @dataclass
@@ -348,16 +350,20 @@ class ChatApp(App[int]):
             self._inbox_posted = True
         self.post_message(NetworkEvents(()))
 
-    def _take_inbox(self) -> list[ev.Event]:
-        """Up to :data:`EVENTS_PER_TURN` events; the rest wait behind whatever is queued now."""
+    def _take_inbox(self, count: int) -> tuple[list[ev.Event], bool]:
+        """The next ``count`` events at most, and whether more are waiting after them."""
         with self._inbox_lock:
-            events = self._inbox[:EVENTS_PER_TURN]
-            del self._inbox[:EVENTS_PER_TURN]
+            events = self._inbox[:count]
+            del self._inbox[:count]
+            return events, bool(self._inbox)
+
+    def _inbox_continue(self) -> None:
+        """Post the next :class:`NetworkEvents` if events are waiting, else let ``_emit`` post."""
+        with self._inbox_lock:
             more = bool(self._inbox)
             self._inbox_posted = more
         if more:
             self.post_message(NetworkEvents(()))
-        return events
 
     @work(
         thread=True,
@@ -531,11 +537,34 @@ class ChatApp(App[int]):
     # -- network events --------------------------------------------------------------------
 
     @on(NetworkEvents)
-    def _network_events(self, message: NetworkEvents) -> None:
+    async def _network_events(self, message: NetworkEvents) -> None:
+        """Handle network events for at most :data:`NETWORK_SLICE` seconds, then yield.
+
+        The rest waits behind whatever was queued meanwhile (a keypress goes first), and the
+        ``await`` at the end gives the other tasks a turn: Textual runs the app's queue without
+        returning to the event loop while it is non-empty, so without it the focused Input
+        (which gets keys through its own queue) and the screen's refresh timer would wait for
+        the whole flood.
+        """
         if self._quitting:
             return
         batches: dict[str, list[Entry]] = {}
-        events = message.events or self._take_inbox()
+        if message.events:
+            self._handle_events(message.events, batches)
+        else:
+            deadline = time.perf_counter() + NETWORK_SLICE
+            more = True
+            while more and time.perf_counter() < deadline:
+                events, more = self._take_inbox(EVENTS_PER_CHUNK)
+                self._handle_events(events, batches)
+        self._flush(batches)
+        self._refresh_sidebar()
+        self._refresh_header()
+        if not message.events:
+            self._inbox_continue()
+        await asyncio.sleep(0)
+
+    def _handle_events(self, events: Iterable[ev.Event], batches: dict[str, list[Entry]]) -> None:
         for event in events:
             handler = getattr(self, f"_on_{type(event).__name__}", None)
             if handler is None:
@@ -545,9 +574,6 @@ class ChatApp(App[int]):
             except Exception as exc:  # one bad event must not take the app down
                 text = f"Could not show a {type(event).__name__} event: {type(exc).__name__}: {exc}"
                 self._add(batches, SERVER_BUFFER, info_entry(sanitize(text), error=True))
-        self._flush(batches)
-        self._refresh_sidebar()
-        self._refresh_header()
 
     def _flush(self, batches: dict[str, list[Entry]]) -> None:
         for key, entries in batches.items():

@@ -598,7 +598,14 @@ class MessageLog(ScrollView, can_focus=False):
     def _set_lines(self, lines: int) -> None:
         size = Size(self._wrap_width, lines)
         if self.virtual_size != size:
-            self.virtual_size = size
+            # `virtual_size` is a layout reactive: assigning it re-lays-out and repaints the
+            # whole screen (header, sidebar, user list, input, footer), which during a flood
+            # made every frame cost 30-50 ms. This widget's own size never depends on its
+            # content, so only its scrollbars need to hear about the new height; a scrollbar
+            # appearing or disappearing still asks for a layout (in _refresh_scrollbars).
+            self.set_reactive(MessageLog.virtual_size, size)
+            self._scroll_update(size)
+            self.refresh()
 
     def _resettle(self) -> None:
         self._resettle_pending = False
