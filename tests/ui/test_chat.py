@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 
 from textual import events
 
@@ -452,3 +453,44 @@ async def test_connect_screen_remembers_servers(server, tmp_path):
         assert app.screen.query_one("#connect-host").value == "127.0.0.1"
         await pilot.press("ctrl+q")
     assert our_threads(server) == []
+
+
+async def test_flood_arrives_in_order_while_keys_typed_meanwhile_land_in_order(
+    server, make_app, peers
+):
+    """Network events are handled in slices that yield to keys: nothing dropped or reordered."""
+    app = make_app(server.port)
+    async with app.run_test(size=SIZE) as pilot:
+        await joined(pilot, app)
+        flooder = Peer(server.port, "flooder")
+        peers.append(flooder)
+        await flooder.register(pilot)
+        await flooder.join(pilot, "#lobby")
+        n = 4000
+        payload = b"".join(b"PRIVMSG #lobby :flood %d end\r\n" % i for i in range(n))
+        app.input.value = ""
+        conv = app.current_conversation
+
+        def flooded() -> int:
+            return sum(1 for e in conv.log.entries if e.plain.startswith("flood "))
+
+        sender = threading.Thread(target=flooder.sock.sendall, args=(payload,), daemon=True)
+        sender.start()
+        typed = ""
+        # Keys arrive the way a terminal delivers them (through the driver, into the app's
+        # queue), one each time more of the flood has reached the model.
+        for char in "abcdefghijklmnopqrst":
+            seen = flooded()
+            key = events.Key(char, char)
+            key.set_sender(app)
+            app._driver.send_message(key)
+            typed += char
+            await wait_for(pilot, lambda seen=seen: flooded() > seen or flooded() == n)
+        await wait_for(pilot, lambda: flooded() == n, timeout=60, what="the whole flood")
+        await wait_for(pilot, lambda: app.input.value == typed, what="every key typed")
+        sender.join(timeout=5)
+        assert [e.plain for e in conv.log.entries if e.plain.startswith("flood ")] == [
+            f"flood {i} end" for i in range(n)
+        ]
+        assert app.input.value == typed
+        await pilot.press("ctrl+q")
