@@ -28,7 +28,7 @@ class ServerConfig:
     history_replay: int = 50  # messages replayed on JOIN; 0 = off
     chathistory_max: int = 500  # most messages one CHATHISTORY request returns (ISUPPORT)
     history_prune_interval: float = 60.0  # seconds between retention passes
-    history_checkpoint_interval: float = 2.0  # seconds between WAL checkpoints (when written)
+    history_checkpoint_interval: float = 2.0  # seconds between checks whether a checkpoint is due
     max_clients: int = 20_000
     max_per_ip: int = 16
     # Loopback is exempt so one machine can run benchmarks; tests turn this off to hit the limit.
