@@ -6,11 +6,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run serve test test-fast test-snapshot-update lint format bench screenshots clean
 
+# The editable install ships no bytecode; compiling it once saves every start-up from doing so.
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
-	# An editable install ships no bytecode; compile it once so start-up does not pay for it.
 	$(BIN)/python -m compileall -q tui_chat
 	touch $(STAMP)
 
