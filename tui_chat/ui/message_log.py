@@ -680,11 +680,14 @@ class MessageLog(ScrollView, can_focus=False):
         if not shown:
             return added_count
         buffer.following = following
-        # Settle once after the queued batches are handled, not once per batch.
+        # Settle (wrap what became visible) once per frame, not after every slice of network
+        # events: the callback runs after the screen's next refresh, so a flood costs one wrap
+        # of the visible lines per frame. The new lines show a frame later.
         if not self._settle_scheduled:
             self._settle_scheduled = True
             self._settle_top = top
-            self.call_later(self._deferred_settle)
+            self.call_after_refresh(self._deferred_settle)
+            self.refresh()
         self._report_unseen()
         return added_count
 

@@ -15,6 +15,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.geometry import Size
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Static
@@ -215,6 +216,30 @@ class ChatInput(Input):
         self._history_index: int | None = None
         self._draft = ""
         self._completion: tuple[int, list[str], int, str] | None = None  # start, options, i, typed
+
+    def _watch_value(self, value: str) -> None:
+        """Textual 8.2.8's ``Input._watch_value``, except that a keystroke repaints only this.
+
+        The original assigns ``virtual_size``, a layout reactive, so every keystroke re-laid-out
+        the whole screen (log, sidebar, user list) and cost a flood-time frame tens of ms. The
+        input's own size never depends on its value, so the virtual size is set without a
+        layout; the rest (suggester, validation, ``Changed``, initial cursor) is unchanged.
+        """
+        size = Size(self.content_width, 1)
+        if self.virtual_size != size:
+            self.set_reactive(Input.virtual_size, size)
+            self._scroll_update(size)
+        self.refresh()
+        self._suggestion = ""
+        if self.suggester and value:
+            self.run_worker(self.suggester._get_suggestion(self, value))
+        if self.styles.auto_dimensions:
+            self.refresh(layout=True)
+        validation_result = self.validate(value) if "changed" in self.validate_on else None
+        self.post_message(self.Changed(self, value, validation_result))
+        if self._initial_value:
+            self.cursor_position = len(self.value)
+            self._initial_value = False
 
     # -- history -----------------------------------------------------------------------
 
