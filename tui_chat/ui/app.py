@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import threading
 import time
 from collections.abc import Iterable
@@ -65,8 +66,14 @@ if TYPE_CHECKING:
     from .screens import ConnectRequest
 
 NOTIFY_INTERVAL = 5.0  # seconds between bells/notifications while the app is not focused
-NETWORK_SLICE = 0.008  # seconds of network events handled before keys and redraws get a turn
+NETWORK_SLICE = 0.005  # seconds of network events handled before keys and redraws get a turn
 EVENTS_PER_CHUNK = 50  # network events taken from the inbox between looks at the clock
+# Backpressure: with more than BACKLOG_EVENTS events waiting for the UI, the network worker
+# pauses (at most BACKLOG_WAIT seconds per batch) so parsing does not starve the UI thread of
+# the interpreter; it never stops reading for long (the server drops a client that lags 1 MiB).
+BACKLOG_EVENTS = 100
+BACKLOG_WAIT = 0.03
+_GC_FROZEN = False  # gc.freeze() once per process, after the first app is up
 
 
 @dataclass
@@ -178,6 +185,8 @@ class ChatApp(App[int]):
         self._inbox: list[ev.Event] = []
         self._inbox_lock = threading.Lock()
         self._inbox_posted = False
+        self._inbox_drained = threading.Event()
+        self._inbox_drained.set()
         self.pending: dict[str, tuple[str, Entry]] = {}
         self.phase = "disconnected"
         self.phase_detail = ""
@@ -239,6 +248,14 @@ class ChatApp(App[int]):
         # draw the screen, so they wait until it is drawn.
         if self.mode != "connect":
             self._start(self.initial)
+        # What exists now (Textual, Rich, the widgets, the client stack) lives as long as the
+        # app: moving it out of the collector's view keeps full collections during a flood
+        # from scanning it (they took up to ~100 ms, a visible stall, before this).
+        global _GC_FROZEN
+        if not _GC_FROZEN:
+            _GC_FROZEN = True
+            gc.collect()
+            gc.freeze()
 
     # -- starting and stopping -------------------------------------------------------------
 
@@ -345,16 +362,23 @@ class ChatApp(App[int]):
         """
         with self._inbox_lock:
             self._inbox.extend(events)
-            if self._inbox_posted:
-                return
+            backlog = len(self._inbox) > BACKLOG_EVENTS
+            if backlog:
+                self._inbox_drained.clear()
+            post = not self._inbox_posted
             self._inbox_posted = True
-        self.post_message(NetworkEvents(()))
+        if post:
+            self.post_message(NetworkEvents(()))
+        if backlog and not self._quitting:
+            self._inbox_drained.wait(BACKLOG_WAIT)
 
     def _take_inbox(self, count: int) -> tuple[list[ev.Event], bool]:
         """The next ``count`` events at most, and whether more are waiting after them."""
         with self._inbox_lock:
             events = self._inbox[:count]
             del self._inbox[:count]
+            if len(self._inbox) <= BACKLOG_EVENTS // 2:
+                self._inbox_drained.set()
             return events, bool(self._inbox)
 
     def _inbox_continue(self) -> None:
