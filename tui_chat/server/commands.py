@@ -575,15 +575,18 @@ def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
                 stored = srv.store(c, cmd, ch.name, text_sent, ch.key)
                 if stored is not None:
                     stamp, msgid = stored
-            srv.fanout(
-                recipients,
-                line,
-                client_tags,
-                skip=None if echo else c,
-                tags_only=tags_only,
-                stamp=stamp,
-                msgid=msgid,
-            )
+            if recipients is ch.members and not tags_only:
+                srv.fanout_channel(ch, line, client_tags, None if echo else c, stamp, msgid)
+            else:
+                srv.fanout(
+                    recipients,
+                    line,
+                    client_tags,
+                    skip=None if echo else c,
+                    tags_only=tags_only,
+                    stamp=stamp,
+                    msgid=msgid,
+                )
         else:
             user = find_user(srv, name)
             if user is None:

@@ -43,6 +43,9 @@ class Reactor:
         self.addresses: list[tuple[str, int]] = []
         self.clients: set[Client] = set()
         self.dirty: list[Client] = []
+        # Output held back to be appended to many buffers at once (the server's channel batch);
+        # flush() runs at the end of any pass that leaves it set.
+        self._batch = None
         self.now = time.monotonic()
         self.running = False
         self._timers: list[tuple[float, int, Callable, tuple]] = []
@@ -147,7 +150,7 @@ class Reactor:
                 while timers and timers[0][0] <= self.now:
                     _, _, fn, args = heapq.heappop(timers)
                     self._guarded(fn, *args)
-                if self.dirty:
+                if self.dirty or self._batch is not None:
                     self.flush()
         finally:
             self.close()

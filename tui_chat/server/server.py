@@ -87,6 +87,7 @@ class Server(Reactor):
         from .commands import COMMANDS  # the handlers import this module
 
         self.commands = COMMANDS
+        self.batching_handlers = {COMMANDS[n][0] for n in ("PRIVMSG", "NOTICE")}
         self._sweep_interval = max(
             0.02,
             min(
@@ -148,6 +149,8 @@ class Server(Reactor):
 
     def send_bytes(self, c: Client, data: bytes) -> None:
         """Queue complete, already encoded and already cut lines."""
+        if self._batch is not None:
+            self.materialize()
         c.outbuf += data
         if not c.dirty:
             c.dirty = True
@@ -218,6 +221,7 @@ class Server(Reactor):
         if self.stopping:
             return
         self.stopping = True
+        self.materialize()
         self.commit_history()  # what was relayed this pass goes out below
         data = f"ERROR :{reason}\r\n".encode()
         for c in list(self.clients):
@@ -280,6 +284,8 @@ class Server(Reactor):
             )
 
     def flush(self) -> None:
+        if self._batch is not None:
+            self.materialize()
         # Group commit: nothing a client can see leaves before it is durable.
         if self._stored_by:
             self.commit_history()
@@ -368,6 +374,8 @@ class Server(Reactor):
         """Close a client: others see QUIT, it gets ERROR, the socket lingers to deliver it."""
         if c.closing or c.sock is None:
             return
+        if self._batch is not None:
+            self.materialize()
         self.remove_user(c, quit_message or reason)
         c.closing = True
         c.inbuf = b""
@@ -378,6 +386,8 @@ class Server(Reactor):
 
     def remove_user(self, c: Client, reason: str) -> None:
         """Forget a user: QUIT to everyone sharing a channel (once each), free the nick."""
+        if self._batch is not None:
+            self.materialize()
         if c.registered:
             peers = self.peers(c)
             if peers:
@@ -410,6 +420,8 @@ class Server(Reactor):
 
     def _sweep(self) -> None:
         """One periodic pass instead of per-client timers: timeouts, pings, lingering closes."""
+        if self._batch is not None:
+            self.materialize()
         cfg = self.config
         now = self.now
         ping_line = f"PING :{self.name}\r\n".encode()
@@ -570,6 +582,8 @@ class Server(Reactor):
                 self.bad_line(c)
             return
         handler, min_params, before_registration = entry
+        if self._batch is not None and handler not in self.batching_handlers:
+            self.materialize()  # only channel relays may add to a pending batch
         if not c.registered and not before_registration:
             self.reply(c, N.ERR_NOTREGISTERED, "You have not registered")
             self.bad_line(c)
@@ -587,6 +601,8 @@ class Server(Reactor):
     # -- output --------------------------------------------------------------------------------
 
     def send(self, c: Client, line: str) -> None:
+        if self._batch is not None:
+            self.materialize()
         data = (line + "\r\n").encode()
         if len(data) > limits.MAX_LINE_BYTES:
             data = fit_line(data)
@@ -630,6 +646,8 @@ class Server(Reactor):
         message-tags. ``tags_only`` is for TAGMSG, which only message-tags clients understand.
         ``stamp`` and ``msgid`` are given for a stored line (see :meth:`store`).
         """
+        if self._batch is not None:
+            self.materialize()
         base = (line + "\r\n").encode()
         if len(base) > limits.MAX_LINE_BYTES:
             base = fit_line(base)
@@ -654,6 +672,64 @@ class Server(Reactor):
                     tags = f"@time={stamp};msgid={msgid}{client_tags} "
                 data = variants[mode] = tags.encode() + base
             m.outbuf += data
+            if not m.dirty:
+                m.dirty = True
+                dirty.append(m)
+
+    def fanout_channel(
+        self,
+        ch: Channel,
+        line: str,
+        client_tags: str,
+        skip: Client | None,
+        stamp: str | None,
+        msgid: str | None,
+    ) -> None:
+        """:meth:`fanout` to every member of ``ch`` (but ``skip``), batched.
+
+        Consecutive lines to the same channel from the same sender are appended to one buffer
+        per tag variant; :meth:`materialize` appends those buffers to each member's output
+        buffer once, so the per-member work is per batch rather than per line. Anything else
+        that produces output, changes membership or capabilities materializes the batch first,
+        which keeps every client's stream in order (see :meth:`dispatch`).
+        """
+        base = (line + "\r\n").encode()
+        if len(base) > limits.MAX_LINE_BYTES:
+            base = fit_line(base)
+        batch = self._batch
+        if batch is None or batch[0] is not ch or batch[1] is not skip or batch[2] != client_tags:
+            if batch is not None:
+                self.materialize()
+            modes = {m.tagmode for m in ch.members}
+            bufs = [bytearray() if i in modes else None for i in range(4)]
+            batch = self._batch = (ch, skip, client_tags, bufs)
+        bufs = batch[3]
+        if bufs[0] is not None:
+            bufs[0] += base
+        if bufs[1] is not None or bufs[2] is not None or bufs[3] is not None:
+            if stamp is None:
+                stamp = self.timestamp()
+                msgid = self.new_msgid()
+            if bufs[1] is not None:
+                bufs[1] += f"@time={stamp} ".encode() + base
+            if bufs[2] is not None:
+                bufs[2] += f"@msgid={msgid}{client_tags} ".encode() + base
+            if bufs[3] is not None:
+                bufs[3] += f"@time={stamp};msgid={msgid}{client_tags} ".encode() + base
+
+    def materialize(self) -> None:
+        """Append the pending channel batch (see :meth:`fanout_channel`) to its members."""
+        batch = self._batch
+        if batch is None:
+            return
+        self._batch = None
+        ch, skip, _, bufs = batch
+        variants = [None if b is None else bytes(b) for b in bufs]
+        dirty = self.dirty
+        for m in ch.members:
+            if m is skip:
+                continue
+            m.outbuf += variants[m.tagmode]
             if not m.dirty:
                 m.dirty = True
                 dirty.append(m)
