@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 
+from rich.cells import cell_len
+from rich.control import strip_control_codes
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.cache import LRUCache
@@ -27,7 +30,9 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from .text import irc_text, nick_style, plain_text
+from tui_chat.irc.formatting import parse_formatting
+
+from .text import irc_text, nick_style, plain_text, sanitize, span_style
 
 # Part roles: our own literal words, a remote nick, remote text with mIRC formatting, remote
 # text shown without formatting (channel names, hosts).
@@ -507,16 +512,72 @@ class MessageLog(ScrollView, can_focus=False):
             console = self.app.console
             width = layout.key[0]
             base = self.styles_for_render.base
-            strips = [
-                Strip(list(line.render(console)), line.cell_len)
-                .crop_extend(0, width, base)
-                .apply_style(base)
-                for line in self.wrap_entry(entry, width)
-            ]
+            strip = self._message_strip(entry, width, base)
+            if strip is not None:
+                strips = [strip]
+            else:
+                strips = [
+                    line_strip(line, console, width, base) for line in self.wrap_entry(entry, width)
+                ]
             layout.wraps[entry] = strips
         if not layout.exact[a] or layout.heights[a] != len(strips):
             layout.set_height(a, len(strips))
         return strips
+
+    def _message_strip(self, entry: Entry, width: int, base: Style) -> Strip | None:
+        """The one line of a plain channel message that fits, built straight as segments.
+
+        The common case in a busy room, so it skips Rich ``Text`` (building, wrapping and
+        rendering it cost most of an entry's time) and makes the same segments, with the same
+        styles, that ``render_entry`` + ``wrap_entry`` + :func:`line_strip` would. None when the
+        entry needs the general path (another kind, pending, a mention, highlighted, too long).
+        """
+        if entry.kind != "message" or entry.pending or entry.mention:
+            return None
+        parts = entry.parts
+        if len(parts) != 1 or parts[0][0] != IRC:
+            return None
+        highlight = self.highlight
+        if highlight is not None and entry in highlight.entries:
+            return None
+        nick = strip_control_codes(sanitize(entry.nick))
+        if not nick:
+            return None
+        st = self.styles_for_render
+        time = st.time
+        stamp = strip_control_codes(entry.time.astimezone().strftime(self.timestamp_format))
+        on_time = base + time
+        on_time_twice = base + (time + time)
+        # As Rich renders ``prefix + body``: the prefix's style (time) is the whole line's base
+        # style, and every span boundary starts a new segment.
+        segments = [
+            Segment(stamp + " ", on_time),
+            Segment("<", on_time_twice),
+            Segment(nick, base + (time + nick_style(entry.nick, self.casemapping))),
+            Segment(">", on_time_twice),
+        ]
+        cells = cell_len(stamp) + 3 + cell_len(nick)
+        plain = " "
+        for span in parse_formatting(parts[0][1].replace("\t", " ")):
+            text = strip_control_codes(span.text)
+            if not text or "\n" in text:
+                return None
+            cells += cell_len(text)
+            if span.plain:
+                plain += text
+                continue
+            if plain:
+                segments.append(Segment(plain, on_time))
+                plain = ""
+            segments.append(Segment(text, base + (time + span_style(span))))
+        if plain:
+            segments.append(Segment(plain, on_time))
+        cells += 1
+        if cells > width:
+            return None
+        if cells < width:
+            segments.append(Segment(" " * (width - cells), base))
+        return Strip(segments, width)
 
     def line_count(self) -> int:
         """Lines of the shown buffer at the current width (exact where it has been drawn)."""
@@ -850,6 +911,22 @@ class MessageLog(ScrollView, can_focus=False):
                 break
             lines.append(strip.text.rstrip())
         return lines
+
+
+def line_strip(line: Text, console, width: int, base: Style) -> Strip:
+    """One wrapped line as a Strip of exactly ``width`` cells with ``base`` under every style.
+
+    The same result as ``Strip(...).crop_extend(0, width, base).apply_style(base)``, built as
+    one Strip instead of three (each Strip carries several caches: a flood made ~125k of them).
+    """
+    add = base.__add__
+    segments = [Segment(text, add(style)) for text, style, _ in line.render(console) if text]
+    cells = line.cell_len
+    if cells > width:
+        return Strip(segments, cells).crop(0, width)
+    if cells < width:
+        segments.append(Segment(" " * (width - cells), base))
+    return Strip(segments, width)
 
 
 def text_style(style: Style) -> Style:
