@@ -164,3 +164,46 @@ def test_echo_reaches_a_sender_outside_the_audience(connect):
     talker.send("NOTICE @#open :to the ops")
     assert op.expect("NOTICE").params == ("@#open", "to the ops")
     assert talker.expect("NOTICE").params == ("@#open", "to the ops")
+
+
+def test_relays_batched_in_one_read_keep_their_order_with_other_output(connect):
+    """Channel lines are appended to members in batches; nothing may overtake or join late."""
+    alice = connect("alice")
+    bob = connect("bob")
+    tagged = connect("tagged", caps=("message-tags", "server-time"))
+    for c in (alice, bob, tagged):
+        c.join("#a")
+        c.join("#b")
+    for c in (bob, tagged):
+        c.sync()
+    lines = [
+        "PRIVMSG #a :1",
+        "PRIVMSG #a :2",
+        "PRIVMSG #b :3",
+        "PRIVMSG bob,tagged :4",
+        "NOTICE #a :5",
+        "TOPIC #a :6",
+        "PRIVMSG #a :7",
+        "PART #b",
+        "PRIVMSG #b :8",  # 442-ish refusal for alice; no one sees it
+        "PRIVMSG #a :9",
+    ]
+    alice.send_raw("".join(line + "\r\n" for line in lines).encode())
+    want = ["1", "2", "3", "4", "5", "6", "7", "PART", "9"]
+    for c in (bob, tagged):
+        got = c.collect(lambda m: m.params[-1:] == ("9",))
+        seen = [
+            m.command if m.command == "PART" else m.params[-1]
+            for m in got
+            if m.command in ("PRIVMSG", "NOTICE", "TOPIC", "PART")
+        ]
+        assert seen == want, c.received
+    assert all("msgid" in m.tags for m in got if m.command == "PRIVMSG")
+    # a member who joins after the batch gets none of it
+    carol = connect("carol")
+    alice.send_raw(b"PRIVMSG #a :before\r\n")
+    bob.expect_params("PRIVMSG", "#a", "before")
+    carol.join("#a")
+    alice.send_raw(b"PRIVMSG #a :after\r\n")
+    got = carol.collect(lambda m: m.command == "PRIVMSG")
+    assert [m.params for m in got if m.command == "PRIVMSG"] == [("#a", "after")]
