@@ -207,3 +207,29 @@ def test_relays_batched_in_one_read_keep_their_order_with_other_output(connect):
     alice.send_raw(b"PRIVMSG #a :after\r\n")
     got = carol.collect(lambda m: m.command == "PRIVMSG")
     assert [m.params for m in got if m.command == "PRIVMSG"] == [("#a", "after")]
+
+
+def test_plain_channel_privmsg_lines_behave_like_the_generic_path(connect):
+    """``PRIVMSG #chan :text`` has a fast path; its edge cases must get the usual answers."""
+    stranger = connect()
+    stranger.send("PRIVMSG #c :too early")
+    stranger.expect("451")
+    alice, bob = connect("alice"), connect("bob")
+    alice.join("#c")
+    bob.join("#c")
+    alice.send("PRIVMSG #nowhere :x")
+    assert alice.expect("403").params[1] == "#nowhere"
+    alice.send("PRIVMSG #c :")
+    alice.expect("412")
+    alice.send_raw(b"PRIVMSG #c :bad \xff utf-8\r\n")
+    alice.expect("FAIL")
+    carol = connect("carol")
+    carol.send("PRIVMSG #C :from outside")
+    assert carol.expect("404").params[1] == "#c"
+    alice.send("PRIVMSG #C,bob :two targets")
+    assert [bob.expect("PRIVMSG").params for _ in range(2)] == [
+        ("#c", "two targets"),
+        ("bob", "two targets"),
+    ]
+    alice.send("PRIVMSG #c :ok :with colon")
+    assert bob.expect("PRIVMSG").params == ("#c", "ok :with colon")

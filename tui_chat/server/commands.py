@@ -543,50 +543,7 @@ def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
         if name[:1] in ("@", "+") and name[1:2] == "#":
             status, name = name[0], name[1:]
         if name[:1] == "#":
-            ch = srv.channels.get(casefold(name))
-            if ch is None:
-                if errors:
-                    srv.reply(c, N.ERR_NOSUCHCHANNEL, name, "No such channel")
-                continue
-            flags = ch.members.get(c)
-            if not flags and (
-                (flags is None and ch.no_external) or ch.moderated or ch.is_banned(c)
-            ):
-                if errors:
-                    srv.reply(c, N.ERR_CANNOTSENDTOCHAN, ch.name, "Cannot send to channel")
-                continue
-            recipients = ch.members
-            if status:
-                need = MEMBER_OP if status == "@" else MEMBER_OP | MEMBER_VOICE
-                recipients = [m for m, f in ch.members.items() if f & need]
-            if echo and c not in recipients:
-                # echo-message: a sender outside the audience (-n channel, @#chan from a
-                # non-op) must still see its message was accepted.
-                recipients = [*recipients, c]
-            line, text_sent = _line(c, cmd, status + ch.name, text)
-            stamp = msgid = None
-            if (
-                text_sent is not None
-                and not status
-                and srv.history.enabled
-                and _storable(text_sent)
-            ):
-                # STATUSMSG (@#chan) is not history: only some members saw it.
-                stored = srv.store(c, cmd, ch.name, text_sent, ch.key)
-                if stored is not None:
-                    stamp, msgid = stored
-            if recipients is ch.members and not tags_only:
-                srv.fanout_channel(ch, line, client_tags, None if echo else c, stamp, msgid)
-            else:
-                srv.fanout(
-                    recipients,
-                    line,
-                    client_tags,
-                    skip=None if echo else c,
-                    tags_only=tags_only,
-                    stamp=stamp,
-                    msgid=msgid,
-                )
+            relay_channel(srv, c, cmd, status, name, text, client_tags, echo, errors)
         else:
             user = find_user(srv, name)
             if user is None:
@@ -603,6 +560,64 @@ def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
             srv.fanout(recipients, line, client_tags, tags_only=tags_only, stamp=stamp, msgid=msgid)
             if user.away and cmd == "PRIVMSG":
                 srv.reply(c, N.RPL_AWAY, user.nick, user.away)
+
+
+def fast_privmsg(srv: Server, c: Client, name: str, text: str) -> None:
+    """``PRIVMSG #chan :text`` with no tags, one target and non-empty text: the server's fast
+    path (see ``Server.handle_line``), the same as :func:`relay` for such a line."""
+    c.last_message = srv.now
+    relay_channel(srv, c, "PRIVMSG", "", name, text, "", c.caps & CAP_ECHO_MESSAGE, True)
+
+
+def relay_channel(
+    srv: Server,
+    c: Client,
+    cmd: str,
+    status: str,
+    name: str,
+    text: str | None,
+    client_tags: str,
+    echo: int,
+    errors: bool,
+) -> None:
+    tags_only = text is None
+    ch = srv.channels.get(casefold(name))
+    if ch is None:
+        if errors:
+            srv.reply(c, N.ERR_NOSUCHCHANNEL, name, "No such channel")
+        return
+    flags = ch.members.get(c)
+    if not flags and ((flags is None and ch.no_external) or ch.moderated or ch.is_banned(c)):
+        if errors:
+            srv.reply(c, N.ERR_CANNOTSENDTOCHAN, ch.name, "Cannot send to channel")
+        return
+    recipients = ch.members
+    if status:
+        need = MEMBER_OP if status == "@" else MEMBER_OP | MEMBER_VOICE
+        recipients = [m for m, f in ch.members.items() if f & need]
+    if echo and c not in recipients:
+        # echo-message: a sender outside the audience (-n channel, @#chan from a
+        # non-op) must still see its message was accepted.
+        recipients = [*recipients, c]
+    line, text_sent = _line(c, cmd, status + ch.name, text)
+    stamp = msgid = None
+    if text_sent is not None and not status and srv.history.enabled and _storable(text_sent):
+        # STATUSMSG (@#chan) is not history: only some members saw it.
+        stored = srv.store(c, cmd, ch.name, text_sent, ch.key)
+        if stored is not None:
+            stamp, msgid = stored
+    if recipients is ch.members and not tags_only:
+        srv.fanout_channel(ch, line, client_tags, None if echo else c, stamp, msgid)
+    else:
+        srv.fanout(
+            recipients,
+            line,
+            client_tags,
+            skip=None if echo else c,
+            tags_only=tags_only,
+            stamp=stamp,
+            msgid=msgid,
+        )
 
 
 # Lines of at most this many characters cannot exceed 512 bytes, whatever they contain.
