@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,11 @@ def run_app(
     passes False); they go to the platform log directory. ``data_dir``: where a hosted room
     keeps its history (None: no history).
     """
+    # No cyclic garbage collection until the first frame is drawn (ChatApp.on_ready turns it
+    # back on, after freezing what exists by then): importing Textual and building the screen
+    # allocate a lot and free little, so the collections that would run meanwhile (full ones
+    # over everything imported so far) only delay the first frame.
+    gc.disable()
     from ..config import log_dir
     from .app import ChatApp, describe_listen_error, start_server
 
@@ -61,6 +67,7 @@ def run_app(
     try:
         status = app.run()
     finally:
+        gc.enable()  # whether or not the first frame was ever drawn
         if app.server is not None:  # the app never mounted, or died before shutdown
             app.server.stop(reason="Server shutting down")
     if app.return_code not in (None, 0):

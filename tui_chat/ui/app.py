@@ -256,6 +256,7 @@ class ChatApp(App[int]):
             _GC_FROZEN = True
             gc.collect()
             gc.freeze()
+        gc.enable()  # run_app turns it off until the first frame
 
     # -- starting and stopping -------------------------------------------------------------
 
