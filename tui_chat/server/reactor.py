@@ -243,7 +243,8 @@ class Reactor:
                         self.on_sendq_exceeded(c)
                         if c.sock is None:
                             continue
-            self.update_events(c)
+            if c.outbuf or c.events != READ or len(c.inbuf) > HELD_INPUT_LIMIT:
+                self.update_events(c)  # else: READ only, as it is
             if c.closing and not c.outbuf:
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_WR)
