@@ -95,7 +95,7 @@ class NetworkEventHandlers:
             while more and time.perf_counter() < deadline:
                 events, more = self._take_inbox(EVENTS_PER_CHUNK)
                 self._handle_events(events, batches)
-        self._flush(batches)
+        self._flush_batches(batches)
         self._refresh_sidebar()
         self._refresh_header()
         if not message.events:
@@ -113,7 +113,7 @@ class NetworkEventHandlers:
                 text = f"Could not show a {type(event).__name__} event: {type(exc).__name__}: {exc}"
                 self._add(batches, SERVER_BUFFER, info_entry(sanitize(text), error=True))
 
-    def _flush(self, batches: dict[str, list[Entry]]) -> None:
+    def _flush_batches(self, batches: dict[str, list[Entry]]) -> None:
         for key, entries in batches.items():
             conv = self.conversations.get(key)
             if conv is not None and entries:
@@ -224,7 +224,7 @@ class NetworkEventHandlers:
         if not held:
             return
         conv = self._open(event.buffer)
-        self._flush(batches)  # earlier live lines first, so the insertion point is right
+        self._flush_batches(batches)  # earlier live lines first, so the insertion point is right
         batches.clear()
         log = conv.log
         seen_ids = {e.msgid for e in log.entries if e.msgid}
@@ -284,7 +284,7 @@ class NetworkEventHandlers:
                 entry.pending = state
                 conv = self.conversations.get(key)
                 if conv is not None:
-                    self._flush(batches)
+                    self._flush_batches(batches)
                     batches.clear()
                     self.log_view.update_entry(conv.log, entry)
             return
@@ -303,7 +303,7 @@ class NetworkEventHandlers:
 
     def _on_MessageDelivered(self, event: ev.MessageDelivered, batches) -> None:
         if event.pending_id in self.pending:
-            self._flush(batches)
+            self._flush_batches(batches)
             batches.clear()
             self.pending[event.pending_id][1].msgid = event.msgid
             self._deliver(event.pending_id)
@@ -312,7 +312,7 @@ class NetworkEventHandlers:
         known = self.pending.pop(event.pending_id, None)
         if known is None:
             return
-        self._flush(batches)
+        self._flush_batches(batches)
         batches.clear()
         key, entry = known
         entry.pending = "failed"
@@ -362,7 +362,7 @@ class NetworkEventHandlers:
                 )
             if key in self._switch_on_join:
                 self._switch_on_join.discard(key)
-                self._flush(batches)
+                self._flush_batches(batches)
                 batches.clear()
                 self._show(key)
             return
