@@ -70,9 +70,6 @@ async def test_missed_messages_inserted_in_place_without_duplicates(server, make
         # A live line newer than the gap, then the replay: 0 was already shown live.
         app.post_message(NetworkEvents((msg(0, 1), msg(9, 9))))
         await wait_for(pilot, lambda: "missed 9" in screen_text(app))
-        replay = tuple(
-            msg(i, i, is_history=True, is_mention=i == 2, time_=None) if False else None for i in ()
-        )
         replay = (
             msg(0, 1, is_history=True),
             msg(1, 2, is_history=True),
