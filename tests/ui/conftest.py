@@ -231,3 +231,13 @@ async def type_line(pilot, text: str) -> None:
     app.input.value = text
     app.input.cursor_position = len(text)
     await pilot.press("enter")
+
+
+def hold_port(port: int) -> socket.socket:
+    """A listening socket on 127.0.0.1:``port`` while a test's server is down, so no test running
+    in parallel takes the port (SO_REUSEADDR: the old server's TIME_WAITs)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(1)
+    return sock

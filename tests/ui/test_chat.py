@@ -15,6 +15,7 @@ from .conftest import (
     FAST_RECONNECT,
     Peer,
     conv_text,
+    hold_port,
     joined,
     log_text,
     our_threads,
@@ -382,15 +383,6 @@ async def test_header_states_reconnect_and_pending_lines(make_app, peers):
         finally:
             second.stop()
     assert our_threads() == []
-
-
-def hold_port(port: int) -> socket.socket:
-    """A listening socket on 127.0.0.1:``port`` (SO_REUSEADDR: the old server's TIME_WAITs)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
-    sock.listen(1)
-    return sock
 
 
 async def test_own_messages_are_never_unread(server, make_app, peers):

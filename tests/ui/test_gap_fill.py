@@ -7,26 +7,11 @@ server relays a channel message only after it is in history.
 
 from __future__ import annotations
 
-import socket
-
-from .conftest import Peer, joined, start_test_server, wait_for
+from .conftest import Peer, hold_port, joined, start_test_server, wait_for
 
 SIZE = (120, 36)
 # No automatic retry: the app reconnects only when the test calls retry_now().
 NO_AUTO_RETRY = {"reconnect_min": 60.0, "reconnect_max": 60.0}
-
-
-def hold_port(port: int) -> socket.socket:
-    """A listening socket on 127.0.0.1:``port`` (SO_REUSEADDR: the old server's TIME_WAITs).
-
-    The same pattern as tests/ui/test_chat.py: keep the port while the server is down, so no
-    test running in parallel gets it.
-    """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
-    sock.listen(1)
-    return sock
 
 
 def lobby(app):
