@@ -7,6 +7,7 @@ the UI is imported only by the subcommands that need it.
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import socket
 import sys
@@ -21,44 +22,33 @@ _HOST_PORT_RE = re.compile(
 )
 
 
-def port_number(text: str) -> int:
+def _number(text: str, kind: type, what: str, low: float, high: float = math.inf):
+    """Parse a finite int or float option in [low, high]; argparse shows the message on one
+    line."""
     try:
-        port = int(text)
+        value = kind(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"port out of range 0-65535: {port}")
-    return port
+        noun = "a whole number" if kind is int else "a number"
+        raise argparse.ArgumentTypeError(f"not {noun}: {text!r}") from None
+    if not (low <= value <= high and math.isfinite(value)):  # NaN fails the comparison
+        raise argparse.ArgumentTypeError(f"{what}: {text}")
+    return value
+
+
+def port_number(text: str) -> int:
+    return _number(text, int, "port out of range 0-65535", 0, 65535)
 
 
 def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
-    return value
+    return _number(text, int, "must be at least 1", 1)
 
 
 def non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative: {value}")
-    return value
+    return _number(text, int, "must not be negative", 0)
 
 
 def non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number, not negative: {text}")
-    return value
+    return _number(text, float, "must be a finite number, not negative", 0)
 
 
 def nick_arg(text: str) -> str:
