@@ -126,23 +126,27 @@ def ms(ns: float) -> float:
 # ---------------------------------------------------------------------------- scenarios
 
 
+def in_bench_channel(server, nicks: list[bytes]) -> list[loadgen.Conn]:
+    """Register ``nicks`` and join them all to #bench; on failure nothing is left open."""
+    reg = register(server, nicks, batch=SETUP_BATCH, storm_timeout=15)
+    try:
+        if reg.failure:
+            raise BenchError(f"registration: {reg.failure}")
+        missing = exchange(reg.conns, b"JOIN #bench\r\n", b" 366 ", timeout=30, server=server)
+        if missing:
+            raise BenchError(f"{len(missing)} clients did not get JOIN's 366 in 30 s")
+    except BaseException:
+        close_all(reg.conns)
+        raise
+    drain(reg.conns)
+    return reg.conns
+
+
 def run_fanout(name: str, n_recv: int, n_send: int, cfg: Settings, **start) -> Cell:
     server = servers.STARTERS[name](**start)
     conns: list[loadgen.Conn] = []
     try:
-        reg = register(
-            server,
-            make_nicks("s", n_send) + make_nicks("r", n_recv),
-            batch=SETUP_BATCH,
-            storm_timeout=15,
-        )
-        conns = reg.conns
-        if reg.failure:
-            raise BenchError(f"registration: {reg.failure}")
-        missing = exchange(conns, b"JOIN #bench\r\n", b" 366 ", timeout=30, server=server)
-        if missing:
-            raise BenchError(f"{len(missing)} clients did not get JOIN's 366 in 30 s")
-        drain(conns)
+        conns = in_bench_channel(server, make_nicks("s", n_send) + make_nicks("r", n_recv))
         senders = [c for c in conns if c.nick.startswith(b"s")]
         receivers = [c for c in conns if c.nick.startswith(b"r")]
         tr = loadgen.traffic(
@@ -284,19 +288,7 @@ def run_latency(name: str, cfg: Settings, **start) -> Cell:
     server = servers.STARTERS[name](**start)
     conns: list[loadgen.Conn] = []
     try:
-        reg = register(
-            server,
-            [b"s0", *make_nicks("r", cfg.latency_receivers)],
-            batch=SETUP_BATCH,
-            storm_timeout=15,
-        )
-        conns = reg.conns
-        if reg.failure:
-            raise BenchError(f"registration: {reg.failure}")
-        missing = exchange(conns, b"JOIN #bench\r\n", b" 366 ", timeout=30, server=server)
-        if missing:
-            raise BenchError(f"{len(missing)} clients did not get JOIN's 366 in 30 s")
-        drain(conns)
+        conns = in_bench_channel(server, [b"s0", *make_nicks("r", cfg.latency_receivers)])
         senders = [c for c in conns if c.nick == b"s0"]
         receivers = [c for c in conns if c.nick != b"s0"]
         tr = loadgen.traffic(
