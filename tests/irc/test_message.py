@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from parser_tests import data as vectors
 
@@ -226,6 +226,8 @@ _LINE_ALPHABET = st.one_of(st.sampled_from(" :@;=!\\\r\n\t\x00"), st.characters(
 
 @PROPS
 @given(st.text(alphabet=_LINE_ALPHABET, max_size=80))
+@example("\r ")  # a command that is a bare CR: parse must not strip it on the second pass
+@example("A \r")
 def test_parse_raises_only_parse_error_and_normalises(line):
     try:
         msg = parse(line)

@@ -104,8 +104,15 @@ def split_tags(line: str) -> tuple[str, str]:
 
 
 def parse(line: str) -> Message:
-    """Parse one line (CR LF already removed). Runs of spaces separate parameters."""
-    raw_tags, rest = split_tags(line.rstrip("\r\n"))
+    """Parse one line (its CR LF or LF may be left on). Runs of spaces separate parameters.
+
+    Only one line terminator is removed: a CR that belongs to the text (a bare CR is not a
+    terminator here; callers that treat it as one split on it first) stays in it, so parsing
+    what :meth:`Message.to_line` wrote gives the same message back.
+    """
+    if line.endswith("\n"):
+        line = line[:-2] if line.endswith("\r\n") else line[:-1]
+    raw_tags, rest = split_tags(line)
     tags = parse_tags(raw_tags) if raw_tags else {}
     source = None
     if rest.startswith(":"):
