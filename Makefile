@@ -35,10 +35,10 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 bench: $(STAMP)
-	$(BIN)/python tests/bench/run.py
+	$(BIN)/python bench/run.py
 
 screenshots: $(STAMP)
-	$(BIN)/python tests/screenshots.py
+	$(BIN)/python screenshots/generate.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis *.egg-info

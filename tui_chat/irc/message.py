@@ -7,6 +7,7 @@ sockets: callers hand it a decoded line without its CR LF and get a :class:`Mess
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 _TAG_UNESCAPES = {":": ";", "s": " ", "\\": "\\", "r": "\r", "n": "\n"}
@@ -27,7 +28,13 @@ class Message:
     tags: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, command: str, *params: str, source: str | None = None, tags=None) -> Message:
+    def of(
+        cls,
+        command: str,
+        *params: str,
+        source: str | None = None,
+        tags: Mapping[str, str] | None = None,
+    ) -> Message:
         return cls(command.upper(), tuple(params), source, dict(tags or {}))
 
     def param(self, index: int, default: str = "") -> str:

@@ -661,7 +661,7 @@ def main(argv: list[str] | None = None) -> int:
             "the responsiveness figure."
         )
     if "ui" in phases:
-        print("\n## UI benchmark (tests/bench/ui_bench.py)\n", flush=True)
+        print("\n## UI benchmark (bench/ui_bench.py)\n", flush=True)
         argv_ui = [sys.executable, str(Path(__file__).with_name("ui_bench.py"))]
         if args.quick:
             argv_ui.append("--quick")
