@@ -296,26 +296,28 @@ async def flood(n: int, rate: float, tmp: Path) -> dict:
         async with app.run_test(size=SIZE) as pilot:
             await wait_until(
                 lambda: (
-                    app.phase == "connected"
-                    and app._key(ROOM) in app.conversations
-                    and app.conversations[app._key(ROOM)].joined
-                    and app.current == app._key(ROOM)
+                    app.chat.model.status.phase == "connected"
+                    and app.chat.model.key(ROOM) in app.chat.model.conversations
+                    and app.chat.model.conversations.get(ROOM).joined
+                    and app.chat.model.conversations.current == app.chat.model.key(ROOM)
                 ),
                 20,
                 "the app did not join the room",
             )
-            conv = app.conversations[app._key(ROOM)]
+            conv = app.chat.model.conversations.get(ROOM)
             arrivals = Arrivals(conv.log)
             flooder = await asyncio.to_thread(Flooder, server.port)
             rss_before = rss_mib()
-            app.input.value = ""
+            app.chat.chat_input.value = ""
             await pilot.pause()
             for name, pace, first in (("burst", None, 0), ("paced", rate, n)):
-                watch = FrameWatch(app, app.input, app.log_view)
+                watch = FrameWatch(app, app.chat.chat_input, app.chat.log_view)
                 stop = threading.Event()
                 last = f"flood {first + n - 1} "
                 keys = threading.Thread(
-                    target=type_keys, args=(app, watch, stop, app.input.value), daemon=True
+                    target=type_keys,
+                    args=(app, watch, stop, app.chat.chat_input.value),
+                    daemon=True,
                 )
                 t0 = time.perf_counter()
                 flooder.start(n, pace, stop, first)
@@ -351,13 +353,13 @@ async def flood(n: int, rate: float, tmp: Path) -> dict:
                     in_order=arrivals.in_order,
                     received=arrivals.count - first,
                 )
-                app.input.value = ""
+                app.chat.chat_input.value = ""
                 await pilot.pause()
             result.update(
                 entries=len(conv.log.entries),
                 rss_before=rss_before,
                 rss_after=rss_mib(),
-                phase=app.phase,
+                phase=app.chat.model.status.phase,
                 flood_error=flooder.error,
             )
             await pilot.press("ctrl+q")

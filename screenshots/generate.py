@@ -88,8 +88,14 @@ async def hosted_room(tmp: Path) -> None:
     peers: list[Peer] = []
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, lambda: app.current == "#lobby" and app.phase == "connected")
-            port = app.server.port
+            await until(
+                pilot,
+                lambda: (
+                    app.chat.model.conversations.current == "#lobby"
+                    and app.chat.model.status.phase == "connected"
+                ),
+            )
+            port = app.controller.server.port
             for nick in ("bob", "carol", "dave"):
                 peer = Peer(port, nick)
                 peers.append(peer)
@@ -97,7 +103,7 @@ async def hosted_room(tmp: Path) -> None:
                 peer.send("JOIN #lobby")
                 await until(pilot, lambda p=peer: p.seen(" 366 "))
             bob, carol, dave = peers
-            app.input.value = "/topic Friday demo day \x02bring snacks\x02"
+            app.chat.chat_input.value = "/topic Friday demo day \x02bring snacks\x02"
             await pilot.press("enter")
             script = [
                 (bob, "PRIVMSG #lobby :morning all"),
@@ -114,30 +120,35 @@ async def hosted_room(tmp: Path) -> None:
             await until(
                 pilot,
                 lambda: any(
-                    "screenshots should" in e.plain for e in app.current_conversation.log.entries
+                    "screenshots should" in e.plain
+                    for e in app.chat.current_conversation.log.entries
                 ),
             )
-            app.input.value = "dave: green, tagging now"
+            app.chat.chat_input.value = "dave: green, tagging now"
             await pilot.press("enter")
             carol.send("NICK caroline")
             dave.send("AWAY :lunch")
             bob.send("PRIVMSG alice :got a minute after lunch? want to pair on the parser")
-            await until(pilot, lambda: "bob" in app.conversations)
+            await until(pilot, lambda: "bob" in app.chat.model.conversations)
             await until(
                 pilot,
-                lambda: any("caroline" in e.plain for e in app.current_conversation.log.entries),
+                lambda: any(
+                    "caroline" in e.plain for e in app.chat.current_conversation.log.entries
+                ),
             )
             await pilot.pause(0.3)
             app.save_screenshot("room.svg", str(OUT))
 
             await pilot.press("alt+3")
-            app.input.value = "sure, 2pm?"
+            app.chat.chat_input.value = "sure, 2pm?"
             await pilot.press("enter")
             await until(pilot, lambda: bob.seen("sure, 2pm?"))
             bob.send("PRIVMSG alice :perfect, see you then")
             await until(
                 pilot,
-                lambda: any("perfect" in e.plain for e in app.current_conversation.log.entries),
+                lambda: any(
+                    "perfect" in e.plain for e in app.chat.current_conversation.log.entries
+                ),
             )
             await pilot.pause(0.3)
             app.save_screenshot("private.svg", str(OUT))

@@ -61,12 +61,12 @@ def screen_has_no_actions(app) -> bool:
 
 def log_text(app) -> str:
     """Every entry of the current conversation, as plain text (not only the visible part)."""
-    conv = app.current_conversation
+    conv = app.chat.current_conversation
     return "\n".join(f"{e.nick} {e.plain}" for e in conv.log.entries)
 
 
 def conv_text(app, name: str) -> str:
-    conv = app.conversations[app._key(name)]
+    conv = app.chat.model.conversations.get(name)
     return "\n".join(f"{e.nick} {e.plain}" for e in conv.log.entries)
 
 
@@ -217,10 +217,10 @@ async def joined(pilot, app, room: str = "#lobby") -> None:
     await wait_for(
         pilot,
         lambda: (
-            app.phase == "connected"
-            and app._key(room) in app.conversations
-            and app.conversations[app._key(room)].joined
-            and app.current == app._key(room)
+            app.chat.model.status.phase == "connected"
+            and app.chat.model.key(room) in app.chat.model.conversations
+            and app.chat.model.conversations.get(room).joined
+            and app.chat.model.conversations.current == app.chat.model.key(room)
         ),
         what=f"app joined {room}",
     )
@@ -228,8 +228,8 @@ async def joined(pilot, app, room: str = "#lobby") -> None:
 
 async def type_line(pilot, text: str) -> None:
     app = pilot.app
-    app.input.value = text
-    app.input.cursor_position = len(text)
+    app.chat.chat_input.value = text
+    app.chat.chat_input.cursor_position = len(text)
     await pilot.press("enter")
 
 

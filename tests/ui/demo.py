@@ -8,6 +8,7 @@ from pathlib import Path
 from tui_chat.client import events as ev
 from tui_chat.config import Settings
 from tui_chat.ui.app import ChatApp
+from tui_chat.ui.controller import ConnectionPlan
 from tui_chat.ui.messages import NetworkEvents
 
 T0 = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
@@ -104,11 +105,9 @@ class DemoApp(ChatApp):
             data_path=data_path,
         )
 
-    def on_mount(self) -> None:  # runs after ChatApp.on_mount (Textual calls both)
-        self.input.cursor_blink = False
-
-    def _start(self, session) -> None:
-        self.session = session
-        self.server_label = "chat.example:6667"
-        self._switch_on_join.add("#lobby")
-        self.post_message(NetworkEvents(script()))
+    def start_session(self, plan: ConnectionPlan) -> None:
+        model = self.chat.model
+        model.status.started = True
+        model.status.server_label = "chat.example:6667"
+        model.switch_on_join.add("#lobby")
+        self.chat.post_message(NetworkEvents(script()))

@@ -41,7 +41,7 @@ async def test_host_chat_and_quit_leaves_nothing_behind(tmp_path, peers):
     )
     async with app.run_test(size=SIZE) as pilot:
         await joined(pilot, app)
-        port = app.server.port
+        port = app.controller.server.port
         hint = conv_text(app, SERVER_BUFFER)
         assert "tui-chat join " in hint and f":{port}" in hint
         # The host is an operator of its room.
@@ -82,7 +82,7 @@ async def test_port_in_use_is_reported_not_raised(tmp_path, server):
     )
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "already in use" in screen_text(app))
-        assert app.client is None
+        assert app.controller.client is None
         await pilot.press("ctrl+q")
     assert our_threads(server) == []
 
@@ -112,14 +112,14 @@ async def test_commands(server, make_app, peers):
         peers.append(bob)
         await bob.register(pilot)
         await bob.join(pilot, "#lobby")
-        await wait_for(pilot, lambda: len(app.current_conversation.members) == 2)
+        await wait_for(pilot, lambda: len(app.chat.current_conversation.members) == 2)
 
         await type_line(pilot, "/frobnicate now")
         await wait_for(pilot, lambda: "Unknown command /frobnicate" in screen_text(app))
         await type_line(pilot, "/kick")
         await wait_for(pilot, lambda: "Usage: /kick NICK [REASON]" in screen_text(app))
         await type_line(pilot, "/clear")
-        await wait_for(pilot, lambda: not app.current_conversation.log.entries)
+        await wait_for(pilot, lambda: not app.chat.current_conversation.log.entries)
 
         await type_line(pilot, "/topic Friday lunch plans")
         await bob.expect(pilot, "TOPIC #lobby :Friday lunch plans")
@@ -140,13 +140,13 @@ async def test_commands(server, make_app, peers):
         await bob.expect(pilot, "NOTICE bob :psst")
         await type_line(pilot, "/msg bob a private word")
         await bob.expect(pilot, "PRIVMSG bob :a private word")
-        assert "bob" in app.conversations  # /msg opens the query without switching
-        assert app.current == "#lobby"
+        assert "bob" in app.chat.model.conversations  # /msg opens the query without switching
+        assert app.chat.model.conversations.current == "#lobby"
         await type_line(pilot, "/quote PRIVMSG bob :raw line")
         await bob.expect(pilot, "PRIVMSG bob :raw line")
 
         await type_line(pilot, "/nick alicia")
-        await wait_for(pilot, lambda: app.my_nick == "alicia")
+        await wait_for(pilot, lambda: app.chat.model.my_nick == "alicia")
         await bob.expect(pilot, "NICK alicia")
         await wait_for(pilot, lambda: "You are now known as alicia" in log_text(app))
 
@@ -165,16 +165,16 @@ async def test_commands(server, make_app, peers):
         await type_line(pilot, "/invite bob")
         await bob.expect(pilot, "INVITE bob #dev")
         await type_line(pilot, "/part #dev see you")
-        await wait_for(pilot, lambda: not app.conversations["#dev"].joined)
+        await wait_for(pilot, lambda: not app.chat.model.conversations.by_key("#dev").joined)
         await type_line(pilot, "/close")
-        await wait_for(pilot, lambda: "#dev" not in app.conversations)
+        await wait_for(pilot, lambda: "#dev" not in app.chat.model.conversations)
 
         await type_line(pilot, "/query bob")
-        await wait_for(pilot, lambda: app.current == "bob")
+        await wait_for(pilot, lambda: app.chat.model.conversations.current == "bob")
         await type_line(pilot, "straight to you")
         await bob.expect(pilot, "PRIVMSG bob :straight to you")
         await type_line(pilot, "/close")
-        await wait_for(pilot, lambda: "bob" not in app.conversations)
+        await wait_for(pilot, lambda: "bob" not in app.chat.model.conversations)
 
         await type_line(pilot, "/ban bob")
         await bob.expect(pilot, "MODE #lobby +b bob!*@*")
@@ -206,30 +206,30 @@ async def test_history_and_tab_completion(server, make_app, peers):
         peers.append(bob)
         await bob.register(pilot)
         await bob.join(pilot, "#lobby")
-        await wait_for(pilot, lambda: len(app.current_conversation.members) == 2)
+        await wait_for(pilot, lambda: len(app.chat.current_conversation.members) == 2)
 
         await pilot.press(*"bo", "tab")
-        assert app.input.value == "bobby_tables: "
+        assert app.chat.chat_input.value == "bobby_tables: "
         await pilot.press(*"hi", "enter")
         await bob.expect(pilot, "PRIVMSG #lobby :bobby_tables: hi")
         await pilot.press(*"/wh", "tab")
-        assert app.input.value == "/who "
+        assert app.chat.chat_input.value == "/who "
         await pilot.press("tab")
-        assert app.input.value == "/whois "
+        assert app.chat.chat_input.value == "/whois "
         await pilot.press("ctrl+u")  # clear the line
-        app.input.value = ""
+        app.chat.chat_input.value = ""
         await pilot.press(*"second", "enter")
         await pilot.press("up")
-        assert app.input.value == "second"
+        assert app.chat.chat_input.value == "second"
         await pilot.press("up")
-        assert app.input.value == "bobby_tables: hi"
+        assert app.chat.chat_input.value == "bobby_tables: hi"
         await pilot.press("down")
-        assert app.input.value == "second"
+        assert app.chat.chat_input.value == "second"
         await pilot.press("down")
-        assert app.input.value == ""
+        assert app.chat.chat_input.value == ""
 
         # A multi-line paste sends one message per line; pasted lines are text, not commands.
-        app.input.post_message(events.Paste("one\ntwo\n/quit three"))
+        app.chat.chat_input.post_message(events.Paste("one\ntwo\n/quit three"))
         await bob.expect(pilot, "PRIVMSG #lobby :/quit three")
         lines = bob.received("PRIVMSG #lobby :")
         said = [line.split("#lobby ", 1)[1].lstrip(":") for line in lines[-3:]]
@@ -251,34 +251,34 @@ async def test_sidebar_counts_switching_and_private_messages(server, make_app, p
         bob.send("PRIVMSG #lobby :one")
         bob.send("PRIVMSG #lobby :two")
         bob.send("PRIVMSG #lobby :alice: are you there?")
-        await wait_for(pilot, lambda: app.conversations["#lobby"].unread == 3)
-        assert app.conversations["#lobby"].mentions == 1
+        await wait_for(pilot, lambda: app.chat.model.conversations.by_key("#lobby").unread == 3)
+        assert app.chat.model.conversations.by_key("#lobby").mentions == 1
         await wait_for(pilot, lambda: "#lobby 3 !1" in screen_text(app))
 
         # An incoming private message opens its conversation, and rings when not focused.
         app.app_focus = False
         bob.send("PRIVMSG alice :psst, private")
-        await wait_for(pilot, lambda: "bob" in app.conversations)
-        assert app.conversations["bob"].mentions == 1
-        assert app.current == "#dev"
+        await wait_for(pilot, lambda: "bob" in app.chat.model.conversations)
+        assert app.chat.model.conversations.by_key("bob").mentions == 1
+        assert app.chat.model.conversations.current == "#dev"
         await wait_for(
             pilot, lambda: any("psst, private" in str(n.message) for n in app._notifications)
         )
         app.app_focus = True
 
         await pilot.press("alt+2")
-        assert app.current == "#lobby"
-        assert app.conversations["#lobby"].unread == 0
+        assert app.chat.model.conversations.current == "#lobby"
+        assert app.chat.model.conversations.by_key("#lobby").unread == 0
         await wait_for(pilot, lambda: "alice: are you there?" in screen_text(app))
         await pilot.press("ctrl+down")
-        assert app.current == "#dev"
+        assert app.chat.model.conversations.current == "#dev"
         await pilot.press("ctrl+down")
-        assert app.current == "bob"
+        assert app.chat.model.conversations.current == "bob"
         assert "psst, private" in screen_text(app)
         await pilot.press("ctrl+up")
-        assert app.current == "#dev"
+        assert app.chat.model.conversations.current == "#dev"
         await pilot.press("alt+1")
-        assert app.current == SERVER_BUFFER
+        assert app.chat.model.conversations.current == SERVER_BUFFER
 
 
 async def test_scrolled_up_reader_is_not_yanked_and_end_jumps(server, make_app, peers):
@@ -292,7 +292,7 @@ async def test_scrolled_up_reader_is_not_yanked_and_end_jumps(server, make_app, 
         for i in range(60):
             bob.send(f"PRIVMSG #lobby :line {i}")
         await wait_for(pilot, lambda: "line 59" in screen_text(app))
-        log = app.log_view
+        log = app.chat.log_view
         await pilot.press("pageup")
         await wait_for(pilot, lambda: log.scroll_y < log.max_scroll_y)
         top = log.scroll_y
@@ -320,11 +320,11 @@ async def test_scrollback_is_bounded_and_relayouts_on_resize(server, make_app, p
         for i in range(100):
             bob.send(f"PRIVMSG #lobby :message number {i} " + "padding " * 5)
         await wait_for(pilot, lambda: "message number 99" in screen_text(app))
-        entries = app.current_conversation.log.entries
+        entries = app.chat.current_conversation.log.entries
         assert len(entries) == 40
         assert "message number 99" in entries[-1].plain
         assert "message number 60" in entries[0].plain
-        log = app.log_view
+        log = app.chat.log_view
         before = log.line_count()
         await pilot.resize_terminal(80, 30)
         await wait_for(pilot, lambda: log.line_count() > before)
@@ -346,7 +346,7 @@ async def test_header_states_reconnect_and_pending_lines(make_app, peers):
     app = make_app(port)
     # No automatic retry: the app reconnects when the test says so (retry_now), after carol is
     # in the room, so she cannot miss the pending lines however slow the machine is.
-    app.client_options.update(reconnect_min=60.0, reconnect_max=60.0)
+    app.controller.client_options.update(reconnect_min=60.0, reconnect_max=60.0)
     async with app.run_test(size=SIZE) as pilot:
         await joined(pilot, app)
         header = lambda: screen_text(app).splitlines()[0]  # noqa: E731
@@ -367,7 +367,7 @@ async def test_header_states_reconnect_and_pending_lines(make_app, peers):
             peers.append(carol)
             await carol.register(pilot)
             await carol.join(pilot, "#lobby")
-            app.client.retry_now()
+            app.controller.client.retry_now()
             await carol.expect(pilot, ":alice!", timeout=15)
             await wait_for(pilot, lambda: carol.seen(" JOIN #lobby") and carol.seen(":alice!"))
             await carol.expect(pilot, "typed while down 2", timeout=15)
@@ -394,9 +394,11 @@ async def test_own_messages_are_never_unread(server, make_app, peers):
         await bob.register(pilot)
         await type_line(pilot, "/msg bob hi there")
         await bob.expect(pilot, "PRIVMSG bob :hi there")
-        await wait_for(pilot, lambda: "hi there" in conv_text(app, "bob") and not app.pending)
-        query = app.conversations[app._key("bob")]
-        assert app.current == app._key("#lobby")
+        await wait_for(
+            pilot, lambda: "hi there" in conv_text(app, "bob") and not app.chat.model.pending
+        )
+        query = app.chat.model.conversations.get("bob")
+        assert app.chat.model.conversations.current == app.chat.model.key("#lobby")
         assert (query.unread, query.mentions) == (0, 0)
         bob.send("PRIVMSG alice :hello back")
         await wait_for(pilot, lambda: query.unread == 1 and query.mentions == 1)
@@ -434,7 +436,7 @@ async def test_connect_screen_remembers_servers(server, tmp_path):
         app.screen.query_one("#connect-host").focus()
         await pilot.press("enter")
         await joined(pilot, app, "#garden")
-        assert app.my_nick == "dora"
+        assert app.chat.model.my_nick == "dora"
         await pilot.press("ctrl+q")
     assert load_recent(tmp_path / "data") == [
         RecentServer(host="127.0.0.1", port=server.port, nick="dora", room="#garden")
@@ -460,8 +462,8 @@ async def test_flood_arrives_in_order_while_keys_typed_meanwhile_land_in_order(
         await flooder.join(pilot, "#lobby")
         n = 4000
         payload = b"".join(b"PRIVMSG #lobby :flood %d end\r\n" % i for i in range(n))
-        app.input.value = ""
-        conv = app.current_conversation
+        app.chat.chat_input.value = ""
+        conv = app.chat.current_conversation
 
         def flooded() -> int:
             return sum(1 for e in conv.log.entries if e.plain.startswith("flood "))
@@ -479,10 +481,10 @@ async def test_flood_arrives_in_order_while_keys_typed_meanwhile_land_in_order(
             typed += char
             await wait_for(pilot, lambda seen=seen: flooded() > seen or flooded() == n)
         await wait_for(pilot, lambda: flooded() == n, timeout=60, what="the whole flood")
-        await wait_for(pilot, lambda: app.input.value == typed, what="every key typed")
+        await wait_for(pilot, lambda: app.chat.chat_input.value == typed, what="every key typed")
         sender.join(timeout=5)
         assert [e.plain for e in conv.log.entries if e.plain.startswith("flood ")] == [
             f"flood {i} end" for i in range(n)
         ]
-        assert app.input.value == typed
+        assert app.chat.chat_input.value == typed
         await pilot.press("ctrl+q")

@@ -1,6 +1,7 @@
 """Gap fill through the real app and the real server: after a network drop, after a restart.
 
-The app (alice) reconnects when the test says so (``app.client.retry_now()``), never on a timer.
+The app (alice) reconnects when the test says so (``app.controller.client.retry_now()``),
+never on a timer.
 carol, a raw peer in the room, is the witness that the server committed each line bob says: the
 server relays a channel message only after it is in history.
 """
@@ -15,7 +16,7 @@ NO_AUTO_RETRY = {"reconnect_min": 60.0, "reconnect_max": 60.0}
 
 
 def lobby(app):
-    return app.conversations[app._key("#lobby")].log.entries
+    return app.chat.model.conversations.get("#lobby").log.entries
 
 
 def bob_lines_and_separators(app) -> list[str]:
@@ -63,7 +64,7 @@ async def test_gap_filled_after_a_network_drop(tmp_path, make_app, peers):
     server = start_test_server(data_dir=tmp_path / "server")
     try:
         app = make_app(server.port)
-        app.client_options.update(NO_AUTO_RETRY)
+        app.controller.client_options.update(NO_AUTO_RETRY)
         async with app.run_test(size=SIZE) as pilot:
             await joined(pilot, app)
             bob = await join_peer(pilot, server.port, "bob", peers)
@@ -73,13 +74,15 @@ async def test_gap_filled_after_a_network_drop(tmp_path, make_app, peers):
             server.make_operator("bob")
             await bob.expect(pilot, " 381 ")
             bob.send("KILL alice :testing gap fill")
-            await wait_for(pilot, lambda: app.phase == "reconnecting", what="alice dropped")
+            await wait_for(
+                pilot, lambda: app.chat.model.status.phase == "reconnecting", what="alice dropped"
+            )
 
             missed = ["missed one", "alice: missed two", "missed three"]
             for text in missed:
                 await say_committed(pilot, bob, carol, text)
 
-            app.client.retry_now()
+            app.controller.client.retry_now()
             separator = "while you were away: 3 messages, 1 mention"
             await wait_for(
                 pilot,
@@ -109,7 +112,7 @@ async def test_gap_filled_after_a_server_restart(tmp_path, make_app, peers):
     second = None
     try:
         app = make_app(port)
-        app.client_options.update(NO_AUTO_RETRY)
+        app.controller.client_options.update(NO_AUTO_RETRY)
         async with app.run_test(size=SIZE) as pilot:
             await joined(pilot, app)
             bob = await join_peer(pilot, port, "bob", peers)
@@ -119,7 +122,11 @@ async def test_gap_filled_after_a_server_restart(tmp_path, make_app, peers):
             first.stop()
             holder = hold_port(port)
             try:
-                await wait_for(pilot, lambda: app.phase == "reconnecting", what="alice dropped")
+                await wait_for(
+                    pilot,
+                    lambda: app.chat.model.status.phase == "reconnecting",
+                    what="alice dropped",
+                )
             finally:
                 holder.close()
             second = start_test_server(port, data_dir=data_dir)
@@ -130,7 +137,7 @@ async def test_gap_filled_after_a_server_restart(tmp_path, make_app, peers):
             for text in missed:
                 await say_committed(pilot, bob, carol, text)
 
-            app.client.retry_now()
+            app.controller.client.retry_now()
             separator = "while you were away: 2 messages, 1 mention"
             await wait_for(
                 pilot,

@@ -14,11 +14,11 @@ SIZE = (120, 36)
 
 
 def lines_with(app, fragment: str) -> list[str]:
-    return [e.plain for e in app.current_conversation.log.entries if fragment in e.plain]
+    return [e.plain for e in app.chat.current_conversation.log.entries if fragment in e.plain]
 
 
 def status(app) -> str:
-    return str(app.search_bar.query_one("#search-status").render())
+    return str(app.chat.searching.bar.query_one("#search-status").render())
 
 
 async def test_replay_on_join_is_shown_once_before_a_separator(tmp_path, make_app, peers):
@@ -37,7 +37,7 @@ async def test_replay_on_join_is_shown_once_before_a_separator(tmp_path, make_ap
         async with app.run_test(size=SIZE) as pilot:
             await joined(pilot, app)
             await wait_for(pilot, lambda: "── earlier messages ──" in screen_text(app))
-            entries = list(app.current_conversation.log.entries)
+            entries = list(app.chat.current_conversation.log.entries)
             kinds = [e.kind for e in entries]
             sep = kinds.index("separator")
             said = [i for i, e in enumerate(entries) if "said before alice came" in e.plain]
@@ -68,7 +68,7 @@ async def test_missed_messages_inserted_in_place_without_duplicates(server, make
             )
 
         # A live line newer than the gap, then the replay: 0 was already shown live.
-        app.post_message(NetworkEvents((msg(0, 1), msg(9, 9))))
+        app.chat.post_message(NetworkEvents((msg(0, 1), msg(9, 9))))
         await wait_for(pilot, lambda: "missed 9" in screen_text(app))
         replay = (
             msg(0, 1, is_history=True),
@@ -76,17 +76,17 @@ async def test_missed_messages_inserted_in_place_without_duplicates(server, make
             msg(2, 3, is_history=True, is_mention=True),
         )
         done = ev.HistoryReplayed(buffer="#lobby", count=3, mentions=1, kind="missed")
-        app.post_message(NetworkEvents((*replay, done)))
+        app.chat.post_message(NetworkEvents((*replay, done)))
         text = "while you were away: 2 messages, 1 mention"
         await wait_for(pilot, lambda: text in screen_text(app))
         order = [
             e.plain
-            for e in app.current_conversation.log.entries
+            for e in app.chat.current_conversation.log.entries
             if "missed" in e.plain or e.kind == "separator"
         ]
         assert order == ["missed 0", "missed 1", "missed 2", text, "missed 9"]
         # The same replay again (a second reconnect): nothing new, nothing doubled.
-        app.post_message(NetworkEvents((*replay, done)))
+        app.chat.post_message(NetworkEvents((*replay, done)))
         await pilot.pause(0.1)
         assert len(lines_with(app, "missed 1")) == 1
         assert len(lines_with(app, "while you were away")) == 1
@@ -97,7 +97,7 @@ async def test_history_unavailable_is_said(make_app, server):
     app = make_app(server.port)
     async with app.run_test(size=SIZE) as pilot:
         await joined(pilot, app)
-        app.post_message(
+        app.chat.post_message(
             NetworkEvents(
                 (
                     ev.ServerInfo(
@@ -114,8 +114,8 @@ async def test_history_unavailable_is_said(make_app, server):
 
 async def test_search_scrollback_and_log_file_with_stepping(server, make_app, peers, tmp_path):
     app = make_app(server.port)
-    app.log_dir = tmp_path / "logs"
-    old = chat_log_path(app.log_dir, "127.0.0.1", "#lobby", server.port)
+    app.controller.log_dir = tmp_path / "logs"
+    old = chat_log_path(app.controller.log_dir, "127.0.0.1", "#lobby", server.port)
     old.parent.mkdir(parents=True)
     old.write_text(
         "2020-01-01 10:00:00 <bob> an old Needle from 2020\n"
@@ -133,7 +133,7 @@ async def test_search_scrollback_and_log_file_with_stepping(server, make_app, pe
         await wait_for(pilot, lambda: "chatter 79" in screen_text(app))
         await type_line(pilot, "/search needle")
         await wait_for(pilot, lambda: status(app).startswith("1/5"), what="1/5")
-        assert app.log_view.highlight is not None
+        assert app.chat.log_view.highlight is not None
         assert "chatter 75 NEEDLE" in screen_text(app)
         await pilot.press("f3")
         await wait_for(pilot, lambda: status(app).startswith("2/5"))
@@ -151,12 +151,12 @@ async def test_search_scrollback_and_log_file_with_stepping(server, make_app, pe
         await pilot.press("shift+f3")
         await wait_for(pilot, lambda: status(app).startswith("3/5"))
         await pilot.press("escape")
-        await wait_for(pilot, lambda: not app.search_bar.display)
-        assert app.log_view.highlight is None
-        assert app.focused is app.input
+        await wait_for(pilot, lambda: not app.chat.searching.bar.display)
+        assert app.chat.log_view.highlight is None
+        assert app.focused is app.chat.chat_input
         await wait_for(pilot, lambda: "chatter 79" in screen_text(app))  # back to the end
         await pilot.press("ctrl+f")
-        app.search_bar.query_one("#search-input").value = "no such text"
+        app.chat.searching.bar.query_one("#search-input").value = "no such text"
         await pilot.press("enter")
         await wait_for(pilot, lambda: status(app) == "no matches")
         await pilot.press("ctrl+q")
@@ -199,7 +199,7 @@ async def test_chat_log_written_only_when_logging_is_on(server, make_app, peers,
     for logging_on in (True, False):
         logs = tmp_path / f"logs-{logging_on}"
         app = make_app(server.port)
-        app.log_dir = logs if logging_on else None
+        app.controller.log_dir = logs if logging_on else None
         async with app.run_test(size=SIZE) as pilot:
             await joined(pilot, app)
             await type_line(pilot, f"logged line {logging_on}")
@@ -226,7 +226,11 @@ def test_run_app_threads_no_log_and_rooms(monkeypatch, tmp_path):
     seen = {}
 
     def fake_run(self):
-        seen.update(log_dir=self.log_dir, rooms=self.initial.rooms, room=self.initial.room)
+        seen.update(
+            log_dir=self.controller.log_dir,
+            rooms=self.controller.initial.rooms,
+            room=self.controller.initial.room,
+        )
         return 0
 
     monkeypatch.setattr(app_module.ChatApp, "run", fake_run)
@@ -249,16 +253,18 @@ async def test_flood_lands_in_the_model_and_the_last_line_is_drawn(server, make_
         n = 3000
         now = datetime.now(UTC)
         for start in range(0, n, 250):
-            app._emit(
+            app.chat.inbox.put(
                 tuple(
                     ev.ChatMessage(buffer="#lobby", sender="bob", text=f"flood {i} end", time=now)
                     for i in range(start, start + 250)
                 )
             )
         await wait_for(pilot, lambda: f"flood {n - 1} end" in screen_text(app), timeout=30)
-        flood = [e for e in app.current_conversation.log.entries if e.plain.startswith("flood")]
+        flood = [
+            e for e in app.chat.current_conversation.log.entries if e.plain.startswith("flood")
+        ]
         assert [e.plain for e in flood] == [f"flood {i} end" for i in range(n)]
-        assert app.log_view.visible_text()[-1].endswith(f"flood {n - 1} end")
+        assert app.chat.log_view.visible_text()[-1].endswith(f"flood {n - 1} end")
         await pilot.press("ctrl+q")
 
 
@@ -268,7 +274,7 @@ async def test_resize_after_many_lines_keeps_the_last_line(server, make_app):
         await joined(pilot, app)
         now = datetime.now(UTC)
         words = " ".join(f"w{j}" for j in range(40))
-        app._emit(
+        app.chat.inbox.put(
             tuple(
                 ev.ChatMessage(buffer="#lobby", sender="bob", text=f"{i} {words} last{i}", time=now)
                 for i in range(2000)
@@ -280,13 +286,13 @@ async def test_resize_after_many_lines_keeps_the_last_line(server, make_app):
             await wait_for(
                 pilot,
                 lambda: (
-                    app.log_view.visible_text()
-                    and app.log_view.visible_text()[-1].endswith("last1999")
+                    app.chat.log_view.visible_text()
+                    and app.chat.log_view.visible_text()[-1].endswith("last1999")
                     and "last1999" in screen_text(app)
                 ),
                 what=f"last line after resize to {size}",
             )
-            log = app.log_view
+            log = app.chat.log_view
             assert log.scroll_y == log.max_scroll_y
         await pilot.press("ctrl+q")
 
@@ -299,7 +305,7 @@ def test_host_keeps_history_in_the_data_dir_unless_told_not_to(monkeypatch, tmp_
     seen = {}
 
     def fake_run(self):
-        config = self.server.config
+        config = self.controller.server.config
         seen.update(data_dir=config.data_dir, history=config.history)
         return 0
 

@@ -72,12 +72,15 @@ async def test_hostile_text_is_literal_and_inert(make_app, peers, tmp_path):
             evil.send(f"NOTICE alice :{CLICK}notice")
             buddy.send(f"QUIT :{CLICK}quit reason")
             await wait_for(pilot, lambda: f"{CLICK}quit reason" in screen_text(app))
-            await wait_for(pilot, lambda: f"{CLICK}notice" in conv_text(app, app.current))
+            await wait_for(
+                pilot,
+                lambda: f"{CLICK}notice" in conv_text(app, app.chat.model.conversations.current),
+            )
             assert_clean(app)
 
             app.app_focus = False  # private messages notify when the app is not focused
             evil.send(f"PRIVMSG alice :{CLICK}private [b]hi[/b]")
-            await wait_for(pilot, lambda: "[bold]evil" in app.conversations)
+            await wait_for(pilot, lambda: "[bold]evil" in app.chat.model.conversations)
             await wait_for(pilot, lambda: app._notifications)
             note = next(iter(app._notifications))
             assert note.markup is False
@@ -86,7 +89,7 @@ async def test_hostile_text_is_literal_and_inert(make_app, peers, tmp_path):
             assert_clean(app)
 
             await pilot.press("alt+1")
-            assert app.current == SERVER_BUFFER
+            assert app.chat.model.conversations.current == SERVER_BUFFER
             await wait_for(
                 pilot,
                 lambda: f"{CLICK}motd line [link=https://x]here[/link] [2J[/]" in screen_text(app),

@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 
 from textual.app import App, ComposeResult
 
-from tui_chat.ui.message_log import IRC, BufferLog, Entry, MessageLog, line_strip
+from tui_chat.ui.model import IRC, BufferLog, Entry
+from tui_chat.ui.widgets.log_styles import line_strip
+from tui_chat.ui.widgets.message_log import MessageLog
 
 BODIES = [
     "",

@@ -27,7 +27,10 @@ async def settle(pilot) -> None:
     app = pilot.app
     for _ in range(100):
         await pilot.pause()
-        if "bob" in app.conversations and app.current == "#lobby":
+        if (
+            "bob" in app.chat.model.conversations
+            and app.chat.model.conversations.current == "#lobby"
+        ):
             break
     await pilot.pause()
 

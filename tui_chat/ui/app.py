@@ -1,72 +1,53 @@
-"""The chat app: composition, key bindings and start-up; the rest lives in mixins, one job each.
+"""The chat app: settings, theme, global key bindings, and the connection controller.
 
-- :mod:`.conversations`: the Conversation model, lookup by casefolded name, sidebar and header
-- :mod:`.connection`: starting a session, the network worker, quitting (:mod:`.hosting`: the
-  embedded server)
-- :mod:`.network_events`: the inbox and applying client events to conversations
-- :mod:`.alerts`: bell and notification for mentions and private messages
-- :mod:`.command_dispatch`: the input's lines and slash commands (parsed by :mod:`.commands`)
-- :mod:`.search_actions`: the search bar and its matches
-
-Threads: the network runs only in a Textual thread worker calling ``ChatClient.run()``; the client
-reports through ``emit()``, which posts :class:`NetworkEvents` to the app. The UI calls the
-client's thread-safe methods and never reads its state. Quitting stops the client, waits for the
-worker, then stops the server (which tells its clients) and joins its thread.
+What the screen shows and how it reacts lives in :class:`~tui_chat.ui.screen.ChatScreen`. The
+app starts connections: the network runs only in a Textual thread worker calling
+``ChatClient.run()``; the client's events reach the screen through the controller's
+:class:`~tui_chat.ui.controller.Inbox` as :class:`~tui_chat.ui.messages.NetworkEvents`, and the
+worker's end is handled in one ``Worker.StateChanged`` handler. Quitting stops the client,
+waits for the worker, then stops the server (which tells its clients) and joins its thread.
 """
 
 from __future__ import annotations
 
-import gc
-import threading
+import asyncio
+import contextlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
-from textual import on
-from textual.app import App, ComposeResult
+from textual import on, work
+from textual.app import App
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Static
-from textual.worker import Worker
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from ..client.names import SERVER_BUFFER
-from ..irc.casemap import casefold
-from .alerts import NOTIFY_INTERVAL, Alerts
-from .command_dispatch import CommandDispatch
-from .connection import Connection, Session, format_server, make_client
-from .conversations import Conversation, Conversations
-from .hosting import describe_listen_error, start_server
-from .message_log import Entry, MessageLog
-from .network_events import (
+from .controller import (
     BACKLOG_EVENTS,
     BACKLOG_WAIT,
-    EVENTS_PER_CHUNK,
-    NETWORK_SLICE,
-    NetworkEventHandlers,
+    ConnectionController,
+    ConnectionPlan,
+    Inbox,
+    format_server,
+    make_client,
 )
-from .search import SearchState
-from .search_actions import SearchActions
-from .widgets import ChatHeader, ChatInput, Sidebar, UserList
+from .hosting import describe_listen_error, start_server
+from .messages import NetworkEvents
+from .model import ChatModel
+from .network_view import NETWORK_SLICE
+from .screen import EVENTS_PER_CHUNK, NOTIFY_INTERVAL, ChatScreen
 
 if TYPE_CHECKING:
-    # Only for annotations: the client stack loads after the first frame (see on_mount), and
-    # the connect and help screens when first shown.
-    from ..client import events as ev
+    from ..client.client import ChatClient
     from ..config import Settings
+    from ..server import ServerThread
+    from .screens import ConnectRequest
 
-FULL_GC_AFTER = 1000  # generation-1 collections between full ones (Python's default: 10)
-_GC_FROZEN = False  # gc.freeze() once per process, after the first app is up
+_CHAT_SCREEN_ACTIONS = frozenset({"search", "search_step", "cycle", "switch", "page", "log_end"})
 
 
-class ChatApp(
-    Conversations,
-    Connection,
-    NetworkEventHandlers,
-    Alerts,
-    CommandDispatch,
-    SearchActions,
-    App[int],
-):
+class ChatApp(App[int]):
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
     TITLE = "tui-chat"
     ENABLE_COMMAND_PALETTE = False
@@ -92,11 +73,6 @@ class ChatApp(
         ],
     ]
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Chat keys (search, rooms, scrolling) work, and show in the Footer, only on the chat
-        screen, not over the connect or help screen."""
-        return action not in _CHAT_SCREEN_ACTIONS or self.screen is self.screen_stack[0]
-
     def __init__(
         self,
         *,
@@ -107,18 +83,21 @@ class ChatApp(
         room: str | None,
         password: str | None,
         settings: Settings,
-        server: Any = None,
+        server: ServerThread | None = None,
         data_path: Path | None = None,
         client_options: dict[str, Any] | None = None,
         log_dir: Path | None = None,
         rooms: tuple[str, ...] | None = None,
         server_data_dir: Path | None = None,
+        on_first_frame: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
+        self.on_first_frame = on_first_frame  # run_app's GC policy; tests leave the GC alone
         self.settings = settings
         self.mode = mode
+        self.data_path = data_path  # where the recent-servers list lives (None: the default)
         room = room or (rooms[0].split(" ", 1)[0] if rooms else None) or settings.room
-        self.initial = Session(
+        initial = ConnectionPlan(
             mode=mode,
             host=host or "",
             port=port,
@@ -128,168 +107,194 @@ class ChatApp(
             bind=host or "" if mode == "host" else "",
             rooms=tuple(rooms or ()),
         )
-        self.log_dir = log_dir  # chat logs (and search in them); None: logging off
-        self.server = server  # a started ServerThread when run_app started it
-        self.server_data_dir = server_data_dir  # history of a room hosted from the connect screen
-        self.data_path = data_path
-        self.client_options = client_options or {}
-        self.client: Any = None
-        self.session: Session | None = None
-        self.network_worker: Worker | None = None
-        self.my_nick = self.initial.nick
-        self.casemapping = "ascii"
-        self.server_label = ""
-        self.conversations: dict[str, Conversation] = {}
-        self.order: list[str] = []
-        self.current = ""
-        self._ignore_names: list[str] = list(settings.ignore)
-        self.ignored: set[str] = {casefold(n, "ascii") for n in self._ignore_names}
-        self._keys: dict[str, str] = {}
-        self._held_history: dict[str, list[Entry]] = {}
-        self.search: SearchState | None = None
-        self._search_tokens = 0
-        self._inbox: list[ev.Event] = []
-        self._inbox_lock = threading.Lock()
-        self._inbox_posted = False
-        self._inbox_drained = threading.Event()
-        self._inbox_drained.set()
-        self.pending: dict[str, tuple[str, Entry]] = {}
-        self.phase = "disconnected"
-        self.phase_detail = ""
-        self.retry_at: float | None = None
-        self.lag: float | None = None
-        self._switch_on_join: set[str] = set()
-        self._closing: set[str] = set()
-        self._last_notify = 0.0
-        self._quitting = False
-        self._down_announced = False
-        self._join_hint: str | None = None
-        self._hint_shown = False
-        self._hosted_port: int | None = None
+        self.controller = ConnectionController(
+            initial=initial,
+            realname=settings.realname,
+            server=server,
+            server_data_dir=server_data_dir,
+            client_options=client_options,
+            log_dir=log_dir,
+        )
+        self.chat = ChatScreen(
+            model=ChatModel.create(
+                nick=initial.nick, scrollback=settings.scrollback, ignore=tuple(settings.ignore)
+            ),
+            controller=self.controller,
+            settings=settings,
+        )
+        self.network_worker: Worker[None] | None = None
         self.exit_status = 0
         try:
             self.theme = settings.theme
         except Exception:  # an unknown theme name in the config file
             self.theme = "textual-dark"
 
-    # Textual registers @on handlers only for classes its metaclass builds, not for plain
-    # mixins: the mixins' handlers are listed here so that they are registered.
-    _worker_changed = Connection._worker_changed
-    _network_events = NetworkEventHandlers._network_events
-    _search_submitted = SearchActions._search_submitted
-    _search_log_result = SearchActions._search_log_result
-    _submitted = CommandDispatch._submitted
-    _pasted = CommandDispatch._pasted
+    def get_default_screen(self) -> Screen[Any]:
+        return self.chat
 
-    # -- layout ----------------------------------------------------------------------------
-
-    def compose(self) -> ComposeResult:
-        yield ChatHeader(id="header")
-        with Horizontal(id="body"):
-            yield Sidebar(id="sidebar")
-            with Vertical(id="main"):
-                yield MessageLog(timestamp_format=self.settings.timestamp_format, id="log")
-                # The search results and bar are mounted on first use (Ctrl+F, /search).
-                yield Static(id="unseen")
-            yield UserList(id="userlist")
-        yield ChatInput(
-            nick_source=self._completion_nicks,
-            placeholder="Type a message, or /help",
-            id="input",
-        )
-        yield Footer()
-
-    @property
-    def log_view(self) -> MessageLog:
-        return self.query_one("#log", MessageLog)
-
-    @property
-    def input(self) -> ChatInput:
-        return self.query_one("#input", ChatInput)
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Chat keys (search, rooms, scrolling) work, and show in the Footer, only on the chat
+        screen, not over the connect or help screen."""
+        return action not in _CHAT_SCREEN_ACTIONS or self.screen is self.chat
 
     def on_mount(self) -> None:
-        self._open(SERVER_BUFFER, "server")
-        self._show(SERVER_BUFFER)
-        self.input.focus()
-        if self.settings.problem:
-            self._info(SERVER_BUFFER, self.settings.problem, error=True)
-        self.set_interval(1.0, self._tick)
         if self.mode == "connect":
-            self._ask_connect()
+            self.ask_connect()
 
     def on_ready(self) -> None:
         # Textual sends Ready once the first frame is on the terminal. Starting loads the client
         # stack and, when hosting, looks up this machine's LAN address: neither is needed to
         # draw the screen, so they wait until it is drawn.
         if self.mode != "connect":
-            self._start(self.initial)
-        # What exists now (Textual, Rich, the widgets, the client stack) lives as long as the
-        # app: moving it out of the collector's view keeps full collections during a flood
-        # from scanning it (they took up to ~100 ms, a visible stall, before this).
-        global _GC_FROZEN
-        if not _GC_FROZEN:
-            _GC_FROZEN = True
-            gc.collect()
-            gc.freeze()
-            # Full collections still scan everything allocated since (scrollback, caches): during
-            # a 2 x 20,000-message flood the default schedule ran ~6 of them, 50-100 ms each, the
-            # worst stalls in a frame. Young collections still catch the cycles that die young;
-            # a full one now waits for 1,000 of them (the 25% growth rule applies as well).
-            young, middle, _ = gc.get_threshold()
-            gc.set_threshold(young, middle, FULL_GC_AFTER)
-        gc.enable()  # run_app turns it off until the first frame
+            self.start_session(self.controller.initial)
+        if self.on_first_frame is not None:
+            self.on_first_frame()
 
-    # -- keys ------------------------------------------------------------------------------
+    # -- keys ----------------------------------------------------------------------------------
 
     def action_help(self) -> None:
-        from .screens import HelpScreen
+        self.chat.show_help()
 
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+    async def action_search(self, query: str | None = None) -> None:
+        await self.chat.open_search(query)
+
+    async def action_search_step(self, step: int) -> None:
+        await self.chat.searching.step(step)
 
     def action_cycle(self, step: int) -> None:
-        if not self.order:
-            return
-        index = (self.order.index(self.current) + step) % len(self.order)
-        self._show(self.order[index])
+        self.chat.cycle(step)
 
     def action_switch(self, index: int) -> None:
-        if 0 <= index < len(self.order):
-            self._show(self.order[index])
+        self.chat.switch_to(index)
 
     def action_page(self, direction: int) -> None:
-        log = self.log_view
-        if direction < 0:
-            log.scroll_page_up(animate=False)
-        else:
-            log.scroll_page_down(animate=False)
+        self.chat.page(direction)
 
     def action_log_end(self) -> None:
-        self.log_view.jump_to_end()
+        self.chat.log_view.jump_to_end()
 
-    @on(ChatInput.EndOfLog)
-    def _end_of_log(self) -> None:
-        self.log_view.jump_to_end()
+    # -- the connection ------------------------------------------------------------------------
 
-    @on(Sidebar.Selected)
-    def _sidebar_selected(self, event: Sidebar.Selected) -> None:
-        self.action_switch(event.index)
-        self.input.focus()
+    def recent_dir(self) -> Path:
+        if self.data_path is not None:
+            return self.data_path
+        from ..config import data_dir
 
-    @on(MessageLog.Unseen)
-    def _unseen(self, event: MessageLog.Unseen) -> None:
-        marker = self.query_one("#unseen", Static)
-        if event.count:
-            noun = "message" if event.count == 1 else "messages"
-            marker.update(Text(f"↓ {event.count} new {noun} (End jumps to them)"))
-            marker.display = True
+        return data_dir()
+
+    def ask_connect(self, error: str = "") -> None:
+        from .recent import load_recent
+        from .screens import ConnectScreen
+
+        screen = ConnectScreen(
+            nick=self.chat.model.my_nick,
+            room=self.controller.initial.room,
+            recent=load_recent(self.recent_dir()),
+            error=error,
+        )
+        self.push_screen(screen, self._connect_chosen)
+
+    def _connect_chosen(self, request: ConnectRequest | None) -> None:
+        if request is None:
+            return
+        plan = ConnectionPlan(
+            mode=request.mode,
+            host=request.host if request.mode == "join" else "",
+            port=request.port,
+            nick=request.nick,
+            room=request.room,
+            password=None,
+            bind="",
+        )
+        if request.mode == "join":
+            from .recent import RecentServer, remember
+
+            remember(
+                self.recent_dir(),
+                RecentServer(
+                    host=request.host, port=request.port, nick=request.nick, room=request.room
+                ),
+            )
+        self.start_session(plan)
+
+    def start_session(self, plan: ConnectionPlan) -> None:
+        chat, model = self.chat, self.chat.model
+        if plan.mode == "host":
+            try:
+                plan, hint = self.controller.host(plan)
+            except OSError as exc:
+                message = describe_listen_error(plan.bind, plan.port, exc)
+                if self.mode == "connect":
+                    self.ask_connect(message)
+                else:
+                    chat.info(SERVER_BUFFER, message, error=True)
+                return
+            chat.info(SERVER_BUFFER, f"Hosting a room on port {plan.port}. Others can join with:")
+            chat.info(SERVER_BUFFER, f"    {hint}")
+            model.join_hint = hint
         else:
-            marker.display = False
+            model.join_hint = None
+        model.my_nick = plan.nick
+        model.switch_on_join.add(model.key(plan.room))
+        model.status.started = True
+        model.status.server_label = format_server(plan.host, plan.port)
+        inbox = Inbox(lambda: chat.post_message(NetworkEvents(())))
+        chat.inbox = inbox
+        client = self.controller.connect(plan, inbox.put)
+        self.network_worker = self._run_network(client)
+        chat.refresh_header()
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="network",
+        description="IRC connection (ChatClient.run)",
+    )
+    def _run_network(self, client: ChatClient) -> None:
+        client.run()
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group != "network" or self.controller.quitting:
+            return
+        if event.state == WorkerState.ERROR:
+            error = worker.error
+            self.chat.connection_stopped(f"The connection stopped: {type(error).__name__}: {error}")
+        elif event.state == WorkerState.SUCCESS:
+            self.chat.connection_stopped(None)
+
+    @on(ChatScreen.QuitRequested)
+    async def _quit_requested(self, message: ChatScreen.QuitRequested) -> None:
+        await self.action_quit(message.quit_message)
+
+    async def shutdown(self, quit_message: str = "Leaving") -> None:
+        """Stop the client (it sends QUIT), wait for its worker, then stop the server."""
+        controller = self.controller
+        if controller.quitting:
+            return
+        controller.quitting = True
+        if self.chat.inbox is not None:
+            self.chat.inbox.close()
+        controller.stop_client(quit_message)
+        worker = self.network_worker
+        if worker is not None and worker.state in (WorkerState.PENDING, WorkerState.RUNNING):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(worker.wait(), timeout=3.0)
+        controller.stop_server()
+
+    async def action_quit(self, quit_message: str = "Leaving") -> None:
+        await self.shutdown(quit_message)
+        self.exit(self.exit_status)
+
+    def on_unmount(self) -> None:
+        # Any exit path that skipped shutdown(): stop without waiting on the event loop.
+        self.controller.stop_client()
+        self.controller.stop_server()
 
 
-_CHAT_SCREEN_ACTIONS = frozenset({"search", "search_step", "cycle", "switch", "page", "log_end"})
-
-# Names that lived here before the split; run_app, tests and benchmarks import them from here.
+# Names run_app, tests and benchmarks import from here.
 __all__ = [
     "BACKLOG_EVENTS",
     "BACKLOG_WAIT",
@@ -297,8 +302,7 @@ __all__ = [
     "NETWORK_SLICE",
     "NOTIFY_INTERVAL",
     "ChatApp",
-    "Conversation",
-    "Session",
+    "ConnectionPlan",
     "describe_listen_error",
     "format_server",
     "make_client",

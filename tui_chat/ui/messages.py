@@ -16,3 +16,14 @@ class NetworkEvents(Message):
     def __init__(self, events: tuple[Event, ...]) -> None:
         super().__init__()
         self.events = events
+
+
+class SearchLogResult(Message):
+    """The log-file part of a search, from the search worker thread."""
+
+    def __init__(self, token: int, lines: list[str], total: int, error: str = "") -> None:
+        super().__init__()
+        self.token = token
+        self.lines = lines
+        self.total = total
+        self.error = error

@@ -16,7 +16,7 @@ from textual.widgets.option_list import Option
 
 from ..irc.casemap import is_valid_channel, is_valid_nick
 from ..irc.limits import DEFAULT_PORT
-from .commands import COMMANDS
+from .commands import help_commands
 from .recent import RecentServer
 
 KEYS: tuple[tuple[str, str], ...] = (
@@ -53,7 +53,7 @@ def help_table(style_key: str = "", style_cmd: str = "") -> Table:
         table.add_row(Text(key), Text(what))
     table.add_row("", "")
     table.add_row(Text("Commands", style="bold"), "")
-    for spec in COMMANDS:
+    for spec in help_commands():
         names = spec.synopsis
         if spec.aliases:
             names += "  (" + ", ".join("/" + a for a in spec.aliases) + ")"

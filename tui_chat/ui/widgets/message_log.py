@@ -1,4 +1,4 @@
-"""The message log: a bounded model of entries per conversation and a virtualised view of it.
+"""The message log: a virtualised view of one conversation's entries at a time.
 
 Each conversation keeps a :class:`BufferLog` (a bounded deque of :class:`Entry`). The
 :class:`MessageLog` widget shows one at a time with the Line API (like Textual's ``Log``): a
@@ -12,11 +12,9 @@ new entries are counted instead and reported with :class:`MessageLog.Unseen`.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from itertools import islice
 
 from rich.cells import cell_len
@@ -24,217 +22,16 @@ from rich.control import strip_control_codes
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui_chat.irc.formatting import parse_formatting
-
-from .text import irc_text, nick_style, plain_text, sanitize, span_style
-
-# Part roles: our own literal words, a remote nick, remote text with mIRC formatting, remote
-# text shown without formatting (channel names, hosts).
-LIT, NICK, IRC, PLAIN = "lit", "nick", "irc", "plain"
-
-Part = tuple[str, str]
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-@dataclass(slots=True, eq=False)
-class Entry:
-    """One line of conversation, as a model: rendering happens in :class:`MessageLog`.
-
-    ``kind`` is ``message``, ``action``, ``notice``, ``event`` (join/part/quit/nick/kick/topic/
-    mode, shown quieter), ``info``, ``error``, ``day`` or ``separator`` (history). Mutable only
-    for pending state, and only on the UI thread.
-    """
-
-    time: datetime
-    kind: str
-    nick: str = ""
-    parts: tuple[Part, ...] = ()
-    glyph: str = ""
-    mention: bool = False
-    is_self: bool = False
-    pending: str | None = None  # "queued" or "sent" until delivered, then None
-    pending_id: str | None = None
-    msgid: str | None = None
-    history: bool = False  # replayed by the server, not seen live
-
-    @property
-    def plain(self) -> str:
-        """Text content without styles (tests, notifications)."""
-        return "".join(text for _, text in self.parts)
-
-
-def event_entry(time: datetime, glyph: str, *parts: Part) -> Entry:
-    return Entry(time=time, kind="event", parts=tuple(parts), glyph=glyph)
-
-
-def info_entry(text: str, *, error: bool = False, time: datetime | None = None) -> Entry:
-    """A line of our own (hints, status); ``text`` is trusted and shown literally."""
-    kind = "error" if error else "info"
-    return Entry(
-        time=time or datetime.now(UTC),
-        kind=kind,
-        parts=((LIT, text),),
-        glyph="!!" if error else "--",
-    )
-
-
-class BufferLog:
-    """The bounded list of entries of one conversation, plus its layout cache and scroll state.
-
-    Entries are appended at the end (``push``) and dropped from the front when over ``limit``;
-    ``dropped`` counts those, so an entry's sequence number ``dropped + index`` stays stable
-    while the layout caches per-entry heights. Inserting in the middle (history arriving late)
-    or clearing bumps ``version``, which makes the layout re-index (cheaply: estimates only).
-    """
-
-    def __init__(self, limit: int) -> None:
-        self.limit = max(1, limit)
-        self.entries: deque[Entry] = deque()
-        self.layout: Layout | None = None
-        self.last_day: date | None = None
-        self.following = True  # False while the reader has scrolled up
-        self.saved_top: tuple[Entry, int] | None = None  # top line while another buffer shows
-        self.unseen = 0
-        self.dropped = 0
-        self.version = 0
-        # The local day of the last entry as an interval: most entries need no date arithmetic.
-        self._day_span: tuple[datetime, datetime] = (_EPOCH, _EPOCH)
-
-    def push(self, entry: Entry) -> tuple[list[Entry], int]:
-        """Add an entry (after a day-change line when the local date changed).
-
-        Returns the entries added and how many old entries were dropped from the front.
-        """
-        added: list[Entry] = []
-        if entry.kind != "day" and not (self._day_span[0] <= entry.time < self._day_span[1]):
-            local = entry.time.astimezone()
-            day = local.date()
-            midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-            self._day_span = (midnight, midnight + timedelta(days=1))
-            if self.last_day is not None and day != self.last_day:
-                added.append(
-                    Entry(
-                        time=entry.time,
-                        kind="day",
-                        parts=((LIT, day.strftime("%A %d %B %Y")),),
-                    )
-                )
-            self.last_day = day
-        added.append(entry)
-        self.entries.extend(added)
-        return added, self._trim()
-
-    def _trim(self) -> int:
-        dropped = 0
-        while len(self.entries) > self.limit:
-            self.entries.popleft()
-            dropped += 1
-        self.dropped += dropped
-        return dropped
-
-    def insert(self, index: int, entries: Sequence[Entry]) -> None:
-        """Insert ``entries`` before position ``index`` (replayed history), keeping the bound."""
-        if index >= len(self.entries):
-            self.entries.extend(entries)
-        else:
-            self.entries.rotate(-index)
-            self.entries.extendleft(reversed(entries))
-            self.entries.rotate(index)
-            self.version += 1
-        self._trim()
-
-    def clear(self) -> None:
-        self.entries.clear()
-        self.layout = None
-        self.following = True
-        self.saved_top = None
-        self.unseen = 0
-        self.version += 1
-
-    def index_of(self, entry: Entry) -> int | None:
-        """Index of ``entry`` searching from the newest (pending lines are recent)."""
-        for i in range(len(self.entries) - 1, -1, -1):
-            if self.entries[i] is entry:
-                return i
-        return None
-
-
-WRAP_CACHE = 1024  # wrapped entries kept per buffer (a few screens' worth)
-
-
-class Layout:
-    """Line heights of a buffer's entries at one width and set of styles, wrapped lazily.
-
-    ``heights[a]`` is the number of lines of the entry with sequence number ``base + a``: an
-    estimate from its length until the entry is wrapped (when it scrolls into view), then
-    exact. ``cum`` holds prefix sums for the scrollbar and for mapping a line to its entry; it
-    is extended lazily and cut back when a height changes. Wrapped lines are cached per entry.
-    """
-
-    __slots__ = ("base", "cum", "exact", "heights", "key", "stamp_len", "version", "wraps")
-
-    def __init__(self, key: tuple, version: int, base: int, stamp_len: int) -> None:
-        self.key = key
-        self.version = version
-        self.base = base
-        self.heights: list[int] = []
-        self.exact = bytearray()
-        self.cum: list[int] = [0]
-        self.wraps: LRUCache[Entry, list[Strip]] = LRUCache(WRAP_CACHE)
-        self.stamp_len = stamp_len
-
-    def prefix(self, a: int) -> int:
-        """Lines before absolute entry ``a``."""
-        cum = self.cum
-        if a >= len(cum):
-            heights = self.heights
-            total = cum[-1]
-            for i in range(len(cum) - 1, a):
-                total += heights[i]
-                cum.append(total)
-        return cum[a]
-
-    def set_height(self, a: int, lines: int, exact: bool = True) -> bool:
-        """Record entry ``a``'s height; True when it changed."""
-        self.exact[a] = exact
-        if self.heights[a] == lines:
-            return False
-        self.heights[a] = lines
-        del self.cum[a + 1 :]
-        return True
-
-    def find(self, start: int, y: int) -> tuple[int, int]:
-        """The absolute entry holding line ``y`` (counted from entry ``start``), line within."""
-        end = len(self.heights)
-        target = self.prefix(start) + y
-        self.prefix(end)
-        a = bisect_right(self.cum, target, start, end + 1) - 1
-        a = min(max(a, start), end - 1)
-        return a, target - self.cum[a]
-
-
-@dataclass(frozen=True, slots=True)
-class LogStyles:
-    time: Style
-    event: Style
-    notice: Style
-    info: Style
-    error: Style
-    mention: Style
-    pending: Style
-    day: Style
-    action: Style
-    separator: Style
-    match: Style
-    match_current: Style
-    base: Style  # the widget's own style: lines are stored with it applied
+from ...irc.formatting import parse_formatting
+from ..model.entries import IRC, NICK, PLAIN, BufferLog, Entry, Part
+from ..text import irc_text, nick_style, plain_text, sanitize, span_style
+from .log_layout import Layout, estimate_lines
+from .log_styles import LogStyles, component_background, component_text_style, line_strip
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -447,25 +244,6 @@ class MessageLog(ScrollView, can_focus=False):
             line.end = ""
         return lines
 
-    def _estimate(self, entry: Entry, width: int, stamp_len: int) -> int:
-        """Lines ``entry`` will probably take at ``width``, without wrapping it."""
-        kind = entry.kind
-        if kind == "day" or kind == "separator":
-            return 1
-        body = 0
-        for _, text in entry.parts:
-            body += len(text)
-        if entry.pending:
-            body += 17
-        if kind == "message" or kind == "action" or kind == "notice":
-            indent = stamp_len + 4 + len(entry.nick)
-        else:
-            indent = stamp_len + 2 + len(entry.glyph or "--")
-        room = width - indent
-        if room < 12:
-            return max(1, -(-(indent + body) // width))
-        return max(1, -(-body // room))
-
     # -- the layout -----------------------------------------------------------------------
 
     def _sync(self, buffer: BufferLog) -> Layout:
@@ -483,7 +261,7 @@ class MessageLog(ScrollView, can_focus=False):
             if new <= len(entries):
                 if new > 0:
                     width, stamp_len = key[0], layout.stamp_len
-                    estimate = self._estimate
+                    estimate = estimate_lines
                     heights = layout.heights
                     for entry in islice(entries, len(entries) - new, None):
                         heights.append(estimate(entry, width, stamp_len))
@@ -500,7 +278,7 @@ class MessageLog(ScrollView, can_focus=False):
         if layout is not None and layout.key == key:
             fresh.wraps = layout.wraps  # keyed by entry: still right after an insert
         width = key[0]
-        fresh.heights = [self._estimate(entry, width, stamp_len) for entry in entries]
+        fresh.heights = [estimate_lines(entry, width, stamp_len) for entry in entries]
         fresh.exact = bytearray(len(entries))
         buffer.layout = fresh
         return fresh
@@ -911,41 +689,3 @@ class MessageLog(ScrollView, can_focus=False):
                 break
             lines.append(strip.text.rstrip())
         return lines
-
-
-def line_strip(line: Text, console, width: int, base: Style) -> Strip:
-    """One wrapped line as a Strip of exactly ``width`` cells with ``base`` under every style.
-
-    The same result as ``Strip(...).crop_extend(0, width, base).apply_style(base)``, built as
-    one Strip instead of three (each Strip carries several caches: a flood made ~125k of them).
-    """
-    add = base.__add__
-    segments = [Segment(text, add(style)) for text, style, _ in line.render(console) if text]
-    cells = line.cell_len
-    if cells > width:
-        return Strip(segments, cells).crop(0, width)
-    if cells < width:
-        segments.append(Segment(" " * (width - cells), base))
-    return Strip(segments, width)
-
-
-def text_style(style: Style) -> Style:
-    """A component style without its background, so it can sit on any line background."""
-    return Style(
-        color=style.color,
-        bold=style.bold,
-        italic=style.italic,
-        underline=style.underline,
-        dim=style.dim,
-        strike=style.strike,
-        reverse=style.reverse,
-    )
-
-
-def component_text_style(widget, name: str) -> Style:
-    """The text part of a component class style, with theme colours blended (alpha resolved)."""
-    return text_style(widget.get_component_rich_style(name))
-
-
-def component_background(widget, name: str) -> Style:
-    return Style(bgcolor=widget.get_component_rich_style(name).bgcolor)

@@ -1,10 +1,9 @@
-"""Search in a conversation: the search bar, its state, and the reader for chat log files.
+"""Search in a conversation: its state, and matching in the scrollback and in chat log files.
 
 Matches are numbered newest first, like searching upward from the bottom in WeeChat or irssi:
 1 is the newest match in the scrollback, the next ones go back in time, and matches from the
-conversation's log file that are older than anything in the scrollback come last. Those are
-listed in a results panel above the search bar (the scrollback cannot hold them), oldest at the
-top like a log. Reading the log file happens in a thread worker (:func:`search_log_file`).
+conversation's log file that are older than anything in the scrollback come last. Reading the
+log file happens in a thread worker (:func:`search_log_file`).
 """
 
 from __future__ import annotations
@@ -15,15 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rich.text import Text
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Horizontal
-from textual.message import Message
-from textual.widgets import Input, Label, Static
-
-from .message_log import Entry
-from .text import plain_text, sanitize
+from ..text import sanitize
+from .entries import Entry
 
 LOG_MATCH_LIMIT = 500  # newest log-file matches listed; the total is still counted
 STAMP_LEN = len("YYYY-MM-DD HH:MM:SS")
@@ -91,45 +83,3 @@ class SearchState:
     @property
     def total(self) -> int:
         return len(self.scrollback) + len(self.file_lines)
-
-
-class SearchLogResult(Message):
-    """The log-file part of a search, from the worker thread."""
-
-    def __init__(self, token: int, lines: list[str], total: int, error: str = "") -> None:
-        super().__init__()
-        self.token = token
-        self.lines = lines
-        self.total = total
-        self.error = error
-
-
-class SearchInput(Input):
-    BINDINGS = [
-        Binding("escape", "app.search_close", "Close search", id="search.close"),
-    ]
-
-
-class SearchBar(Horizontal):
-    """``Search: [text]  3/17``: Enter or F3 goes to the next (older) match."""
-
-    def compose(self) -> ComposeResult:
-        yield Label("Search:", id="search-label")
-        yield SearchInput(placeholder="text to find, Enter", id="search-input")
-        yield Static(id="search-status")
-
-    def set_status(self, text: str, *, problem: bool = False) -> None:
-        status = self.query_one("#search-status", Static)
-        status.update(Text(text))
-        status.set_class(problem, "-problem")
-
-
-def log_line_text(line: str, pattern: re.Pattern[str], style: str = "") -> Text:
-    """One log-file line for the results panel: untrusted, shown literally, matches marked."""
-    text = plain_text(line)
-    text.stylize("dim", 0, STAMP_LEN)
-    if style:
-        for m in pattern.finditer(text.plain, STAMP_LEN + 1):
-            if m.end() > m.start():
-                text.stylize(style, m.start(), m.end())
-    return text

@@ -1,0 +1,173 @@
+"""Conversations by casefolded name, in the order they were opened, with unread counts.
+
+Every path a network event takes (look up, open, rename, count a line) is O(1) or O(log n) in
+the number of conversations: a hostile peer can make the client open thousands of private
+conversations, and no event may cost more because of them.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import count, islice
+from typing import TYPE_CHECKING, Literal
+
+from ...client.names import SERVER_BUFFER
+from ...irc.casemap import casefold, is_channel
+from .entries import BufferLog
+
+if TYPE_CHECKING:
+    from ...client.events import Member
+
+Kind = Literal["server", "channel", "query"]
+
+KEY_CACHE = 4096  # name -> key lookups remembered (cleared when full: bounded, still O(1))
+CHAT_KINDS = frozenset({"message", "action", "notice"})
+
+
+@dataclass(eq=False)
+class Conversation:
+    name: str
+    kind: Kind
+    log: BufferLog
+    seq: int  # when it was opened: its place in the order, kept across a rename
+    topic: str = ""
+    members: tuple[Member, ...] = ()
+    unread: int = 0
+    mentions: int = 0
+    joined: bool = False
+
+
+class Conversations:
+    """The open conversations: lookup by key, order by opening, the one shown."""
+
+    def __init__(self, scrollback: int) -> None:
+        self.scrollback = scrollback
+        self.casemapping = "ascii"
+        self.current = ""
+        self._by_key: dict[str, Conversation] = {}
+        self._order: list[Conversation] = []  # sorted by seq
+        self._keys: dict[str, str] = {}
+        self._seq = count()
+
+    # -- lookup ------------------------------------------------------------------------------
+
+    def key(self, name: str) -> str:
+        key = self._keys.get(name)
+        if key is None:
+            key = name if name == SERVER_BUFFER else casefold(name, self.casemapping)
+            if len(self._keys) >= KEY_CACHE:
+                self._keys.clear()
+            self._keys[name] = key
+        return key
+
+    def get(self, name: str) -> Conversation | None:
+        """The conversation called ``name`` (any case), or None."""
+        return self._by_key.get(self.key(name))
+
+    def by_key(self, key: str) -> Conversation | None:
+        return self._by_key.get(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._by_key
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def __iter__(self) -> Iterator[Conversation]:
+        """In sidebar order."""
+        return iter(self._order)
+
+    def keys(self) -> list[str]:
+        return [self.key_of(conv) for conv in self._order]
+
+    def key_of(self, conv: Conversation) -> str:
+        return self.key(conv.name)
+
+    @property
+    def shown(self) -> Conversation | None:
+        return self._by_key.get(self.current)
+
+    def at(self, index: int) -> Conversation | None:
+        """The ``index``-th conversation of the sidebar (Alt+1..9), or None."""
+        if index < 0:
+            return None
+        return next(islice(self._order, index, None), None)
+
+    def index_of(self, conv: Conversation) -> int:
+        return bisect.bisect_left(self._order, conv.seq, key=lambda c: c.seq)
+
+    # -- changes -----------------------------------------------------------------------------
+
+    def open(self, name: str, kind: Kind | None = None) -> tuple[Conversation, bool]:
+        """The conversation called ``name``, opened if needed; True when it is new."""
+        key = self.key(name)
+        conv = self._by_key.get(key)
+        if conv is not None:
+            return conv, False
+        if kind is None:
+            kind = "channel" if is_channel(name) else "query"
+        conv = Conversation(
+            name=name, kind=kind, log=BufferLog(self.scrollback), seq=next(self._seq)
+        )
+        conv.joined = kind == "query"
+        self._by_key[key] = conv
+        self._order.append(conv)  # the newest seq: the order stays sorted
+        return conv, True
+
+    def close(self, key: str) -> bool:
+        """Close a conversation (never the server one); shows its neighbour if it was shown."""
+        conv = self._by_key.get(key)
+        if conv is None or key == SERVER_BUFFER:
+            return False
+        index = self.index_of(conv)
+        del self._order[index]
+        del self._by_key[key]
+        if self.current == key and self._order:
+            self.current = self.key_of(self._order[max(0, index - 1)])
+        return True
+
+    def rename(self, old: str, new: str) -> Conversation | None:
+        """A private conversation follows its peer's new nick (keeping its place).
+
+        When a conversation with the new nick exists already the old one is merged away.
+        """
+        old_key, new_key = self.key(old), self.key(new)
+        conv = self._by_key.get(old_key)
+        if conv is None or conv.kind != "query":
+            return None
+        del self._by_key[old_key]
+        conv.name = new
+        if new_key in self._by_key and new_key != old_key:
+            del self._order[self.index_of(conv)]
+            if self.current == old_key:
+                self.current = new_key
+            return self._by_key[new_key]
+        self._by_key[new_key] = conv
+        if self.current == old_key:
+            self.current = new_key
+        return conv
+
+    def set_casemapping(self, mapping: str) -> bool:
+        """Re-key everything under the server's casemapping; False when it did not change."""
+        if mapping == self.casemapping:
+            return False
+        shown = self.shown
+        self.casemapping = mapping
+        self._keys.clear()
+        self._by_key = {self.key_of(conv): conv for conv in self._order}
+        if shown is not None:
+            self.current = self.key_of(shown)
+        return True
+
+    def note(self, conv: Conversation, kind: str, *, is_self: bool, mention: bool) -> None:
+        """Count a line added to ``conv`` as unread (and a mention) unless it is shown.
+
+        What you said yourself (typed here, echoed, or sent with /msg) is never unread.
+        """
+        if conv is self.shown or kind not in CHAT_KINDS or is_self:
+            return
+        conv.unread += 1
+        if mention or conv.kind == "query":
+            conv.mentions += 1

@@ -1,0 +1,147 @@
+"""The bounded model of a conversation's lines: :class:`Entry` and :class:`BufferLog`.
+
+Plain Python (no Textual): the message log widget renders entries; the layout it caches per
+buffer is attached to the :class:`BufferLog` so a buffer keeps it while another one is shown.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..widgets.log_layout import Layout
+
+# Part roles: our own literal words, a remote nick, remote text with mIRC formatting, remote
+# text shown without formatting (channel names, hosts).
+LIT, NICK, IRC, PLAIN = "lit", "nick", "irc", "plain"
+
+Part = tuple[str, str]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(slots=True, eq=False)
+class Entry:
+    """One line of conversation, as a model: rendering happens in :class:`MessageLog`.
+
+    ``kind`` is ``message``, ``action``, ``notice``, ``event`` (join/part/quit/nick/kick/topic/
+    mode, shown quieter), ``info``, ``error``, ``day`` or ``separator`` (history). Mutable only
+    for pending state, and only on the UI thread.
+    """
+
+    time: datetime
+    kind: str
+    nick: str = ""
+    parts: tuple[Part, ...] = ()
+    glyph: str = ""
+    mention: bool = False
+    is_self: bool = False
+    pending: str | None = None  # "queued" or "sent" until delivered, then None
+    pending_id: str | None = None
+    msgid: str | None = None
+    history: bool = False  # replayed by the server, not seen live
+
+    @property
+    def plain(self) -> str:
+        """Text content without styles (tests, notifications)."""
+        return "".join(text for _, text in self.parts)
+
+
+def event_entry(time: datetime, glyph: str, *parts: Part) -> Entry:
+    return Entry(time=time, kind="event", parts=tuple(parts), glyph=glyph)
+
+
+def info_entry(text: str, *, error: bool = False, time: datetime | None = None) -> Entry:
+    """A line of our own (hints, status); ``text`` is trusted and shown literally."""
+    kind = "error" if error else "info"
+    return Entry(
+        time=time or datetime.now(UTC),
+        kind=kind,
+        parts=((LIT, text),),
+        glyph="!!" if error else "--",
+    )
+
+
+class BufferLog:
+    """The bounded list of entries of one conversation, plus its layout cache and scroll state.
+
+    Entries are appended at the end (``push``) and dropped from the front when over ``limit``;
+    ``dropped`` counts those, so an entry's sequence number ``dropped + index`` stays stable
+    while the layout caches per-entry heights. Inserting in the middle (history arriving late)
+    or clearing bumps ``version``, which makes the layout re-index (cheaply: estimates only).
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(1, limit)
+        self.entries: deque[Entry] = deque()
+        self.layout: Layout | None = None
+        self.last_day: date | None = None
+        self.following = True  # False while the reader has scrolled up
+        self.saved_top: tuple[Entry, int] | None = None  # top line while another buffer shows
+        self.unseen = 0
+        self.dropped = 0
+        self.version = 0
+        # The local day of the last entry as an interval: most entries need no date arithmetic.
+        self._day_span: tuple[datetime, datetime] = (_EPOCH, _EPOCH)
+
+    def push(self, entry: Entry) -> tuple[list[Entry], int]:
+        """Add an entry (after a day-change line when the local date changed).
+
+        Returns the entries added and how many old entries were dropped from the front.
+        """
+        added: list[Entry] = []
+        if entry.kind != "day" and not (self._day_span[0] <= entry.time < self._day_span[1]):
+            local = entry.time.astimezone()
+            day = local.date()
+            midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+            self._day_span = (midnight, midnight + timedelta(days=1))
+            if self.last_day is not None and day != self.last_day:
+                added.append(
+                    Entry(
+                        time=entry.time,
+                        kind="day",
+                        parts=((LIT, day.strftime("%A %d %B %Y")),),
+                    )
+                )
+            self.last_day = day
+        added.append(entry)
+        self.entries.extend(added)
+        return added, self._trim()
+
+    def _trim(self) -> int:
+        dropped = 0
+        while len(self.entries) > self.limit:
+            self.entries.popleft()
+            dropped += 1
+        self.dropped += dropped
+        return dropped
+
+    def insert(self, index: int, entries: Sequence[Entry]) -> None:
+        """Insert ``entries`` before position ``index`` (replayed history), keeping the bound."""
+        if index >= len(self.entries):
+            self.entries.extend(entries)
+        else:
+            self.entries.rotate(-index)
+            self.entries.extendleft(reversed(entries))
+            self.entries.rotate(index)
+            self.version += 1
+        self._trim()
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.layout = None
+        self.following = True
+        self.saved_top = None
+        self.unseen = 0
+        self.version += 1
+
+    def index_of(self, entry: Entry) -> int | None:
+        """Index of ``entry`` searching from the newest (pending lines are recent)."""
+        for i in range(len(self.entries) - 1, -1, -1):
+            if self.entries[i] is entry:
+                return i
+        return None

@@ -1,0 +1,370 @@
+"""The chat screen: composes the widgets, owns their handlers, and keeps them in step with the
+model (:mod:`.model`), which network events (:mod:`.network_view`) and commands (:mod:`.commands`)
+change. State goes down to widgets as reactive attributes; widgets report back with messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from ..client.names import SERVER_BUFFER
+from . import commands
+from .messages import NetworkEvents, SearchLogResult
+from .model import ChatModel, Conversation, Kind, info_entry
+from .network_view import NETWORK_SLICE, NetworkView
+from .search_view import SearchView
+from .text import sanitize
+from .widgets import (
+    ChatHeader,
+    ChatInput,
+    HeaderState,
+    MessageLog,
+    RosterView,
+    SearchBar,
+    Sidebar,
+    SidebarItem,
+    UserList,
+)
+
+if TYPE_CHECKING:
+    from ..client.client import ChatClient
+    from ..config import Settings
+    from .controller import ConnectionController, Inbox
+
+NOTIFY_INTERVAL = 5.0  # seconds between bells/notifications while the app is not focused
+
+
+class ChatScreen(Screen[None]):
+    class QuitRequested(Message):
+        """/quit: the app stops the connection and exits."""
+
+        def __init__(self, quit_message: str) -> None:
+            super().__init__()
+            self.quit_message = quit_message
+
+    def __init__(
+        self, *, model: ChatModel, controller: ConnectionController, settings: Settings
+    ) -> None:
+        super().__init__()
+        self.model = model
+        self.controller = controller
+        self.settings = settings
+        self.inbox: Inbox | None = None  # set by the app when a connection starts
+        self.network = NetworkView(self)
+        self.searching = SearchView(self)
+        self.last_alert = 0.0
+
+    def compose(self) -> ComposeResult:
+        yield ChatHeader(id="header")
+        with Horizontal(id="body"):
+            yield Sidebar(id="sidebar")
+            with Vertical(id="main"):
+                yield MessageLog(timestamp_format=self.settings.timestamp_format, id="log")
+                # The search results and bar are mounted on first use (Ctrl+F, /search).
+                yield Static(id="unseen")
+            yield UserList(id="userlist")
+        yield ChatInput(
+            nick_source=self.model.completion_nicks,
+            placeholder="Type a message, or /help",
+            id="input",
+        )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.open_conversation(SERVER_BUFFER, "server")
+        self.show(SERVER_BUFFER)
+        # ChatApp.cursor_blink (off in tests and screenshots, for stable pictures).
+        self.chat_input.cursor_blink = bool(getattr(self.app, "cursor_blink", True))
+        self.chat_input.focus()
+        if self.settings.problem:
+            self.info(SERVER_BUFFER, self.settings.problem, error=True)
+        self.set_interval(1.0, self._tick)
+
+    # -- widgets -----------------------------------------------------------------------------
+
+    @property
+    def log_view(self) -> MessageLog:
+        return self.query_one("#log", MessageLog)
+
+    @property
+    def chat_input(self) -> ChatInput:
+        return self.query_one("#input", ChatInput)
+
+    @property
+    def client(self) -> ChatClient | None:
+        return self.controller.client
+
+    @property
+    def current_conversation(self) -> Conversation:
+        conv = self.model.conversations.shown
+        assert conv is not None, "the server conversation is always open"
+        return conv
+
+    # -- the model, shown ----------------------------------------------------------------------
+
+    def open_conversation(self, name: str, kind: Kind | None = None) -> Conversation:
+        conv, new = self.model.conversations.open(name, kind)
+        if new:
+            self.refresh_sidebar()
+        return conv
+
+    def close_conversation(self, key: str) -> None:
+        conversations = self.model.conversations
+        was_shown = conversations.current == key
+        if conversations.close(key):
+            if was_shown:
+                self.show(conversations.current)
+            self.refresh_sidebar()
+
+    def show(self, key: str) -> None:
+        model = self.model
+        conv = model.conversations.by_key(key)
+        if conv is None:
+            return
+        model.conversations.current = key
+        conv.unread = conv.mentions = 0
+        self.log_view.show(conv.log)
+        userlist = self.query_one("#userlist", UserList)
+        userlist.display = conv.kind == "channel"
+        if conv.kind == "channel":
+            userlist.roster = RosterView(conv.members, model.casemapping)
+        self.refresh_sidebar()
+        self.refresh_header()
+        if model.search is not None and model.search.key != key:
+            self.searching.run(model.search.query)
+
+    def show_roster(self, conv: Conversation) -> None:
+        if conv is self.model.conversations.shown:
+            self.query_one("#userlist", UserList).roster = RosterView(
+                conv.members, self.model.casemapping
+            )
+
+    def refresh_sidebar(self) -> None:
+        conversations = self.model.conversations
+        label = self.model.status.server_label or "server"
+        shown = conversations.shown
+        self.query_one("#sidebar", Sidebar).rows = tuple(
+            SidebarItem(
+                name=conv.name,
+                label=label if conv.kind == "server" else conv.name,
+                unread=conv.unread,
+                mentions=conv.mentions,
+                current=conv is shown,
+                joined=conv.joined or conv.kind == "server",
+            )
+            for conv in conversations
+        )
+
+    def refresh_header(self) -> None:
+        conv = self.model.conversations.shown
+        if conv is None:
+            return
+        status = self.model.status
+        label = status.server_label
+        state, ok = status.state_text(time.monotonic())
+        self.query_one("#header", ChatHeader).header_state = HeaderState(
+            room=label or "tui-chat" if conv.kind == "server" else conv.name,
+            topic=conv.topic,
+            server=label if conv.kind != "server" else "",
+            state=state,
+            ok=ok,
+            lag=status.shown_lag,
+        )
+
+    def _tick(self) -> None:
+        if self.model.status.phase == "reconnecting":
+            self.refresh_header()
+
+    def info(self, buffer: str, text: str, *, error: bool = False) -> None:
+        conv = self.model.conversations.get(buffer) or self.open_conversation(buffer)
+        self.log_view.append(conv.log, [info_entry(text, error=error)])
+
+    def hint(self, text: str) -> None:
+        self.info(self.model.conversations.current, text, error=True)
+
+    def alert(self, sender: str, where: str, text: str, private: bool) -> None:
+        """A bell and a notification for a mention or private message while unfocused."""
+        if self.app.app_focus or not self.settings.notifications:
+            return
+        now = time.monotonic()
+        if now - self.last_alert < NOTIFY_INTERVAL:
+            return
+        self.last_alert = now
+        self.app.bell()
+        place = "" if private else f" in {where}"
+        body = sanitize(f"{sender}{place}: {text}")
+        if len(body) > 200:
+            body = body[:199] + "…"
+        self.notify(body, title="Private message" if private else "Mention", markup=False)
+
+    def connection_stopped(self, message: str | None) -> None:
+        """The network worker ended: with an error (``message``) or after a clean stop."""
+        status = self.model.status
+        status.phase = "disconnected"
+        if message is not None:
+            status.detail = "failed"
+            self.info(SERVER_BUFFER, message, error=True)
+            if self.model.conversations.current != SERVER_BUFFER:
+                self.info(self.model.conversations.current, message, error=True)
+        self.refresh_header()
+
+    # -- network events ------------------------------------------------------------------------
+
+    @on(NetworkEvents)
+    async def _network_events(self, message: NetworkEvents) -> None:
+        """Handle network events for at most :data:`NETWORK_SLICE` seconds, then yield.
+
+        The rest waits behind whatever was queued meanwhile (a keypress goes first), and the
+        ``await`` at the end gives the other tasks a turn: Textual runs a queue without
+        returning to the event loop while it is non-empty, so without it the focused Input
+        (which gets keys through its own queue) and the refresh timer would wait for a flood.
+        """
+        if self.controller.quitting:
+            return
+        inbox = self.inbox
+        if message.events:
+            self.network.apply_all(message.events)
+        elif inbox is not None:
+            deadline = time.perf_counter() + NETWORK_SLICE
+            more = True
+            while more and time.perf_counter() < deadline:
+                events, more = inbox.take(EVENTS_PER_CHUNK)
+                self.network.apply_all(events)
+        self.network.flush()
+        self.refresh_sidebar()
+        self.refresh_header()
+        if not message.events and inbox is not None:
+            inbox.done()
+        await asyncio.sleep(0)
+
+    # -- what the user types ---------------------------------------------------------------------
+
+    @on(ChatInput.Submitted, "#input")
+    async def _submitted(self, event: ChatInput.Submitted) -> None:
+        line = event.value
+        self.chat_input.value = ""
+        self.chat_input.remember(line)
+        await self.handle_line(line)
+
+    @on(ChatInput.Lines)
+    async def _pasted(self, event: ChatInput.Lines) -> None:
+        for line in event.lines:
+            self.chat_input.remember(line)
+            await self.handle_line(line if not line.startswith("/") else "/" + line)
+
+    async def handle_line(self, line: str) -> None:
+        parsed = commands.parse(line)
+        if parsed is None:
+            return
+        if isinstance(parsed, commands.Problem):
+            self.hint(parsed.message)
+        elif isinstance(parsed, commands.Say):
+            self.say(self.model.conversations.current, parsed.text)
+        else:
+            await parsed.run(self)
+
+    def need_client(self) -> ChatClient | None:
+        """The client, or None after telling the user there is none."""
+        client = self.controller.client
+        if client is None:
+            self.hint("Not connected to a server.")
+        return client
+
+    def channel_here(self, command: str) -> str | None:
+        conv = self.model.conversations.shown
+        if conv is None or conv.kind != "channel":
+            self.hint(f"/{command} works in a room; switch to one first.")
+            return None
+        return conv.name
+
+    def say(self, target: str, text: str, kind: str = "privmsg") -> None:
+        if target == SERVER_BUFFER:
+            self.hint("This is the server window: /join #room, or /msg NICK TEXT.")
+            return
+        client = self.need_client()
+        if client is None:
+            return
+        conv = self.model.conversations.get(target)
+        if conv is not None and conv.kind == "channel" and not conv.joined:
+            self.hint(f"You are not in {conv.name}; /join {conv.name} first.")
+            return
+        client.say(target, text, kind=kind)  # type: ignore[arg-type]
+
+    def request_quit(self, quit_message: str) -> None:
+        self.post_message(self.QuitRequested(quit_message))
+
+    def show_help(self) -> None:
+        from .screens import HelpScreen
+
+        if not isinstance(self.app.screen, HelpScreen):
+            self.app.push_screen(HelpScreen())
+
+    @on(ChatInput.EndOfLog)
+    def _end_of_log(self) -> None:
+        self.log_view.jump_to_end()
+
+    @on(Sidebar.Selected)
+    def _sidebar_selected(self, event: Sidebar.Selected) -> None:
+        self.switch_to(event.index)
+        self.chat_input.focus()
+
+    @on(MessageLog.Unseen)
+    def _unseen(self, event: MessageLog.Unseen) -> None:
+        marker = self.query_one("#unseen", Static)
+        if event.count:
+            noun = "message" if event.count == 1 else "messages"
+            marker.update(Text(f"↓ {event.count} new {noun} (End jumps to them)"))
+            marker.display = True
+        else:
+            marker.display = False
+
+    # -- keys (bound on the app, so they show in the Footer) -----------------------------------
+
+    def cycle(self, step: int) -> None:
+        conversations = self.model.conversations
+        shown = conversations.shown
+        if shown is None or not len(conversations):
+            return
+        index = (conversations.index_of(shown) + step) % len(conversations)
+        target = conversations.at(index)
+        if target is not None:
+            self.show(conversations.key_of(target))
+
+    def switch_to(self, index: int) -> None:
+        conv = self.model.conversations.at(index)
+        if conv is not None:
+            self.show(self.model.conversations.key_of(conv))
+
+    def page(self, direction: int) -> None:
+        if direction < 0:
+            self.log_view.scroll_page_up(animate=False)
+        else:
+            self.log_view.scroll_page_down(animate=False)
+
+    async def open_search(self, query: str | None = None) -> None:
+        await self.searching.open(query)
+
+    @on(SearchBar.Find)
+    async def _search_find(self, message: SearchBar.Find) -> None:
+        await self.searching.find(message.query)
+
+    @on(SearchBar.Close)
+    def _search_close(self) -> None:
+        self.searching.close()
+
+    @on(SearchLogResult)
+    def _search_log_result(self, message: SearchLogResult) -> None:
+        self.searching.file_result(message)
+
+
+EVENTS_PER_CHUNK = 50  # network events taken from the inbox between looks at the clock

@@ -1,0 +1,144 @@
+"""The line editor: history on Up/Down, Tab completion, multi-line paste, End to the log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from textual import events
+from textual.binding import Binding
+from textual.message import Message
+
+from ..commands.registry import complete_command
+from ..textual_compat import FastInput
+
+MAX_HISTORY = 500
+
+
+class ChatInput(FastInput):
+    """The line editor: history on Up/Down, Tab completion, multi-line paste, End to the log."""
+
+    BINDINGS = [
+        Binding("up", "history(-1)", "Previous line", show=False, id="input.history_previous"),
+        Binding("down", "history(1)", "Next line", show=False, id="input.history_next"),
+        Binding("tab", "complete", "Complete", show=False, id="input.complete"),
+    ]
+
+    class Lines(Message):
+        """Several lines pasted at once: each is sent as its own message."""
+
+        def __init__(self, lines: list[str]) -> None:
+            super().__init__()
+            self.lines = lines
+
+    class EndOfLog(Message):
+        """End pressed with the cursor already at the end of the line."""
+
+    def __init__(self, *, nick_source: Callable[[], Sequence[str]], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.nick_source = nick_source
+        self.history: list[str] = []
+        self._history_index: int | None = None
+        self._draft = ""
+        self._completion: tuple[int, list[str], int, str] | None = None  # start, options, i, typed
+
+    # -- history -----------------------------------------------------------------------
+
+    def remember(self, line: str) -> None:
+        if line and (not self.history or self.history[-1] != line):
+            self.history.append(line)
+            del self.history[:-MAX_HISTORY]
+        self._history_index = None
+        self._draft = ""
+
+    def action_history(self, step: int) -> None:
+        if not self.history:
+            return
+        if self._history_index is None:
+            if step > 0:
+                return
+            self._draft = self.value
+            index = len(self.history) - 1
+        else:
+            index = self._history_index + step
+        if index < 0:
+            index = 0
+        if index >= len(self.history):
+            self._history_index = None
+            self._set_value(self._draft)
+            return
+        self._history_index = index
+        self._set_value(self.history[index])
+
+    def _set_value(self, value: str) -> None:
+        self._completion = None
+        self.value = value
+        self.cursor_position = len(value)
+
+    # -- completion --------------------------------------------------------------------
+
+    def action_complete(self) -> None:
+        value = self.value
+        cursor = self.cursor_position
+        if self._completion is not None:
+            start, options, index, typed = self._completion
+            index = (index + 1) % len(options)
+        else:
+            start = value.rfind(" ", 0, cursor) + 1
+            typed = value[start:cursor]
+            if start == 0 and typed.startswith("/"):
+                options = complete_command(typed)
+            else:
+                if not typed:
+                    return
+                lowered = typed.lower()
+                options = sorted(
+                    {n for n in self.nick_source() if n.lower().startswith(lowered)},
+                    key=str.lower,
+                )
+            if not options:
+                self.app.bell()
+                return
+            index = 0
+        option = options[index]
+        if start == 0 and option.startswith("/"):
+            suffix = " "
+        elif start == 0:
+            suffix = ": "
+        else:
+            suffix = " "
+        previous = self._completion
+        end = cursor
+        if previous is not None:
+            # Replace what the previous Tab inserted.
+            end = start + len(previous[1][previous[2]]) + len(suffix)
+        rest = value[end:]
+        new_value = value[:start] + option + suffix + rest
+        self.value = new_value
+        self.cursor_position = start + len(option) + len(suffix)
+        self._completion = (start, options, index, typed)
+
+    def on_key(self, event: events.Key) -> None:
+        # Runs before Input's own key handling (which then goes on as usual).
+        if event.key != "tab":
+            self._completion = None
+
+    # -- paste and End -----------------------------------------------------------------
+
+    def on_paste(self, event: events.Paste) -> None:
+        lines = event.text.splitlines()
+        if len(lines) <= 1:
+            return  # Input pastes one line itself
+        event.prevent_default()  # Input would paste only the first line
+        event.stop()
+        before = self.value[: self.cursor_position]
+        after = self.value[self.cursor_position :]
+        lines[0] = before + lines[0]
+        lines[-1] = lines[-1] + after
+        self._set_value("")
+        self.post_message(self.Lines([line for line in lines if line.strip()]))
+
+    def action_end(self, select: bool = False) -> None:
+        if not select and self.cursor_position >= len(self.value):
+            self.post_message(self.EndOfLog())
+        super().action_end(select)

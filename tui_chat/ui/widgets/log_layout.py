@@ -1,0 +1,87 @@
+"""The message log's layout of one buffer: a height per entry, estimated until it is wrapped.
+
+Heights start as estimates from an entry's length (:func:`estimate_lines`) and become exact when
+the entry is wrapped on its way to the screen; prefix sums map a line to its entry.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+from textual.cache import LRUCache
+from textual.strip import Strip
+
+from ..model.entries import Entry
+
+WRAP_CACHE = 1024  # wrapped entries kept per buffer (a few screens' worth)
+
+
+class Layout:
+    """Line heights of a buffer's entries at one width and set of styles, wrapped lazily.
+
+    ``heights[a]`` is the number of lines of the entry with sequence number ``base + a``: an
+    estimate from its length until the entry is wrapped (when it scrolls into view), then
+    exact. ``cum`` holds prefix sums for the scrollbar and for mapping a line to its entry; it
+    is extended lazily and cut back when a height changes. Wrapped lines are cached per entry.
+    """
+
+    __slots__ = ("base", "cum", "exact", "heights", "key", "stamp_len", "version", "wraps")
+
+    def __init__(self, key: tuple, version: int, base: int, stamp_len: int) -> None:
+        self.key = key
+        self.version = version
+        self.base = base
+        self.heights: list[int] = []
+        self.exact = bytearray()
+        self.cum: list[int] = [0]
+        self.wraps: LRUCache[Entry, list[Strip]] = LRUCache(WRAP_CACHE)
+        self.stamp_len = stamp_len
+
+    def prefix(self, a: int) -> int:
+        """Lines before absolute entry ``a``."""
+        cum = self.cum
+        if a >= len(cum):
+            heights = self.heights
+            total = cum[-1]
+            for i in range(len(cum) - 1, a):
+                total += heights[i]
+                cum.append(total)
+        return cum[a]
+
+    def set_height(self, a: int, lines: int, exact: bool = True) -> bool:
+        """Record entry ``a``'s height; True when it changed."""
+        self.exact[a] = exact
+        if self.heights[a] == lines:
+            return False
+        self.heights[a] = lines
+        del self.cum[a + 1 :]
+        return True
+
+    def find(self, start: int, y: int) -> tuple[int, int]:
+        """The absolute entry holding line ``y`` (counted from entry ``start``), line within."""
+        end = len(self.heights)
+        target = self.prefix(start) + y
+        self.prefix(end)
+        a = bisect_right(self.cum, target, start, end + 1) - 1
+        a = min(max(a, start), end - 1)
+        return a, target - self.cum[a]
+
+
+def estimate_lines(entry: Entry, width: int, stamp_len: int) -> int:
+    """Lines ``entry`` will probably take at ``width``, without wrapping it."""
+    kind = entry.kind
+    if kind == "day" or kind == "separator":
+        return 1
+    body = 0
+    for _, text in entry.parts:
+        body += len(text)
+    if entry.pending:
+        body += 17
+    if kind == "message" or kind == "action" or kind == "notice":
+        indent = stamp_len + 4 + len(entry.nick)
+    else:
+        indent = stamp_len + 2 + len(entry.glyph or "--")
+    room = width - indent
+    if room < 12:
+        return max(1, -(-(indent + body) // width))
+    return max(1, -(-body // room))
