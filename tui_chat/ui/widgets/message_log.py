@@ -30,6 +30,7 @@ from textual.strip import Strip
 from ...irc.formatting import parse_formatting
 from ..model.entries import IRC, NICK, PLAIN, BufferLog, Entry, Part
 from ..text import irc_text, nick_style, plain_text, sanitize, span_style
+from ..textual_compat import set_virtual_size_quietly
 from .log_layout import Layout, estimate_lines
 from .log_styles import LogStyles, component_background, component_text_style, line_strip
 
@@ -435,15 +436,7 @@ class MessageLog(ScrollView, can_focus=False):
             self._settling = False
 
     def _set_lines(self, lines: int) -> None:
-        size = Size(self._wrap_width, lines)
-        if self.virtual_size != size:
-            # `virtual_size` is a layout reactive: assigning it re-lays-out and repaints the
-            # whole screen (header, sidebar, user list, input, footer), which during a flood
-            # made every frame cost 30-50 ms. This widget's own size never depends on its
-            # content, so only its scrollbars need to hear about the new height; a scrollbar
-            # appearing or disappearing still asks for a layout (in _refresh_scrollbars).
-            self.set_reactive(MessageLog.virtual_size, size)
-            self._scroll_update(size)
+        if set_virtual_size_quietly(self, Size(self._wrap_width, lines)):
             self.refresh()
 
     def _resettle(self) -> None:
