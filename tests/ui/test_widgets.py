@@ -141,7 +141,7 @@ async def test_search_bar_posts_find_and_close():
         await pilot.pause()
         kinds = [type(m).__name__ for m in app.posted]
         assert kinds == ["Find", "Close"]
-        assert app.posted[0].query == "needle"  # type: ignore[attr-defined]
+        assert app.posted[0].needle == "needle"  # type: ignore[attr-defined]
         bar.set_status("1/3")
         await pilot.pause()
         assert "1/3" in str(Text(str(bar.query_one("#search-status").render())))

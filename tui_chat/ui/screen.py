@@ -356,7 +356,7 @@ class ChatScreen(Screen[None]):
 
     @on(SearchBar.Find)
     async def _search_find(self, message: SearchBar.Find) -> None:
-        await self.searching.find(message.query)
+        await self.searching.find(message.needle)
 
     @on(SearchBar.Close)
     def _search_close(self) -> None:

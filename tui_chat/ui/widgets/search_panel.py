@@ -36,9 +36,9 @@ class SearchBar(Horizontal):
     class Find(Message):
         """Enter in the search field."""
 
-        def __init__(self, query: str) -> None:
+        def __init__(self, needle: str) -> None:
             super().__init__()
-            self.query = query
+            self.needle = needle
 
     class Close(Message):
         """Esc in the search field."""
