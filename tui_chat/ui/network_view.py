@@ -378,7 +378,8 @@ class NetworkView:
         )
 
     def _kicked(self, event: ev.Kicked) -> None:
-        if self.model.key(event.buffer) not in self.model.conversations:
+        conv = self.model.conversations.get(event.buffer)
+        if conv is None:
             return
         reason = ((LIT, " ("), (IRC, event.reason), (LIT, ")")) if event.reason else ()
         who = (LIT, "You were") if event.is_self else None
@@ -388,7 +389,6 @@ class NetworkView:
         )
         if event.is_self:
             entry.kind = "error"
-            conv = self.model.conversations.get(event.buffer)
             conv.joined = False
             conv.members = ()
         self._add(event.buffer, entry)

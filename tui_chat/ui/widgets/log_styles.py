@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.strip import Strip
+from textual.widget import Widget
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +29,7 @@ class LogStyles:
     base: Style  # the widget's own style: lines are stored with it applied
 
 
-def line_strip(line: Text, console, width: int, base: Style) -> Strip:
+def line_strip(line: Text, console: Console, width: int, base: Style) -> Strip:
     """One wrapped line as a Strip of exactly ``width`` cells with ``base`` under every style.
 
     The same result as ``Strip(...).crop_extend(0, width, base).apply_style(base)``, built as
@@ -56,10 +58,10 @@ def text_style(style: Style) -> Style:
     )
 
 
-def component_text_style(widget, name: str) -> Style:
+def component_text_style(widget: Widget, name: str) -> Style:
     """The text part of a component class style, with theme colours blended (alpha resolved)."""
     return text_style(widget.get_component_rich_style(name))
 
 
-def component_background(widget, name: str) -> Style:
+def component_background(widget: Widget, name: str) -> Style:
     return Style(bgcolor=widget.get_component_rich_style(name).bgcolor)

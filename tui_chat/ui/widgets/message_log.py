@@ -642,7 +642,9 @@ class MessageLog(ScrollView, can_focus=False):
     def _strip_at(self, index: int) -> Strip | None:
         """The rendered line ``index`` of the shown buffer (None past the end)."""
         buffer = self.buffer
-        layout = buffer.layout if buffer is not None else None
+        if buffer is None:
+            return None
+        layout = buffer.layout
         if layout is None or layout.version != buffer.version or not buffer.entries:
             return None
         start = buffer.dropped - layout.base
