@@ -22,11 +22,13 @@ _HOST_PORT_RE = re.compile(
 )
 
 
-def _number(text: str, kind: type, what: str, low: float, high: float = math.inf):
+def _number(
+    text: str, kind: type[int] | type[float], what: str, low: float, high: float = math.inf
+) -> float:
     """Parse a finite int or float option in [low, high]; argparse shows the message on one
     line."""
     try:
-        value = kind(text)
+        value: float = kind(text)
     except ValueError:
         noun = "a whole number" if kind is int else "a number"
         raise argparse.ArgumentTypeError(f"not {noun}: {text!r}") from None
@@ -36,15 +38,15 @@ def _number(text: str, kind: type, what: str, low: float, high: float = math.inf
 
 
 def port_number(text: str) -> int:
-    return _number(text, int, "port out of range 0-65535", 0, 65535)
+    return int(_number(text, int, "port out of range 0-65535", 0, 65535))
 
 
 def positive_int(text: str) -> int:
-    return _number(text, int, "must be at least 1", 1)
+    return int(_number(text, int, "must be at least 1", 1))
 
 
 def non_negative_int(text: str) -> int:
-    return _number(text, int, "must not be negative", 0)
+    return int(_number(text, int, "must not be negative", 0))
 
 
 def non_negative_float(text: str) -> float:

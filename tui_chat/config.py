@@ -14,6 +14,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -196,19 +197,19 @@ def _check(key: str, value: object) -> str | None:
     names = {str: "a string", int: "a whole number", bool: "true or false", list: "a list"}
     if type(value) is not expected:
         return f"should be {names[expected]}"
-    if key == "nick" and not is_valid_nick(value):
+    if key == "nick" and isinstance(value, str) and not is_valid_nick(value):
         return f"{value!r} is not a valid nick"
-    if key == "room" and not is_valid_channel(value):
+    if key == "room" and isinstance(value, str) and not is_valid_channel(value):
         return f"{value!r} is not a valid room name"
-    if key == "scrollback" and not 100 <= value <= 1_000_000:
+    if key == "scrollback" and isinstance(value, int) and not 100 <= value <= 1_000_000:
         return "should be between 100 and 1000000"
-    if key == "ignore" and not all(isinstance(v, str) for v in value):
+    if key == "ignore" and isinstance(value, list) and not all(isinstance(v, str) for v in value):
         return "should be a list of nicks"
     return None
 
 
-def _read_values(raw: dict, text: str) -> tuple[dict, list[str]]:
-    values: dict = {}
+def _read_values(raw: dict[str, Any], text: str) -> tuple[dict[str, Any], list[str]]:
+    values: dict[str, Any] = {}
     problems: list[str] = []
     for key, value in raw.items():
         if key == "servers":

@@ -21,7 +21,7 @@ def lan_address(bind: str = "") -> str:
         try:
             with socket.socket(family, socket.SOCK_DGRAM) as sock:
                 sock.connect((probe, 1))
-                address = sock.getsockname()[0]
+                address: str = sock.getsockname()[0]
         except OSError:
             continue
         if address and not ipaddress.ip_address(address).is_unspecified:

@@ -13,6 +13,8 @@ from textual.strip import Strip
 
 from ..model.entries import Entry
 
+# (wrap width, style generation, timestamp format, casemapping): a change re-lays the log out
+LayoutKey = tuple[int, int, str, str]
 WRAP_CACHE = 1024  # wrapped entries kept per buffer (a few screens' worth)
 
 
@@ -27,7 +29,7 @@ class Layout:
 
     __slots__ = ("base", "cum", "exact", "heights", "key", "stamp_len", "version", "wraps")
 
-    def __init__(self, key: tuple, version: int, base: int, stamp_len: int) -> None:
+    def __init__(self, key: LayoutKey, version: int, base: int, stamp_len: int) -> None:
         self.key = key
         self.version = version
         self.base = base

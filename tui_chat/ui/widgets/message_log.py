@@ -31,7 +31,7 @@ from ...irc.formatting import parse_formatting
 from ..model.entries import IRC, NICK, PLAIN, BufferLog, Entry, Part
 from ..text import irc_text, nick_style, plain_text, sanitize, span_style
 from ..textual_compat import set_virtual_size_quietly
-from .log_layout import Layout, estimate_lines
+from .log_layout import Layout, LayoutKey, estimate_lines
 from .log_styles import LogStyles, component_background, component_text_style, line_strip
 
 
@@ -149,7 +149,7 @@ class MessageLog(ScrollView, can_focus=False):
     def _wrap_width(self) -> int:
         return max(1, self.scrollable_content_region.width)
 
-    def _layout_key(self) -> tuple:
+    def _layout_key(self) -> LayoutKey:
         return (self._wrap_width, self._generation, self.timestamp_format, self.casemapping)
 
     def _render_parts(self, parts: Sequence[Part], base: Style | None = None) -> Text:
