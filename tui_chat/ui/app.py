@@ -159,7 +159,7 @@ class ChatApp(
         self.retry_at: float | None = None
         self.lag: float | None = None
         self._switch_on_join: set[str] = set()
-        self._closing: set[str] = set()
+        self._rooms_closing: set[str] = set()
         self._last_notify = 0.0
         self._quitting = False
         self._down_announced = False

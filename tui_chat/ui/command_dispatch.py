@@ -120,7 +120,7 @@ class CommandDispatch:
             self._hint("The server window stays open; /quit leaves.")
             return
         if conv.kind == "channel" and conv.joined and self.client is not None:
-            self._closing.add(key)
+            self._rooms_closing.add(key)
             self.client.part(conv.name, "")
             return
         self._close(key)

@@ -382,8 +382,8 @@ class NetworkEventHandlers:
         if event.is_self:
             conv.joined = False
             conv.members = ()
-            if key in self._closing:
-                self._closing.discard(key)
+            if key in self._rooms_closing:
+                self._rooms_closing.discard(key)
                 self._close(key)
                 return
             self._add(
