@@ -64,6 +64,10 @@ HISTORY_FETCH_LIMIT = 200  # messages asked for per gap; the server's ISUPPORT v
 # msgids remembered per buffer for dropping duplicates: well above any one replay or gap fill.
 SEEN_IDS_PER_BUFFER = 2000
 HISTORY_UNAVAILABLE = "history is unavailable on this server"
+# Private partners remembered (display name, nick changes) and buffers whose history position
+# and msgids are kept: a peer-controlled name is a key here, so the oldest are forgotten.
+MAX_QUERIES = 512
+MAX_TRACKED_BUFFERS = 512
 # Worst case of the "nick!user@host" the server prepends when relaying our lines, used until
 # we have seen our own full source (RFC 2812 allows 63-byte hostnames; usernames stay short).
 _ASSUMED_USERHOST = 1 + 10 + 1 + 63
@@ -293,6 +297,17 @@ class Session:
             return self.rooms[key][0]
         return self.queries.get(key, name)
 
+    def _query(self, nick: str) -> str:
+        """The display name of the private conversation with ``nick``, remembered (bounded)."""
+        key = self.fold(nick)
+        known = self.queries.get(key)
+        if known is not None:
+            return known
+        if len(self.queries) >= MAX_QUERIES:
+            del self.queries[next(iter(self.queries))]
+        self.queries[key] = nick
+        return nick
+
     def line_budget(self, command: str, target: str) -> int:
         """Text bytes that fit in ``COMMAND target :text`` once the server adds our source."""
         source = len(self.nick) + (1 + len(self.userhost) if self.userhost else _ASSUMED_USERHOST)
@@ -322,7 +337,7 @@ class Session:
     ) -> None:
         """A pending line reached the socket: wait for its echo, or treat it as delivered."""
         if not self.is_channel(buffer):
-            self.queries.setdefault(self.fold(buffer), buffer)
+            self._query(buffer)
         if "echo-message" in self.caps:
             self.in_flight.append(
                 _InFlight(pending_id, buffer, self.fold(buffer), command, wire, kind)
@@ -495,7 +510,7 @@ class Session:
         self._request_after(key, gap)
 
     def _request_after(self, key: str, gap: _Gap) -> None:
-        msgid, when = self._last[key]
+        msgid, when = self._last.get(key, (None, self._time or datetime.now(UTC)))
         if gap.by_msgid and msgid:
             ref = f"msgid={msgid}"
         else:
@@ -562,7 +577,10 @@ class Session:
     def _first_sight(self, key: str, msgid: str | None, when: datetime, live: bool) -> bool:
         """Record a message about to be shown; False if its msgid was shown before."""
         if msgid:
-            seen = self._seen.setdefault(key, {})
+            seen = self._seen.get(key)
+            if seen is None:
+                _make_room(self._seen, MAX_TRACKED_BUFFERS)
+                seen = self._seen[key] = {}
             if msgid in seen:
                 return False
             seen[msgid] = None
@@ -585,6 +603,8 @@ class Session:
             return
         old = self._last.get(key)
         if live or old is None or when >= old[1]:
+            if old is None:
+                _make_room(self._last, MAX_TRACKED_BUFFERS)
             self._last[key] = (msgid, when)
 
     # -- numerics
@@ -925,6 +945,7 @@ class Session:
             self._emit(Joined, buffer=display, nick=nick, is_self=True, userhost=userhost)
             if key not in self._last:
                 # Nothing seen here yet: a later gap starts at the moment we joined.
+                _make_room(self._last, MAX_TRACKED_BUFFERS)
                 self._last[key] = (None, self._time or datetime.now(UTC))
             if key in self._joined_before:
                 self._rejoined_channel(display, key)
@@ -1111,7 +1132,7 @@ class Session:
             buffer = self.buffer_for(target[1:])  # STATUSMSG, e.g. "@#chan"
         else:
             partner = target if me else sender
-            buffer = self.queries.setdefault(self.fold(partner), partner)
+            buffer = self._query(partner)
         msgid = msg.tags.get("msgid")
         is_history = self._collect is not None
 
@@ -1176,3 +1197,9 @@ class Session:
 
 def _strip_action(wire: str) -> str:
     return wire[len("\x01ACTION ") : -1]
+
+
+def _make_room(table: dict, limit: int) -> None:
+    """Forget the oldest entries of ``table`` so that one more fits within ``limit``."""
+    while len(table) >= limit:
+        del table[next(iter(table))]

@@ -141,6 +141,9 @@ class ChatApp(
         self.server_label = ""
         self.conversations: dict[str, Conversation] = {}
         self.order: list[str] = []
+        self._open_queries = 0  # conversations of kind "query" in self.conversations
+        self._sidebar_pending = False
+        self._told_query_cap = False
         self.current = ""
         self._ignore_names: list[str] = list(settings.ignore)
         self.ignored: set[str] = {casefold(n, "ascii") for n in self._ignore_names}

@@ -18,6 +18,12 @@ from .widgets import ChatHeader, Sidebar, SidebarItem, UserList
 if TYPE_CHECKING:
     from ..client.events import Member
 
+# Private conversations the network may open by itself (a message from a new sender). Beyond it,
+# messages from further new senders are shown in the server window, marked as private, until
+# the reader closes some or opens one with /query: a storm of thousands of senders (cycling
+# nicks) then costs one line each instead of a window each, as with irssi's autocreate off.
+MAX_AUTO_QUERIES = 100
+
 
 @dataclass
 class Conversation:
@@ -52,17 +58,32 @@ class Conversations:
             conv = Conversation(name=name, kind=kind, log=BufferLog(self.settings.scrollback))
             if kind == "query":
                 conv.joined = True
+                self._open_queries += 1
             self.conversations[key] = conv
             self.order.append(key)
-            self._refresh_sidebar()
+            self._sidebar_later()
         return conv
+
+    def _query_room(self, name: str) -> bool:
+        """May the network open a conversation for ``name``? Open ones and channels always."""
+        if self._key(name) in self.conversations or is_channel(name) or name == SERVER_BUFFER:
+            return True
+        return self._open_queries < MAX_AUTO_QUERIES
+
+    def _sidebar_later(self) -> None:
+        """Refresh the sidebar once, after the handler running now: opens coalesce."""
+        if not self._sidebar_pending:
+            self._sidebar_pending = True
+            self.call_later(self._refresh_sidebar)
 
     def _close(self, key: str) -> None:
         if key not in self.conversations or key == SERVER_BUFFER:
             return
         index = self.order.index(key)
         self.order.remove(key)
-        del self.conversations[key]
+        if self.conversations.pop(key).kind == "query":
+            self._open_queries -= 1
+            self._told_query_cap = False
         if self.current == key:
             self._show(self.order[max(0, index - 1)])
         self._refresh_sidebar()
@@ -88,6 +109,7 @@ class Conversations:
         return self.conversations[self.current]
 
     def _refresh_sidebar(self) -> None:
+        self._sidebar_pending = False
         items = []
         for key in self.order:
             conv = self.conversations[key]

@@ -16,6 +16,7 @@ from textual import on
 
 from ..client.names import SERVER_BUFFER
 from ..irc.casemap import is_channel
+from .conversations import MAX_AUTO_QUERIES
 from .message_log import IRC, LIT, NICK, PLAIN, Entry, event_entry, info_entry
 from .messages import NetworkEvents
 from .text import sanitize
@@ -198,11 +199,22 @@ class NetworkEventHandlers:
             and not event.is_self
         ):
             buffer = self.current  # a notice from a person: show it where the reader is
+        parts: tuple = ((IRC, event.text),)
+        if not self._query_room(buffer):
+            buffer = SERVER_BUFFER
+            parts = ((LIT, "(private) "), *parts)
+            if not self._told_query_cap:
+                self._told_query_cap = True
+                text = (
+                    f"{MAX_AUTO_QUERIES} private conversations are open: messages from further "
+                    "new senders show here. /close some, or /query NICK to open one."
+                )
+                self._add(batches, SERVER_BUFFER, info_entry(text, time=event.time))
         entry = Entry(
             time=event.time,
             kind=kind,
             nick=event.sender,
-            parts=((IRC, event.text),),
+            parts=parts,
             mention=event.is_mention and not event.is_self,
             is_self=event.is_self,
             msgid=event.msgid,
@@ -221,7 +233,7 @@ class NetworkEventHandlers:
     def _on_HistoryReplayed(self, event: ev.HistoryReplayed, batches) -> None:
         key = self._key(event.buffer)
         held = self._held_history.pop(key, [])
-        if not held:
+        if not held or not self._query_room(event.buffer):
             return
         conv = self._open(event.buffer)
         self._flush_batches(batches)  # earlier live lines first, so the insertion point is right
@@ -337,7 +349,9 @@ class NetworkEventHandlers:
             self.log_view.update_entry(conv.log, entry)
 
     def _on_Roster(self, event: ev.Roster, batches) -> None:
-        conv = self._open(event.buffer)
+        conv = self.conversations.get(self._key(event.buffer))
+        if conv is None:
+            return
         conv.members = event.members
         if self._key(event.buffer) == self.current:
             self.query_one("#userlist", UserList).show(conv.members, self.casemapping)
@@ -440,6 +454,7 @@ class NetworkEventHandlers:
                     self.current = new_key
             else:
                 self.order.remove(old_key)
+                self._open_queries -= 1
         if event.is_self:
             parts = [(LIT, "You are now known as "), (NICK, event.new)]
             if event.reason:
@@ -455,8 +470,12 @@ class NetworkEventHandlers:
                 self._add(batches, buffer, event_entry(event.time, "--", *parts))
 
     def _on_Topic(self, event: ev.Topic, batches) -> None:
-        conv = self._open(event.buffer, "channel")
-        conv.topic = event.topic
+        conv = self.conversations.get(self._key(event.buffer))
+        buffer = event.buffer
+        if conv is None:
+            buffer = SERVER_BUFFER  # a topic is no reason to open a window
+        else:
+            conv.topic = event.topic
         if event.is_change:
             parts = [
                 (NICK, event.setter or "someone"),
@@ -467,7 +486,9 @@ class NetworkEventHandlers:
             parts = [(LIT, "Topic: "), (IRC, event.topic)]
             if event.setter:
                 parts += [(LIT, " (set by "), (PLAIN, event.setter), (LIT, ")")]
-        self._add(batches, event.buffer, event_entry(event.time, "--", *parts))
+        if conv is None:
+            parts = [(PLAIN, event.buffer), (LIT, ": "), *parts]
+        self._add(batches, buffer, event_entry(event.time, "--", *parts))
 
     def _on_ModeChange(self, event: ev.ModeChange, batches) -> None:
         buffer = event.buffer if self._key(event.buffer) in self.conversations else SERVER_BUFFER
