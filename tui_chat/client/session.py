@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import itertools
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -19,6 +21,7 @@ from tui_chat.irc import numerics as n
 from tui_chat.irc.casemap import safe_nick
 from tui_chat.irc.limits import CHANTYPES, MAX_LINE_BYTES
 
+from .ctcp import ReplyLimiter, reply_argument
 from .events import (
     SERVER_BUFFER,
     AwayChanged,
@@ -185,8 +188,11 @@ class Session:
         realname: str = "tui-chat user",
         password: str | None = None,
         rooms: tuple[str, ...] = (),
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.preferred_nick = nick
+        self._clock = clock  # only for rate limits (CTCP replies); the protocol needs no clock
+        self._ctcp_limit = ReplyLimiter()
         self.username = username or safe_nick(nick, 10, "tuichat")
         self.realname = realname
         self.password = password
@@ -1186,12 +1192,14 @@ class Session:
         if command == "NOTICE":  # a reply to a CTCP of ours
             self._info(SERVER_BUFFER, f"CTCP {ctcp} reply from {sender}: {arg}", "CTCP")
             return
+        if ctcp not in ("VERSION", "PING"):
+            return
+        if not sender or not self._ctcp_limit.allow(self.fold(sender), self._clock()):
+            return  # a flood of requests: silence costs nothing, answers cost our own lines
         if ctcp == "VERSION":
             self._send("NOTICE", sender, f"\x01VERSION {VERSION_REPLY}\x01")
-        elif ctcp == "PING":
-            self._send("NOTICE", sender, f"\x01PING {arg[:64]}\x01")
         else:
-            return
+            self._send("NOTICE", sender, f"\x01PING {reply_argument(arg)}\x01")
         self._info(SERVER_BUFFER, f"CTCP {ctcp} from {sender}", "CTCP")
 
 
