@@ -57,6 +57,8 @@ class HostileServer:
         self._conn: socket.socket | None = None
         self._nick = "alice"
         self._acked: set[str] = set()
+        self._negotiating = False
+        self._user_seen = False
         self._stop = False
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
@@ -164,6 +166,8 @@ class HostileServer:
                                 self.connections += 1
                                 self._out.clear()
                                 self._acked = set()
+                                self._negotiating = False
+                                self._user_seen = False
                                 self._cond.notify_all()
                             sel.register(new, selectors.EVENT_READ)
                     elif key.fileobj is self._conn:
@@ -231,14 +235,21 @@ class HostileServer:
             if self.caps is None:
                 self._reply(":irc.test 421 * CAP :Unknown command")
             else:
+                self._negotiating = True  # registration waits for CAP END, as on real servers
                 self._reply(f":irc.test CAP * LS :{self.caps}")
+        elif cmd == "CAP" and msg.param(0) == "END":
+            self._negotiating = False
+            if self._user_seen:
+                self._welcome()
         elif cmd == "CAP" and msg.param(0) == "REQ":
             self._acked = set(msg.param(1).split())
             self._reply(f":irc.test CAP * ACK :{msg.param(1)}")
         elif cmd == "NICK":
             self._nick = msg.param(0)
         elif cmd == "USER" and self.register:
-            self._welcome()
+            self._user_seen = True
+            if not self._negotiating:
+                self._welcome()
         elif cmd == "PING":
             self._reply(f":irc.test PONG irc.test :{msg.param(0)}")
         elif cmd == "JOIN":
@@ -249,7 +260,8 @@ class HostileServer:
                     f":irc.test 366 {self._nick} {channel} :End of /NAMES list.",
                 )
         elif cmd in ("PRIVMSG", "NOTICE") and self.echo and "echo-message" in self._acked:
-            self._reply(f":{self._nick}!u@h {Message.of(cmd, *msg.params).to_line()}")
+            echo = Message.of(cmd, *msg.params, source=f"{self._nick}!u@h", tags=msg.tags)
+            self._reply(echo.to_line())
 
     def _welcome(self) -> None:
         self._reply(

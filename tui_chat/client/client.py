@@ -13,6 +13,7 @@ import itertools
 import logging
 import os
 import queue
+import secrets
 import selectors
 import socket
 import threading
@@ -351,7 +352,7 @@ class ChatClient:
                         )
                     )
                 self._session.message_written(
-                    item.pending_id, item.buffer, item.command, item.wire, item.kind
+                    item.pending_id, item.buffer, item.command, item.wire, item.kind, item.txid
                 )
 
     def _drain_session(self) -> None:
@@ -491,8 +492,9 @@ class ChatClient:
             if kind == "say":
                 pending_id, buffer, text, mkind = args
                 command, wire = session.wire_message(buffer, text, mkind)
-                line = Message.of(command, buffer, wire).to_line()
-                out = Outgoing(line, pending_id, buffer, command, wire, mkind, not ready)
+                txid = secrets.token_urlsafe(16)
+                line = Message.of(command, buffer, wire).to_line()  # tagged once caps are known
+                out = Outgoing(line, pending_id, buffer, command, wire, mkind, not ready, txid)
                 self._unsent.append(out)
                 self._add(
                     PendingMessage(
@@ -529,7 +531,10 @@ class ChatClient:
         self._drain_session()  # rejoins (and anything else the session said) go first
         while self._unsent:
             item = self._unsent.popleft()
-            self._outbox.put(item.line, item if item.pending_id else None)
+            line = item.line
+            if item.txid is not None:
+                line = self._session.typed_line(item.command, item.buffer, item.wire, item.txid)
+            self._outbox.put(line, item if item.pending_id else None)
 
     def _requeue(self) -> None:
         """The connection is gone: lines not yet echoed or not yet written go back in front."""
@@ -542,6 +547,7 @@ class ChatClient:
                 f.text,
                 f.kind,
                 True,
+                f.txid,
             )
             for f in self._session.in_flight
         ]

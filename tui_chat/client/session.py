@@ -59,6 +59,7 @@ WANTED_CAPS = (
     "draft/chathistory",
 )
 LAG_TOKEN_PREFIX = "tui-chat-lag-"
+TXID_TAG = "+tui-chat/txid"  # client-only tag: a typed line's id, kept across re-sends
 # A PING sent right behind a CHATHISTORY request: servers answer in order, so its PONG means
 # every batch the request (and the JOIN before it) produced has arrived.
 HISTORY_TOKEN_PREFIX = "tui-chat-history-"
@@ -133,6 +134,7 @@ class _InFlight:
     command: str
     text: str  # the wire text (CTCP-wrapped for actions)
     kind: MessageKind
+    txid: str | None = None
 
 
 def parse_server_time(value: str) -> datetime | None:
@@ -332,6 +334,11 @@ class Session:
 
     # ---------------------------------------------------------------- outgoing requests
 
+    def typed_line(self, command: str, buffer: str, wire: str, txid: str | None) -> str:
+        """The line for a typed message, tagged with its transaction id when tags are allowed."""
+        tags = {TXID_TAG: txid} if txid and "message-tags" in self.caps else None
+        return Message.of(command, buffer, wire, tags=tags).to_line()
+
     def wire_message(self, buffer: str, text: str, kind: MessageKind) -> tuple[str, str]:
         """(command, wire text) for one chunk the user typed."""
         if kind == "action":
@@ -339,14 +346,20 @@ class Session:
         return ("NOTICE" if kind == "notice" else "PRIVMSG"), text
 
     def message_written(
-        self, pending_id: str, buffer: str, command: str, wire: str, kind: MessageKind
+        self,
+        pending_id: str,
+        buffer: str,
+        command: str,
+        wire: str,
+        kind: MessageKind,
+        txid: str | None = None,
     ) -> None:
         """A pending line reached the socket: wait for its echo, or treat it as delivered."""
         if not self.is_channel(buffer):
             self._query(buffer)
         if "echo-message" in self.caps:
             self.in_flight.append(
-                _InFlight(pending_id, buffer, self.fold(buffer), command, wire, kind)
+                _InFlight(pending_id, buffer, self.fold(buffer), command, wire, kind, txid)
             )
             return
         text = _strip_action(wire) if kind == "action" else wire
@@ -1156,7 +1169,7 @@ class Session:
 
         pending_id = None
         if me and not is_history:
-            pending_id = self._match_echo(msg.command, target, msg.param(1))
+            pending_id = self._match_echo(msg.command, target, msg.param(1), msg.tags.get(TXID_TAG))
         event = self._make(
             ChatMessage,
             buffer=buffer,
@@ -1180,7 +1193,14 @@ class Session:
         if pending_id is not None:
             self._emit(MessageDelivered, pending_id=pending_id, buffer=buffer, msgid=msgid)
 
-    def _match_echo(self, command: str, target: str, wire: str) -> str | None:
+    def _match_echo(
+        self, command: str, target: str, wire: str, txid: str | None = None
+    ) -> str | None:
+        if txid:
+            for i, item in enumerate(self.in_flight):
+                if item.txid == txid:
+                    del self.in_flight[i]
+                    return item.pending_id
         key = self.fold(target)
         for i, item in enumerate(self.in_flight):
             if item.command == command and item.target_key == key and item.text == wire:
