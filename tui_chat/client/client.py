@@ -56,6 +56,9 @@ class ClientSettings:
     rooms: tuple[str, ...] = ("#lobby",)
     reconnect_min: float = 1.0
     reconnect_max: float = 60.0
+    # The backoff starts over only after a connection stayed up this long: a server that drops
+    # us right after the welcome must not get an immediate reconnect every time.
+    reconnect_stable: float = 60.0
     lag_interval: float = 30.0
     lag_timeout: float = 90.0
     connect_timeout: float = 10.0
@@ -202,10 +205,10 @@ class ChatClient:
         attempt = 0
         try:
             while not self._stopping.is_set():
-                welcomed, detail = self._serve_once()
+                up_for, detail = self._serve_once()
                 if self._stopping.is_set():
                     break
-                if welcomed:
+                if up_for >= s.reconnect_stable:
                     attempt = 0
                 delay = backoff_delay(attempt, s.reconnect_min, s.reconnect_max)
                 attempt += 1
@@ -228,15 +231,15 @@ class ChatClient:
             self._wake_r.close()
             self._wake_w.close()
 
-    def _serve_once(self) -> tuple[bool, str]:
-        """One connection from resolution to loss. Returns (got registered, why it ended)."""
+    def _serve_once(self) -> tuple[float, str]:
+        """One connection from resolution to loss: (seconds it was registered, why it ended)."""
         session = self._session
         self._retry_now.clear()  # a request made while connected is stale by the next wait
         self._state("connecting")
         try:
             sock = self._connect()
         except _ConnectionLost as e:
-            return False, e.detail
+            return 0.0, e.detail
         self._sock = sock
         session.connection_made()
         self._state("registering")
@@ -248,6 +251,7 @@ class ChatClient:
         ping_due = 0.0
         ping_sent: dict[str, float] = {}
         welcomed = False
+        welcomed_at = 0.0
         try:
             while True:
                 now = time.monotonic()
@@ -288,12 +292,13 @@ class ChatClient:
                 self._handle_requests()
                 if not welcomed and session.welcomed:
                     welcomed = True
+                    welcomed_at = time.monotonic()
                     self._connected = True
                     self._state("connected")
                     ping_due = time.monotonic()
                     self._flush_unsent()
         except _ConnectionLost as e:
-            return welcomed, e.detail
+            return (time.monotonic() - welcomed_at if welcomed else 0.0), e.detail
         finally:
             self._connected = False
             self._sel.unregister(sock)
