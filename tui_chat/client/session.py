@@ -72,6 +72,15 @@ HISTORY_UNAVAILABLE = "history is unavailable on this server"
 # and msgids are kept: a peer-controlled name is a key here, so the oldest are forgotten.
 MAX_QUERIES = 512
 MAX_TRACKED_BUFFERS = 512
+# What a server can make the client hold. Beyond a bound, the excess is dropped: a history
+# batch keeps its first MAX_BATCH_LINES messages and says once that the rest was dropped.
+MAX_OPEN_BATCHES = 32
+MAX_BATCH_LINES = 5000
+MAX_CHANNELS = 500
+MAX_MEMBERS = 20_000  # per channel
+MAX_ISUPPORT = 256
+MAX_CAPS = 256
+BATCH_TRUNCATED = "history batch too long: the rest of it was dropped"
 # Worst case of the "nick!user@host" the server prepends when relaying our lines, used until
 # we have seen our own full source (RFC 2812 allows 63-byte hostnames; usernames stay short).
 _ASSUMED_USERHOST = 1 + 10 + 1 + 63
@@ -244,6 +253,7 @@ class Session:
         self._auto_who: set[str] = set()
         self._batches: dict[str, tuple[str, str]] = {}  # ref -> (type, first parameter)
         self._batch_messages: dict[str, list[ChatMessage]] = {}
+        self._batch_truncated: set[str] = set()
         self._collect: list[ChatMessage] | None = None  # set while feeding a history line
         self._gaps: dict[str, _Gap] = {}  # folded channel -> its pending gap fill
         self._sentinel_done = 0
@@ -428,6 +438,13 @@ class Session:
             batch = self._batches.get(ref)
             if batch is not None and batch[0] in HISTORY_BATCH_TYPES:
                 self._collect = self._batch_messages.setdefault(ref, [])
+                if len(self._collect) >= MAX_BATCH_LINES:
+                    if ref not in self._batch_truncated:
+                        self._batch_truncated.add(ref)
+                        self.events.append(
+                            self._make(ServerInfo, buffer=SERVER_BUFFER, text=BATCH_TRUNCATED)
+                        )
+                    return
         handler = getattr(self, "_on_" + msg.command, None)
         if handler is not None:
             handler(msg)
@@ -456,7 +473,8 @@ class Session:
             more = len(msg.params) > 3 and msg.params[2] == "*"
             for item in msg.params[-1].split():
                 name, _, value = item.partition("=")
-                self._cap_ls[name] = value
+                if name in self._cap_ls or len(self._cap_ls) < MAX_CAPS:
+                    self._cap_ls[name] = value
             if not more:
                 wanted = [c for c in WANTED_CAPS if c in self._cap_ls]
                 if wanted:
@@ -489,8 +507,10 @@ class Session:
     def _on_BATCH(self, msg: Message) -> None:
         ref = msg.param(0)
         if ref.startswith("+"):
-            self._batches[ref[1:]] = (msg.param(1), msg.param(2))
+            if len(self._batches) < MAX_OPEN_BATCHES:
+                self._batches[ref[1:]] = (msg.param(1), msg.param(2))
         elif ref.startswith("-"):
+            self._batch_truncated.discard(ref[1:])
             batch = self._batches.pop(ref[1:], None)
             messages = self._batch_messages.pop(ref[1:], [])
             if batch is not None and batch[0] in HISTORY_BATCH_TYPES:
@@ -692,6 +712,8 @@ class Session:
             if name.startswith("-"):
                 self.isupport.pop(name[1:], None)
                 continue
+            if name not in self.isupport and len(self.isupport) >= MAX_ISUPPORT:
+                continue
             self.isupport[name] = value
             if name == "PREFIX":
                 m = re.fullmatch(r"\(([^)]*)\)(.*)", value)
@@ -820,6 +842,8 @@ class Session:
             chan.names_done = False
             chan.new_members = {}
         for entry in msg.params[-1].split():
+            if len(chan.new_members) >= MAX_MEMBERS:
+                break
             member = self._parse_names_entry(entry)
             if member is not None:
                 chan.new_members[self.fold(member.nick)] = member
@@ -948,6 +972,8 @@ class Session:
         key = self.fold(name)
         userhost = f"{user}@{host}" if user and host else None
         if self.is_me(nick):
+            if key not in self.channels and len(self.channels) >= MAX_CHANNELS:
+                return  # a server pulling us into channel after channel
             if userhost:
                 self.userhost = userhost
             display = self.rooms.get(key, (name, None))[0]
@@ -971,7 +997,7 @@ class Session:
             self._joined_before.add(key)
             return
         chan = self.channels.get(key)
-        if chan is None:
+        if chan is None or len(chan.members) >= MAX_MEMBERS:
             return
         chan.members[self.fold(nick)] = _MemberState(nick, userhost=userhost)
         self._emit(Joined, buffer=chan.name, nick=nick, userhost=userhost)
