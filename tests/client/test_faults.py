@@ -285,8 +285,9 @@ def test_ctcp_version_and_ping_are_answered(fake_server):
         conn.send(":bob!b@h PRIVMSG alice :\x01VERSION\x01")
         reply = conn.expect("NOTICE")
         assert reply.param(0) == "bob" and reply.param(1).startswith("\x01VERSION tui-chat")
-        conn.send(":bob!b@h PRIVMSG alice :\x01PING 12345\x01")
-        assert conn.expect("NOTICE").params == ("bob", "\x01PING 12345\x01")
+        # One reply per sender per window (see tui_chat.client.ctcp): carol asks the next one.
+        conn.send(":carol!c@h PRIVMSG alice :\x01PING 12345\x01")
+        assert conn.expect("NOTICE").params == ("carol", "\x01PING 12345\x01")
         conn.send(":bob!b@h PRIVMSG alice :\x01ACTION dances\x01")
         action = sink.wait(ChatMessage, sender="bob")
         assert action.kind == "action" and action.text == "dances" and action.buffer == "bob"

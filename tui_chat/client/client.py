@@ -13,6 +13,7 @@ import itertools
 import logging
 import os
 import queue
+import secrets
 import selectors
 import socket
 import threading
@@ -55,6 +56,9 @@ class ClientSettings:
     rooms: tuple[str, ...] = ("#lobby",)
     reconnect_min: float = 1.0
     reconnect_max: float = 60.0
+    # The backoff starts over only after a connection stayed up this long: a server that drops
+    # us right after the welcome must not get an immediate reconnect every time.
+    reconnect_stable: float = 60.0
     lag_interval: float = 30.0
     lag_timeout: float = 90.0
     connect_timeout: float = 10.0
@@ -201,10 +205,10 @@ class ChatClient:
         attempt = 0
         try:
             while not self._stopping.is_set():
-                welcomed, detail = self._serve_once()
+                up_for, detail = self._serve_once()
                 if self._stopping.is_set():
                     break
-                if welcomed:
+                if up_for >= s.reconnect_stable:
                     attempt = 0
                 delay = backoff_delay(attempt, s.reconnect_min, s.reconnect_max)
                 attempt += 1
@@ -227,15 +231,15 @@ class ChatClient:
             self._wake_r.close()
             self._wake_w.close()
 
-    def _serve_once(self) -> tuple[bool, str]:
-        """One connection from resolution to loss. Returns (got registered, why it ended)."""
+    def _serve_once(self) -> tuple[float, str]:
+        """One connection from resolution to loss: (seconds it was registered, why it ended)."""
         session = self._session
         self._retry_now.clear()  # a request made while connected is stale by the next wait
         self._state("connecting")
         try:
             sock = self._connect()
         except _ConnectionLost as e:
-            return False, e.detail
+            return 0.0, e.detail
         self._sock = sock
         session.connection_made()
         self._state("registering")
@@ -247,6 +251,7 @@ class ChatClient:
         ping_due = 0.0
         ping_sent: dict[str, float] = {}
         welcomed = False
+        welcomed_at = 0.0
         try:
             while True:
                 now = time.monotonic()
@@ -287,12 +292,13 @@ class ChatClient:
                 self._handle_requests()
                 if not welcomed and session.welcomed:
                     welcomed = True
+                    welcomed_at = time.monotonic()
                     self._connected = True
                     self._state("connected")
                     ping_due = time.monotonic()
                     self._flush_unsent()
         except _ConnectionLost as e:
-            return welcomed, e.detail
+            return (time.monotonic() - welcomed_at if welcomed else 0.0), e.detail
         finally:
             self._connected = False
             self._sel.unregister(sock)
@@ -351,7 +357,7 @@ class ChatClient:
                         )
                     )
                 self._session.message_written(
-                    item.pending_id, item.buffer, item.command, item.wire, item.kind
+                    item.pending_id, item.buffer, item.command, item.wire, item.kind, item.txid
                 )
 
     def _drain_session(self) -> None:
@@ -491,8 +497,9 @@ class ChatClient:
             if kind == "say":
                 pending_id, buffer, text, mkind = args
                 command, wire = session.wire_message(buffer, text, mkind)
-                line = Message.of(command, buffer, wire).to_line()
-                out = Outgoing(line, pending_id, buffer, command, wire, mkind, not ready)
+                txid = secrets.token_urlsafe(16)
+                line = Message.of(command, buffer, wire).to_line()  # tagged once caps are known
+                out = Outgoing(line, pending_id, buffer, command, wire, mkind, not ready, txid)
                 self._unsent.append(out)
                 self._add(
                     PendingMessage(
@@ -529,7 +536,10 @@ class ChatClient:
         self._drain_session()  # rejoins (and anything else the session said) go first
         while self._unsent:
             item = self._unsent.popleft()
-            self._outbox.put(item.line, item if item.pending_id else None)
+            line = item.line
+            if item.txid is not None:
+                line = self._session.typed_line(item.command, item.buffer, item.wire, item.txid)
+            self._outbox.put(line, item if item.pending_id else None)
 
     def _requeue(self) -> None:
         """The connection is gone: lines not yet echoed or not yet written go back in front."""
@@ -542,6 +552,7 @@ class ChatClient:
                 f.text,
                 f.kind,
                 True,
+                f.txid,
             )
             for f in self._session.in_flight
         ]

@@ -59,6 +59,9 @@ class Outgoing:
     wire: str = ""
     kind: str = "privmsg"
     was_queued: bool = False  # the UI was told it is waiting for a connection
+    # A typed line's transaction id (+tui-chat/txid), the same on every attempt to send it, so
+    # a server that already has it (the echo was lost with the connection) drops the repeat.
+    txid: str | None = None
 
 
 class Outbox:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import itertools
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -19,6 +21,7 @@ from tui_chat.irc import numerics as n
 from tui_chat.irc.casemap import safe_nick
 from tui_chat.irc.limits import CHANTYPES, MAX_LINE_BYTES
 
+from .ctcp import ReplyLimiter, reply_argument
 from .events import (
     SERVER_BUFFER,
     AwayChanged,
@@ -56,6 +59,7 @@ WANTED_CAPS = (
     "draft/chathistory",
 )
 LAG_TOKEN_PREFIX = "tui-chat-lag-"
+TXID_TAG = "+tui-chat/txid"  # client-only tag: a typed line's id, kept across re-sends
 # A PING sent right behind a CHATHISTORY request: servers answer in order, so its PONG means
 # every batch the request (and the JOIN before it) produced has arrived.
 HISTORY_TOKEN_PREFIX = "tui-chat-history-"
@@ -64,6 +68,19 @@ HISTORY_FETCH_LIMIT = 200  # messages asked for per gap; the server's ISUPPORT v
 # msgids remembered per buffer for dropping duplicates: well above any one replay or gap fill.
 SEEN_IDS_PER_BUFFER = 2000
 HISTORY_UNAVAILABLE = "history is unavailable on this server"
+# Private partners remembered (display name, nick changes) and buffers whose history position
+# and msgids are kept: a peer-controlled name is a key here, so the oldest are forgotten.
+MAX_QUERIES = 512
+MAX_TRACKED_BUFFERS = 512
+# What a server can make the client hold. Beyond a bound, the excess is dropped: a history
+# batch keeps its first MAX_BATCH_LINES messages and says once that the rest was dropped.
+MAX_OPEN_BATCHES = 32
+MAX_BATCH_LINES = 5000
+MAX_CHANNELS = 500
+MAX_MEMBERS = 20_000  # per channel
+MAX_ISUPPORT = 256
+MAX_CAPS = 256
+BATCH_TRUNCATED = "history batch too long: the rest of it was dropped"
 # Worst case of the "nick!user@host" the server prepends when relaying our lines, used until
 # we have seen our own full source (RFC 2812 allows 63-byte hostnames; usernames stay short).
 _ASSUMED_USERHOST = 1 + 10 + 1 + 63
@@ -126,6 +143,7 @@ class _InFlight:
     command: str
     text: str  # the wire text (CTCP-wrapped for actions)
     kind: MessageKind
+    txid: str | None = None
 
 
 def parse_server_time(value: str) -> datetime | None:
@@ -181,8 +199,11 @@ class Session:
         realname: str = "tui-chat user",
         password: str | None = None,
         rooms: tuple[str, ...] = (),
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.preferred_nick = nick
+        self._clock = clock  # only for rate limits (CTCP replies); the protocol needs no clock
+        self._ctcp_limit = ReplyLimiter()
         self.username = username or safe_nick(nick, 10, "tuichat")
         self.realname = realname
         self.password = password
@@ -232,6 +253,7 @@ class Session:
         self._auto_who: set[str] = set()
         self._batches: dict[str, tuple[str, str]] = {}  # ref -> (type, first parameter)
         self._batch_messages: dict[str, list[ChatMessage]] = {}
+        self._batch_truncated: set[str] = set()
         self._collect: list[ChatMessage] | None = None  # set while feeding a history line
         self._gaps: dict[str, _Gap] = {}  # folded channel -> its pending gap fill
         self._sentinel_done = 0
@@ -293,6 +315,17 @@ class Session:
             return self.rooms[key][0]
         return self.queries.get(key, name)
 
+    def _query(self, nick: str) -> str:
+        """The display name of the private conversation with ``nick``, remembered (bounded)."""
+        key = self.fold(nick)
+        known = self.queries.get(key)
+        if known is not None:
+            return known
+        if len(self.queries) >= MAX_QUERIES:
+            del self.queries[next(iter(self.queries))]
+        self.queries[key] = nick
+        return nick
+
     def line_budget(self, command: str, target: str) -> int:
         """Text bytes that fit in ``COMMAND target :text`` once the server adds our source."""
         source = len(self.nick) + (1 + len(self.userhost) if self.userhost else _ASSUMED_USERHOST)
@@ -311,6 +344,11 @@ class Session:
 
     # ---------------------------------------------------------------- outgoing requests
 
+    def typed_line(self, command: str, buffer: str, wire: str, txid: str | None) -> str:
+        """The line for a typed message, tagged with its transaction id when tags are allowed."""
+        tags = {TXID_TAG: txid} if txid and "message-tags" in self.caps else None
+        return Message.of(command, buffer, wire, tags=tags).to_line()
+
     def wire_message(self, buffer: str, text: str, kind: MessageKind) -> tuple[str, str]:
         """(command, wire text) for one chunk the user typed."""
         if kind == "action":
@@ -318,14 +356,20 @@ class Session:
         return ("NOTICE" if kind == "notice" else "PRIVMSG"), text
 
     def message_written(
-        self, pending_id: str, buffer: str, command: str, wire: str, kind: MessageKind
+        self,
+        pending_id: str,
+        buffer: str,
+        command: str,
+        wire: str,
+        kind: MessageKind,
+        txid: str | None = None,
     ) -> None:
         """A pending line reached the socket: wait for its echo, or treat it as delivered."""
         if not self.is_channel(buffer):
-            self.queries.setdefault(self.fold(buffer), buffer)
+            self._query(buffer)
         if "echo-message" in self.caps:
             self.in_flight.append(
-                _InFlight(pending_id, buffer, self.fold(buffer), command, wire, kind)
+                _InFlight(pending_id, buffer, self.fold(buffer), command, wire, kind, txid)
             )
             return
         text = _strip_action(wire) if kind == "action" else wire
@@ -394,6 +438,13 @@ class Session:
             batch = self._batches.get(ref)
             if batch is not None and batch[0] in HISTORY_BATCH_TYPES:
                 self._collect = self._batch_messages.setdefault(ref, [])
+                if len(self._collect) >= MAX_BATCH_LINES:
+                    if ref not in self._batch_truncated:
+                        self._batch_truncated.add(ref)
+                        self.events.append(
+                            self._make(ServerInfo, buffer=SERVER_BUFFER, text=BATCH_TRUNCATED)
+                        )
+                    return
         handler = getattr(self, "_on_" + msg.command, None)
         if handler is not None:
             handler(msg)
@@ -422,7 +473,8 @@ class Session:
             more = len(msg.params) > 3 and msg.params[2] == "*"
             for item in msg.params[-1].split():
                 name, _, value = item.partition("=")
-                self._cap_ls[name] = value
+                if name in self._cap_ls or len(self._cap_ls) < MAX_CAPS:
+                    self._cap_ls[name] = value
             if not more:
                 wanted = [c for c in WANTED_CAPS if c in self._cap_ls]
                 if wanted:
@@ -455,8 +507,10 @@ class Session:
     def _on_BATCH(self, msg: Message) -> None:
         ref = msg.param(0)
         if ref.startswith("+"):
-            self._batches[ref[1:]] = (msg.param(1), msg.param(2))
+            if len(self._batches) < MAX_OPEN_BATCHES:
+                self._batches[ref[1:]] = (msg.param(1), msg.param(2))
         elif ref.startswith("-"):
+            self._batch_truncated.discard(ref[1:])
             batch = self._batches.pop(ref[1:], None)
             messages = self._batch_messages.pop(ref[1:], [])
             if batch is not None and batch[0] in HISTORY_BATCH_TYPES:
@@ -495,7 +549,7 @@ class Session:
         self._request_after(key, gap)
 
     def _request_after(self, key: str, gap: _Gap) -> None:
-        msgid, when = self._last[key]
+        msgid, when = self._last.get(key, (None, self._time or datetime.now(UTC)))
         if gap.by_msgid and msgid:
             ref = f"msgid={msgid}"
         else:
@@ -562,7 +616,10 @@ class Session:
     def _first_sight(self, key: str, msgid: str | None, when: datetime, live: bool) -> bool:
         """Record a message about to be shown; False if its msgid was shown before."""
         if msgid:
-            seen = self._seen.setdefault(key, {})
+            seen = self._seen.get(key)
+            if seen is None:
+                _make_room(self._seen, MAX_TRACKED_BUFFERS)
+                seen = self._seen[key] = {}
             if msgid in seen:
                 return False
             seen[msgid] = None
@@ -585,6 +642,8 @@ class Session:
             return
         old = self._last.get(key)
         if live or old is None or when >= old[1]:
+            if old is None:
+                _make_room(self._last, MAX_TRACKED_BUFFERS)
             self._last[key] = (msgid, when)
 
     # -- numerics
@@ -652,6 +711,8 @@ class Session:
             name, _, value = token.partition("=")
             if name.startswith("-"):
                 self.isupport.pop(name[1:], None)
+                continue
+            if name not in self.isupport and len(self.isupport) >= MAX_ISUPPORT:
                 continue
             self.isupport[name] = value
             if name == "PREFIX":
@@ -781,6 +842,8 @@ class Session:
             chan.names_done = False
             chan.new_members = {}
         for entry in msg.params[-1].split():
+            if len(chan.new_members) >= MAX_MEMBERS:
+                break
             member = self._parse_names_entry(entry)
             if member is not None:
                 chan.new_members[self.fold(member.nick)] = member
@@ -909,6 +972,8 @@ class Session:
         key = self.fold(name)
         userhost = f"{user}@{host}" if user and host else None
         if self.is_me(nick):
+            if key not in self.channels and len(self.channels) >= MAX_CHANNELS:
+                return  # a server pulling us into channel after channel
             if userhost:
                 self.userhost = userhost
             display = self.rooms.get(key, (name, None))[0]
@@ -925,13 +990,14 @@ class Session:
             self._emit(Joined, buffer=display, nick=nick, is_self=True, userhost=userhost)
             if key not in self._last:
                 # Nothing seen here yet: a later gap starts at the moment we joined.
+                _make_room(self._last, MAX_TRACKED_BUFFERS)
                 self._last[key] = (None, self._time or datetime.now(UTC))
             if key in self._joined_before:
                 self._rejoined_channel(display, key)
             self._joined_before.add(key)
             return
         chan = self.channels.get(key)
-        if chan is None:
+        if chan is None or len(chan.members) >= MAX_MEMBERS:
             return
         chan.members[self.fold(nick)] = _MemberState(nick, userhost=userhost)
         self._emit(Joined, buffer=chan.name, nick=nick, userhost=userhost)
@@ -1111,7 +1177,7 @@ class Session:
             buffer = self.buffer_for(target[1:])  # STATUSMSG, e.g. "@#chan"
         else:
             partner = target if me else sender
-            buffer = self.queries.setdefault(self.fold(partner), partner)
+            buffer = self._query(partner)
         msgid = msg.tags.get("msgid")
         is_history = self._collect is not None
 
@@ -1129,7 +1195,7 @@ class Session:
 
         pending_id = None
         if me and not is_history:
-            pending_id = self._match_echo(msg.command, target, msg.param(1))
+            pending_id = self._match_echo(msg.command, target, msg.param(1), msg.tags.get(TXID_TAG))
         event = self._make(
             ChatMessage,
             buffer=buffer,
@@ -1153,7 +1219,14 @@ class Session:
         if pending_id is not None:
             self._emit(MessageDelivered, pending_id=pending_id, buffer=buffer, msgid=msgid)
 
-    def _match_echo(self, command: str, target: str, wire: str) -> str | None:
+    def _match_echo(
+        self, command: str, target: str, wire: str, txid: str | None = None
+    ) -> str | None:
+        if txid:
+            for i, item in enumerate(self.in_flight):
+                if item.txid == txid:
+                    del self.in_flight[i]
+                    return item.pending_id
         key = self.fold(target)
         for i, item in enumerate(self.in_flight):
             if item.command == command and item.target_key == key and item.text == wire:
@@ -1165,14 +1238,22 @@ class Session:
         if command == "NOTICE":  # a reply to a CTCP of ours
             self._info(SERVER_BUFFER, f"CTCP {ctcp} reply from {sender}: {arg}", "CTCP")
             return
+        if ctcp not in ("VERSION", "PING"):
+            return
+        if not sender or not self._ctcp_limit.allow(self.fold(sender), self._clock()):
+            return  # a flood of requests: silence costs nothing, answers cost our own lines
         if ctcp == "VERSION":
             self._send("NOTICE", sender, f"\x01VERSION {VERSION_REPLY}\x01")
-        elif ctcp == "PING":
-            self._send("NOTICE", sender, f"\x01PING {arg[:64]}\x01")
         else:
-            return
+            self._send("NOTICE", sender, f"\x01PING {reply_argument(arg)}\x01")
         self._info(SERVER_BUFFER, f"CTCP {ctcp} from {sender}", "CTCP")
 
 
 def _strip_action(wire: str) -> str:
     return wire[len("\x01ACTION ") : -1]
+
+
+def _make_room(table: dict, limit: int) -> None:
+    """Forget the oldest entries of ``table`` so that one more fits within ``limit``."""
+    while len(table) >= limit:
+        del table[next(iter(table))]

@@ -19,12 +19,14 @@ from .model import (
     CHAT_KINDS,
     IRC,
     LIT,
+    MAX_AUTO_QUERIES,
     NICK,
     PLAIN,
     ChatModel,
     ConnectionStatus,
     Conversation,
     Entry,
+    Kind,
     event_entry,
     info_entry,
 )
@@ -112,8 +114,21 @@ class NetworkView:
             if conv is not None and entries:
                 self.chat.log_view.append(conv.log, entries)
 
+    def _open(self, name: str, kind: Kind | None = None) -> Conversation:
+        # The sidebar is refreshed once per batch of events, not once per conversation opened.
+        return self.model.conversations.open(name, kind)[0]
+
+    def _tell_query_cap(self) -> None:
+        if not self.model.conversations.cap_told:
+            self.model.conversations.cap_told = True
+            text = (
+                f"{MAX_AUTO_QUERIES} private conversations are open: messages from further new "
+                "senders show here. /close some, or /query NICK to open one."
+            )
+            self._add(SERVER_BUFFER, info_entry(text))
+
     def _add(self, buffer: str, entry: Entry) -> Conversation:
-        conv = self.chat.open_conversation(buffer)
+        conv = self._open(buffer)
         key = self.model.key(conv.name)
         self.batches.setdefault(key, []).append(entry)
         self.model.conversations.note(
@@ -190,11 +205,16 @@ class NetworkView:
         ):
             # A notice from a person: show it where the reader is.
             buffer = self.model.conversations.current
+        parts: tuple[tuple[str, str], ...] = ((IRC, event.text),)
+        if not event.is_history and not self.model.conversations.may_open(buffer):
+            buffer = SERVER_BUFFER
+            parts = ((LIT, "(private) "), *parts)
+            self._tell_query_cap()
         entry = Entry(
             time=event.time,
             kind=kind,
             nick=event.sender,
-            parts=((IRC, event.text),),
+            parts=parts,
             mention=event.is_mention and not event.is_self,
             is_self=event.is_self,
             msgid=event.msgid,
@@ -213,9 +233,9 @@ class NetworkView:
     def _history_replayed(self, event: ev.HistoryReplayed) -> None:
         key = self.model.key(event.buffer)
         held = self.model.held_history.pop(key, [])
-        if not held:
+        if not held or not self.model.conversations.may_open(event.buffer):
             return
-        conv = self.chat.open_conversation(event.buffer)
+        conv = self._open(event.buffer)
         self.flush()  # earlier live lines first, so the insertion point is right
         log = conv.log
         seen_ids = {e.msgid for e in log.entries if e.msgid}
@@ -325,13 +345,15 @@ class NetworkView:
             self.chat.log_view.update_entry(conv.log, entry)
 
     def _roster(self, event: ev.Roster) -> None:
-        conv = self.chat.open_conversation(event.buffer)
+        conv = self.model.conversations.get(event.buffer)
+        if conv is None:
+            return  # a roster is no reason to open a window
         conv.members = event.members
         if self.model.key(event.buffer) == self.model.conversations.current:
             self.chat.show_roster(conv)
 
     def _joined(self, event: ev.Joined) -> None:
-        conv = self.chat.open_conversation(event.buffer, "channel")
+        conv = self._open(event.buffer, "channel")
         if event.is_self:
             conv.joined = True
             conv.name = event.buffer
@@ -425,8 +447,9 @@ class NetworkView:
                 self._add(buffer, event_entry(event.time, "--", *parts))
 
     def _topic(self, event: ev.Topic) -> None:
-        conv = self.chat.open_conversation(event.buffer, "channel")
-        conv.topic = event.topic
+        conv = self.model.conversations.get(event.buffer)
+        if conv is not None:
+            conv.topic = event.topic
         if event.is_change:
             parts = [
                 (NICK, event.setter or "someone"),
@@ -437,7 +460,11 @@ class NetworkView:
             parts = [(LIT, "Topic: "), (IRC, event.topic)]
             if event.setter:
                 parts += [(LIT, " (set by "), (PLAIN, event.setter), (LIT, ")")]
-        self._add(event.buffer, event_entry(event.time, "--", *parts))
+        buffer = event.buffer
+        if conv is None:  # a topic is no reason to open a window
+            buffer = SERVER_BUFFER
+            parts = [(PLAIN, event.buffer), (LIT, ": "), *parts]
+        self._add(buffer, event_entry(event.time, "--", *parts))
 
     def _mode_change(self, event: ev.ModeChange) -> None:
         buffer = (

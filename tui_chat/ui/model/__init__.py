@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ...irc.casemap import casefold
-from .conversations import CHAT_KINDS, Conversation, Conversations, Kind
+from .conversations import CHAT_KINDS, MAX_AUTO_QUERIES, Conversation, Conversations, Kind
 from .entries import IRC, LIT, NICK, PLAIN, BufferLog, Entry, Part, event_entry, info_entry
 from .ignore import IgnoreList
 from .search import SearchState
@@ -72,6 +72,7 @@ __all__ = [
     "CHAT_KINDS",
     "IRC",
     "LIT",
+    "MAX_AUTO_QUERIES",
     "NICK",
     "PLAIN",
     "BufferLog",

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 
 Kind = Literal["server", "channel", "query"]
 
+# Private conversations the network may open by itself (a message from a new sender). Beyond
+# it, messages from further new senders show in the server window, marked as private, until the
+# reader closes some or opens one with /query: a storm of thousands of senders (cycling nicks)
+# then costs one line each instead of a window each, as with irssi's autocreate off.
+MAX_AUTO_QUERIES = 100
 KEY_CACHE = 4096  # name -> key lookups remembered (cleared when full: bounded, still O(1))
 CHAT_KINDS = frozenset({"message", "action", "notice"})
 
@@ -50,6 +55,8 @@ class Conversations:
         self._order: list[Conversation] = []  # sorted by seq
         self._keys: dict[str, str] = {}
         self._seq = count()
+        self.queries = 0  # open conversations of kind "query"
+        self.cap_told = False  # the reader knows new senders go to the server window
 
     # -- lookup ------------------------------------------------------------------------------
 
@@ -95,6 +102,13 @@ class Conversations:
             return None
         return next(islice(self._order, index, None), None)
 
+    def may_open(self, name: str) -> bool:
+        """May the network open a conversation for ``name`` by itself? Open ones, the server
+        window and channels always; a new private one only below :data:`MAX_AUTO_QUERIES`."""
+        if name == SERVER_BUFFER or is_channel(name) or self.key(name) in self._by_key:
+            return True
+        return self.queries < MAX_AUTO_QUERIES
+
     def index_of(self, conv: Conversation) -> int:
         return bisect.bisect_left(self._order, conv.seq, key=lambda c: c.seq)
 
@@ -112,6 +126,7 @@ class Conversations:
             name=name, kind=kind, log=BufferLog(self.scrollback), seq=next(self._seq)
         )
         conv.joined = kind == "query"
+        self.queries += kind == "query"
         self._by_key[key] = conv
         self._order.append(conv)  # the newest seq: the order stays sorted
         return conv, True
@@ -124,6 +139,9 @@ class Conversations:
         index = self.index_of(conv)
         del self._order[index]
         del self._by_key[key]
+        if conv.kind == "query":
+            self.queries -= 1
+            self.cap_told = False
         if self.current == key and self._order:
             self.current = self.key_of(self._order[max(0, index - 1)])
         return True
@@ -141,6 +159,7 @@ class Conversations:
         conv.name = new
         if new_key in self._by_key and new_key != old_key:
             del self._order[self.index_of(conv)]
+            self.queries -= 1
             if self.current == old_key:
                 self.current = new_key
             return self._by_key[new_key]
