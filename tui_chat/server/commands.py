@@ -17,6 +17,7 @@ from ..irc import limits
 from ..irc import numerics as N
 from ..irc.casemap import casefold, is_valid_channel, is_valid_nick
 from ..irc.message import Message, format_tags
+from .mask import MAX_MASK_LEN, Mask
 from .server import VERSION, Server, fit_line, fit_text
 from .state import (
     CAP_AWAY_NOTIFY,
@@ -28,7 +29,6 @@ from .state import (
     MEMBER_VOICE,
     Channel,
     Client,
-    mask_regex,
 )
 
 log = logging.getLogger("tui_chat.server")
@@ -666,16 +666,16 @@ def cmd_who(srv: Server, c: Client, msg: Message) -> None:
                 if see_all or not u.invisible:
                     who_line(srv, c, ch.name, u, flags)
     else:
-        regex = mask_regex(mask if mask != "0" else "*")
+        matcher = Mask(mask if mask != "0" else "*")
         peers = srv.peers(c)
-        for u in list(srv.nicks.values()):
+        # An overlong mask matches nobody: it bounds the cost of every comparison below.
+        users = list(srv.nicks.values()) if len(mask) <= MAX_MASK_LEN else []
+        for u in users:
             if not u.registered:
                 continue
             if u.invisible and u is not c and not c.oper and u not in peers:
                 continue
-            if not any(
-                regex.match(field.lower()) for field in (u.nick, u.user, u.host, u.realname)
-            ):
+            if not any(matcher.match(f) for f in (u.nick, u.user, u.host, u.realname)):
                 continue
             channel, flags = "*", 0
             for ch in u.channels.values():

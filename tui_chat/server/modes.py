@@ -9,6 +9,7 @@ from ..irc import numerics as N
 from ..irc.casemap import casefold
 from ..irc.message import Message
 from .commands import command, find_channel, find_user
+from .mask import MAX_MASK_LEN
 from .server import MAX_MODES, Server
 from .state import MEMBER_OP, MEMBER_VOICE, Ban, Channel, Client, normalize_ban
 
@@ -121,7 +122,12 @@ def channel_mode(srv: Server, c: Client, msg: Message) -> None:
             with_param += 1
             if not privileged:
                 need_privilege = True
-            elif with_param <= MAX_MODES and mask and not mask.startswith(":"):
+            elif (
+                with_param <= MAX_MODES
+                and mask
+                and not mask.startswith(":")
+                and len(mask) <= MAX_MASK_LEN
+            ):
                 change = _ban(srv, c, ch, on, normalize_ban(mask))
                 if change:
                     changes.append(change)

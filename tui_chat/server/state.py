@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-import re
 import socket
+
+from ..irc.casemap import casefold
+from .mask import Mask
 
 # Capability bits (a client's enabled CAPs are one int).
 CAP_MESSAGE_TAGS = 1
@@ -192,31 +194,18 @@ class Channel:
     def is_banned(self, client: Client) -> bool:
         if not self.bans:
             return False
-        target = client.prefix.lower()
-        return any(ban.regex.match(target) for ban in self.bans)
+        target = casefold(client.prefix)
+        return any(ban.matcher.match(target, folded=True) for ban in self.bans)
 
 
 class Ban:
-    __slots__ = ("mask", "regex", "set_at", "set_by")
+    __slots__ = ("mask", "matcher", "set_at", "set_by")
 
     def __init__(self, mask: str, set_by: str, set_at: int) -> None:
         self.mask = mask
         self.set_by = set_by
         self.set_at = set_at
-        self.regex = mask_regex(mask)
-
-
-def mask_regex(mask: str) -> re.Pattern[str]:
-    """IRC wildcard mask (only ``*`` and ``?``: ``[`` is a nick character) -> folded regex."""
-    parts = []
-    for ch in mask.lower():
-        if ch == "*":
-            parts.append(".*")
-        elif ch == "?":
-            parts.append(".")
-        else:
-            parts.append(re.escape(ch))
-    return re.compile("".join(parts) + r"\Z", re.DOTALL)
+        self.matcher = Mask(mask)
 
 
 def normalize_ban(mask: str) -> str:
