@@ -83,6 +83,7 @@ class Server(Reactor):
         self.isupport = self._build_isupport()
         self._build_bursts()
         self.accepted = self.closed = self.refused = 0
+        self.max_clients = _descriptor_cap(config.max_clients)
         self._logged_counts = (0, 0, 0)
         from .commands import COMMANDS, fast_privmsg  # the handlers import this module
 
@@ -327,7 +328,7 @@ class Server(Reactor):
         if ip.startswith("::ffff:") and "." in ip:
             ip = ip[7:]
         cfg = self.config
-        if len(self.clients) >= cfg.max_clients:
+        if len(self.clients) >= self.max_clients:
             self._refuse(sock, ip, "Server is full")
             return
         count = self.per_ip.get(ip, 0)
@@ -340,6 +341,11 @@ class Server(Reactor):
         self.register(c)
         self.accepted += 1
         log.debug("connection from %s (fd %d)", ip, c.fd)
+
+    def on_overload(self, sock: socket.socket, addr: tuple) -> None:
+        with contextlib.suppress(OSError):
+            sock.setblocking(False)
+        self._refuse(sock, addr[0], "Server is full")
 
     def _refuse(self, sock: socket.socket, ip: str, reason: str) -> None:
         self.refused += 1
@@ -835,6 +841,24 @@ def _base36(n: int) -> str:
         out = digits[r] + out
         if not n:
             return out
+
+
+# Descriptors the server needs besides one per client: listeners, the wake-up pair, the
+# selector, the history database and its WAL, the spare, stdio and logging.
+FD_MARGIN = 32
+
+
+def _descriptor_cap(max_clients: int) -> int:
+    """``max_clients``, lowered to what RLIMIT_NOFILE leaves room for, so that a full server
+    refuses with a reason instead of running out of descriptors."""
+    try:
+        import resource
+    except ImportError:  # not a Unix
+        return max_clients
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return max_clients
+    return max(1, min(max_clients, soft - FD_MARGIN))
 
 
 def _is_loopback(ip: str) -> bool:
