@@ -77,7 +77,9 @@ def replay(srv: Server, c: Client, ch: Channel) -> None:
     srv.commit_history()  # a line relayed earlier in this pass belongs to the context
     capable = c.caps & CAP_BATCH and c.caps & CAP_SERVER_TIME
     kinds = _kinds(c) if capable else None
-    records = srv.history.latest(ch.key, srv.config.history_replay, commands=kinds)
+    records = srv.history.latest(
+        ch.key, srv.config.history_replay, commands=kinds, floor=ch.history_floor
+    )
     if not records:
         return
     if capable:
@@ -138,25 +140,25 @@ def _messages(srv: Server, c: Client, sub: str, params: tuple[str, ...], limit: 
         if ch is None or c not in ch.members:
             _fail(srv, c, "INVALID_TARGET", sub, target, description=_NOT_RETRIEVED)
             return
-        key, name = ch.key, ch.name
+        key, name, floor = ch.key, ch.name, ch.history_floor
     elif is_valid_nick(target):
         # Bound to the asker: nobody can read a conversation they were not part of. Without
         # --history-private nothing is stored under it and the batch is empty.
-        key, name = conversation_key(c.nick, target), target
+        key, name, floor = conversation_key(c.nick, target), target, 0
     else:
         _fail(srv, c, "INVALID_TARGET", sub, target, description=_NOT_RETRIEVED)
         return
     store, kinds = srv.history, _kinds(c)
     if sub == "LATEST":
         ref = parse_selector(params[2], allow_star=True)
-        records = store.latest(key, limit, ref, commands=kinds)
+        records = store.latest(key, limit, ref, commands=kinds, floor=floor)
     elif sub == "BETWEEN":
         first, second = parse_selector(params[2]), parse_selector(params[3])
-        records = store.between(key, first, second, limit, commands=kinds)
+        records = store.between(key, first, second, limit, commands=kinds, floor=floor)
     else:
         ref = parse_selector(params[2])
         query = {"BEFORE": store.before, "AFTER": store.after, "AROUND": store.around}[sub]
-        records = query(key, ref, limit, commands=kinds)
+        records = query(key, ref, limit, commands=kinds, floor=floor)
     if not store.healthy:
         _fail(srv, c, "MESSAGE_ERROR", sub, target, description=_NOT_RETRIEVED)
         return

@@ -273,11 +273,18 @@ def join_channel(srv: Server, c: Client, name: str, key: str) -> None:
     if len(c.channels) >= limits.MAX_CHANNELS_PER_USER:
         srv.reply(c, N.ERR_TOOMANYCHANNELS, name, "You have joined too many channels")
         return
+    fresh = ch is None
+    restored = False
     if ch is None:
-        ch = srv.channels[folded] = Channel(name, folded, int(time.time()))
+        ch = Channel(name, folded, int(time.time()))
+        restored = srv.restore_room(ch)
+        if not restored:
+            ch.founder = (c.key, c.host)
+    if fresh and not restored:
         flags = MEMBER_OP
     else:
-        flags = 0
+        # A restored room lets in whom it let in before, and re-ops only its founder.
+        flags = MEMBER_OP if restored and srv.is_founder(ch, c) else 0
         invited = c.key in ch.invited
         if not invited:
             if ch.password is not None and key != ch.password:
@@ -293,6 +300,8 @@ def join_channel(srv: Server, c: Client, name: str, key: str) -> None:
                 srv.reply(c, N.ERR_BANNEDFROMCHAN, ch.name, "Cannot join channel (+b)")
                 return
         ch.invited.discard(c.key)
+    if fresh:
+        srv.channels[folded] = ch
     ch.members[c] = flags
     c.channels[folded] = ch
     srv.fanout(ch.members, f":{c.prefix} JOIN {ch.name}")
@@ -373,6 +382,7 @@ def cmd_topic(srv: Server, c: Client, msg: Message) -> None:
     ch.topic = msg.params[1][: limits.TOPICLEN]
     ch.topic_by = c.prefix
     ch.topic_time = int(time.time())
+    srv.save_room(ch)
     stored = srv.store(c, "TOPIC", ch.name, ch.topic, ch.key) if srv.history.enabled else None
     stamp, msgid = stored or (None, None)
     srv.fanout(
@@ -602,6 +612,8 @@ def relay_channel(
     line, text_sent = _line(c, cmd, status + ch.name, text)
     stamp = msgid = None
     if text_sent is not None and not status and srv.history.enabled and _storable(text_sent):
+        if not ch.saved:
+            srv.save_room(ch)  # its lines are kept only with what protects them
         # STATUSMSG (@#chan) is not history: only some members saw it.
         stored = srv.store(c, cmd, ch.name, text_sent, ch.key)
         if stored is not None:

@@ -206,6 +206,7 @@ def channel_mode(srv: Server, c: Client, msg: Message) -> None:
         else:
             srv.reply(c, N.ERR_CHANOPRIVSNEEDED, ch.name, "You're not channel operator")
     if changes:
+        srv.save_room(ch)
         recipients = ch.members if flags is not None else [*ch.members, c]
         srv.fanout(recipients, f":{c.prefix} MODE {ch.name} {format_changes(changes)}")
 

@@ -24,7 +24,7 @@ from ..irc.message import ParseError, parse
 from .config import ServerConfig
 from .history import HistoryRecord, HistoryStore
 from .reactor import Reactor
-from .state import CAPABILITIES, HISTORY_CAPABILITIES, Channel, Client
+from .state import CAPABILITIES, HISTORY_CAPABILITIES, Ban, Channel, Client
 
 log = logging.getLogger("tui_chat.server")
 
@@ -291,7 +291,72 @@ class Server(Reactor):
         # Group commit: nothing a client can see leaves before it is durable.
         if self._stored_by:
             self.commit_history()
+        elif self.history.rooms_pending:
+            self.history.commit()
         super().flush()
+
+    # -- room protection kept with the history ---------------------------------------------------
+    #
+    # History is served only to whoever could have read it live. A room's modes, key, bans and
+    # founder are stored with its lines, so when the room is created again (it emptied, or the
+    # server restarted) it comes back as protected as it was, and its history with it.
+
+    def save_room(self, ch: Channel) -> None:
+        if not self.history.enabled:
+            return
+        ch.saved = True
+        self.history.save_room(
+            ch.key,
+            {
+                "modes": ch.mode_string(with_params=False).split(" ")[0],
+                "key": ch.password,
+                "limit": ch.limit,
+                "topic": [ch.topic, ch.topic_by, ch.topic_time],
+                "bans": [[b.mask, b.set_by, b.set_at] for b in ch.bans],
+                "founder": list(ch.founder) if ch.founder else None,
+                "floor": ch.history_floor,
+                "created": ch.created,
+            },
+        )
+
+    def restore_room(self, ch: Channel) -> bool:
+        """Give a room being created again its saved state. False if there was none.
+
+        Stored lines of a room whose state is unknown (never saved, unreadable) are sealed:
+        the room starts its history afresh rather than serve what it may have protected.
+        """
+        history = self.history
+        if not history.enabled:
+            return False
+        state = history.load_room(ch.key)
+        if state is None:
+            if history.has_messages(ch.key):
+                ch.history_floor = history.next_seq
+            return False
+        try:
+            modes = str(state.get("modes", ""))
+            ch.invite_only, ch.moderated = "i" in modes, "m" in modes
+            ch.no_external, ch.secret, ch.topic_locked = "n" in modes, "s" in modes, "t" in modes
+            key = state.get("key")
+            ch.password = str(key) if key is not None else None
+            ch.limit = int(state.get("limit") or 0)
+            topic, by, when = state.get("topic") or ("", "", 0)
+            ch.topic, ch.topic_by, ch.topic_time = str(topic), str(by), int(when)
+            ch.bans = [Ban(str(m), str(b), int(t)) for m, b, t in state.get("bans") or ()]
+            founder = state.get("founder")
+            ch.founder = (str(founder[0]), str(founder[1])) if founder else None
+            ch.history_floor = int(state.get("floor") or 0)
+            ch.created = int(state.get("created") or ch.created)
+        except (TypeError, ValueError):
+            # A damaged row: keep the room shut rather than guess.
+            log.warning("room %s: saved state unreadable; history sealed", ch.name)
+            ch.invite_only, ch.secret = True, True
+            ch.history_floor = history.next_seq
+        ch.saved = True
+        return True
+
+    def is_founder(self, ch: Channel, c: Client) -> bool:
+        return ch.founder is not None and ch.founder == (c.key, c.host)
 
     def _checkpoint(self) -> None:
         self.history.checkpoint()

@@ -136,6 +136,8 @@ class Channel:
     __slots__ = (
         "bans",
         "created",
+        "founder",
+        "history_floor",
         "invite_only",
         "invited",
         "key",
@@ -145,6 +147,7 @@ class Channel:
         "name",
         "no_external",
         "password",
+        "saved",
         "secret",
         "topic",
         "topic_by",
@@ -169,6 +172,11 @@ class Channel:
         self.secret = False
         self.password: str | None = None
         self.limit = 0
+        # (folded nick, host) of whoever created the room: the one a restored room re-ops.
+        self.founder: tuple[str, str] | None = None
+        # Stored lines below this seq are never served from this room (see restore_room).
+        self.history_floor = 0
+        self.saved = False  # its state is in the history store (see Server.save_room)
 
     def mode_string(self, with_params: bool) -> str:
         flags = "+"
