@@ -12,13 +12,13 @@ from ..irc import numerics as N
 from ..irc.casemap import is_valid_nick
 from ..irc.limits import CHANTYPES
 from ..irc.message import Message
-from .commands import command, find_channel
+from .commands import command, find_channel, find_user
 from .history import (
     MESSAGE_COMMANDS,
     HistoryRecord,
     SelectorError,
-    conversation_key,
     parse_selector,
+    private_key,
     replay_text,
 )
 from .server import Server
@@ -142,9 +142,13 @@ def _messages(srv: Server, c: Client, sub: str, params: tuple[str, ...], limit: 
             return
         key, name, floor = ch.key, ch.name, ch.history_floor
     elif is_valid_nick(target):
-        # Bound to the asker: nobody can read a conversation they were not part of. Without
-        # --history-private nothing is stored under it and the batch is empty.
-        key, name, floor = conversation_key(c.nick, target), target, 0
+        # Bound to the two connections (not nicks): nobody can read a conversation they were
+        # not part of, even by taking a nick. Without --history-private nothing is stored.
+        peer = find_user(srv, target)
+        if peer is None:
+            _send_records(srv, c, target, [])
+            return
+        key, name, floor = private_key(c.identity, peer.identity), target, 0
     else:
         _fail(srv, c, "INVALID_TARGET", sub, target, description=_NOT_RETRIEVED)
         return
@@ -171,7 +175,7 @@ def _targets(srv: Server, c: Client, first_text: str, second_text: str, limit: i
         if sel is not None and sel.kind != "timestamp":
             raise SelectorError("syntax", text)  # TARGETS takes timestamps only
     channels = [ch.name for ch in c.channels.values()]
-    found = srv.history.targets(first, second, limit, channels, nick=c.nick)
+    found = srv.history.targets(first, second, limit, channels, nick=c.nick, identity=c.identity)
     if not srv.history.healthy:
         _fail(srv, c, "MESSAGE_ERROR", "TARGETS", "*", description=_NOT_RETRIEVED)
         return

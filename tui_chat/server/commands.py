@@ -564,7 +564,7 @@ def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
             line, text_sent = _line(c, cmd, user.nick, text)
             stamp = msgid = None
             if text_sent is not None and srv.history.store_private and _storable(text_sent):
-                stored = srv.store(c, cmd, user.nick, text_sent)
+                stored = srv.store(c, cmd, user.nick, text_sent, private=user)
                 if stored is not None:
                     stamp, msgid = stored
             srv.fanout(recipients, line, client_tags, tags_only=tags_only, stamp=stamp, msgid=msgid)

@@ -262,6 +262,17 @@ def conversation_key(nick_a: str, nick_b: str) -> str:
     return f"{a} {b}" if a <= b else f"{b} {a}"
 
 
+def private_key(identity_a: str, identity_b: str) -> str:
+    """The key of a private conversation between two connections (their random identities).
+
+    Not the nicks: whoever takes a nick later must not read what its last owner was told.
+    Until there are accounts, a conversation is readable only by the two connections that
+    held it. ``~`` is in no nick, so these never meet nick-based keys of older files.
+    """
+    a, b = sorted((identity_a, identity_b))
+    return f"~{a} ~{b}"
+
+
 @dataclass(frozen=True, slots=True)
 class HistoryRecord:
     """One stored line. ``time`` is the exact ``server-time`` tag value the server sent."""
@@ -539,7 +550,12 @@ class HistoryStore:
             self._blind = True
         return f"{self.msgid_prefix}{seq:x}"
 
-    def append(self, record: HistoryRecord) -> bool:
+    def append(
+        self,
+        record: HistoryRecord,
+        key: str | None = None,
+        parties: tuple[str, str] | None = None,
+    ) -> bool:
         """Buffer a record for the next commit. Returns whether it will be stored.
 
         ``record.msgid`` must end in its seq (from :meth:`new_msgid`, or re-appending a record
@@ -552,7 +568,8 @@ class HistoryStore:
             raise ValueError(f"msgid {record.msgid!r} does not end in a seq")
         if seq >= self._next_seq:
             self._next_seq = seq + 1
-        key = record.key
+        if key is None:
+            key = record.key
         self._pending.append(
             (
                 key,
@@ -566,7 +583,7 @@ class HistoryStore:
             )
         )
         if not is_channel(record.target):
-            a, _, b = key.partition(" ")
+            a, _, b = key.partition(" ") if parties is None else (parties[0], "", parties[1])
             self._pending_peers.append((a, key))
             self._pending_peers.append((b, key))
         return True
@@ -951,11 +968,13 @@ class HistoryStore:
         limit: int,
         channels: Iterable[str],
         nick: str | None = None,
+        identity: str | None = None,
     ) -> list[TargetInfo]:
         """CHATHISTORY TARGETS: targets whose latest message is strictly between two times.
 
         ``channels`` are the channels the asking user may see (the server passes its own
-        channels); with ``nick`` (and private history on) that user's conversations count too.
+        channels); with ``nick`` (and private history on) that user's conversations count too,
+        found by ``identity`` when the server stored them under one (see private_key).
         Sorted by latest message, oldest first; if ``first`` is the later time, the ``limit``
         newest are kept.
         """
@@ -964,7 +983,8 @@ class HistoryStore:
         lo, hi = sorted((first.ms, second.ms))
         keys = {casefold(k) for k in channels}
         if nick is not None and self.store_private:
-            rows = self._query("SELECT key FROM peers WHERE nick = ?", (casefold(nick),))
+            who = identity if identity is not None else casefold(nick)
+            rows = self._query("SELECT key FROM peers WHERE nick = ?", (who,))
             keys.update(r[0] for r in rows)
         found: list[tuple[int, int, str, str]] = []
         me = casefold(nick) if nick is not None else None

@@ -22,7 +22,7 @@ from ..irc import numerics as N
 from ..irc.casemap import casefold
 from ..irc.message import ParseError, parse
 from .config import ServerConfig
-from .history import HistoryRecord, HistoryStore
+from .history import HistoryRecord, HistoryStore, private_key
 from .reactor import Reactor
 from .state import CAPABILITIES, HISTORY_CAPABILITIES, Ban, Channel, Client
 
@@ -242,14 +242,21 @@ class Server(Reactor):
     # -- history -------------------------------------------------------------------------------
 
     def store(
-        self, c: Client, command: str, target: str, text: str, key: str | None = None
+        self,
+        c: Client,
+        command: str,
+        target: str,
+        text: str,
+        key: str | None = None,
+        private: Client | None = None,
     ) -> tuple[str, str] | None:
         """Queue a line for history; returns its (time, msgid) to relay it with, or None.
 
         ``key`` is given for a line to a whole channel (its folded name): the fast path, which
         hands the store a plain row with the time in milliseconds, nothing to parse back.
         The line must then be relayed with exactly that time and msgid, and it reaches no
-        socket before :meth:`commit_history`, which :meth:`flush` runs first.
+        socket before :meth:`commit_history`, which :meth:`flush` runs first. ``private`` is
+        the recipient of a private message: it is stored under both connections' identities.
         """
         history = self.history
         if key is None and not history.wants(target, command):
@@ -259,7 +266,10 @@ class Server(Reactor):
             msgid = history.append_channel(key, ms, c.prefix, command, target, text)
         else:
             msgid = history.new_msgid()
-            if not history.append(HistoryRecord(msgid, stamp, c.prefix, command, target, text)):
+            record = HistoryRecord(msgid, stamp, c.prefix, command, target, text)
+            parties = None if private is None else (c.identity, private.identity)
+            key = None if parties is None else private_key(*parties)
+            if not history.append(record, key, parties):
                 return None
         self._stored_by.append((c, command, target))
         if not c.dirty:  # so this pass ends in flush(), which commits

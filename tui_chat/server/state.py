@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import socket
 
 from ..irc.casemap import casefold
@@ -58,6 +59,7 @@ class Client:
         "fd",
         "hold_until",
         "host",
+        "identity",
         "inbuf",
         "invisible",
         "ip",
@@ -119,6 +121,8 @@ class Client:
         self.oper_failures = 0
         self.bad_lines = 0.0
         self.bad_at = now
+        # Names this connection's private history (history.private_key): random, never reused.
+        self.identity = secrets.token_hex(8)
 
     def set_caps(self, caps: int) -> None:
         self.caps = caps
