@@ -30,6 +30,8 @@ from .state import (
     Channel,
     Client,
 )
+from .txids import TAG as TXID_TAG
+from .txids import Delivery, valid_txid
 
 log = logging.getLogger("tui_chat.server")
 
@@ -535,15 +537,30 @@ def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
     else:
         text = params[1]
     client_tags = ""
+    txid = None
     if msg.tags:
         relayed = {k: v for k, v in msg.tags.items() if k[0] == "+"}
         if relayed:
             client_tags = ";" + format_tags(relayed)
+        txid = msg.tags.get(TXID_TAG)
+        if txid is not None and (text is None or not valid_txid(txid)):
+            txid = None  # invalid: the line is treated as untagged
     targets = params[0].split(",")
     if len(targets) > limits.MAX_TARGETS:
         if errors:
             srv.reply(c, N.ERR_TOOMANYTARGETS, params[0], "Too many recipients")
         return
+    delivered: list[Delivery] | None = None
+    if txid is not None:
+        seen = srv.txids.get(c.ip, txid, srv.now)
+        if seen is not None:
+            # A re-send of a line already relayed (its echo was lost with the connection):
+            # echo it again exactly as it was, relay and store nothing.
+            if c.caps & CAP_ECHO_MESSAGE:
+                for line, stamp, msgid in seen:
+                    srv.fanout([c], line, client_tags, stamp=stamp, msgid=msgid)
+            return
+        delivered = []
     c.last_message = srv.now
     tags_only = text is None
     echo = c.caps & CAP_ECHO_MESSAGE
@@ -553,7 +570,7 @@ def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
         if name[:1] in ("@", "+") and name[1:2] == "#":
             status, name = name[0], name[1:]
         if name[:1] == "#":
-            relay_channel(srv, c, cmd, status, name, text, client_tags, echo, errors)
+            relay_channel(srv, c, cmd, status, name, text, client_tags, echo, errors, delivered)
         else:
             user = find_user(srv, name)
             if user is None:
@@ -567,9 +584,23 @@ def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
                 stored = srv.store(c, cmd, user.nick, text_sent, private=user)
                 if stored is not None:
                     stamp, msgid = stored
+            if delivered is not None:
+                stamp, msgid = _remember(srv, delivered, line, stamp, msgid)
             srv.fanout(recipients, line, client_tags, tags_only=tags_only, stamp=stamp, msgid=msgid)
             if user.away and cmd == "PRIVMSG":
                 srv.reply(c, N.RPL_AWAY, user.nick, user.away)
+    if delivered:
+        srv.txids.put(c.ip, txid, tuple(delivered), srv.now)
+
+
+def _remember(
+    srv: Server, delivered: list[Delivery], line: str, stamp: str | None, msgid: str | None
+) -> tuple[str, str]:
+    """Fix the time and msgid a tagged line is relayed with, so a re-send echoes the same."""
+    if stamp is None or msgid is None:
+        stamp, msgid = srv.timestamp(), srv.new_msgid()
+    delivered.append((line, stamp, msgid))
+    return stamp, msgid
 
 
 def fast_privmsg(srv: Server, c: Client, name: str, text: str) -> None:
@@ -589,6 +620,7 @@ def relay_channel(
     client_tags: str,
     echo: int,
     errors: bool,
+    delivered: list[Delivery] | None = None,
 ) -> None:
     tags_only = text is None
     ch = srv.channels.get(casefold(name))
@@ -618,6 +650,8 @@ def relay_channel(
         stored = srv.store(c, cmd, ch.name, text_sent, ch.key)
         if stored is not None:
             stamp, msgid = stored
+    if delivered is not None:
+        stamp, msgid = _remember(srv, delivered, line, stamp, msgid)
     if recipients is ch.members and not tags_only:
         srv.fanout_channel(ch, line, client_tags, None if echo else c, stamp, msgid)
     else:

@@ -25,6 +25,7 @@ from .config import ServerConfig
 from .history import HistoryRecord, HistoryStore, private_key
 from .reactor import Reactor
 from .state import CAPABILITIES, HISTORY_CAPABILITIES, Ban, Channel, Client
+from .txids import RecentTxids
 
 log = logging.getLogger("tui_chat.server")
 
@@ -84,6 +85,7 @@ class Server(Reactor):
         self._build_bursts()
         self.accepted = self.closed = self.refused = 0
         self.max_clients = _descriptor_cap(config.max_clients)
+        self.txids = RecentTxids()
         self._logged_counts = (0, 0, 0)
         from .commands import COMMANDS, fast_privmsg  # the handlers import this module
 
