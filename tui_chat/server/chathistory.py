@@ -12,6 +12,7 @@ from ..irc import numerics as N
 from ..irc.casemap import is_valid_nick
 from ..irc.limits import CHANTYPES
 from ..irc.message import Message
+from ..irc.numbers import parse_decimal
 from .commands import command, find_channel, find_user
 from .history import (
     MESSAGE_COMMANDS,
@@ -116,11 +117,11 @@ def cmd_chathistory(srv: Server, c: Client, msg: Message) -> None:
         _fail(srv, c, "NEED_MORE_PARAMS", sub, description="Missing parameters")
         return
     limit_text = params[need - 1]
-    if not (limit_text.isascii() and limit_text.isdigit()):
+    limit = parse_decimal(limit_text, 0, 1 << 62)
+    if limit is None:
         _fail(srv, c, "INVALID_PARAMS", sub, limit_text, description="Invalid limit")
         return
     most = srv.config.chathistory_max
-    limit = int(limit_text)
     if limit == 0 or limit > most:
         limit = most
     srv.commit_history()  # read what this client (or anyone) sent earlier in this pass

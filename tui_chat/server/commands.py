@@ -17,6 +17,7 @@ from ..irc import limits
 from ..irc import numerics as N
 from ..irc.casemap import casefold, is_valid_channel, is_valid_nick
 from ..irc.message import Message, format_tags
+from ..irc.numbers import parse_decimal
 from .mask import MAX_MASK_LEN, Mask
 from .server import VERSION, Server, fit_line, fit_text
 from .state import (
@@ -134,7 +135,8 @@ def cmd_cap(srv: Server, c: Client, msg: Message) -> None:
     if sub == "LS":
         if not c.registered:
             c.cap_negotiating = True
-        if msg.param(1).isdigit() and int(msg.param(1)) >= 302:
+        version = parse_decimal(msg.param(1))
+        if version is not None and version >= 302:
             c.set_caps(c.caps | CAP_CAP_NOTIFY)  # implied by CAP LS 302
         srv.send(c, f":{srv.name} CAP {nick} LS :{' '.join(srv.capabilities)}")
     elif sub == "LIST":
@@ -418,10 +420,11 @@ def cmd_list(srv: Server, c: Client, msg: Message) -> None:
     wanted = None
     low, high = -1, 1 << 30
     for item in msg.param(0).split(","):
-        if item.startswith(">") and item[1:].isdigit():
-            low = int(item[1:])
-        elif item.startswith("<") and item[1:].isdigit():
-            high = int(item[1:])
+        bound = parse_decimal(item[1:]) if item[:1] in "<>" else None
+        if bound is not None and item[0] == ">":
+            low = bound
+        elif bound is not None:
+            high = bound
         elif item:
             wanted = wanted or set()
             wanted.add(casefold(item))
@@ -767,7 +770,7 @@ def cmd_whowas(srv: Server, c: Client, msg: Message) -> None:
     if not msg.params or not msg.params[0]:
         srv.reply(c, N.ERR_NONICKNAMEGIVEN, "No nickname given")
         return
-    count = int(msg.param(1)) if msg.param(1).isdigit() else 0
+    count = parse_decimal(msg.param(1)) or 0
     for nick in msg.params[0].split(",")[: limits.MAX_TARGETS]:
         key = casefold(nick)
         found = 0

@@ -8,6 +8,7 @@ from ..irc import limits
 from ..irc import numerics as N
 from ..irc.casemap import casefold
 from ..irc.message import Message
+from ..irc.numbers import parse_decimal
 from .commands import command, find_channel, find_user
 from .mask import MAX_MASK_LEN
 from .server import MAX_MODES, Server
@@ -184,8 +185,9 @@ def channel_mode(srv: Server, c: Client, msg: Message) -> None:
                 if not privileged:
                     need_privilege = True
                     continue
-                if value.isdigit() and 0 < int(value) < 1 << 31 and ch.limit != int(value):
-                    ch.limit = int(value)
+                number = parse_decimal(value, 1)
+                if number is not None and ch.limit != number:
+                    ch.limit = number
                     changes.append((sign, letter, str(ch.limit)))
             elif not privileged:
                 need_privilege = True
