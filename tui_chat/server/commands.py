@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from ..irc import limits
 from ..irc import numerics as N
-from ..irc.casemap import casefold, is_valid_channel, is_valid_nick
+from ..irc.casemap import casefold, has_spoofing_chars, is_valid_channel, is_valid_nick
 from ..irc.message import Message, format_tags
 from ..irc.numbers import parse_decimal
 from .mask import MAX_MASK_LEN, Mask
@@ -268,7 +268,11 @@ def cmd_join(srv: Server, c: Client, msg: Message) -> None:
 
 def join_channel(srv: Server, c: Client, name: str, key: str) -> None:
     if not is_valid_channel(name, chantypes="#"):
-        srv.reply(c, N.ERR_BADCHANMASK, name, "Bad Channel Mask")
+        if has_spoofing_chars(name):
+            # The name is not echoed back: it is exactly what must not be shown.
+            srv.reply(c, N.ERR_BADCHANNAME, "*", "Illegal channel name")
+        else:
+            srv.reply(c, N.ERR_BADCHANMASK, name, "Bad Channel Mask")
         return
     folded = casefold(name)
     ch = srv.channels.get(folded)
