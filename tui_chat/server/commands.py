@@ -169,12 +169,16 @@ def try_register(srv: Server, c: Client) -> None:
     if c.registered or c.nick is None or c.user is None or c.cap_negotiating:
         return
     password = srv.config.password
-    if password is not None and not hmac.compare_digest(
-        (c.password or "").encode(), password.encode()
-    ):
-        srv.reply(c, N.ERR_PASSWDMISMATCH, "Password incorrect")
-        srv.disconnect(c, "Bad password")
-        return
+    if password is not None:
+        if srv.auth_throttled(c):
+            srv.reply(c, N.ERR_PASSWDMISMATCH, "Too many wrong passwords from your address")
+            srv.disconnect(c, "Too many wrong passwords; try again later")
+            return
+        if not hmac.compare_digest((c.password or "").encode(), password.encode()):
+            srv.auth_failed(c)
+            srv.reply(c, N.ERR_PASSWDMISMATCH, "Password incorrect")
+            srv.disconnect(c, "Bad password")
+            return
     c.registered = True
     c.signon = int(time.time())
     c.last_message = srv.now
@@ -871,6 +875,10 @@ def cmd_info(srv: Server, c: Client, msg: Message) -> None:
 @command("OPER", 2)
 def cmd_oper(srv: Server, c: Client, msg: Message) -> None:
     name, password = msg.params[0], msg.params[1]
+    if srv.auth_throttled(c):
+        # Not even checked: a guess from a throttled address tells nothing.
+        srv.reply(c, N.ERR_NOOPERHOST, "Too many failed OPER attempts from your address")
+        return
     expected = srv.config.opers.get(name)
     if expected is not None and hmac.compare_digest(expected.encode(), password.encode()):
         c.oper_failures = 0
@@ -878,6 +886,7 @@ def cmd_oper(srv: Server, c: Client, msg: Message) -> None:
         log.info("%s is now an operator (%s)", c.prefix, name)
         return
     c.oper_failures += 1
+    srv.auth_failed(c)
     # Each wrong guess holds this client's next commands longer: guessing gets slow fast.
     delay = min(60.0, srv.config.oper_fail_delay * 2 ** (c.oper_failures - 1))
     srv.hold(c, delay)

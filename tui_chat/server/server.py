@@ -25,7 +25,7 @@ from .config import ServerConfig
 from .history import HistoryRecord, HistoryStore, private_key
 from .reactor import Reactor
 from .state import CAPABILITIES, HISTORY_CAPABILITIES, Ban, Channel, Client
-from .txids import RecentTxids
+from .txids import RecentTxids, source_of
 
 log = logging.getLogger("tui_chat.server")
 
@@ -86,6 +86,10 @@ class Server(Reactor):
         self.accepted = self.closed = self.refused = 0
         self.max_clients = _descriptor_cap(config.max_clients)
         self.txids = RecentTxids()
+        # source address -> (failed password attempts, when last counted); least recent first.
+        self._auth_failures: collections.OrderedDict[str, tuple[float, float]] = (
+            collections.OrderedDict()
+        )
         self._logged_counts = (0, 0, 0)
         from .commands import COMMANDS, fast_privmsg  # the handlers import this module
 
@@ -366,6 +370,26 @@ class Server(Reactor):
             ch.history_floor = history.next_seq
         ch.saved = True
         return True
+
+    # -- password guessing, per address ----------------------------------------------------------
+
+    def _auth_score(self, c: Client) -> float:
+        found = self._auth_failures.get(source_of(c.ip))
+        if found is None:
+            return 0.0
+        score, at = found
+        return max(0.0, score - (self.now - at) / self.config.auth_fail_decay)
+
+    def auth_throttled(self, c: Client) -> bool:
+        """Too many wrong passwords lately from this client's address (any connection)."""
+        return self._auth_score(c) >= self.config.auth_fail_limit
+
+    def auth_failed(self, c: Client) -> None:
+        source = source_of(c.ip)
+        self._auth_failures[source] = (self._auth_score(c) + 1, self.now)
+        self._auth_failures.move_to_end(source)
+        if len(self._auth_failures) > AUTH_FAILURE_SOURCES:
+            self._auth_failures.popitem(last=False)
 
     def is_founder(self, ch: Channel, c: Client) -> bool:
         return ch.founder is not None and ch.founder == (c.key, c.host)
@@ -853,6 +877,8 @@ class Server(Reactor):
 
 
 MAX_MODES = 4
+# Addresses whose failed password attempts are remembered (least recently failed forgotten).
+AUTH_FAILURE_SOURCES = 4096
 _MILLIS = [f".{i:03d}Z" for i in range(1000)]
 
 
