@@ -262,6 +262,8 @@ def _prefill(data_dir, count: int, old: int) -> None:
         store.append(
             HistoryRecord(f"r-{i:x}", format_time(when), "x!x@h", "PRIVMSG", "#old", f"r{i}")
         )
+    # An open room, as the server saves it with its first line (a room without it is sealed).
+    store.save_room("#old", {"modes": "+nt", "key": None, "founder": ["x", "h"]})
     assert store.commit()
     store.close()
 

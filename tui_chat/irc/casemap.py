@@ -21,6 +21,13 @@ def casefold(name: str, mapping: str = "ascii") -> str:
 _NICK_RE = re.compile(r"[A-Za-z\[\]\\`_^{|}][A-Za-z0-9\[\]\\`_^{|}-]*\Z")
 # Anything but NUL, BEL, CR, LF, space, comma and colon after the channel prefix.
 _CHANNEL_BODY_RE = re.compile(r"[^\x00\x07\r\n ,:]+\Z")
+# Characters that would let a room name hide or fake text where it is listed: C0 and C1
+# controls (formatting codes too), DEL, bidi marks, embeddings, overrides and isolates, and
+# invisible zero-width and format characters. One character class: no backtracking.
+_SPOOFING_RE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2069\ufeff\ufff9-\ufffb]"
+)
 _HOST_LABEL_RE = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\Z")
 
 
@@ -32,11 +39,17 @@ def is_channel(name: str, chantypes: str = CHANTYPES) -> bool:
     return bool(name) and name[0] in chantypes
 
 
+def has_spoofing_chars(text: str) -> bool:
+    """Controls, bidi or invisible characters (see _SPOOFING_RE)."""
+    return _SPOOFING_RE.search(text) is not None
+
+
 def is_valid_channel(name: str, max_len: int = CHANNELLEN, chantypes: str = CHANTYPES) -> bool:
     return (
         1 < len(name) <= max_len
         and name[0] in chantypes
         and _CHANNEL_BODY_RE.match(name, 1) is not None
+        and not has_spoofing_chars(name)
     )
 
 

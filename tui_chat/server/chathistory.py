@@ -12,13 +12,14 @@ from ..irc import numerics as N
 from ..irc.casemap import is_valid_nick
 from ..irc.limits import CHANTYPES
 from ..irc.message import Message
-from .commands import command, find_channel
+from ..irc.numbers import parse_decimal
+from .commands import command, find_channel, find_user
 from .history import (
     MESSAGE_COMMANDS,
     HistoryRecord,
     SelectorError,
-    conversation_key,
     parse_selector,
+    private_key,
     replay_text,
 )
 from .server import Server
@@ -77,7 +78,9 @@ def replay(srv: Server, c: Client, ch: Channel) -> None:
     srv.commit_history()  # a line relayed earlier in this pass belongs to the context
     capable = c.caps & CAP_BATCH and c.caps & CAP_SERVER_TIME
     kinds = _kinds(c) if capable else None
-    records = srv.history.latest(ch.key, srv.config.history_replay, commands=kinds)
+    records = srv.history.latest(
+        ch.key, srv.config.history_replay, commands=kinds, floor=ch.history_floor
+    )
     if not records:
         return
     if capable:
@@ -114,11 +117,11 @@ def cmd_chathistory(srv: Server, c: Client, msg: Message) -> None:
         _fail(srv, c, "NEED_MORE_PARAMS", sub, description="Missing parameters")
         return
     limit_text = params[need - 1]
-    if not (limit_text.isascii() and limit_text.isdigit()):
+    limit = parse_decimal(limit_text, 0, 1 << 62)
+    if limit is None:
         _fail(srv, c, "INVALID_PARAMS", sub, limit_text, description="Invalid limit")
         return
     most = srv.config.chathistory_max
-    limit = int(limit_text)
     if limit == 0 or limit > most:
         limit = most
     srv.commit_history()  # read what this client (or anyone) sent earlier in this pass
@@ -138,25 +141,29 @@ def _messages(srv: Server, c: Client, sub: str, params: tuple[str, ...], limit: 
         if ch is None or c not in ch.members:
             _fail(srv, c, "INVALID_TARGET", sub, target, description=_NOT_RETRIEVED)
             return
-        key, name = ch.key, ch.name
+        key, name, floor = ch.key, ch.name, ch.history_floor
     elif is_valid_nick(target):
-        # Bound to the asker: nobody can read a conversation they were not part of. Without
-        # --history-private nothing is stored under it and the batch is empty.
-        key, name = conversation_key(c.nick, target), target
+        # Bound to the two connections (not nicks): nobody can read a conversation they were
+        # not part of, even by taking a nick. Without --history-private nothing is stored.
+        peer = find_user(srv, target)
+        if peer is None:
+            _send_records(srv, c, target, [])
+            return
+        key, name, floor = private_key(c.identity, peer.identity), target, 0
     else:
         _fail(srv, c, "INVALID_TARGET", sub, target, description=_NOT_RETRIEVED)
         return
     store, kinds = srv.history, _kinds(c)
     if sub == "LATEST":
         ref = parse_selector(params[2], allow_star=True)
-        records = store.latest(key, limit, ref, commands=kinds)
+        records = store.latest(key, limit, ref, commands=kinds, floor=floor)
     elif sub == "BETWEEN":
         first, second = parse_selector(params[2]), parse_selector(params[3])
-        records = store.between(key, first, second, limit, commands=kinds)
+        records = store.between(key, first, second, limit, commands=kinds, floor=floor)
     else:
         ref = parse_selector(params[2])
         query = {"BEFORE": store.before, "AFTER": store.after, "AROUND": store.around}[sub]
-        records = query(key, ref, limit, commands=kinds)
+        records = query(key, ref, limit, commands=kinds, floor=floor)
     if not store.healthy:
         _fail(srv, c, "MESSAGE_ERROR", sub, target, description=_NOT_RETRIEVED)
         return
@@ -169,7 +176,7 @@ def _targets(srv: Server, c: Client, first_text: str, second_text: str, limit: i
         if sel is not None and sel.kind != "timestamp":
             raise SelectorError("syntax", text)  # TARGETS takes timestamps only
     channels = [ch.name for ch in c.channels.values()]
-    found = srv.history.targets(first, second, limit, channels, nick=c.nick)
+    found = srv.history.targets(first, second, limit, channels, nick=c.nick, identity=c.identity)
     if not srv.history.healthy:
         _fail(srv, c, "MESSAGE_ERROR", "TARGETS", "*", description=_NOT_RETRIEVED)
         return

@@ -15,8 +15,10 @@ from collections.abc import Callable
 
 from ..irc import limits
 from ..irc import numerics as N
-from ..irc.casemap import casefold, is_valid_channel, is_valid_nick
+from ..irc.casemap import casefold, has_spoofing_chars, is_valid_channel, is_valid_nick
 from ..irc.message import Message, format_tags
+from ..irc.numbers import parse_decimal
+from .mask import MAX_MASK_LEN, Mask
 from .server import VERSION, Server, fit_line, fit_text
 from .state import (
     CAP_AWAY_NOTIFY,
@@ -28,8 +30,9 @@ from .state import (
     MEMBER_VOICE,
     Channel,
     Client,
-    mask_regex,
 )
+from .txids import TAG as TXID_TAG
+from .txids import Delivery, valid_txid
 
 log = logging.getLogger("tui_chat.server")
 
@@ -132,7 +135,8 @@ def cmd_cap(srv: Server, c: Client, msg: Message) -> None:
     if sub == "LS":
         if not c.registered:
             c.cap_negotiating = True
-        if msg.param(1).isdigit() and int(msg.param(1)) >= 302:
+        version = parse_decimal(msg.param(1))
+        if version is not None and version >= 302:
             c.set_caps(c.caps | CAP_CAP_NOTIFY)  # implied by CAP LS 302
         srv.send(c, f":{srv.name} CAP {nick} LS :{' '.join(srv.capabilities)}")
     elif sub == "LIST":
@@ -165,12 +169,16 @@ def try_register(srv: Server, c: Client) -> None:
     if c.registered or c.nick is None or c.user is None or c.cap_negotiating:
         return
     password = srv.config.password
-    if password is not None and not hmac.compare_digest(
-        (c.password or "").encode(), password.encode()
-    ):
-        srv.reply(c, N.ERR_PASSWDMISMATCH, "Password incorrect")
-        srv.disconnect(c, "Bad password")
-        return
+    if password is not None:
+        if srv.auth_throttled(c):
+            srv.reply(c, N.ERR_PASSWDMISMATCH, "Too many wrong passwords from your address")
+            srv.disconnect(c, "Too many wrong passwords; try again later")
+            return
+        if not hmac.compare_digest((c.password or "").encode(), password.encode()):
+            srv.auth_failed(c)
+            srv.reply(c, N.ERR_PASSWDMISMATCH, "Password incorrect")
+            srv.disconnect(c, "Bad password")
+            return
     c.registered = True
     c.signon = int(time.time())
     c.last_message = srv.now
@@ -264,7 +272,11 @@ def cmd_join(srv: Server, c: Client, msg: Message) -> None:
 
 def join_channel(srv: Server, c: Client, name: str, key: str) -> None:
     if not is_valid_channel(name, chantypes="#"):
-        srv.reply(c, N.ERR_BADCHANMASK, name, "Bad Channel Mask")
+        if has_spoofing_chars(name):
+            # The name is not echoed back: it is exactly what must not be shown.
+            srv.reply(c, N.ERR_BADCHANNAME, "*", "Illegal channel name")
+        else:
+            srv.reply(c, N.ERR_BADCHANMASK, name, "Bad Channel Mask")
         return
     folded = casefold(name)
     ch = srv.channels.get(folded)
@@ -273,11 +285,18 @@ def join_channel(srv: Server, c: Client, name: str, key: str) -> None:
     if len(c.channels) >= limits.MAX_CHANNELS_PER_USER:
         srv.reply(c, N.ERR_TOOMANYCHANNELS, name, "You have joined too many channels")
         return
+    fresh = ch is None
+    restored = False
     if ch is None:
-        ch = srv.channels[folded] = Channel(name, folded, int(time.time()))
+        ch = Channel(name, folded, int(time.time()))
+        restored = srv.restore_room(ch)
+        if not restored:
+            ch.founder = (c.key, c.host)
+    if fresh and not restored:
         flags = MEMBER_OP
     else:
-        flags = 0
+        # A restored room lets in whom it let in before, and re-ops only its founder.
+        flags = MEMBER_OP if restored and srv.is_founder(ch, c) else 0
         invited = c.key in ch.invited
         if not invited:
             if ch.password is not None and key != ch.password:
@@ -293,6 +312,8 @@ def join_channel(srv: Server, c: Client, name: str, key: str) -> None:
                 srv.reply(c, N.ERR_BANNEDFROMCHAN, ch.name, "Cannot join channel (+b)")
                 return
         ch.invited.discard(c.key)
+    if fresh:
+        srv.channels[folded] = ch
     ch.members[c] = flags
     c.channels[folded] = ch
     srv.fanout(ch.members, f":{c.prefix} JOIN {ch.name}")
@@ -373,6 +394,7 @@ def cmd_topic(srv: Server, c: Client, msg: Message) -> None:
     ch.topic = msg.params[1][: limits.TOPICLEN]
     ch.topic_by = c.prefix
     ch.topic_time = int(time.time())
+    srv.save_room(ch)
     stored = srv.store(c, "TOPIC", ch.name, ch.topic, ch.key) if srv.history.enabled else None
     stamp, msgid = stored or (None, None)
     srv.fanout(
@@ -406,10 +428,11 @@ def cmd_list(srv: Server, c: Client, msg: Message) -> None:
     wanted = None
     low, high = -1, 1 << 30
     for item in msg.param(0).split(","):
-        if item.startswith(">") and item[1:].isdigit():
-            low = int(item[1:])
-        elif item.startswith("<") and item[1:].isdigit():
-            high = int(item[1:])
+        bound = parse_decimal(item[1:]) if item[:1] in "<>" else None
+        if bound is not None and item[0] == ">":
+            low = bound
+        elif bound is not None:
+            high = bound
         elif item:
             wanted = wanted or set()
             wanted.add(casefold(item))
@@ -525,15 +548,30 @@ def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
     else:
         text = params[1]
     client_tags = ""
+    txid = None
     if msg.tags:
         relayed = {k: v for k, v in msg.tags.items() if k[0] == "+"}
         if relayed:
             client_tags = ";" + format_tags(relayed)
+        txid = msg.tags.get(TXID_TAG)
+        if txid is not None and (text is None or not valid_txid(txid)):
+            txid = None  # invalid: the line is treated as untagged
     targets = params[0].split(",")
     if len(targets) > limits.MAX_TARGETS:
         if errors:
             srv.reply(c, N.ERR_TOOMANYTARGETS, params[0], "Too many recipients")
         return
+    delivered: list[Delivery] | None = None
+    if txid is not None:
+        seen = srv.txids.get(c.ip, txid, srv.now)
+        if seen is not None:
+            # A re-send of a line already relayed (its echo was lost with the connection):
+            # echo it again exactly as it was, relay and store nothing.
+            if c.caps & CAP_ECHO_MESSAGE:
+                for line, stamp, msgid in seen:
+                    srv.fanout([c], line, client_tags, stamp=stamp, msgid=msgid)
+            return
+        delivered = []
     c.last_message = srv.now
     tags_only = text is None
     echo = c.caps & CAP_ECHO_MESSAGE
@@ -543,7 +581,7 @@ def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
         if name[:1] in ("@", "+") and name[1:2] == "#":
             status, name = name[0], name[1:]
         if name[:1] == "#":
-            relay_channel(srv, c, cmd, status, name, text, client_tags, echo, errors)
+            relay_channel(srv, c, cmd, status, name, text, client_tags, echo, errors, delivered)
         else:
             user = find_user(srv, name)
             if user is None:
@@ -554,12 +592,26 @@ def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
             line, text_sent = _line(c, cmd, user.nick, text)
             stamp = msgid = None
             if text_sent is not None and srv.history.store_private and _storable(text_sent):
-                stored = srv.store(c, cmd, user.nick, text_sent)
+                stored = srv.store(c, cmd, user.nick, text_sent, private=user)
                 if stored is not None:
                     stamp, msgid = stored
+            if delivered is not None:
+                stamp, msgid = _remember(srv, delivered, line, stamp, msgid)
             srv.fanout(recipients, line, client_tags, tags_only=tags_only, stamp=stamp, msgid=msgid)
             if user.away and cmd == "PRIVMSG":
                 srv.reply(c, N.RPL_AWAY, user.nick, user.away)
+    if delivered:
+        srv.txids.put(c.ip, txid, tuple(delivered), srv.now)
+
+
+def _remember(
+    srv: Server, delivered: list[Delivery], line: str, stamp: str | None, msgid: str | None
+) -> tuple[str, str]:
+    """Fix the time and msgid a tagged line is relayed with, so a re-send echoes the same."""
+    if stamp is None or msgid is None:
+        stamp, msgid = srv.timestamp(), srv.new_msgid()
+    delivered.append((line, stamp, msgid))
+    return stamp, msgid
 
 
 def fast_privmsg(srv: Server, c: Client, name: str, text: str) -> None:
@@ -579,6 +631,7 @@ def relay_channel(
     client_tags: str,
     echo: int,
     errors: bool,
+    delivered: list[Delivery] | None = None,
 ) -> None:
     tags_only = text is None
     ch = srv.channels.get(casefold(name))
@@ -602,10 +655,14 @@ def relay_channel(
     line, text_sent = _line(c, cmd, status + ch.name, text)
     stamp = msgid = None
     if text_sent is not None and not status and srv.history.enabled and _storable(text_sent):
+        if not ch.saved:
+            srv.save_room(ch)  # its lines are kept only with what protects them
         # STATUSMSG (@#chan) is not history: only some members saw it.
         stored = srv.store(c, cmd, ch.name, text_sent, ch.key)
         if stored is not None:
             stamp, msgid = stored
+    if delivered is not None:
+        stamp, msgid = _remember(srv, delivered, line, stamp, msgid)
     if recipients is ch.members and not tags_only:
         srv.fanout_channel(ch, line, client_tags, None if echo else c, stamp, msgid)
     else:
@@ -666,16 +723,16 @@ def cmd_who(srv: Server, c: Client, msg: Message) -> None:
                 if see_all or not u.invisible:
                     who_line(srv, c, ch.name, u, flags)
     else:
-        regex = mask_regex(mask if mask != "0" else "*")
+        matcher = Mask(mask if mask != "0" else "*")
         peers = srv.peers(c)
-        for u in list(srv.nicks.values()):
+        # An overlong mask matches nobody: it bounds the cost of every comparison below.
+        users = list(srv.nicks.values()) if len(mask) <= MAX_MASK_LEN else []
+        for u in users:
             if not u.registered:
                 continue
             if u.invisible and u is not c and not c.oper and u not in peers:
                 continue
-            if not any(
-                regex.match(field.lower()) for field in (u.nick, u.user, u.host, u.realname)
-            ):
+            if not any(matcher.match(f) for f in (u.nick, u.user, u.host, u.realname)):
                 continue
             channel, flags = "*", 0
             for ch in u.channels.values():
@@ -721,7 +778,7 @@ def cmd_whowas(srv: Server, c: Client, msg: Message) -> None:
     if not msg.params or not msg.params[0]:
         srv.reply(c, N.ERR_NONICKNAMEGIVEN, "No nickname given")
         return
-    count = int(msg.param(1)) if msg.param(1).isdigit() else 0
+    count = parse_decimal(msg.param(1)) or 0
     for nick in msg.params[0].split(",")[: limits.MAX_TARGETS]:
         key = casefold(nick)
         found = 0
@@ -818,6 +875,10 @@ def cmd_info(srv: Server, c: Client, msg: Message) -> None:
 @command("OPER", 2)
 def cmd_oper(srv: Server, c: Client, msg: Message) -> None:
     name, password = msg.params[0], msg.params[1]
+    if srv.auth_throttled(c):
+        # Not even checked: a guess from a throttled address tells nothing.
+        srv.reply(c, N.ERR_NOOPERHOST, "Too many failed OPER attempts from your address")
+        return
     expected = srv.config.opers.get(name)
     if expected is not None and hmac.compare_digest(expected.encode(), password.encode()):
         c.oper_failures = 0
@@ -825,6 +886,7 @@ def cmd_oper(srv: Server, c: Client, msg: Message) -> None:
         log.info("%s is now an operator (%s)", c.prefix, name)
         return
     c.oper_failures += 1
+    srv.auth_failed(c)
     # Each wrong guess holds this client's next commands longer: guessing gets slow fast.
     delay = min(60.0, srv.config.oper_fail_delay * 2 ** (c.oper_failures - 1))
     srv.hold(c, delay)

@@ -43,6 +43,11 @@ class ServerConfig:
     sendq_limit: int = 1 << 20
     # A wrong OPER password holds that client's input for base * 2**(failures-1) seconds.
     oper_fail_delay: float = 1.0
+    # Wrong OPER or connection passwords per source address (a leaky bucket, so it decays):
+    # past auth_fail_limit, every attempt from there is refused, right password or not, until
+    # one failure per auth_fail_decay seconds has drained. Many connections guess no faster.
+    auth_fail_limit: int = 5
+    auth_fail_decay: float = 30.0
     whowas_size: int = 1000
     # Malformed lines (bad UTF-8, NUL, unknown or premature commands): a registered client is
     # closed when more than garbage_limit arrive within garbage_window seconds (a leaky bucket,

@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import json
 import logging
 import re
 import sqlite3
@@ -85,7 +86,7 @@ _RETRY_MAX = 300.0
 
 # PRAGMA user_version of the current layout. 0 is a new (empty) file; 1 (AUTOINCREMENT rowid,
 # msgid and time indexes) and 2 (rowid, msgid index) are upgraded in place on open.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # One b-tree per stored line: the row *is* its (key, seq) entry, so an insert touches one
 # index instead of three (rowid table + UNIQUE msgid + (key, seq)). seq is assigned by the
 # store, and the msgid of a stored line ends in its seq (see msgid_seq), so a msgid reference
@@ -110,6 +111,10 @@ CREATE TABLE IF NOT EXISTS peers (
 CREATE TABLE IF NOT EXISTS meta (
     name  TEXT PRIMARY KEY,
     value INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rooms (
+    key   TEXT PRIMARY KEY,
+    state TEXT NOT NULL
 ) WITHOUT ROWID;
 """
 # Layouts 1 and 2 -> 3: rows keep their seq and msgid. Their msgids do not end in their seq, so
@@ -257,6 +262,17 @@ def conversation_key(nick_a: str, nick_b: str) -> str:
     return f"{a} {b}" if a <= b else f"{b} {a}"
 
 
+def private_key(identity_a: str, identity_b: str) -> str:
+    """The key of a private conversation between two connections (their random identities).
+
+    Not the nicks: whoever takes a nick later must not read what its last owner was told.
+    Until there are accounts, a conversation is readable only by the two connections that
+    held it. ``~`` is in no nick, so these never meet nick-based keys of older files.
+    """
+    a, b = sorted((identity_a, identity_b))
+    return f"~{a} ~{b}"
+
+
 @dataclass(frozen=True, slots=True)
 class HistoryRecord:
     """One stored line. ``time`` is the exact ``server-time`` tag value the server sent."""
@@ -356,6 +372,9 @@ class HistoryStore:
         self._conn: sqlite3.Connection | None = None
         self._pending: list[tuple] = []
         self._pending_peers: list[tuple[str, str]] = []
+        # A room's protection (modes, key, founder ...) as JSON, stored with its history so
+        # that the history is never served to someone the room would not have let in.
+        self._pending_rooms: dict[str, str] = {}
         self._retry_at = 0.0
         self._retry_delay = _RETRY_FIRST
         self._wal_pages = 0  # estimated, since the last checkpoint
@@ -531,7 +550,12 @@ class HistoryStore:
             self._blind = True
         return f"{self.msgid_prefix}{seq:x}"
 
-    def append(self, record: HistoryRecord) -> bool:
+    def append(
+        self,
+        record: HistoryRecord,
+        key: str | None = None,
+        parties: tuple[str, str] | None = None,
+    ) -> bool:
         """Buffer a record for the next commit. Returns whether it will be stored.
 
         ``record.msgid`` must end in its seq (from :meth:`new_msgid`, or re-appending a record
@@ -544,7 +568,8 @@ class HistoryStore:
             raise ValueError(f"msgid {record.msgid!r} does not end in a seq")
         if seq >= self._next_seq:
             self._next_seq = seq + 1
-        key = record.key
+        if key is None:
+            key = record.key
         self._pending.append(
             (
                 key,
@@ -558,7 +583,7 @@ class HistoryStore:
             )
         )
         if not is_channel(record.target):
-            a, _, b = key.partition(" ")
+            a, _, b = key.partition(" ") if parties is None else (parties[0], "", parties[1])
             self._pending_peers.append((a, key))
             self._pending_peers.append((b, key))
         return True
@@ -584,19 +609,55 @@ class HistoryStore:
     def pending(self) -> int:
         return len(self._pending)
 
+    @property
+    def rooms_pending(self) -> bool:
+        return bool(self._pending_rooms)
+
+    def save_room(self, key: str, state: dict) -> None:
+        """Buffer a room's state (see :meth:`load_room`) for the next commit."""
+        if self.enabled:
+            self._pending_rooms[key] = json.dumps(state, separators=(",", ":"))
+
+    def load_room(self, key: str) -> dict | None:
+        """The state last saved for a room, or None (never saved, unreadable or unusable)."""
+        text = self._pending_rooms.get(key)
+        if text is None:
+            rows = self._query("SELECT state FROM rooms WHERE key = ?", (key,))
+            if not rows:
+                return None
+            text = rows[0][0]
+        try:
+            state = json.loads(text)
+        except ValueError:
+            return None
+        return state if isinstance(state, dict) else None
+
+    def has_messages(self, key: str) -> bool:
+        """Is anything stored under ``key``? True when the store cannot tell (be safe)."""
+        if not self.enabled:
+            return False
+        rows = self._query("SELECT 1 FROM messages WHERE key = ? LIMIT 1", (key,))
+        return bool(rows) or not self.healthy
+
+    @property
+    def next_seq(self) -> int:
+        """The seq the next stored line gets: every line stored so far is below it."""
+        return self._next_seq
+
     def commit(self) -> bool:
         """Write everything buffered in one transaction.
 
         True when it is durable (or there was nothing to write); False when the records could
         not be stored: they are dropped and the server should tell their senders.
         """
-        if not self._pending:
+        if not self._pending and not self._pending_rooms:
             return True
         blind, self._blind = self._blind, False
         if not self._usable() or blind:
             # blind: numbered before any file was readable, so the seqs may be taken already.
             self._pending.clear()
             self._pending_peers.clear()
+            self._pending_rooms.clear()
             return False
         conn = self._conn
         assert conn is not None
@@ -608,6 +669,11 @@ class HistoryStore:
                     conn.executemany(
                         "INSERT OR IGNORE INTO peers (nick, key) VALUES (?, ?)",
                         self._pending_peers,
+                    )
+                if self._pending_rooms:
+                    conn.executemany(
+                        "INSERT OR REPLACE INTO rooms (key, state) VALUES (?, ?)",
+                        self._pending_rooms.items(),
                     )
                 conn.execute("COMMIT")
             except BaseException:
@@ -635,6 +701,7 @@ class HistoryStore:
             # senders when it failed, so a later retry would store what they were told was lost.
             self._pending.clear()
             self._pending_peers.clear()
+            self._pending_rooms.clear()
         return True
 
     # -- retention ---------------------------------------------------------------------------
@@ -684,6 +751,11 @@ class HistoryStore:
                     conn.execute(
                         "DELETE FROM peers WHERE NOT EXISTS"
                         " (SELECT 1 FROM messages WHERE messages.key = peers.key)"
+                    )
+                    # A room with no history left has nothing to protect.
+                    conn.execute(
+                        "DELETE FROM rooms WHERE NOT EXISTS"
+                        " (SELECT 1 FROM messages WHERE messages.key = rooms.key)"
                     )
                 conn.execute("COMMIT")
             except BaseException:
@@ -797,9 +869,12 @@ class HistoryStore:
         limit: int,
         newest: bool,
         commands: Collection[str] | None,
+        floor: int = 0,
     ) -> list[HistoryRecord]:
         if limit <= 0:
             return []
+        if floor:
+            conds = [*conds, ("seq >= ?", (floor,))]
         if commands is not None:
             # Filtered in SQL, not afterwards, so ``limit`` counts only what will be sent
             # (clients without event-playback get PRIVMSG and NOTICE only).
@@ -815,30 +890,33 @@ class HistoryStore:
             rows.reverse()
         return [_row_to_record(r) for r in rows]
 
+    # ``floor``: rows below this seq are never returned (a room whose protection at the time
+    # is unknown; see Server.restore_room).
+
     def latest(
-        self, key: str, limit: int, after: Selector | None = None, *, commands=None
+        self, key: str, limit: int, after: Selector | None = None, *, commands=None, floor=0
     ) -> list[HistoryRecord]:
         """The newest ``limit`` messages, only those strictly after ``after`` if given."""
         key = casefold(key)
         conds = [] if after is None else [self._bound(key, after, ">")]
-        return self._select(key, conds, limit, True, commands)
+        return self._select(key, conds, limit, True, commands, floor)
 
     def before(
-        self, key: str, selector: Selector, limit: int, *, commands=None
+        self, key: str, selector: Selector, limit: int, *, commands=None, floor=0
     ) -> list[HistoryRecord]:
         """The ``limit`` messages just before the reference (excluded)."""
         key = casefold(key)
-        return self._select(key, [self._bound(key, selector, "<")], limit, True, commands)
+        return self._select(key, [self._bound(key, selector, "<")], limit, True, commands, floor)
 
     def after(
-        self, key: str, selector: Selector, limit: int, *, commands=None
+        self, key: str, selector: Selector, limit: int, *, commands=None, floor=0
     ) -> list[HistoryRecord]:
         """The ``limit`` messages just after the reference (excluded)."""
         key = casefold(key)
-        return self._select(key, [self._bound(key, selector, ">")], limit, False, commands)
+        return self._select(key, [self._bound(key, selector, ">")], limit, False, commands, floor)
 
     def around(
-        self, key: str, selector: Selector, limit: int, *, commands=None
+        self, key: str, selector: Selector, limit: int, *, commands=None, floor=0
     ) -> list[HistoryRecord]:
         """About ``limit`` // 2 before and the rest from the reference on.
 
@@ -856,15 +934,15 @@ class HistoryStore:
             if found is None:
                 return []
             earlier, later = ("seq < ?", (found[1],)), ("seq >= ?", (found[1],))
-        before = self._select(key, [earlier], limit, True, commands)
-        after = self._select(key, [later], limit, False, commands)
+        before = self._select(key, [earlier], limit, True, commands, floor)
+        after = self._select(key, [later], limit, False, commands, floor)
         n_before = min(len(before), limit // 2)
         n_after = min(len(after), limit - n_before)
         n_before = min(len(before), limit - n_after)
         return before[len(before) - n_before :] + after[:n_after]
 
     def between(
-        self, key: str, first: Selector, second: Selector, limit: int, *, commands=None
+        self, key: str, first: Selector, second: Selector, limit: int, *, commands=None, floor=0
     ) -> list[HistoryRecord]:
         """Messages strictly between the references, counted from ``first``.
 
@@ -875,7 +953,7 @@ class HistoryStore:
         lo_first = self._position(key, first) <= self._position(key, second)
         lo, hi = (first, second) if lo_first else (second, first)
         conds = [self._bound(key, lo, ">"), self._bound(key, hi, "<")]
-        return self._select(key, conds, limit, not lo_first, commands)
+        return self._select(key, conds, limit, not lo_first, commands, floor)
 
     def _position(self, key: str, sel: Selector) -> tuple[int, int]:
         """A comparable (time, seq) for ordering two references."""
@@ -890,11 +968,13 @@ class HistoryStore:
         limit: int,
         channels: Iterable[str],
         nick: str | None = None,
+        identity: str | None = None,
     ) -> list[TargetInfo]:
         """CHATHISTORY TARGETS: targets whose latest message is strictly between two times.
 
         ``channels`` are the channels the asking user may see (the server passes its own
-        channels); with ``nick`` (and private history on) that user's conversations count too.
+        channels); with ``nick`` (and private history on) that user's conversations count too,
+        found by ``identity`` when the server stored them under one (see private_key).
         Sorted by latest message, oldest first; if ``first`` is the later time, the ``limit``
         newest are kept.
         """
@@ -903,7 +983,8 @@ class HistoryStore:
         lo, hi = sorted((first.ms, second.ms))
         keys = {casefold(k) for k in channels}
         if nick is not None and self.store_private:
-            rows = self._query("SELECT key FROM peers WHERE nick = ?", (casefold(nick),))
+            who = identity if identity is not None else casefold(nick)
+            rows = self._query("SELECT key FROM peers WHERE nick = ?", (who,))
             keys.update(r[0] for r in rows)
         found: list[tuple[int, int, str, str]] = []
         me = casefold(nick) if nick is not None else None

@@ -8,7 +8,9 @@ from ..irc import limits
 from ..irc import numerics as N
 from ..irc.casemap import casefold
 from ..irc.message import Message
+from ..irc.numbers import parse_decimal
 from .commands import command, find_channel, find_user
+from .mask import MAX_MASK_LEN
 from .server import MAX_MODES, Server
 from .state import MEMBER_OP, MEMBER_VOICE, Ban, Channel, Client, normalize_ban
 
@@ -121,7 +123,12 @@ def channel_mode(srv: Server, c: Client, msg: Message) -> None:
             with_param += 1
             if not privileged:
                 need_privilege = True
-            elif with_param <= MAX_MODES and mask and not mask.startswith(":"):
+            elif (
+                with_param <= MAX_MODES
+                and mask
+                and not mask.startswith(":")
+                and len(mask) <= MAX_MASK_LEN
+            ):
                 change = _ban(srv, c, ch, on, normalize_ban(mask))
                 if change:
                     changes.append(change)
@@ -178,8 +185,9 @@ def channel_mode(srv: Server, c: Client, msg: Message) -> None:
                 if not privileged:
                     need_privilege = True
                     continue
-                if value.isdigit() and 0 < int(value) < 1 << 31 and ch.limit != int(value):
-                    ch.limit = int(value)
+                number = parse_decimal(value, 1)
+                if number is not None and ch.limit != number:
+                    ch.limit = number
                     changes.append((sign, letter, str(ch.limit)))
             elif not privileged:
                 need_privilege = True
@@ -200,6 +208,7 @@ def channel_mode(srv: Server, c: Client, msg: Message) -> None:
         else:
             srv.reply(c, N.ERR_CHANOPRIVSNEEDED, ch.name, "You're not channel operator")
     if changes:
+        srv.save_room(ch)
         recipients = ch.members if flags is not None else [*ch.members, c]
         srv.fanout(recipients, f":{c.prefix} MODE {ch.name} {format_changes(changes)}")
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import errno
 import heapq
 import itertools
 import logging
+import os
 import selectors
 import socket
 import time
@@ -33,6 +35,15 @@ RECV_SIZE = 65536
 HELD_INPUT_LIMIT = 16384
 _LISTENER = "listener"
 _WAKE = "wake"
+# Out of file descriptors, accept() fails at once and the listener stays readable: watching it
+# would spin the loop. It is left alone for a back-off that doubles up to the maximum.
+ACCEPT_PAUSE_FIRST = 0.1
+ACCEPT_PAUSE_MAX = 1.0
+# At most one warning about it per this many seconds, with a count of the ones held back.
+FD_LOG_INTERVAL = 10.0
+# Connections refused in one go with the spare descriptor (see _out_of_descriptors).
+SPARE_REFUSALS = 64
+_FD_ERRORS = (errno.EMFILE, errno.ENFILE)
 
 
 class Reactor:
@@ -55,6 +66,13 @@ class Reactor:
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
         self.selector.register(self._wake_r, READ, _WAKE)
+        # One descriptor held in reserve: out of descriptors, it is closed so that a waiting
+        # connection can be accepted and told why it is refused, then taken again.
+        self._spare_fd = _reserve_fd()
+        self._accept_paused = False
+        self._accept_pause = 0.0
+        self._fd_log_at = 0.0
+        self._fd_suppressed = 0
 
     # -- listening -----------------------------------------------------------------------------
 
@@ -176,9 +194,13 @@ class Reactor:
                 sock, addr = lsock.accept()
             except (BlockingIOError, InterruptedError):
                 return
-            except OSError as exc:  # EMFILE and friends: log and let the loop go on
-                log.warning("accept failed: %s", exc)
-                return
+            except OSError as exc:
+                if exc.errno in _FD_ERRORS:
+                    self._out_of_descriptors(lsock, exc)
+                    return
+                log.debug("accept failed: %s", exc)  # e.g. ECONNABORTED: that peer gave up
+                continue
+            self._accept_pause = 0.0
             try:
                 sock.setblocking(False)
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -186,6 +208,50 @@ class Reactor:
             except Exception:
                 log.exception("error accepting %s", addr)
                 sock.close()
+
+    def _out_of_descriptors(self, lsock: socket.socket, exc: OSError) -> None:
+        """Refuse what waits in the backlog politely, then stop watching the listeners a while."""
+        refused = 0
+        if self._spare_fd is not None:
+            os.close(self._spare_fd)
+            self._spare_fd = None
+            for _ in range(SPARE_REFUSALS):
+                try:
+                    sock, addr = lsock.accept()
+                except OSError:
+                    break
+                refused += 1
+                self.on_overload(sock, addr)
+            self._spare_fd = _reserve_fd()
+        self._accept_pause = min(ACCEPT_PAUSE_MAX, max(ACCEPT_PAUSE_FIRST, self._accept_pause * 2))
+        if not self._accept_paused:
+            self._accept_paused = True
+            for sock in self.listeners:
+                with contextlib.suppress(KeyError, ValueError):
+                    self.selector.unregister(sock)
+            self.call_later(self._accept_pause, self._resume_accept)
+        if self.now >= self._fd_log_at:
+            log.warning(
+                "out of file descriptors (%s): %d connections refused, accepting again in %.1f s"
+                " (%d similar warnings suppressed)",
+                exc.strerror or exc,
+                refused,
+                self._accept_pause,
+                self._fd_suppressed,
+            )
+            self._fd_log_at = self.now + FD_LOG_INTERVAL
+            self._fd_suppressed = 0
+        else:
+            self._fd_suppressed += 1
+
+    def _resume_accept(self) -> None:
+        if not self._accept_paused or not self.running:
+            return
+        self._accept_paused = False
+        for sock in self.listeners:
+            self.selector.register(sock, READ, _LISTENER)
+        if self._spare_fd is None:
+            self._spare_fd = _reserve_fd()
 
     def _read(self, c: Client) -> None:
         try:
@@ -310,6 +376,9 @@ class Reactor:
                 self.selector.unregister(sock)
             sock.close()
         self.listeners = []
+        if self._spare_fd is not None:
+            os.close(self._spare_fd)
+            self._spare_fd = None
         for sock in (self._wake_r, self._wake_w):
             sock.close()
         self.selector.close()
@@ -321,6 +390,10 @@ class Reactor:
 
     def on_accept(self, sock: socket.socket, addr: tuple) -> None: ...
 
+    def on_overload(self, sock: socket.socket, addr: tuple) -> None:
+        """A connection accepted only to be refused (out of descriptors); close it."""
+        sock.close()
+
     def on_data(self, c: Client, data: bytes) -> None: ...
 
     def on_eof(self, c: Client, reason: str) -> None: ...
@@ -328,3 +401,10 @@ class Reactor:
     def on_sendq_exceeded(self, c: Client) -> None: ...
 
     def on_dropped(self, c: Client) -> None: ...
+
+
+def _reserve_fd() -> int | None:
+    try:
+        return os.open(os.devnull, os.O_RDONLY)
+    except OSError:
+        return None  # already out: the next _out_of_descriptors cannot refuse politely

@@ -22,9 +22,10 @@ from ..irc import numerics as N
 from ..irc.casemap import casefold
 from ..irc.message import ParseError, parse
 from .config import ServerConfig
-from .history import HistoryRecord, HistoryStore
+from .history import HistoryRecord, HistoryStore, private_key
 from .reactor import Reactor
-from .state import CAPABILITIES, HISTORY_CAPABILITIES, Channel, Client
+from .state import CAPABILITIES, HISTORY_CAPABILITIES, Ban, Channel, Client
+from .txids import RecentTxids, source_of
 
 log = logging.getLogger("tui_chat.server")
 
@@ -83,6 +84,12 @@ class Server(Reactor):
         self.isupport = self._build_isupport()
         self._build_bursts()
         self.accepted = self.closed = self.refused = 0
+        self.max_clients = _descriptor_cap(config.max_clients)
+        self.txids = RecentTxids()
+        # source address -> (failed password attempts, when last counted); least recent first.
+        self._auth_failures: collections.OrderedDict[str, tuple[float, float]] = (
+            collections.OrderedDict()
+        )
         self._logged_counts = (0, 0, 0)
         from .commands import COMMANDS, fast_privmsg  # the handlers import this module
 
@@ -241,14 +248,21 @@ class Server(Reactor):
     # -- history -------------------------------------------------------------------------------
 
     def store(
-        self, c: Client, command: str, target: str, text: str, key: str | None = None
+        self,
+        c: Client,
+        command: str,
+        target: str,
+        text: str,
+        key: str | None = None,
+        private: Client | None = None,
     ) -> tuple[str, str] | None:
         """Queue a line for history; returns its (time, msgid) to relay it with, or None.
 
         ``key`` is given for a line to a whole channel (its folded name): the fast path, which
         hands the store a plain row with the time in milliseconds, nothing to parse back.
         The line must then be relayed with exactly that time and msgid, and it reaches no
-        socket before :meth:`commit_history`, which :meth:`flush` runs first.
+        socket before :meth:`commit_history`, which :meth:`flush` runs first. ``private`` is
+        the recipient of a private message: it is stored under both connections' identities.
         """
         history = self.history
         if key is None and not history.wants(target, command):
@@ -258,7 +272,10 @@ class Server(Reactor):
             msgid = history.append_channel(key, ms, c.prefix, command, target, text)
         else:
             msgid = history.new_msgid()
-            if not history.append(HistoryRecord(msgid, stamp, c.prefix, command, target, text)):
+            record = HistoryRecord(msgid, stamp, c.prefix, command, target, text)
+            parties = None if private is None else (c.identity, private.identity)
+            key = None if parties is None else private_key(*parties)
+            if not history.append(record, key, parties):
                 return None
         self._stored_by.append((c, command, target))
         if not c.dirty:  # so this pass ends in flush(), which commits
@@ -290,7 +307,92 @@ class Server(Reactor):
         # Group commit: nothing a client can see leaves before it is durable.
         if self._stored_by:
             self.commit_history()
+        elif self.history.rooms_pending:
+            self.history.commit()
         super().flush()
+
+    # -- room protection kept with the history ---------------------------------------------------
+    #
+    # History is served only to whoever could have read it live. A room's modes, key, bans and
+    # founder are stored with its lines, so when the room is created again (it emptied, or the
+    # server restarted) it comes back as protected as it was, and its history with it.
+
+    def save_room(self, ch: Channel) -> None:
+        if not self.history.enabled:
+            return
+        ch.saved = True
+        self.history.save_room(
+            ch.key,
+            {
+                "modes": ch.mode_string(with_params=False).split(" ")[0],
+                "key": ch.password,
+                "limit": ch.limit,
+                "topic": [ch.topic, ch.topic_by, ch.topic_time],
+                "bans": [[b.mask, b.set_by, b.set_at] for b in ch.bans],
+                "founder": list(ch.founder) if ch.founder else None,
+                "floor": ch.history_floor,
+                "created": ch.created,
+            },
+        )
+
+    def restore_room(self, ch: Channel) -> bool:
+        """Give a room being created again its saved state. False if there was none.
+
+        Stored lines of a room whose state is unknown (never saved, unreadable) are sealed:
+        the room starts its history afresh rather than serve what it may have protected.
+        """
+        history = self.history
+        if not history.enabled:
+            return False
+        state = history.load_room(ch.key)
+        if state is None:
+            if history.has_messages(ch.key):
+                ch.history_floor = history.next_seq
+            return False
+        try:
+            modes = str(state.get("modes", ""))
+            ch.invite_only, ch.moderated = "i" in modes, "m" in modes
+            ch.no_external, ch.secret, ch.topic_locked = "n" in modes, "s" in modes, "t" in modes
+            key = state.get("key")
+            ch.password = str(key) if key is not None else None
+            ch.limit = int(state.get("limit") or 0)
+            topic, by, when = state.get("topic") or ("", "", 0)
+            ch.topic, ch.topic_by, ch.topic_time = str(topic), str(by), int(when)
+            ch.bans = [Ban(str(m), str(b), int(t)) for m, b, t in state.get("bans") or ()]
+            founder = state.get("founder")
+            ch.founder = (str(founder[0]), str(founder[1])) if founder else None
+            ch.history_floor = int(state.get("floor") or 0)
+            ch.created = int(state.get("created") or ch.created)
+        except (TypeError, ValueError):
+            # A damaged row: keep the room shut rather than guess.
+            log.warning("room %s: saved state unreadable; history sealed", ch.name)
+            ch.invite_only, ch.secret = True, True
+            ch.history_floor = history.next_seq
+        ch.saved = True
+        return True
+
+    # -- password guessing, per address ----------------------------------------------------------
+
+    def _auth_score(self, c: Client) -> float:
+        found = self._auth_failures.get(source_of(c.ip))
+        if found is None:
+            return 0.0
+        score, at = found
+        return max(0.0, score - (self.now - at) / self.config.auth_fail_decay)
+
+    def auth_throttled(self, c: Client) -> bool:
+        """Too many wrong passwords lately from this client's address (any connection)."""
+        return self._auth_score(c) >= self.config.auth_fail_limit
+
+    def auth_failed(self, c: Client) -> None:
+        source = source_of(c.ip)
+        self._auth_failures[source] = (self._auth_score(c) + 1, self.now)
+        self._auth_failures.move_to_end(source)
+        if len(self._auth_failures) > AUTH_FAILURE_SOURCES:
+            self._auth_failures.popitem(last=False)
+
+    def is_founder(self, ch: Channel, c: Client) -> bool:
+        return ch.founder is not None and ch.founder == (c.key, c.host)
 
     def _checkpoint(self) -> None:
         self.history.checkpoint()
@@ -327,7 +429,7 @@ class Server(Reactor):
         if ip.startswith("::ffff:") and "." in ip:
             ip = ip[7:]
         cfg = self.config
-        if len(self.clients) >= cfg.max_clients:
+        if len(self.clients) >= self.max_clients:
             self._refuse(sock, ip, "Server is full")
             return
         count = self.per_ip.get(ip, 0)
@@ -340,6 +442,11 @@ class Server(Reactor):
         self.register(c)
         self.accepted += 1
         log.debug("connection from %s (fd %d)", ip, c.fd)
+
+    def on_overload(self, sock: socket.socket, addr: tuple) -> None:
+        with contextlib.suppress(OSError):
+            sock.setblocking(False)
+        self._refuse(sock, addr[0], "Server is full")
 
     def _refuse(self, sock: socket.socket, ip: str, reason: str) -> None:
         self.refused += 1
@@ -770,6 +877,8 @@ class Server(Reactor):
 
 
 MAX_MODES = 4
+# Addresses whose failed password attempts are remembered (least recently failed forgotten).
+AUTH_FAILURE_SOURCES = 4096
 _MILLIS = [f".{i:03d}Z" for i in range(1000)]
 
 
@@ -835,6 +944,24 @@ def _base36(n: int) -> str:
         out = digits[r] + out
         if not n:
             return out
+
+
+# Descriptors the server needs besides one per client: listeners, the wake-up pair, the
+# selector, the history database and its WAL, the spare, stdio and logging.
+FD_MARGIN = 32
+
+
+def _descriptor_cap(max_clients: int) -> int:
+    """``max_clients``, lowered to what RLIMIT_NOFILE leaves room for, so that a full server
+    refuses with a reason instead of running out of descriptors."""
+    try:
+        import resource
+    except ImportError:  # not a Unix
+        return max_clients
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return max_clients
+    return max(1, min(max_clients, soft - FD_MARGIN))
 
 
 def _is_loopback(ip: str) -> bool:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-import re
+import secrets
 import socket
+
+from ..irc.casemap import casefold
+from .mask import Mask
 
 # Capability bits (a client's enabled CAPs are one int).
 CAP_MESSAGE_TAGS = 1
@@ -56,6 +59,7 @@ class Client:
         "fd",
         "hold_until",
         "host",
+        "identity",
         "inbuf",
         "invisible",
         "ip",
@@ -117,6 +121,8 @@ class Client:
         self.oper_failures = 0
         self.bad_lines = 0.0
         self.bad_at = now
+        # Names this connection's private history (history.private_key): random, never reused.
+        self.identity = secrets.token_hex(8)
 
     def set_caps(self, caps: int) -> None:
         self.caps = caps
@@ -134,6 +140,8 @@ class Channel:
     __slots__ = (
         "bans",
         "created",
+        "founder",
+        "history_floor",
         "invite_only",
         "invited",
         "key",
@@ -143,6 +151,7 @@ class Channel:
         "name",
         "no_external",
         "password",
+        "saved",
         "secret",
         "topic",
         "topic_by",
@@ -167,6 +176,11 @@ class Channel:
         self.secret = False
         self.password: str | None = None
         self.limit = 0
+        # (folded nick, host) of whoever created the room: the one a restored room re-ops.
+        self.founder: tuple[str, str] | None = None
+        # Stored lines below this seq are never served from this room (see restore_room).
+        self.history_floor = 0
+        self.saved = False  # its state is in the history store (see Server.save_room)
 
     def mode_string(self, with_params: bool) -> str:
         flags = "+"
@@ -192,31 +206,18 @@ class Channel:
     def is_banned(self, client: Client) -> bool:
         if not self.bans:
             return False
-        target = client.prefix.lower()
-        return any(ban.regex.match(target) for ban in self.bans)
+        target = casefold(client.prefix)
+        return any(ban.matcher.match(target, folded=True) for ban in self.bans)
 
 
 class Ban:
-    __slots__ = ("mask", "regex", "set_at", "set_by")
+    __slots__ = ("mask", "matcher", "set_at", "set_by")
 
     def __init__(self, mask: str, set_by: str, set_at: int) -> None:
         self.mask = mask
         self.set_by = set_by
         self.set_at = set_at
-        self.regex = mask_regex(mask)
-
-
-def mask_regex(mask: str) -> re.Pattern[str]:
-    """IRC wildcard mask (only ``*`` and ``?``: ``[`` is a nick character) -> folded regex."""
-    parts = []
-    for ch in mask.lower():
-        if ch == "*":
-            parts.append(".*")
-        elif ch == "?":
-            parts.append(".")
-        else:
-            parts.append(re.escape(ch))
-    return re.compile("".join(parts) + r"\Z", re.DOTALL)
+        self.matcher = Mask(mask)
 
 
 def normalize_ban(mask: str) -> str:
