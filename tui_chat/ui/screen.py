@@ -266,12 +266,17 @@ class ChatScreen(Screen[None]):
         parsed = commands.parse(line)
         if parsed is None:
             return
-        if isinstance(parsed, commands.Problem):
-            self.hint(parsed.message)
-        elif isinstance(parsed, commands.Say):
-            self.say(self.model.conversations.current, parsed.text)
-        else:
-            await parsed.run(self)
+        try:
+            if isinstance(parsed, commands.Problem):
+                self.hint(parsed.message)
+            elif isinstance(parsed, commands.Say):
+                self.say(self.model.conversations.current, parsed.text)
+            else:
+                await parsed.run(self)
+        except ValueError as exc:
+            # The client refuses, with ValueError, parameters it cannot put on the wire
+            # (``/kick :x``, ``/quote :``); a typo must cost a hint, never the app.
+            self.hint(f"Not sent: {exc}")
 
     def need_client(self) -> ChatClient | None:
         """The client, or None after telling the user there is none."""

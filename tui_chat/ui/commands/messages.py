@@ -4,17 +4,28 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...irc.casemap import is_channel, is_valid_nick
+from ...irc.casemap import is_channel, is_valid_channel, is_valid_nick
 from .registry import command
 
 if TYPE_CHECKING:
     from ..screen import ChatScreen
 
 
+def one_target(chat: ChatScreen, target: str, usage: str) -> bool:
+    """``target`` is one nick or one room; else a hint. ``a,b`` or ``:x`` would open a
+    conversation nothing can be sent to, or put a malformed line on the wire."""
+    if is_valid_nick(target) or (is_channel(target) and is_valid_channel(target, max_len=200)):
+        return True
+    chat.hint(f"Usage: {usage} — {target!r} is not one nick or room.")
+    return False
+
+
 @command(
     "msg", usage="/msg NICK|#ROOM TEXT", help="Send a message without switching to it.", args=(2, 2)
 )
 def msg(chat: ChatScreen, target: str, text: str) -> None:
+    if not one_target(chat, target, "/msg NICK|#ROOM TEXT"):
+        return
     if not is_channel(target):
         chat.open_conversation(target, "query")
     chat.say(target, text)
@@ -46,6 +57,8 @@ def me(chat: ChatScreen, text: str) -> None:
 
 @command("notice", usage="/notice NICK|#ROOM TEXT", help="Send a notice.", args=(2, 2))
 def notice(chat: ChatScreen, target: str, text: str) -> None:
+    if not one_target(chat, target, "/notice NICK|#ROOM TEXT"):
+        return
     chat.say(target, text, kind="notice")
 
 

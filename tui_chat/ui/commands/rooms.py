@@ -6,12 +6,17 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from ...irc.casemap import is_channel
+from ...irc.limits import MAX_LINE_BYTES
 from ..model import IRC, LIT, NICK, PLAIN, Part, event_entry
 from ..model.members import sort_members
 from .registry import command
 
 if TYPE_CHECKING:
     from ..screen import ChatScreen
+
+# Room names and key of one JOIN line: servers refuse a longer line (417), or cut it and join
+# rooms nobody asked for (the last name cut short).
+JOIN_BYTES = MAX_LINE_BYTES - len("JOIN  \r\n")
 
 
 @command(
@@ -24,6 +29,10 @@ if TYPE_CHECKING:
 def join(chat: ChatScreen, room: str, key: str | None = None) -> None:
     if not is_channel(room):
         room = "#" + room
+    if len(room.encode()) + len((key or "").encode()) > JOIN_BYTES:
+        count = room.count(",") + 1
+        chat.hint(f"Too long for one JOIN ({count} rooms); join fewer at a time.")
+        return
     client = chat.need_client()
     if client is None:
         return
