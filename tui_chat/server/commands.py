@@ -16,10 +16,11 @@ from collections.abc import Callable
 from ..irc import limits
 from ..irc import numerics as N
 from ..irc.casemap import casefold, has_spoofing_chars, is_valid_channel, is_valid_nick
+from ..irc.fitting import fit_line, fit_text
 from ..irc.message import Message, format_tags
 from ..irc.numbers import parse_decimal
 from .mask import MAX_MASK_LEN, Mask
-from .server import VERSION, Server, fit_line, fit_text
+from .server import VERSION, Server
 from .state import (
     CAP_AWAY_NOTIFY,
     CAP_CAP_NOTIFY,

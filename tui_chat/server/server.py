@@ -20,6 +20,7 @@ from .. import __version__
 from ..irc import limits
 from ..irc import numerics as N
 from ..irc.casemap import casefold
+from ..irc.fitting import fit_line
 from ..irc.message import ParseError, parse
 from .config import ServerConfig
 from .history import HistoryRecord, HistoryStore, private_key
@@ -907,33 +908,6 @@ class _NickTemplate:
             parts[-1] += head
             parts.append(tail)
         self.parts = parts
-
-
-def fit_line(data: bytes) -> bytes:
-    """Cut an encoded line (with CR LF) to 512 bytes on a UTF-8 character boundary.
-
-    Peers drop or split longer lines; as other servers do, we lose the tail of the trailing
-    parameter instead. Callers that must know the text as delivered use :func:`fit_text`.
-    """
-    if data[:1] == b"@" and (body := data.find(b" ") + 1):  # tags do not count
-        if len(data) - body <= limits.MAX_LINE_BYTES:
-            return data
-        return data[:body] + fit_line(data[body:])
-    cut = limits.MAX_LINE_BYTES - 2
-    while cut and data[cut] & 0xC0 == 0x80:
-        cut -= 1
-    return data[:cut] + b"\r\n"
-
-
-def fit_text(text: str, budget: int) -> str:
-    """``text`` cut to at most ``budget`` UTF-8 bytes without splitting a character."""
-    data = text.encode()
-    if len(data) <= budget:
-        return text
-    cut = max(0, budget)
-    while cut and data[cut] & 0xC0 == 0x80:
-        cut -= 1
-    return data[:cut].decode()
 
 
 def _base36(n: int) -> str:
