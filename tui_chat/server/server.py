@@ -16,21 +16,21 @@ import socket
 import time
 from collections.abc import Iterable
 
-from .. import __version__
 from ..irc import limits
 from ..irc import numerics as N
 from ..irc.casemap import casefold
 from ..irc.fitting import fit_line
-from ..irc.message import ParseError, parse
-from .config import ServerConfig
+from ..irc.message import Message, ParseError, parse
+from . import handlers
+from .config import VERSION, ServerConfig
 from .history import HistoryRecord, HistoryStore, private_key
 from .reactor import Reactor
+from .registry import lookup
 from .state import CAPABILITIES, HISTORY_CAPABILITIES, Ban, Channel, Client
 from .txids import RecentTxids, source_of
 
 log = logging.getLogger("tui_chat.server")
 
-VERSION = f"tui-chat-{__version__}"
 # A peer that sends this much without a newline is broken or hostile (8 KiB).
 MAX_UNTERMINATED = limits.MAX_TAGS_BYTES + 1
 WhowasEntry = collections.namedtuple("WhowasEntry", "key nick user host realname when")
@@ -92,11 +92,6 @@ class Server(Reactor):
             collections.OrderedDict()
         )
         self._logged_counts = (0, 0, 0)
-        from .commands import COMMANDS, fast_privmsg  # the handlers import this module
-
-        self.commands = COMMANDS
-        self._fast_privmsg = fast_privmsg
-        self.batching_handlers = {COMMANDS[n][0] for n in ("PRIVMSG", "NOTICE")}
         self._sweep_interval = max(
             0.02,
             min(
@@ -209,7 +204,7 @@ class Server(Reactor):
             f"KICKLEN={L.KICKLEN}",
             f"MAXLIST=b:{L.MAX_LIST_ENTRIES}",
             f"MAXTARGETS={L.MAX_TARGETS}",
-            f"MODES={MAX_MODES}",
+            f"MODES={L.MAX_MODES}",
             f"NETWORK={self.config.network}",
             f"NICKLEN={L.NICKLEN}",
             "PREFIX=(ov)@+",
@@ -506,19 +501,43 @@ class Server(Reactor):
             self.user_count -= 1
             self.invisible_count -= c.invisible
             self.oper_count -= c.oper
-        if c.key is not None and self.nicks.get(c.key) is c:
+        if c.key and self.nicks.get(c.key) is c:
             del self.nicks[c.key]
         c.registered = False
 
     def remember(self, c: Client) -> None:
         self.whowas.append(WhowasEntry(c.key, c.nick, c.user, c.host, c.realname, time.time()))
 
+    # -- users and channels --------------------------------------------------------------------
+
+    def find_user(self, nick: str) -> Client | None:
+        c = self.nicks.get(casefold(nick))
+        return c if c is not None and c.registered else None
+
+    def find_channel(self, name: str) -> Channel | None:
+        return self.channels.get(casefold(name))
+
+    # Membership changes only here: a pending channel batch is written out to the members it
+    # was made for before anyone joins or leaves.
+
+    def add_member(self, ch: Channel, c: Client, flags: int) -> None:
+        if self._batch is not None:
+            self.materialize()
+        self.channels.setdefault(ch.key, ch)
+        ch.members[c] = flags
+        c.channels[ch.key] = ch
+
+    def remove_member(self, ch: Channel, c: Client) -> None:
+        if self._batch is not None:
+            self.materialize()
+        del ch.members[c]
+        del c.channels[ch.key]
+        if not ch.members:
+            del self.channels[ch.key]
+
     def leave_all(self, c: Client) -> None:
-        for ch in c.channels.values():
-            del ch.members[c]
-            if not ch.members:
-                del self.channels[ch.key]
-        c.channels = {}
+        for ch in list(c.channels.values()):
+            self.remove_member(ch, c)
 
     def peers(self, c: Client) -> set[Client]:
         out: set[Client] = set()
@@ -692,7 +711,7 @@ class Server(Reactor):
         except UnicodeDecodeError:
             return False
         try:
-            self._fast_privmsg(self, c, name, text)
+            handlers.messages.fast_privmsg(self, c, name, text)
         except Exception:
             log.exception("error in PRIVMSG from %r", c)
             if c.sock is not None and not c.closing:
@@ -714,27 +733,30 @@ class Server(Reactor):
         if c.bad_lines > limit:
             self.disconnect(c, "Too many malformed lines")
 
-    def dispatch(self, c: Client, msg) -> None:
-        entry = self.commands.get(msg.command)
-        if entry is None:
+    def dispatch(self, c: Client, msg: Message) -> None:
+        """Run a command's handler after the checks its spec asks for (registry.CommandSpec)."""
+        spec = lookup(msg.command)
+        if spec is None:
             if c.registered:  # clients probe for commands: not counted as garbage
                 self.reply(c, N.ERR_UNKNOWNCOMMAND, msg.command, "Unknown command")
             else:
                 self.reply(c, N.ERR_NOTREGISTERED, "You have not registered")
                 self.bad_line(c)
             return
-        handler, min_params, before_registration = entry
-        if self._batch is not None and handler not in self.batching_handlers:
+        if self._batch is not None and not spec.batches:
             self.materialize()  # only channel relays may add to a pending batch
-        if not c.registered and not before_registration:
+        if not c.registered and not spec.before_registration:
             self.reply(c, N.ERR_NOTREGISTERED, "You have not registered")
             self.bad_line(c)
             return
-        if len(msg.params) < min_params:
+        if spec.oper_only and not c.oper:
+            self.reply(c, N.ERR_NOPRIVILEGES, "Permission Denied- You're not an IRC operator")
+            return
+        if len(msg.params) < spec.min_params:
             self.reply(c, N.ERR_NEEDMOREPARAMS, msg.command, "Not enough parameters")
             return
         try:
-            handler(self, c, msg)
+            spec.handler(self, c, msg)
         except Exception:
             log.exception("error in %s from %r", msg.command, c)
             if c.sock is not None and not c.closing:
@@ -877,7 +899,6 @@ class Server(Reactor):
                 dirty.append(m)
 
 
-MAX_MODES = 4
 # Addresses whose failed password attempts are remembered (least recently failed forgotten).
 AUTH_FAILURE_SOURCES = 4096
 _MILLIS = [f".{i:03d}Z" for i in range(1000)]

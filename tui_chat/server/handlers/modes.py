@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
-from ..irc import limits
-from ..irc import numerics as N
-from ..irc.casemap import casefold
-from ..irc.message import Message
-from ..irc.numbers import parse_decimal
-from .commands import command, find_channel, find_user
-from .mask import MAX_MASK_LEN
-from .server import MAX_MODES, Server
-from .state import MEMBER_OP, MEMBER_VOICE, Ban, Channel, Client, normalize_ban
+from ...irc import limits
+from ...irc import numerics as N
+from ...irc.casemap import casefold
+from ...irc.limits import MAX_MODES
+from ...irc.message import Message
+from ...irc.numbers import parse_decimal
+from ..mask import MAX_MASK_LEN
+from ..registry import command
+from ..state import MEMBER_OP, MEMBER_VOICE, Ban, Channel, Client, normalize_ban
+
+if TYPE_CHECKING:
+    from ..server import Server
 
 _FLAG_ATTRS = {
     "i": "invite_only",
@@ -49,7 +53,7 @@ def cmd_mode(srv: Server, c: Client, msg: Message) -> None:
 
 
 def user_mode(srv: Server, c: Client, msg: Message) -> None:
-    target = find_user(srv, msg.params[0])
+    target = srv.find_user(msg.params[0])
     if target is None:
         srv.reply(c, N.ERR_NOSUCHNICK, msg.params[0], "No such nick/channel")
         return
@@ -92,7 +96,7 @@ def user_mode(srv: Server, c: Client, msg: Message) -> None:
 
 def channel_mode(srv: Server, c: Client, msg: Message) -> None:
     name = msg.params[0]
-    ch = find_channel(srv, name)
+    ch = srv.find_channel(name)
     if ch is None:
         srv.reply(c, N.ERR_NOSUCHCHANNEL, name, "No such channel")
         return
@@ -143,7 +147,7 @@ def channel_mode(srv: Server, c: Client, msg: Message) -> None:
                 continue
             if with_param > MAX_MODES:
                 continue
-            target = find_user(srv, nick)
+            target = srv.find_user(nick)
             if target is None:
                 srv.reply(c, N.ERR_NOSUCHNICK, nick, "No such nick/channel")
                 continue

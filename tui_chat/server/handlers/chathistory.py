@@ -8,13 +8,14 @@ request, and CHATHISTORY counts against the flood limit like any command.
 
 from __future__ import annotations
 
-from ..irc import numerics as N
-from ..irc.casemap import is_valid_nick
-from ..irc.limits import CHANTYPES
-from ..irc.message import Message
-from ..irc.numbers import parse_decimal
-from .commands import command, find_channel, find_user
-from .history import (
+from typing import TYPE_CHECKING
+
+from ...irc import numerics as N
+from ...irc.casemap import is_valid_nick
+from ...irc.limits import CHANTYPES
+from ...irc.message import Message
+from ...irc.numbers import parse_decimal
+from ..history import (
     MESSAGE_COMMANDS,
     HistoryRecord,
     SelectorError,
@@ -22,8 +23,8 @@ from .history import (
     private_key,
     replay_text,
 )
-from .server import Server
-from .state import (
+from ..registry import command
+from ..state import (
     CAP_BATCH,
     CAP_EVENT_PLAYBACK,
     CAP_MESSAGE_TAGS,
@@ -31,6 +32,9 @@ from .state import (
     Channel,
     Client,
 )
+
+if TYPE_CHECKING:
+    from ..server import Server
 
 # Subcommand -> number of parameters including the subcommand itself (the last is the limit).
 SUBCOMMANDS = {"LATEST": 4, "BEFORE": 4, "AFTER": 4, "AROUND": 4, "BETWEEN": 5, "TARGETS": 4}
@@ -137,7 +141,7 @@ def cmd_chathistory(srv: Server, c: Client, msg: Message) -> None:
 def _messages(srv: Server, c: Client, sub: str, params: tuple[str, ...], limit: int) -> None:
     target = params[1]
     if target[:1] in CHANTYPES:
-        ch = find_channel(srv, target)
+        ch = srv.find_channel(target)
         if ch is None or c not in ch.members:
             _fail(srv, c, "INVALID_TARGET", sub, target, description=_NOT_RETRIEVED)
             return
@@ -145,7 +149,7 @@ def _messages(srv: Server, c: Client, sub: str, params: tuple[str, ...], limit: 
     elif is_valid_nick(target):
         # Bound to the two connections (not nicks): nobody can read a conversation they were
         # not part of, even by taking a nick. Without --history-private nothing is stored.
-        peer = find_user(srv, target)
+        peer = srv.find_user(target)
         if peer is None:
             _send_records(srv, c, target, [])
             return
