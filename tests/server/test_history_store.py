@@ -90,7 +90,7 @@ def filled(store):
 def test_time_round_trips_the_servers_own_tag():
     server = Server(ServerConfig(port=0))
     try:
-        stamps = [server.timestamp() for _ in range(3)]
+        stamps = [server.out.timestamp() for _ in range(3)]
     finally:
         server.close()
     for stamp in [*stamps, "1970-01-01T00:00:00.000Z", "2024-02-29T23:59:59.999Z"]:

@@ -122,7 +122,7 @@ def test_a_new_command_is_one_function_and_its_spec(make_server, monkeypatch):
 
     def cmd_echo(srv, c, msg) -> None:
         calls.append(msg.params)
-        srv.reply(c, "300", "echo", *msg.params)
+        srv.out.reply(c, "300", "echo", *msg.params)
 
     spec = registry.CommandSpec("ECHO", cmd_echo, min_params=1, oper_only=True)
     monkeypatch.setitem(registry.COMMANDS, "ECHO", spec)

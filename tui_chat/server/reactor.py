@@ -3,9 +3,10 @@
 One thread owns everything here. Other threads talk to it only through
 :meth:`Reactor.call_soon_threadsafe`, which queues a callable and pokes a socketpair.
 
-Output is batched: producers append bytes to ``client.outbuf`` and put the client on the dirty
-list once; after each pass of the loop every dirty client gets exactly one ``send()``. A client
-is registered for EVENT_WRITE only while its buffer holds what the kernel would not take.
+Output is batched: producers write through :class:`~.output.Output`, which appends bytes to
+``client.outbuf`` and puts the client on its dirty list once; after each pass of the loop every
+dirty client gets exactly one ``send()``. A client is registered for EVENT_WRITE only while its
+buffer holds what the kernel would not take.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import time
 from collections.abc import Callable
 
 from .config import ServerConfig
+from .output import Output
 from .state import Client
 
 log = logging.getLogger("tui_chat.server")
@@ -47,16 +49,13 @@ _FD_ERRORS = (errno.EMFILE, errno.ENFILE)
 
 
 class Reactor:
-    def __init__(self, config: ServerConfig) -> None:
+    def __init__(self, config: ServerConfig, out: Output) -> None:
         self.config = config
+        self.out = out
         self.selector = selectors.DefaultSelector()
         self.listeners: list[socket.socket] = []
         self.addresses: list[tuple[str, int]] = []
         self.clients: set[Client] = set()
-        self.dirty: list[Client] = []
-        # Output held back to be appended to many buffers at once (the server's channel batch);
-        # flush() runs at the end of any pass that leaves it set.
-        self._batch = None
         self.now = time.monotonic()
         self.running = False
         self._timers: list[tuple[float, int, Callable, tuple]] = []
@@ -145,11 +144,12 @@ class Reactor:
         self.running = True
         self.on_start()
         select = self.selector.select
+        out = self.out
         try:
             while self.running:
                 timers = self._timers
                 timeout = max(0.0, timers[0][0] - time.monotonic()) if timers else None
-                if self.dirty:
+                if out.dirty:
                     timeout = 0.0
                 events = select(timeout)
                 self.now = time.monotonic()
@@ -158,9 +158,8 @@ class Reactor:
                     if data.__class__ is Client:
                         if mask & READ:
                             self._read(data)
-                        if mask & WRITE and not data.dirty and data.sock is not None:
-                            data.dirty = True
-                            self.dirty.append(data)
+                        if mask & WRITE and data.sock is not None:
+                            out.mark_dirty(data)
                     elif data is _LISTENER:
                         self._accept(key.fileobj)
                     else:
@@ -168,7 +167,8 @@ class Reactor:
                 while timers and timers[0][0] <= self.now:
                     _, _, fn, args = heapq.heappop(timers)
                     self._guarded(fn, *args)
-                if self.dirty or self._batch is not None:
+                # A pending channel batch is written out by the flush too.
+                if out.dirty or out.batch_pending:
                     self.flush()
         finally:
             self.close()
@@ -277,15 +277,10 @@ class Reactor:
         self.selector.register(c.sock, READ, c)
         c.events = READ
 
-    def mark_dirty(self, c: Client) -> None:
-        if not c.dirty:
-            c.dirty = True
-            self.dirty.append(c)
-
     def flush(self) -> None:
         """One send() per dirty client, then fix up its selector registration."""
-        dirty = self.dirty
-        self.dirty = []
+        out = self.out
+        dirty, out.dirty = out.dirty, []
         limit = self.config.sendq_limit
         for c in dirty:
             c.dirty = False

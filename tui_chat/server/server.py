@@ -14,7 +14,6 @@ import logging
 import secrets
 import socket
 import time
-from collections.abc import Iterable
 
 from ..irc import limits
 from ..irc import numerics as N
@@ -24,6 +23,7 @@ from ..irc.message import Message, ParseError, parse
 from . import handlers
 from .config import VERSION, ServerConfig
 from .history import HistoryRecord, HistoryStore, private_key
+from .output import Output
 from .reactor import Reactor
 from .registry import lookup
 from .state import CAPABILITIES, HISTORY_CAPABILITIES, Ban, Channel, Client
@@ -36,15 +36,14 @@ MAX_UNTERMINATED = limits.MAX_TAGS_BYTES + 1
 WhowasEntry = collections.namedtuple("WhowasEntry", "key nick user host realname when")
 
 
-def trailing(params: Iterable[str]) -> str:
-    """Join parameters, always making the last one a trailing parameter."""
-    *middle, last = params
-    return " ".join([*middle, ":" + last])
-
-
 class Server(Reactor):
     def __init__(self, config: ServerConfig) -> None:
-        super().__init__(config)
+        # msgids are stored in history, so they must never repeat across restarts: the start
+        # time (ms, base 36) makes a prefix unique per run, the random part per machine. Stored
+        # lines get "<run>-<seq>" from the history store; the others "<run>_<counter>", so the
+        # two never meet.
+        run = _base36(int(time.time() * 1000)) + secrets.token_hex(2)
+        super().__init__(config, Output(config.server_name, run + "_"))
         self.name = config.server_name
         self.nicks: dict[str, Client] = {}
         self.channels: dict[str, Channel] = {}
@@ -58,13 +57,6 @@ class Server(Reactor):
         self.created = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
         self.motd: list[str] | None = None
         self.stopping = False
-        # msgids are stored in history, so they must never repeat across restarts: the start
-        # time (ms, base 36) makes a prefix unique per run, the random part per machine. Stored
-        # lines get "<run>-<seq>" from the history store; the others "<run>_<counter>", so the
-        # two never meet.
-        run = _base36(int(time.time() * 1000)) + secrets.token_hex(2)
-        self._msgid_prefix = run + "_"
-        self._msgid_counter = 0
         self._batch_counter = 0
         self.history = HistoryStore(
             config.data_dir if config.history else None,
@@ -80,8 +72,6 @@ class Server(Reactor):
             for name, bit in CAPABILITIES.items()
             if self.history.enabled or name not in HISTORY_CAPABILITIES
         }
-        self._stamp_second = -1
-        self._stamp_text = ""
         self.isupport = self._build_isupport()
         self._build_bursts()
         self.accepted = self.closed = self.refused = 0
@@ -151,15 +141,6 @@ class Server(Reactor):
             out.append(fit_line(data) if len(data) > limits.MAX_LINE_BYTES else data)
         return b"".join(out)
 
-    def send_bytes(self, c: Client, data: bytes) -> None:
-        """Queue complete, already encoded and already cut lines."""
-        if self._batch is not None:
-            self.materialize()
-        c.outbuf += data
-        if not c.dirty:
-            c.dirty = True
-            self.dirty.append(c)
-
     def _log_stats(self) -> None:
         # The one INFO line about connections: per-connection events are DEBUG, since logging
         # three lines per client cost as much as registering it during a connection storm.
@@ -225,16 +206,17 @@ class Server(Reactor):
         if self.stopping:
             return
         self.stopping = True
-        self.materialize()
+        self.out.materialize()
         self.commit_history()  # what was relayed this pass goes out below
         data = f"ERROR :{reason}\r\n".encode()
         for c in list(self.clients):
             if not c.closing:
-                c.outbuf += data
+                self.out.send_bytes(c, data)
         self.flush_all_blocking(2.0)
         for c in list(self.clients):
-            with contextlib.suppress(OSError):
-                c.sock.shutdown(socket.SHUT_WR)
+            if c.sock is not None:
+                with contextlib.suppress(OSError):
+                    c.sock.shutdown(socket.SHUT_WR)
         self.running = False
 
     def close(self) -> None:
@@ -263,7 +245,7 @@ class Server(Reactor):
         history = self.history
         if key is None and not history.wants(target, command):
             return None
-        ms, stamp = self.clock()
+        ms, stamp = self.out.clock()
         if key is not None:
             msgid = history.append_channel(key, ms, c.prefix, command, target, text)
         else:
@@ -274,9 +256,7 @@ class Server(Reactor):
             if not history.append(record, key, parties):
                 return None
         self._stored_by.append((c, command, target))
-        if not c.dirty:  # so this pass ends in flush(), which commits
-            c.dirty = True
-            self.dirty.append(c)
+        self.out.mark_dirty(c)  # so this pass ends in flush(), which commits
         return stamp, msgid
 
     def commit_history(self) -> None:
@@ -286,20 +266,19 @@ class Server(Reactor):
         stored_by, self._stored_by = self._stored_by, []
         if self.history.commit():
             return
-        told = set()
+        told: set[tuple[Client, str, str]] = set()
         for c, command, target in stored_by:
             if (c, command, target) in told or c.sock is None or c.closing:
                 continue
             told.add((c, command, target))
-            self.send(
+            self.out.send(
                 c,
                 f":{self.name} FAIL {command} MESSAGE_ERROR {target} "
                 ":Delivered, but could not be saved in the history",
             )
 
     def flush(self) -> None:
-        if self._batch is not None:
-            self.materialize()
+        self.out.materialize()
         # Group commit: nothing a client can see leaves before it is durable.
         if self._stored_by:
             self.commit_history()
@@ -415,8 +394,8 @@ class Server(Reactor):
         if not c.oper:
             c.oper = True
             self.oper_count += 1
-            self.send(c, f":{c.nick} MODE {c.nick} :+o")
-        self.reply(c, N.RPL_YOUREOPER, "You are now an IRC operator")
+            self.out.send(c, f":{c.nick} MODE {c.nick} :+o")
+        self.out.reply(c, N.RPL_YOUREOPER, "You are now an IRC operator")
 
     # -- connections ---------------------------------------------------------------------------
 
@@ -478,24 +457,21 @@ class Server(Reactor):
         """Close a client: others see QUIT, it gets ERROR, the socket lingers to deliver it."""
         if c.closing or c.sock is None:
             return
-        if self._batch is not None:
-            self.materialize()
+        self.out.materialize()
         self.remove_user(c, quit_message or reason)
         c.closing = True
         c.inbuf = b""
         c.hold_until = self.now + self.config.close_linger
-        c.outbuf += f"ERROR :Closing Link: {c.host} ({reason})\r\n".encode()
-        self.mark_dirty(c)
+        self.out.send_bytes(c, f"ERROR :Closing Link: {c.host} ({reason})\r\n".encode())
         log.debug("%s disconnected: %s", c, reason)
 
     def remove_user(self, c: Client, reason: str) -> None:
         """Forget a user: QUIT to everyone sharing a channel (once each), free the nick."""
-        if self._batch is not None:
-            self.materialize()
+        self.out.materialize()
         if c.registered:
             peers = self.peers(c)
             if peers:
-                self.fanout(peers, f":{c.prefix} QUIT :{reason}")
+                self.out.fanout(peers, f":{c.prefix} QUIT :{reason}")
             self.leave_all(c)
             self.remember(c)
             self.user_count -= 1
@@ -521,15 +497,13 @@ class Server(Reactor):
     # was made for before anyone joins or leaves.
 
     def add_member(self, ch: Channel, c: Client, flags: int) -> None:
-        if self._batch is not None:
-            self.materialize()
+        self.out.materialize()
         self.channels.setdefault(ch.key, ch)
         ch.members[c] = flags
         c.channels[ch.key] = ch
 
     def remove_member(self, ch: Channel, c: Client) -> None:
-        if self._batch is not None:
-            self.materialize()
+        self.out.materialize()
         del ch.members[c]
         del c.channels[ch.key]
         if not ch.members:
@@ -548,8 +522,7 @@ class Server(Reactor):
 
     def _sweep(self) -> None:
         """One periodic pass instead of per-client timers: timeouts, pings, lingering closes."""
-        if self._batch is not None:
-            self.materialize()
+        self.out.materialize()
         cfg = self.config
         now = self.now
         ping_line = f"PING :{self.name}\r\n".encode()
@@ -568,8 +541,7 @@ class Server(Reactor):
                     self.disconnect(c, f"Ping timeout: {int(idle)} seconds")
                 elif idle > cfg.ping_interval and not c.ping_sent:
                     c.ping_sent = True
-                    c.outbuf += ping_line
-                    self.mark_dirty(c)
+                    self.out.send_bytes(c, ping_line)
         self.call_later(self._sweep_interval, self._sweep)
 
     # -- input ---------------------------------------------------------------------------------
@@ -590,7 +562,7 @@ class Server(Reactor):
         if len(data) - data.rfind(b"\n") - 1 >= MAX_UNTERMINATED:
             self.disconnect(c, "Input line too long")
         else:
-            self.mark_dirty(c)  # may stop reading: see HELD_INPUT_LIMIT
+            self.out.mark_dirty(c)  # may stop reading: see HELD_INPUT_LIMIT
 
     def process_input(self, c: Client, data: bytes) -> None:
         if b"\n" not in data:
@@ -639,7 +611,7 @@ class Server(Reactor):
         data, c.inbuf = c.inbuf, b""
         self.process_input(c, data)
         if c.sock is not None:
-            self.mark_dirty(c)  # reading may have been paused
+            self.out.mark_dirty(c)  # reading may have been paused
 
     def handle_line(self, c: Client, raw: bytes) -> None:
         if raw[-1:] == b"\r":
@@ -657,19 +629,19 @@ class Server(Reactor):
             space = raw.find(b" ")
             tag_bytes = len(raw) if space < 0 else space + 1
             if tag_bytes > limits.MAX_CLIENT_TAGS_BYTES:
-                self.reply(c, N.ERR_INPUTTOOLONG, "Input line was too long")
+                self.out.reply(c, N.ERR_INPUTTOOLONG, "Input line was too long")
                 return
             body = len(raw) - tag_bytes
         else:
             body = len(raw)
         if body > limits.MAX_LINE_BYTES - 2:
-            self.reply(c, N.ERR_INPUTTOOLONG, "Input line was too long")
+            self.out.reply(c, N.ERR_INPUTTOOLONG, "Input line was too long")
             return
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError:
             command = _guess_command(raw)
-            self.send(
+            self.out.send(
                 c,
                 f":{self.name} FAIL {command} INVALID_UTF8 "
                 ":Message rejected, your message contained invalid UTF-8",
@@ -677,7 +649,9 @@ class Server(Reactor):
             self.bad_line(c)
             return
         if "\0" in line:
-            self.reply(c, N.ERR_UNKNOWNERROR, _guess_command(raw), "Message contained a NUL byte")
+            self.out.reply(
+                c, N.ERR_UNKNOWNERROR, _guess_command(raw), "Message contained a NUL byte"
+            )
             self.bad_line(c)
             return
         try:
@@ -715,7 +689,7 @@ class Server(Reactor):
         except Exception:
             log.exception("error in PRIVMSG from %r", c)
             if c.sock is not None and not c.closing:
-                self.reply(c, N.ERR_UNKNOWNERROR, "PRIVMSG", "Internal server error")
+                self.out.reply(c, N.ERR_UNKNOWNERROR, "PRIVMSG", "Internal server error")
         return True
 
     def bad_line(self, c: Client) -> None:
@@ -738,170 +712,33 @@ class Server(Reactor):
         spec = lookup(msg.command)
         if spec is None:
             if c.registered:  # clients probe for commands: not counted as garbage
-                self.reply(c, N.ERR_UNKNOWNCOMMAND, msg.command, "Unknown command")
+                self.out.reply(c, N.ERR_UNKNOWNCOMMAND, msg.command, "Unknown command")
             else:
-                self.reply(c, N.ERR_NOTREGISTERED, "You have not registered")
+                self.out.reply(c, N.ERR_NOTREGISTERED, "You have not registered")
                 self.bad_line(c)
             return
-        if self._batch is not None and not spec.batches:
-            self.materialize()  # only channel relays may add to a pending batch
+        if not spec.batches:
+            self.out.materialize()  # only channel relays may add to a pending batch
         if not c.registered and not spec.before_registration:
-            self.reply(c, N.ERR_NOTREGISTERED, "You have not registered")
+            self.out.reply(c, N.ERR_NOTREGISTERED, "You have not registered")
             self.bad_line(c)
             return
         if spec.oper_only and not c.oper:
-            self.reply(c, N.ERR_NOPRIVILEGES, "Permission Denied- You're not an IRC operator")
+            self.out.reply(c, N.ERR_NOPRIVILEGES, "Permission Denied- You're not an IRC operator")
             return
         if len(msg.params) < spec.min_params:
-            self.reply(c, N.ERR_NEEDMOREPARAMS, msg.command, "Not enough parameters")
+            self.out.reply(c, N.ERR_NEEDMOREPARAMS, msg.command, "Not enough parameters")
             return
         try:
             spec.handler(self, c, msg)
         except Exception:
             log.exception("error in %s from %r", msg.command, c)
             if c.sock is not None and not c.closing:
-                self.reply(c, N.ERR_UNKNOWNERROR, msg.command, "Internal server error")
-
-    # -- output --------------------------------------------------------------------------------
-
-    def send(self, c: Client, line: str) -> None:
-        if self._batch is not None:
-            self.materialize()
-        data = (line + "\r\n").encode()
-        if len(data) > limits.MAX_LINE_BYTES:
-            data = fit_line(data)
-        c.outbuf += data
-        if not c.dirty:
-            c.dirty = True
-            self.dirty.append(c)
-
-    def reply(self, c: Client, code: str, *params: str) -> None:
-        self.send(c, f":{self.name} {code} {c.nick or '*'} {trailing(params)}")
-
-    def clock(self) -> tuple[int, str]:
-        """Now as milliseconds since the epoch and as the ``server-time`` text of that instant."""
-        ms = time.time_ns() // 1_000_000
-        second, milli = divmod(ms, 1000)
-        if second != self._stamp_second:
-            self._stamp_second = second
-            self._stamp_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        return ms, self._stamp_text + _MILLIS[milli]
-
-    def timestamp(self) -> str:
-        return self.clock()[1]
-
-    def new_msgid(self) -> str:
-        self._msgid_counter += 1
-        return f"{self._msgid_prefix}{self._msgid_counter:x}"
-
-    def fanout(
-        self,
-        recipients: Iterable[Client],
-        line: str,
-        client_tags: str = "",
-        skip: Client | None = None,
-        tags_only: bool = False,
-        stamp: str | None = None,
-        msgid: str | None = None,
-    ) -> None:
-        """Deliver one line to many clients: encoded once per tag variant, never per recipient.
-
-        ``client_tags`` is the already-escaped ``;+tag=value...`` suffix relayed to clients with
-        message-tags. ``tags_only`` is for TAGMSG, which only message-tags clients understand.
-        ``stamp`` and ``msgid`` are given for a stored line (see :meth:`store`).
-        """
-        if self._batch is not None:
-            self.materialize()
-        base = (line + "\r\n").encode()
-        if len(base) > limits.MAX_LINE_BYTES:
-            base = fit_line(base)
-        variants: list[bytes | None] = [base, None, None, None]
-        dirty = self.dirty
-        for m in recipients:
-            if m is skip:
-                continue
-            mode = m.tagmode
-            if tags_only and mode < 2:
-                continue
-            data = variants[mode]
-            if data is None:
-                if stamp is None:
-                    stamp = self.timestamp()
-                    msgid = self.new_msgid()
-                if mode == 1:
-                    tags = f"@time={stamp} "
-                elif mode == 2:
-                    tags = f"@msgid={msgid}{client_tags} "
-                else:
-                    tags = f"@time={stamp};msgid={msgid}{client_tags} "
-                data = variants[mode] = tags.encode() + base
-            m.outbuf += data
-            if not m.dirty:
-                m.dirty = True
-                dirty.append(m)
-
-    def fanout_channel(
-        self,
-        ch: Channel,
-        line: str,
-        client_tags: str,
-        skip: Client | None,
-        stamp: str | None,
-        msgid: str | None,
-    ) -> None:
-        """:meth:`fanout` to every member of ``ch`` (but ``skip``), batched.
-
-        Consecutive lines to the same channel from the same sender are appended to one buffer
-        per tag variant; :meth:`materialize` appends those buffers to each member's output
-        buffer once, so the per-member work is per batch rather than per line. Anything else
-        that produces output, changes membership or capabilities materializes the batch first,
-        which keeps every client's stream in order (see :meth:`dispatch`).
-        """
-        base = (line + "\r\n").encode()
-        if len(base) > limits.MAX_LINE_BYTES:
-            base = fit_line(base)
-        batch = self._batch
-        if batch is None or batch[0] is not ch or batch[1] is not skip or batch[2] != client_tags:
-            if batch is not None:
-                self.materialize()
-            modes = {m.tagmode for m in ch.members}
-            bufs = [bytearray() if i in modes else None for i in range(4)]
-            batch = self._batch = (ch, skip, client_tags, bufs)
-        bufs = batch[3]
-        if bufs[0] is not None:
-            bufs[0] += base
-        if bufs[1] is not None or bufs[2] is not None or bufs[3] is not None:
-            if stamp is None:
-                stamp = self.timestamp()
-                msgid = self.new_msgid()
-            if bufs[1] is not None:
-                bufs[1] += f"@time={stamp} ".encode() + base
-            if bufs[2] is not None:
-                bufs[2] += f"@msgid={msgid}{client_tags} ".encode() + base
-            if bufs[3] is not None:
-                bufs[3] += f"@time={stamp};msgid={msgid}{client_tags} ".encode() + base
-
-    def materialize(self) -> None:
-        """Append the pending channel batch (see :meth:`fanout_channel`) to its members."""
-        batch = self._batch
-        if batch is None:
-            return
-        self._batch = None
-        ch, skip, _, bufs = batch
-        variants = [None if b is None else bytes(b) for b in bufs]
-        dirty = self.dirty
-        for m in ch.members:
-            if m is skip:
-                continue
-            m.outbuf += variants[m.tagmode]
-            if not m.dirty:
-                m.dirty = True
-                dirty.append(m)
+                self.out.reply(c, N.ERR_UNKNOWNERROR, msg.command, "Internal server error")
 
 
 # Addresses whose failed password attempts are remembered (least recently failed forgotten).
 AUTH_FAILURE_SOURCES = 4096
-_MILLIS = [f".{i:03d}Z" for i in range(1000)]
 
 
 STATS_INTERVAL = 60.0  # seconds between the INFO summaries of connections

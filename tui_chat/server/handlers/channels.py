@@ -33,7 +33,7 @@ _NAMES_WIDTH = 400  # bytes of names per 353 line, leaving room for prefix and t
 def cmd_join(srv: Server, c: Client, msg: Message) -> None:
     if msg.params[0] == "0":
         for ch in list(c.channels.values()):
-            srv.fanout(ch.members, f":{c.prefix} PART {ch.name} :Left all channels")
+            srv.out.fanout(ch.members, f":{c.prefix} PART {ch.name} :Left all channels")
             srv.remove_member(ch, c)
         return
     keys = msg.param(1).split(",")
@@ -46,16 +46,16 @@ def join_channel(srv: Server, c: Client, name: str, key: str) -> None:
     if not is_valid_channel(name, chantypes="#"):
         if has_spoofing_chars(name):
             # The name is not echoed back: it is exactly what must not be shown.
-            srv.reply(c, N.ERR_BADCHANNAME, "*", "Illegal channel name")
+            srv.out.reply(c, N.ERR_BADCHANNAME, "*", "Illegal channel name")
         else:
-            srv.reply(c, N.ERR_BADCHANMASK, name, "Bad Channel Mask")
+            srv.out.reply(c, N.ERR_BADCHANMASK, name, "Bad Channel Mask")
         return
     folded = casefold(name)
     ch = srv.channels.get(folded)
     if ch is not None and c in ch.members:
         return
     if len(c.channels) >= limits.MAX_CHANNELS_PER_USER:
-        srv.reply(c, N.ERR_TOOMANYCHANNELS, name, "You have joined too many channels")
+        srv.out.reply(c, N.ERR_TOOMANYCHANNELS, name, "You have joined too many channels")
         return
     restored = False
     if ch is None:
@@ -74,14 +74,14 @@ def join_channel(srv: Server, c: Client, name: str, key: str) -> None:
         if c.key not in ch.invited:
             refusal = _refusal(c, ch, key)
             if refusal is not None:
-                srv.reply(c, refusal[0], ch.name, refusal[1])
+                srv.out.reply(c, refusal[0], ch.name, refusal[1])
                 return
         ch.invited.discard(c.key)
     srv.add_member(ch, c, flags)
-    srv.fanout(ch.members, f":{c.prefix} JOIN {ch.name}")
+    srv.out.fanout(ch.members, f":{c.prefix} JOIN {ch.name}")
     if c.away:
         notify = [m for m in ch.members if m.caps & CAP_AWAY_NOTIFY and m is not c]
-        srv.fanout(notify, f":{c.prefix} AWAY :{c.away}")
+        srv.out.fanout(notify, f":{c.prefix} AWAY :{c.away}")
     if ch.topic:
         send_topic(srv, c, ch)
     send_names(srv, c, ch)
@@ -103,8 +103,8 @@ def _refusal(c: Client, ch: Channel, key: str) -> tuple[str, str] | None:
 
 
 def send_topic(srv: Server, c: Client, ch: Channel) -> None:
-    srv.reply(c, N.RPL_TOPIC, ch.name, ch.topic)
-    srv.reply(c, N.RPL_TOPICWHOTIME, ch.name, ch.topic_by, str(ch.topic_time))
+    srv.out.reply(c, N.RPL_TOPIC, ch.name, ch.topic)
+    srv.out.reply(c, N.RPL_TOPICWHOTIME, ch.name, ch.topic_by, str(ch.topic_time))
 
 
 def send_names(srv: Server, c: Client, ch: Channel) -> None:
@@ -119,13 +119,13 @@ def send_names(srv: Server, c: Client, ch: Channel) -> None:
             continue
         entry = member_prefix(flags, multi) + (m.prefix if full else m.nick)
         if size + len(entry) > _NAMES_WIDTH and names:
-            srv.send(c, head + " ".join(names))
+            srv.out.send(c, head + " ".join(names))
             names, size = [], 0
         names.append(entry)
         size += len(entry) + 1
     if names:
-        srv.send(c, head + " ".join(names))
-    srv.reply(c, N.RPL_ENDOFNAMES, ch.name, "End of /NAMES list")
+        srv.out.send(c, head + " ".join(names))
+    srv.out.reply(c, N.RPL_ENDOFNAMES, ch.name, "End of /NAMES list")
 
 
 @command("PART", 1)
@@ -134,13 +134,13 @@ def cmd_part(srv: Server, c: Client, msg: Message) -> None:
     for name in msg.params[0].split(","):
         ch = srv.find_channel(name)
         if ch is None:
-            srv.reply(c, N.ERR_NOSUCHCHANNEL, name, "No such channel")
+            srv.out.reply(c, N.ERR_NOSUCHCHANNEL, name, "No such channel")
             continue
         if c not in ch.members:
-            srv.reply(c, N.ERR_NOTONCHANNEL, ch.name, "You're not on that channel")
+            srv.out.reply(c, N.ERR_NOTONCHANNEL, ch.name, "You're not on that channel")
             continue
         line = f":{c.prefix} PART {ch.name}" + (f" :{reason}" if reason else "")
-        srv.fanout(ch.members, line)
+        srv.out.fanout(ch.members, line)
         srv.remove_member(ch, c)
 
 
@@ -149,22 +149,22 @@ def cmd_topic(srv: Server, c: Client, msg: Message) -> None:
     name = msg.params[0]
     ch = srv.find_channel(name)
     if ch is None:
-        srv.reply(c, N.ERR_NOSUCHCHANNEL, name, "No such channel")
+        srv.out.reply(c, N.ERR_NOSUCHCHANNEL, name, "No such channel")
         return
     flags = ch.members.get(c)
     if len(msg.params) < 2:
         if flags is None and ch.secret and not c.oper:
-            srv.reply(c, N.ERR_NOTONCHANNEL, ch.name, "You're not on that channel")
+            srv.out.reply(c, N.ERR_NOTONCHANNEL, ch.name, "You're not on that channel")
         elif ch.topic:
             send_topic(srv, c, ch)
         else:
-            srv.reply(c, N.RPL_NOTOPIC, ch.name, "No topic is set")
+            srv.out.reply(c, N.RPL_NOTOPIC, ch.name, "No topic is set")
         return
     if flags is None and not c.oper:
-        srv.reply(c, N.ERR_NOTONCHANNEL, ch.name, "You're not on that channel")
+        srv.out.reply(c, N.ERR_NOTONCHANNEL, ch.name, "You're not on that channel")
         return
     if ch.topic_locked and not (flags or 0) & MEMBER_OP and not c.oper:
-        srv.reply(c, N.ERR_CHANOPRIVSNEEDED, ch.name, "You're not channel operator")
+        srv.out.reply(c, N.ERR_CHANOPRIVSNEEDED, ch.name, "You're not channel operator")
         return
     ch.topic = msg.params[1][: limits.TOPICLEN]
     ch.topic_by = c.prefix
@@ -172,7 +172,7 @@ def cmd_topic(srv: Server, c: Client, msg: Message) -> None:
     srv.save_room(ch)
     stored = srv.store(c, "TOPIC", ch.name, ch.topic, ch.key) if srv.history.enabled else None
     stamp, msgid = stored or (None, None)
-    srv.fanout(
+    srv.out.fanout(
         with_actor(ch.members, c),
         f":{c.prefix} TOPIC {ch.name} :{ch.topic}",
         stamp=stamp,
@@ -188,14 +188,14 @@ def with_actor(members: Collection[Client], c: Client) -> Collection[Client]:
 @command("NAMES", 0)
 def cmd_names(srv: Server, c: Client, msg: Message) -> None:
     if not msg.params or not msg.params[0]:
-        srv.reply(c, N.RPL_ENDOFNAMES, "*", "End of /NAMES list")
+        srv.out.reply(c, N.RPL_ENDOFNAMES, "*", "End of /NAMES list")
         return
     for name in msg.params[0].split(",")[: limits.MAX_TARGETS]:
         ch = srv.find_channel(name)
         if ch is not None and (not ch.secret or c in ch.members or c.oper):
             send_names(srv, c, ch)
         else:
-            srv.reply(c, N.RPL_ENDOFNAMES, name, "End of /NAMES list")
+            srv.out.reply(c, N.RPL_ENDOFNAMES, name, "End of /NAMES list")
 
 
 @command("LIST", 0)
@@ -211,7 +211,7 @@ def cmd_list(srv: Server, c: Client, msg: Message) -> None:
         elif item:
             wanted = wanted or set()
             wanted.add(casefold(item))
-    srv.reply(c, N.RPL_LISTSTART, "Channel", "Users  Name")
+    srv.out.reply(c, N.RPL_LISTSTART, "Channel", "Users  Name")
     for ch in list(srv.channels.values()):
         if wanted is not None and ch.key not in wanted:
             continue
@@ -219,8 +219,8 @@ def cmd_list(srv: Server, c: Client, msg: Message) -> None:
             continue
         count = len(ch.members)
         if low < count < high:
-            srv.reply(c, N.RPL_LIST, ch.name, str(count), ch.topic)
-    srv.reply(c, N.RPL_LISTEND, "End of /LIST")
+            srv.out.reply(c, N.RPL_LIST, ch.name, str(count), ch.topic)
+    srv.out.reply(c, N.RPL_LISTEND, "End of /LIST")
 
 
 @command("KICK", 2)
@@ -228,27 +228,29 @@ def cmd_kick(srv: Server, c: Client, msg: Message) -> None:
     name = msg.params[0]
     ch = srv.find_channel(name)
     if ch is None:
-        srv.reply(c, N.ERR_NOSUCHCHANNEL, name, "No such channel")
+        srv.out.reply(c, N.ERR_NOSUCHCHANNEL, name, "No such channel")
         return
     flags = ch.members.get(c)
     if flags is None and not c.oper:
-        srv.reply(c, N.ERR_NOTONCHANNEL, ch.name, "You're not on that channel")
+        srv.out.reply(c, N.ERR_NOTONCHANNEL, ch.name, "You're not on that channel")
         return
     if not (flags or 0) & MEMBER_OP and not c.oper:
-        srv.reply(c, N.ERR_CHANOPRIVSNEEDED, ch.name, "You're not channel operator")
+        srv.out.reply(c, N.ERR_CHANOPRIVSNEEDED, ch.name, "You're not channel operator")
         return
     reason = (msg.param(2) or c.nick)[: limits.KICKLEN]
     for nick in msg.params[1].split(",")[: limits.MAX_TARGETS]:
         target = srv.find_user(nick)
         if target is None:
-            srv.reply(c, N.ERR_NOSUCHNICK, nick, "No such nick/channel")
+            srv.out.reply(c, N.ERR_NOSUCHNICK, nick, "No such nick/channel")
             continue
         if target not in ch.members:
-            srv.reply(
+            srv.out.reply(
                 c, N.ERR_USERNOTINCHANNEL, target.nick, ch.name, "They aren't on that channel"
             )
             continue
-        srv.fanout(with_actor(ch.members, c), f":{c.prefix} KICK {ch.name} {target.nick} :{reason}")
+        srv.out.fanout(
+            with_actor(ch.members, c), f":{c.prefix} KICK {ch.name} {target.nick} :{reason}"
+        )
         srv.remove_member(ch, target)
         if not ch.members:
             break
@@ -259,31 +261,31 @@ def cmd_invite(srv: Server, c: Client, msg: Message) -> None:
     nick, name = msg.params[0], msg.params[1]
     target = srv.find_user(nick)
     if target is None:
-        srv.reply(c, N.ERR_NOSUCHNICK, nick, "No such nick/channel")
+        srv.out.reply(c, N.ERR_NOSUCHNICK, nick, "No such nick/channel")
         return
     ch = srv.find_channel(name)
     if ch is None:
-        srv.reply(c, N.ERR_NOSUCHCHANNEL, name, "No such channel")
+        srv.out.reply(c, N.ERR_NOSUCHCHANNEL, name, "No such channel")
         return
     flags = ch.members.get(c)
     if flags is None and not c.oper:
-        srv.reply(c, N.ERR_NOTONCHANNEL, ch.name, "You're not on that channel")
+        srv.out.reply(c, N.ERR_NOTONCHANNEL, ch.name, "You're not on that channel")
         return
     if ch.invite_only and not (flags or 0) & MEMBER_OP and not c.oper:
-        srv.reply(c, N.ERR_CHANOPRIVSNEEDED, ch.name, "You're not channel operator")
+        srv.out.reply(c, N.ERR_CHANOPRIVSNEEDED, ch.name, "You're not channel operator")
         return
     if target in ch.members:
-        srv.reply(c, N.ERR_USERONCHANNEL, target.nick, ch.name, "is already on channel")
+        srv.out.reply(c, N.ERR_USERONCHANNEL, target.nick, ch.name, "is already on channel")
         return
     ch.invited.add(target.key)
-    srv.reply(c, N.RPL_INVITING, target.nick, ch.name)
-    srv.fanout([target], f":{c.prefix} INVITE {target.nick} :{ch.name}")
+    srv.out.reply(c, N.RPL_INVITING, target.nick, ch.name)
+    srv.out.fanout([target], f":{c.prefix} INVITE {target.nick} :{ch.name}")
     if target.away:
-        srv.reply(c, N.RPL_AWAY, target.nick, target.away)
+        srv.out.reply(c, N.RPL_AWAY, target.nick, target.away)
     # Tell the channel's operators, as other servers do, so an invite is never silent.
     ops = [m for m, f in ch.members.items() if f & MEMBER_OP and m is not c]
     if ops:
-        srv.fanout(
+        srv.out.fanout(
             ops,
             f":{srv.name} NOTICE @{ch.name} :{c.nick} invited {target.nick} into the channel",
         )

@@ -63,13 +63,13 @@ def _send_records(srv: Server, c: Client, target: str, records: list[HistoryReco
     """A ``chathistory`` batch (plain lines for a client without ``batch``); may be empty."""
     if not c.caps & CAP_BATCH:
         for rec in records:
-            srv.send(c, _record_line(c, rec, None))
+            srv.out.send(c, _record_line(c, rec, None))
         return
     ref = srv.new_batch_id()
-    srv.send(c, f":{srv.name} BATCH +{ref} chathistory {target}")
+    srv.out.send(c, f":{srv.name} BATCH +{ref} chathistory {target}")
     for rec in records:
-        srv.send(c, _record_line(c, rec, ref))
-    srv.send(c, f":{srv.name} BATCH -{ref}")
+        srv.out.send(c, _record_line(c, rec, ref))
+    srv.out.send(c, f":{srv.name} BATCH -{ref}")
 
 
 def replay(srv: Server, c: Client, ch: Channel) -> None:
@@ -93,20 +93,20 @@ def replay(srv: Server, c: Client, ch: Channel) -> None:
     time_tag = c.caps & CAP_SERVER_TIME
     for rec in records:
         tags = f"@time={rec.time} " if time_tag else ""
-        srv.send(c, f"{tags}:{srv.name} NOTICE {ch.name} :{replay_text(rec)}")
+        srv.out.send(c, f"{tags}:{srv.name} NOTICE {ch.name} :{replay_text(rec)}")
 
 
 def _fail(srv: Server, c: Client, code: str, *context: str, description: str) -> None:
     # Context parameters come from the client: one that is empty, has a space or starts with
     # ':' would change how the FAIL line parses, so it is shown as '*'.
     safe = [p if p and " " not in p and p[0] != ":" else "*" for p in context]
-    srv.send(c, f":{srv.name} FAIL CHATHISTORY {code} {' '.join([*safe, ':' + description])}")
+    srv.out.send(c, f":{srv.name} FAIL CHATHISTORY {code} {' '.join([*safe, ':' + description])}")
 
 
 @command("CHATHISTORY", 0)
 def cmd_chathistory(srv: Server, c: Client, msg: Message) -> None:
     if not srv.history.enabled:
-        srv.reply(c, N.ERR_UNKNOWNCOMMAND, "CHATHISTORY", "Unknown command")
+        srv.out.reply(c, N.ERR_UNKNOWNCOMMAND, "CHATHISTORY", "Unknown command")
         return
     params = msg.params
     if not params:
@@ -187,10 +187,10 @@ def _targets(srv: Server, c: Client, first_text: str, second_text: str, limit: i
     lines = [f":{srv.name} CHATHISTORY TARGETS {t.name} {t.time}" for t in found]
     if not c.caps & CAP_BATCH:
         for line in lines:
-            srv.send(c, line)
+            srv.out.send(c, line)
         return
     ref = srv.new_batch_id()
-    srv.send(c, f":{srv.name} BATCH +{ref} draft/chathistory-targets")
+    srv.out.send(c, f":{srv.name} BATCH +{ref} draft/chathistory-targets")
     for line in lines:
-        srv.send(c, f"@batch={ref} {line}")
-    srv.send(c, f":{srv.name} BATCH -{ref}")
+        srv.out.send(c, f"@batch={ref} {line}")
+    srv.out.send(c, f":{srv.name} BATCH -{ref}")

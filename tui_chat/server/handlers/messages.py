@@ -43,13 +43,13 @@ def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
     errors = cmd != "NOTICE"  # NOTICE never triggers automatic replies
     if not params or not params[0]:
         if errors:
-            srv.reply(c, N.ERR_NORECIPIENT, f"No recipient given ({cmd})")
+            srv.out.reply(c, N.ERR_NORECIPIENT, f"No recipient given ({cmd})")
         return
     if cmd == "TAGMSG":
         text = None
     elif len(params) < 2 or not params[1]:
         if errors:
-            srv.reply(c, N.ERR_NOTEXTTOSEND, "No text to send")
+            srv.out.reply(c, N.ERR_NOTEXTTOSEND, "No text to send")
         return
     else:
         text = params[1]
@@ -65,7 +65,7 @@ def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
     targets = params[0].split(",")
     if len(targets) > limits.MAX_TARGETS:
         if errors:
-            srv.reply(c, N.ERR_TOOMANYTARGETS, params[0], "Too many recipients")
+            srv.out.reply(c, N.ERR_TOOMANYTARGETS, params[0], "Too many recipients")
         return
     delivered: list[Delivery] | None = None
     if txid is not None:
@@ -75,7 +75,7 @@ def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
             # echo it again exactly as it was, relay and store nothing.
             if c.caps & CAP_ECHO_MESSAGE:
                 for line, stamp, msgid in seen:
-                    srv.fanout([c], line, client_tags, stamp=stamp, msgid=msgid)
+                    srv.out.fanout([c], line, client_tags, stamp=stamp, msgid=msgid)
             return
         delivered = []
     c.last_message = srv.now
@@ -92,7 +92,7 @@ def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
             user = srv.find_user(name)
             if user is None:
                 if errors:
-                    srv.reply(c, N.ERR_NOSUCHNICK, name, "No such nick/channel")
+                    srv.out.reply(c, N.ERR_NOSUCHNICK, name, "No such nick/channel")
                 continue
             recipients = [user, c] if echo and user is not c else [user]
             line, text_sent = _line(c, cmd, user.nick, text)
@@ -103,9 +103,11 @@ def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
                     stamp, msgid = stored
             if delivered is not None:
                 stamp, msgid = _remember(srv, delivered, line, stamp, msgid)
-            srv.fanout(recipients, line, client_tags, tags_only=tags_only, stamp=stamp, msgid=msgid)
+            srv.out.fanout(
+                recipients, line, client_tags, tags_only=tags_only, stamp=stamp, msgid=msgid
+            )
             if user.away and cmd == "PRIVMSG":
-                srv.reply(c, N.RPL_AWAY, user.nick, user.away)
+                srv.out.reply(c, N.RPL_AWAY, user.nick, user.away)
     if delivered:
         srv.txids.put(c.ip, txid, tuple(delivered), srv.now)
 
@@ -115,7 +117,7 @@ def _remember(
 ) -> tuple[str, str]:
     """Fix the time and msgid a tagged line is relayed with, so a re-send echoes the same."""
     if stamp is None or msgid is None:
-        stamp, msgid = srv.timestamp(), srv.new_msgid()
+        stamp, msgid = srv.out.timestamp(), srv.out.new_msgid()
     delivered.append((line, stamp, msgid))
     return stamp, msgid
 
@@ -143,12 +145,12 @@ def relay_channel(
     ch = srv.channels.get(casefold(name))
     if ch is None:
         if errors:
-            srv.reply(c, N.ERR_NOSUCHCHANNEL, name, "No such channel")
+            srv.out.reply(c, N.ERR_NOSUCHCHANNEL, name, "No such channel")
         return
     flags = ch.members.get(c)
     if not flags and ((flags is None and ch.no_external) or ch.moderated or ch.is_banned(c)):
         if errors:
-            srv.reply(c, N.ERR_CANNOTSENDTOCHAN, ch.name, "Cannot send to channel")
+            srv.out.reply(c, N.ERR_CANNOTSENDTOCHAN, ch.name, "Cannot send to channel")
         return
     recipients = ch.members
     if status:
@@ -170,9 +172,9 @@ def relay_channel(
     if delivered is not None:
         stamp, msgid = _remember(srv, delivered, line, stamp, msgid)
     if recipients is ch.members and not tags_only:
-        srv.fanout_channel(ch, line, client_tags, None if echo else c, stamp, msgid)
+        srv.out.fanout_channel(ch, line, client_tags, None if echo else c, stamp, msgid)
     else:
-        srv.fanout(
+        srv.out.fanout(
             recipients,
             line,
             client_tags,
@@ -212,15 +214,15 @@ def cmd_away(srv: Server, c: Client, msg: Message) -> None:
     text = msg.param(0)[: limits.AWAYLEN]
     if text:
         c.away = text
-        srv.reply(c, N.RPL_NOWAWAY, "You have been marked as being away")
+        srv.out.reply(c, N.RPL_NOWAWAY, "You have been marked as being away")
         line = f":{c.prefix} AWAY :{text}"
     else:
         was_away = c.away is not None
         c.away = None
-        srv.reply(c, N.RPL_UNAWAY, "You are no longer marked as being away")
+        srv.out.reply(c, N.RPL_UNAWAY, "You are no longer marked as being away")
         if not was_away:
             return
         line = f":{c.prefix} AWAY"
     notify = [p for p in srv.peers(c) if p.caps & CAP_AWAY_NOTIFY]
     if notify:
-        srv.fanout(notify, line)
+        srv.out.fanout(notify, line)

@@ -55,14 +55,14 @@ def cmd_mode(srv: Server, c: Client, msg: Message) -> None:
 def user_mode(srv: Server, c: Client, msg: Message) -> None:
     target = srv.find_user(msg.params[0])
     if target is None:
-        srv.reply(c, N.ERR_NOSUCHNICK, msg.params[0], "No such nick/channel")
+        srv.out.reply(c, N.ERR_NOSUCHNICK, msg.params[0], "No such nick/channel")
         return
     if target is not c:
-        srv.reply(c, N.ERR_USERSDONTMATCH, "Can't change mode for other users")
+        srv.out.reply(c, N.ERR_USERSDONTMATCH, "Can't change mode for other users")
         return
     if len(msg.params) < 2:
         flags = "+" + "i" * c.invisible + "o" * c.oper + "w" * c.wallops
-        srv.reply(c, N.RPL_UMODEIS, flags)
+        srv.out.reply(c, N.RPL_UMODEIS, flags)
         return
     sign = "+"
     changes: list[tuple[str, str, str | None]] = []
@@ -89,22 +89,22 @@ def user_mode(srv: Server, c: Client, msg: Message) -> None:
         else:
             unknown = True
     if unknown:
-        srv.reply(c, N.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")
+        srv.out.reply(c, N.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")
     if changes:
-        srv.send(c, f":{c.prefix} MODE {c.nick} {format_changes(changes)}")
+        srv.out.send(c, f":{c.prefix} MODE {c.nick} {format_changes(changes)}")
 
 
 def channel_mode(srv: Server, c: Client, msg: Message) -> None:
     name = msg.params[0]
     ch = srv.find_channel(name)
     if ch is None:
-        srv.reply(c, N.ERR_NOSUCHCHANNEL, name, "No such channel")
+        srv.out.reply(c, N.ERR_NOSUCHCHANNEL, name, "No such channel")
         return
     flags = ch.members.get(c)
     if len(msg.params) < 2:
         modes = ch.mode_string(with_params=flags is not None or c.oper)
-        srv.send(c, f":{srv.name} {N.RPL_CHANNELMODEIS} {c.nick} {ch.name} {modes}")
-        srv.reply(c, N.RPL_CREATIONTIME, ch.name, str(ch.created))
+        srv.out.send(c, f":{srv.name} {N.RPL_CHANNELMODEIS} {c.nick} {ch.name} {modes}")
+        srv.out.reply(c, N.RPL_CREATIONTIME, ch.name, str(ch.created))
         return
     privileged = bool((flags or 0) & MEMBER_OP) or c.oper
     args = list(msg.params[2:])
@@ -138,7 +138,7 @@ def channel_mode(srv: Server, c: Client, msg: Message) -> None:
                     changes.append(change)
         elif letter in "ov":
             if not args:
-                srv.reply(c, N.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
+                srv.out.reply(c, N.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
                 continue
             nick = args.pop(0)
             with_param += 1
@@ -149,11 +149,11 @@ def channel_mode(srv: Server, c: Client, msg: Message) -> None:
                 continue
             target = srv.find_user(nick)
             if target is None:
-                srv.reply(c, N.ERR_NOSUCHNICK, nick, "No such nick/channel")
+                srv.out.reply(c, N.ERR_NOSUCHNICK, nick, "No such nick/channel")
                 continue
             current = ch.members.get(target)
             if current is None:
-                srv.reply(
+                srv.out.reply(
                     c, N.ERR_USERNOTINCHANNEL, target.nick, ch.name, "They aren't on that channel"
                 )
                 continue
@@ -164,7 +164,7 @@ def channel_mode(srv: Server, c: Client, msg: Message) -> None:
                 changes.append((sign, letter, target.nick))
         elif letter == "k":
             if on and not args:
-                srv.reply(c, N.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
+                srv.out.reply(c, N.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
                 continue
             key = args.pop(0) if args else None  # "-k" may carry the old key; ignore it
             if not privileged:
@@ -183,7 +183,7 @@ def channel_mode(srv: Server, c: Client, msg: Message) -> None:
         elif letter == "l":
             if on:
                 if not args:
-                    srv.reply(c, N.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
+                    srv.out.reply(c, N.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
                     continue
                 value = args.pop(0)
                 if not privileged:
@@ -205,16 +205,16 @@ def channel_mode(srv: Server, c: Client, msg: Message) -> None:
                 setattr(ch, _FLAG_ATTRS[letter], on)
                 changes.append((sign, letter, None))
         else:
-            srv.reply(c, N.ERR_UNKNOWNMODE, letter, "is unknown mode char to me")
+            srv.out.reply(c, N.ERR_UNKNOWNMODE, letter, "is unknown mode char to me")
     if need_privilege:
         if flags is None:
-            srv.reply(c, N.ERR_NOTONCHANNEL, ch.name, "You're not on that channel")
+            srv.out.reply(c, N.ERR_NOTONCHANNEL, ch.name, "You're not on that channel")
         else:
-            srv.reply(c, N.ERR_CHANOPRIVSNEEDED, ch.name, "You're not channel operator")
+            srv.out.reply(c, N.ERR_CHANOPRIVSNEEDED, ch.name, "You're not channel operator")
     if changes:
         srv.save_room(ch)
         recipients = ch.members if flags is not None else [*ch.members, c]
-        srv.fanout(recipients, f":{c.prefix} MODE {ch.name} {format_changes(changes)}")
+        srv.out.fanout(recipients, f":{c.prefix} MODE {ch.name} {format_changes(changes)}")
 
 
 def _ban(srv: Server, c: Client, ch: Channel, on: bool, mask: str):
@@ -224,7 +224,7 @@ def _ban(srv: Server, c: Client, ch: Channel, on: bool, mask: str):
         if existing is not None:
             return None
         if len(ch.bans) >= limits.MAX_LIST_ENTRIES:
-            srv.reply(c, N.ERR_BANLISTFULL, ch.name, mask, "Channel ban list is full")
+            srv.out.reply(c, N.ERR_BANLISTFULL, ch.name, mask, "Channel ban list is full")
             return None
         ch.bans.append(Ban(mask, c.prefix, int(time.time())))
         return ("+", "b", mask)
@@ -236,5 +236,5 @@ def _ban(srv: Server, c: Client, ch: Channel, on: bool, mask: str):
 
 def send_ban_list(srv: Server, c: Client, ch: Channel) -> None:
     for ban in ch.bans:
-        srv.reply(c, N.RPL_BANLIST, ch.name, ban.mask, ban.set_by, str(ban.set_at))
-    srv.reply(c, N.RPL_ENDOFBANLIST, ch.name, "End of channel ban list")
+        srv.out.reply(c, N.RPL_BANLIST, ch.name, ban.mask, ban.set_by, str(ban.set_at))
+    srv.out.reply(c, N.RPL_ENDOFBANLIST, ch.name, "End of channel ban list")

@@ -22,7 +22,7 @@ def cmd_oper(srv: Server, c: Client, msg: Message) -> None:
     name, password = msg.params[0], msg.params[1]
     if srv.auth_throttled(c):
         # Not even checked: a guess from a throttled address tells nothing.
-        srv.reply(c, N.ERR_NOOPERHOST, "Too many failed OPER attempts from your address")
+        srv.out.reply(c, N.ERR_NOOPERHOST, "Too many failed OPER attempts from your address")
         return
     expected = srv.config.opers.get(name)
     if expected is not None and hmac.compare_digest(expected.encode(), password.encode()):
@@ -36,21 +36,21 @@ def cmd_oper(srv: Server, c: Client, msg: Message) -> None:
     delay = min(60.0, srv.config.oper_fail_delay * 2 ** (c.oper_failures - 1))
     srv.hold(c, delay)
     log.warning("failed OPER %r from %s (%d)", name, c.prefix, c.oper_failures)
-    srv.reply(c, N.ERR_PASSWDMISMATCH, "Password incorrect")
+    srv.out.reply(c, N.ERR_PASSWDMISMATCH, "Password incorrect")
 
 
 @command("KILL", 2, oper_only=True)
 def cmd_kill(srv: Server, c: Client, msg: Message) -> None:
     target = srv.find_user(msg.params[0])
     if target is None:
-        srv.reply(c, N.ERR_NOSUCHNICK, msg.params[0], "No such nick/channel")
+        srv.out.reply(c, N.ERR_NOSUCHNICK, msg.params[0], "No such nick/channel")
         return
     reason = msg.params[1]
-    srv.send(target, f":{c.prefix} KILL {target.nick} :{reason}")
+    srv.out.send(target, f":{c.prefix} KILL {target.nick} :{reason}")
     srv.disconnect(target, f"Killed ({c.nick} ({reason}))")
 
 
 @command("WALLOPS", 1, oper_only=True)
 def cmd_wallops(srv: Server, c: Client, msg: Message) -> None:
     recipients = [u for u in srv.nicks.values() if u.wallops and u.registered]
-    srv.fanout(recipients, f":{c.prefix} WALLOPS :{msg.params[0]}")
+    srv.out.fanout(recipients, f":{c.prefix} WALLOPS :{msg.params[0]}")

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 def who_line(srv: Server, c: Client, channel: str, u: Client, flags: int) -> None:
     status = ("G" if u.away else "H") + ("*" if u.oper else "")
     status += member_prefix(flags, bool(c.caps & CAP_MULTI_PREFIX))
-    srv.reply(
+    srv.out.reply(
         c, N.RPL_WHOREPLY, channel, u.user, u.host, srv.name, u.nick, status, f"0 {u.realname}"
     )
 
@@ -57,21 +57,21 @@ def cmd_who(srv: Server, c: Client, msg: Message) -> None:
                     channel, flags = ch.name, ch.members[u]
                     break
             who_line(srv, c, channel, u, flags)
-    srv.reply(c, N.RPL_ENDOFWHO, mask, "End of WHO list")
+    srv.out.reply(c, N.RPL_ENDOFWHO, mask, "End of WHO list")
 
 
 @command("WHOIS", 0)
 def cmd_whois(srv: Server, c: Client, msg: Message) -> None:
     if not msg.params or not msg.params[-1]:
-        srv.reply(c, N.ERR_NONICKNAMEGIVEN, "No nickname given")
+        srv.out.reply(c, N.ERR_NONICKNAMEGIVEN, "No nickname given")
         return
     for nick in msg.params[-1].split(",")[: limits.MAX_TARGETS]:
         u = srv.find_user(nick)
         if u is None:
-            srv.reply(c, N.ERR_NOSUCHNICK, nick, "No such nick/channel")
-            srv.reply(c, N.RPL_ENDOFWHOIS, nick, "End of /WHOIS list")
+            srv.out.reply(c, N.ERR_NOSUCHNICK, nick, "No such nick/channel")
+            srv.out.reply(c, N.RPL_ENDOFWHOIS, nick, "End of /WHOIS list")
             continue
-        srv.reply(c, N.RPL_WHOISUSER, u.nick, u.user, u.host, "*", u.realname)
+        srv.out.reply(c, N.RPL_WHOISUSER, u.nick, u.user, u.host, "*", u.realname)
         multi = bool(c.caps & CAP_MULTI_PREFIX)
         chans = [
             member_prefix(ch.members[u], multi) + ch.name
@@ -79,21 +79,21 @@ def cmd_whois(srv: Server, c: Client, msg: Message) -> None:
             if not ch.secret or c in ch.members or c is u or c.oper
         ]
         if chans:
-            srv.reply(c, N.RPL_WHOISCHANNELS, u.nick, " ".join(chans))
-        srv.reply(c, N.RPL_WHOISSERVER, u.nick, srv.name, f"{srv.config.network} server")
+            srv.out.reply(c, N.RPL_WHOISCHANNELS, u.nick, " ".join(chans))
+        srv.out.reply(c, N.RPL_WHOISSERVER, u.nick, srv.name, f"{srv.config.network} server")
         if u.away:
-            srv.reply(c, N.RPL_AWAY, u.nick, u.away)
+            srv.out.reply(c, N.RPL_AWAY, u.nick, u.away)
         if u.oper:
-            srv.reply(c, N.RPL_WHOISOPERATOR, u.nick, "is an IRC operator")
+            srv.out.reply(c, N.RPL_WHOISOPERATOR, u.nick, "is an IRC operator")
         idle = str(int(srv.now - u.last_message))
-        srv.reply(c, N.RPL_WHOISIDLE, u.nick, idle, str(u.signon), "seconds idle, signon time")
-        srv.reply(c, N.RPL_ENDOFWHOIS, u.nick, "End of /WHOIS list")
+        srv.out.reply(c, N.RPL_WHOISIDLE, u.nick, idle, str(u.signon), "seconds idle, signon time")
+        srv.out.reply(c, N.RPL_ENDOFWHOIS, u.nick, "End of /WHOIS list")
 
 
 @command("WHOWAS", 0)
 def cmd_whowas(srv: Server, c: Client, msg: Message) -> None:
     if not msg.params or not msg.params[0]:
-        srv.reply(c, N.ERR_NONICKNAMEGIVEN, "No nickname given")
+        srv.out.reply(c, N.ERR_NONICKNAMEGIVEN, "No nickname given")
         return
     count = parse_decimal(msg.param(1)) or 0
     for nick in msg.params[0].split(",")[: limits.MAX_TARGETS]:
@@ -102,21 +102,23 @@ def cmd_whowas(srv: Server, c: Client, msg: Message) -> None:
         for entry in reversed(srv.whowas):
             if entry.key != key:
                 continue
-            srv.reply(c, N.RPL_WHOWASUSER, entry.nick, entry.user, entry.host, "*", entry.realname)
+            srv.out.reply(
+                c, N.RPL_WHOWASUSER, entry.nick, entry.user, entry.host, "*", entry.realname
+            )
             when = time.strftime("%a %b %d %H:%M:%S %Y", time.gmtime(entry.when))
-            srv.reply(c, N.RPL_WHOISSERVER, entry.nick, srv.name, when)
+            srv.out.reply(c, N.RPL_WHOISSERVER, entry.nick, srv.name, when)
             found += 1
             if count and found >= count:
                 break
         if not found:
-            srv.reply(c, N.ERR_WASNOSUCHNICK, nick, "There was no such nickname")
-        srv.reply(c, N.RPL_ENDOFWHOWAS, nick, "End of WHOWAS")
+            srv.out.reply(c, N.ERR_WASNOSUCHNICK, nick, "There was no such nickname")
+        srv.out.reply(c, N.RPL_ENDOFWHOWAS, nick, "End of WHOWAS")
 
 
 @command("ISON", 1)
 def cmd_ison(srv: Server, c: Client, msg: Message) -> None:
     online = [u.nick for n in " ".join(msg.params).split() if (u := srv.find_user(n))]
-    srv.reply(c, N.RPL_ISON, " ".join(online))
+    srv.out.reply(c, N.RPL_ISON, " ".join(online))
 
 
 @command("USERHOST", 1)
@@ -128,7 +130,7 @@ def cmd_userhost(srv: Server, c: Client, msg: Message) -> None:
             oper = "*" if u.oper else ""
             away = "-" if u.away else "+"
             entries.append(f"{u.nick}{oper}={away}{u.user}@{u.host}")
-    srv.reply(c, N.RPL_USERHOST, " ".join(entries))
+    srv.out.reply(c, N.RPL_USERHOST, " ".join(entries))
 
 
 @command("MOTD", 0)
@@ -138,19 +140,19 @@ def cmd_motd(srv: Server, c: Client, msg: Message) -> None:
 
 @command("LUSERS", 0)
 def cmd_lusers(srv: Server, c: Client, msg: Message) -> None:
-    srv.send_bytes(c, lusers_bytes(srv, c.nick))
+    srv.out.send_bytes(c, lusers_bytes(srv, c.nick))
 
 
 @command("VERSION", 0)
 def cmd_version(srv: Server, c: Client, msg: Message) -> None:
-    srv.reply(c, N.RPL_VERSION, VERSION, srv.name, "tui-chat bundled IRC server")
+    srv.out.reply(c, N.RPL_VERSION, VERSION, srv.name, "tui-chat bundled IRC server")
     send_isupport(srv, c)
 
 
 @command("TIME", 0)
 def cmd_time(srv: Server, c: Client, msg: Message) -> None:
     now = time.strftime("%A %B %d %Y -- %H:%M:%S +00:00", time.gmtime())
-    srv.reply(c, N.RPL_TIME, srv.name, now)
+    srv.out.reply(c, N.RPL_TIME, srv.name, now)
 
 
 _INFO = (
@@ -163,12 +165,14 @@ _INFO = (
 @command("INFO", 0)
 def cmd_info(srv: Server, c: Client, msg: Message) -> None:
     for line in _INFO:
-        srv.reply(c, N.RPL_INFO, line)
-    srv.reply(c, N.RPL_ENDOFINFO, "End of /INFO list")
+        srv.out.reply(c, N.RPL_INFO, line)
+    srv.out.reply(c, N.RPL_ENDOFINFO, "End of /INFO list")
 
 
 def send_isupport(srv: Server, c: Client) -> None:
     tokens = srv.isupport
     for i in range(0, len(tokens), 12):
         chunk = " ".join(tokens[i : i + 12])
-        srv.send(c, f":{srv.name} {N.RPL_ISUPPORT} {c.nick} {chunk} :are supported by this server")
+        srv.out.send(
+            c, f":{srv.name} {N.RPL_ISUPPORT} {c.nick} {chunk} :are supported by this server"
+        )

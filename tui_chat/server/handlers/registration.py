@@ -28,7 +28,7 @@ _USER_BAD = re.compile(r"[^A-Za-z0-9._-]")
 @command("PASS", 1, before_registration=True)
 def cmd_pass(srv: Server, c: Client, msg: Message) -> None:
     if c.registered:
-        srv.reply(c, N.ERR_ALREADYREGISTERED, "You may not reregister")
+        srv.out.reply(c, N.ERR_ALREADYREGISTERED, "You may not reregister")
         return
     c.password = msg.params[0]
 
@@ -37,15 +37,15 @@ def cmd_pass(srv: Server, c: Client, msg: Message) -> None:
 def cmd_nick(srv: Server, c: Client, msg: Message) -> None:
     nick = msg.param(0)
     if not nick:
-        srv.reply(c, N.ERR_NONICKNAMEGIVEN, "No nickname given")
+        srv.out.reply(c, N.ERR_NONICKNAMEGIVEN, "No nickname given")
         return
     if not is_valid_nick(nick):
-        srv.reply(c, N.ERR_ERRONEUSNICKNAME, nick, "Erroneous nickname")
+        srv.out.reply(c, N.ERR_ERRONEUSNICKNAME, nick, "Erroneous nickname")
         return
     key = casefold(nick)
     owner = srv.nicks.get(key)
     if owner is not None and owner is not c:
-        srv.reply(c, N.ERR_NICKNAMEINUSE, nick, "Nickname is already in use")
+        srv.out.reply(c, N.ERR_NICKNAMEINUSE, nick, "Nickname is already in use")
         return
     if not c.registered:
         if c.key and srv.nicks.get(c.key) is c:
@@ -58,7 +58,7 @@ def cmd_nick(srv: Server, c: Client, msg: Message) -> None:
         return
     recipients = srv.peers(c)
     recipients.add(c)
-    srv.fanout(recipients, f":{c.prefix} NICK :{nick}")
+    srv.out.fanout(recipients, f":{c.prefix} NICK :{nick}")
     srv.remember(c)
     del srv.nicks[c.key]
     c.nick, c.key = nick, key
@@ -69,7 +69,7 @@ def cmd_nick(srv: Server, c: Client, msg: Message) -> None:
 @command("USER", 4, before_registration=True)
 def cmd_user(srv: Server, c: Client, msg: Message) -> None:
     if c.registered or c.user:
-        srv.reply(c, N.ERR_ALREADYREGISTERED, "You may not reregister")
+        srv.out.reply(c, N.ERR_ALREADYREGISTERED, "You may not reregister")
         return
     user = _USER_BAD.sub("", msg.params[0])[: limits.USERLEN] or "user"
     c.user = user
@@ -87,10 +87,10 @@ def cmd_cap(srv: Server, c: Client, msg: Message) -> None:
         version = parse_decimal(msg.param(1))
         if version is not None and version >= 302:
             c.set_caps(c.caps | CAP_CAP_NOTIFY)  # implied by CAP LS 302
-        srv.send(c, f":{srv.name} CAP {nick} LS :{' '.join(srv.capabilities)}")
+        srv.out.send(c, f":{srv.name} CAP {nick} LS :{' '.join(srv.capabilities)}")
     elif sub == "LIST":
         enabled = [name for name, bit in srv.capabilities.items() if c.caps & bit]
-        srv.send(c, f":{srv.name} CAP {nick} LIST :{' '.join(enabled)}")
+        srv.out.send(c, f":{srv.name} CAP {nick} LIST :{' '.join(enabled)}")
     elif sub == "REQ":
         if not c.registered:
             c.cap_negotiating = True
@@ -105,13 +105,13 @@ def cmd_cap(srv: Server, c: Client, msg: Message) -> None:
             caps = caps & ~bit if item.startswith("-") else caps | bit
         if ok:
             c.set_caps(caps)
-        srv.send(c, f":{srv.name} CAP {nick} {'ACK' if ok else 'NAK'} :{wanted}")
+        srv.out.send(c, f":{srv.name} CAP {nick} {'ACK' if ok else 'NAK'} :{wanted}")
     elif sub == "END":
         if not c.registered and c.cap_negotiating:
             c.cap_negotiating = False
             try_register(srv, c)
     else:
-        srv.reply(c, N.ERR_INVALIDCAPCMD, msg.params[0], "Invalid CAP command")
+        srv.out.reply(c, N.ERR_INVALIDCAPCMD, msg.params[0], "Invalid CAP command")
 
 
 def try_register(srv: Server, c: Client) -> None:
@@ -120,12 +120,12 @@ def try_register(srv: Server, c: Client) -> None:
     password = srv.config.password
     if password is not None:
         if srv.auth_throttled(c):
-            srv.reply(c, N.ERR_PASSWDMISMATCH, "Too many wrong passwords from your address")
+            srv.out.reply(c, N.ERR_PASSWDMISMATCH, "Too many wrong passwords from your address")
             srv.disconnect(c, "Too many wrong passwords; try again later")
             return
         if not hmac.compare_digest((c.password or "").encode(), password.encode()):
             srv.auth_failed(c)
-            srv.reply(c, N.ERR_PASSWDMISMATCH, "Password incorrect")
+            srv.out.reply(c, N.ERR_PASSWDMISMATCH, "Password incorrect")
             srv.disconnect(c, "Bad password")
             return
     c.registered = True
@@ -143,7 +143,7 @@ def welcome(srv: Server, c: Client) -> None:
     nick = c.nick
     first = f"Welcome to the {srv.config.network} IRC Network {c.prefix}"
     data = fit_line(f":{srv.name} {N.RPL_WELCOME} {nick} :{first}\r\n".encode())
-    srv.send_bytes(c, data + srv.burst(nick, srv.welcome_lines) + lusers_bytes(srv, nick))
+    srv.out.send_bytes(c, data + srv.burst(nick, srv.welcome_lines) + lusers_bytes(srv, nick))
     send_motd(srv, c)
 
 
@@ -167,15 +167,15 @@ def lusers_bytes(srv: Server, nick: str) -> bytes:
 
 
 def send_motd(srv: Server, c: Client) -> None:
-    srv.send_bytes(c, srv.burst(c.nick or "*", srv.motd_lines))
+    srv.out.send_bytes(c, srv.burst(c.nick or "*", srv.motd_lines))
 
 
 @command("PING", 0, before_registration=True)
 def cmd_ping(srv: Server, c: Client, msg: Message) -> None:
     if not msg.params:
-        srv.reply(c, N.ERR_NOORIGIN, "No origin specified")
+        srv.out.reply(c, N.ERR_NOORIGIN, "No origin specified")
         return
-    srv.send(c, f":{srv.name} PONG {srv.name} :{msg.params[0]}")
+    srv.out.send(c, f":{srv.name} PONG {srv.name} :{msg.params[0]}")
 
 
 @command("PONG", 0, before_registration=True)
