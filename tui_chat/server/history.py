@@ -84,8 +84,8 @@ WAL_AUTOCHECKPOINT_PAGES = 4 * CHECKPOINT_PAGES
 _RETRY_FIRST = 5.0
 _RETRY_MAX = 300.0
 
-# PRAGMA user_version of the current layout. 0 is a new (empty) file; 1 (AUTOINCREMENT rowid,
-# msgid and time indexes) and 2 (rowid, msgid index) are upgraded in place on open.
+# PRAGMA user_version of the current layout; 0 is a new (empty) file. Layout 3 lacked only the
+# rooms table, which is created on open. Older layouts were never released: they are refused.
 SCHEMA_VERSION = 4
 # One b-tree per stored line: the row *is* its (key, seq) entry, so an insert touches one
 # index instead of three (rowid table + UNIQUE msgid + (key, seq)). seq is assigned by the
@@ -116,21 +116,6 @@ CREATE TABLE IF NOT EXISTS rooms (
     key   TEXT PRIMARY KEY,
     state TEXT NOT NULL
 ) WITHOUT ROWID;
-"""
-# Layouts 1 and 2 -> 3: rows keep their seq and msgid. Their msgids do not end in their seq, so
-# ``legacy_max_seq`` records the last such row and references to them fall back to a scan of
-# that target's old rows (see HistoryStore._seq_of).
-_UPGRADE_BEFORE = """
-ALTER TABLE messages RENAME TO messages_old;
-DROP INDEX IF EXISTS messages_key_seq;
-DROP INDEX IF EXISTS messages_ts
-"""
-_UPGRADE_AFTER = """
-INSERT INTO messages (key, seq, ts, command, source, target, text, msgid)
-    SELECT key, seq, ts, command, source, target, text, msgid FROM messages_old;
-INSERT OR REPLACE INTO meta (name, value)
-    SELECT 'legacy_max_seq', MAX(seq) FROM messages_old WHERE seq IS NOT NULL;
-DROP TABLE messages_old
 """
 _INSERT = (
     "INSERT OR IGNORE INTO messages (key, seq, ts, source, command, target, text, msgid)"
@@ -388,7 +373,6 @@ class HistoryStore:
         # False until a file was read: seqs handed out before that may already be taken.
         self._seq_known = False
         self._blind = False  # a pending record got its seq while _seq_known was False
-        self._legacy_max_seq = 0  # rows from layouts 1-2, whose msgids do not end in their seq
         if self.enabled:
             self._open()
 
@@ -417,7 +401,7 @@ class HistoryStore:
             # A checkpointed WAL is written again from its start; this trims what a burst grew.
             conn.execute(f"PRAGMA journal_size_limit={CHECKPOINT_PAGES * 4096}")
             self._migrate(conn)
-            floor, legacy = self._read_seq_floor(conn)
+            floor = self._read_seq_floor(conn)
         except (sqlite3.Error, OSError) as exc:
             if conn is not None:
                 with contextlib.suppress(sqlite3.Error):
@@ -426,7 +410,6 @@ class HistoryStore:
             return False
         self._conn = conn
         self._next_seq = max(self._next_seq, floor)
-        self._legacy_max_seq = legacy
         self._seq_known = True
         if not self.healthy and self.error is not None:
             log.warning("history database %s is working again", self.file)
@@ -436,8 +419,8 @@ class HistoryStore:
         return True
 
     @staticmethod
-    def _read_seq_floor(conn: sqlite3.Connection) -> tuple[int, int]:
-        """(the next free seq, the last legacy seq) of an open file.
+    def _read_seq_floor(conn: sqlite3.Connection) -> int:
+        """The next free seq of an open file.
 
         The newest seq of each key through the primary key (a hop per key, not a table scan),
         and the high-water mark retention leaves in ``meta`` so a seq it deleted is never
@@ -455,10 +438,10 @@ class HistoryStore:
             row = conn.execute(
                 "SELECT key FROM messages WHERE key > ? ORDER BY key LIMIT 1", (key,)
             ).fetchone()
-        return top + 1, meta.get("legacy_max_seq") or 0
+        return top + 1
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
-        """Create or upgrade the tables; a file from a newer tui-chat is refused, not touched."""
+        """Create the tables; a file of another layout is refused, not touched."""
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version == SCHEMA_VERSION:
             return
@@ -467,23 +450,17 @@ class HistoryStore:
                 f"history layout {version} is newer than this tui-chat understands"
                 f" ({SCHEMA_VERSION}); use a newer tui-chat or another --data-dir"
             )
+        old = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'messages'"
+        ).fetchone()
+        if old is not None and "WITHOUT ROWID" not in str(old[0]).upper():
+            raise sqlite3.DatabaseError(
+                f"history layout {version} is not one this tui-chat can read; use another"
+                " --data-dir"
+            )
         conn.execute("BEGIN IMMEDIATE")
         try:
-            old = conn.execute(
-                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'messages'"
-            ).fetchone()
-            if old is not None and "WITHOUT ROWID" not in old[0].upper():
-                log.warning(
-                    "history database %s: upgrading layout %d to %d (rows are kept)",
-                    self.file,
-                    version,
-                    SCHEMA_VERSION,
-                )
-                upgrade = True
-            else:
-                upgrade = False
-            scripts = (_UPGRADE_BEFORE, _SCHEMA, _UPGRADE_AFTER) if upgrade else (_SCHEMA,)
-            for statement in ";".join(scripts).split(";"):
+            for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
@@ -841,12 +818,6 @@ class HistoryStore:
                 "SELECT ts, seq, msgid FROM messages WHERE key = ? AND seq = ?", (key, seq)
             )
             rows = [r for r in rows if r[2] == msgid]
-        if not rows and self._legacy_max_seq and self.healthy:
-            # Rows from before layout 3 carry msgids that do not end in their seq.
-            rows = self._query(
-                "SELECT ts, seq, msgid FROM messages WHERE key = ? AND seq <= ? AND msgid = ?",
-                (key, self._legacy_max_seq, msgid),
-            )
         if rows:
             return rows[0][0], rows[0][1]
         if self.healthy:
