@@ -57,6 +57,7 @@ import time
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeAlias, overload
 
 from ..irc.casemap import casefold
 from ..irc.limits import CHANTYPES
@@ -122,7 +123,15 @@ _INSERT = (
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _COLUMNS = "seq, msgid, ts, source, command, target, text"
+# A row as sqlite3 returns it, and query arguments: values of the columns above.
+Row: TypeAlias = tuple[Any, ...]
+Args: TypeAlias = tuple[object, ...]
+# A room's saved state (JSON), see HistoryStore.save_room.
+RoomState: TypeAlias = dict[str, Any]
 
+
+# What a query returns: only these commands (counted by ``limit``), or all when None.
+Commands: TypeAlias = Collection[str] | None
 
 # -- time and message references ---------------------------------------------------------------
 
@@ -151,9 +160,9 @@ def parse_time(text: str) -> int:
         and text[19] == "."
         and text[23] == "Z"
     ):
-        milli = text[20:23]
-        if milli.isdigit() and milli.isascii():
-            return seconds * 1000 + int(milli)
+        digits = text[20:23]
+        if digits.isdigit() and digits.isascii():
+            return seconds * 1000 + int(digits)
     m = _TS_RE.match(text)
     if m is None:
         raise ValueError(f"not a server-time timestamp: {text!r}")
@@ -200,6 +209,10 @@ class SelectorError(ValueError):
         return self.MESSAGES[self.kind]
 
 
+@overload
+def parse_selector(text: str) -> Selector: ...
+@overload
+def parse_selector(text: str, *, allow_star: bool) -> Selector | None: ...
 def parse_selector(text: str, *, allow_star: bool = False) -> Selector | None:
     """Parse one CHATHISTORY reference. ``*`` (LATEST only) gives None; bad input raises."""
     if allow_star and text == "*":
@@ -314,7 +327,7 @@ def replay_text(record: HistoryRecord) -> str:
     return f"[{when} UTC] {body}"
 
 
-def _row_to_record(row: tuple) -> HistoryRecord:
+def _row_to_record(row: Row) -> HistoryRecord:
     seq, msgid, ts, source, command, target, text = row
     return HistoryRecord(msgid, format_time(ts), source, command, target, text, seq)
 
@@ -355,7 +368,7 @@ class HistoryStore:
         self.error: str | None = None
         self._clock = clock
         self._conn: sqlite3.Connection | None = None
-        self._pending: list[tuple] = []
+        self._pending: list[Row] = []
         self._pending_peers: list[tuple[str, str]] = []
         # A room's protection (modes, key, founder ...) as JSON, stored with its history so
         # that the history is never served to someone the room would not have let in.
@@ -438,7 +451,7 @@ class HistoryStore:
             row = conn.execute(
                 "SELECT key FROM messages WHERE key > ? ORDER BY key LIMIT 1", (key,)
             ).fetchone()
-        return top + 1
+        return int(top) + 1
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         """Create the tables; a file of another layout is refused, not touched."""
@@ -590,12 +603,12 @@ class HistoryStore:
     def rooms_pending(self) -> bool:
         return bool(self._pending_rooms)
 
-    def save_room(self, key: str, state: dict) -> None:
+    def save_room(self, key: str, state: RoomState) -> None:
         """Buffer a room's state (see :meth:`load_room`) for the next commit."""
         if self.enabled:
             self._pending_rooms[key] = json.dumps(state, separators=(",", ":"))
 
-    def load_room(self, key: str) -> dict | None:
+    def load_room(self, key: str) -> RoomState | None:
         """The state last saved for a room, or None (never saved, unreadable or unusable)."""
         text = self._pending_rooms.get(key)
         if text is None:
@@ -796,7 +809,7 @@ class HistoryStore:
     # chronological (sequence) order and bounds are exclusive, as draft/chathistory says. A
     # database failure gives [] with ``healthy`` False: the handler answers MESSAGE_ERROR.
 
-    def _query(self, sql: str, args: tuple) -> list[tuple]:
+    def _query(self, sql: str, args: Args) -> list[Row]:
         if not self._usable():
             return []
         assert self._conn is not None
@@ -824,7 +837,7 @@ class HistoryStore:
             raise SelectorError("unknown-msgid", f"msgid={msgid}")
         return None
 
-    def _bound(self, key: str, sel: Selector, op: str) -> tuple[str, tuple]:
+    def _bound(self, key: str, sel: Selector, op: str) -> tuple[str, Args]:
         """SQL condition for "strictly ``op`` this reference" (op is '<' or '>')."""
         if sel.kind == "timestamp":
             return f"ts {op} ?", (sel.ms,)
@@ -836,7 +849,7 @@ class HistoryStore:
     def _select(
         self,
         key: str,
-        conds: list[tuple[str, tuple]],
+        conds: list[tuple[str, Args]],
         limit: int,
         newest: bool,
         commands: Collection[str] | None,
@@ -852,7 +865,7 @@ class HistoryStore:
             commands = tuple(commands)
             conds = [*conds, (f"command IN ({','.join('?' * len(commands))})", commands)]
         where = " AND ".join(["key = ?", *(c for c, _ in conds)])
-        args: tuple = (key, *(a for _, v in conds for a in v), limit)
+        args: Args = (key, *(a for _, v in conds for a in v), limit)
         order = "DESC" if newest else "ASC"
         rows = self._query(
             f"SELECT {_COLUMNS} FROM messages WHERE {where} ORDER BY seq {order} LIMIT ?", args
@@ -865,7 +878,13 @@ class HistoryStore:
     # is unknown; see Server.restore_room).
 
     def latest(
-        self, key: str, limit: int, after: Selector | None = None, *, commands=None, floor=0
+        self,
+        key: str,
+        limit: int,
+        after: Selector | None = None,
+        *,
+        commands: Commands = None,
+        floor: int = 0,
     ) -> list[HistoryRecord]:
         """The newest ``limit`` messages, only those strictly after ``after`` if given."""
         key = casefold(key)
@@ -873,21 +892,21 @@ class HistoryStore:
         return self._select(key, conds, limit, True, commands, floor)
 
     def before(
-        self, key: str, selector: Selector, limit: int, *, commands=None, floor=0
+        self, key: str, selector: Selector, limit: int, *, commands: Commands = None, floor: int = 0
     ) -> list[HistoryRecord]:
         """The ``limit`` messages just before the reference (excluded)."""
         key = casefold(key)
         return self._select(key, [self._bound(key, selector, "<")], limit, True, commands, floor)
 
     def after(
-        self, key: str, selector: Selector, limit: int, *, commands=None, floor=0
+        self, key: str, selector: Selector, limit: int, *, commands: Commands = None, floor: int = 0
     ) -> list[HistoryRecord]:
         """The ``limit`` messages just after the reference (excluded)."""
         key = casefold(key)
         return self._select(key, [self._bound(key, selector, ">")], limit, False, commands, floor)
 
     def around(
-        self, key: str, selector: Selector, limit: int, *, commands=None, floor=0
+        self, key: str, selector: Selector, limit: int, *, commands: Commands = None, floor: int = 0
     ) -> list[HistoryRecord]:
         """About ``limit`` // 2 before and the rest from the reference on.
 
@@ -913,7 +932,14 @@ class HistoryStore:
         return before[len(before) - n_before :] + after[:n_after]
 
     def between(
-        self, key: str, first: Selector, second: Selector, limit: int, *, commands=None, floor=0
+        self,
+        key: str,
+        first: Selector,
+        second: Selector,
+        limit: int,
+        *,
+        commands: Commands = None,
+        floor: int = 0,
     ) -> list[HistoryRecord]:
         """Messages strictly between the references, counted from ``first``.
 

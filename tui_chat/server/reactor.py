@@ -22,6 +22,7 @@ import selectors
 import socket
 import time
 from collections.abc import Callable
+from typing import Any, TypeAlias, cast
 
 from .config import ServerConfig
 from .output import Output
@@ -47,6 +48,10 @@ FD_LOG_INTERVAL = 10.0
 SPARE_REFUSALS = 64
 _FD_ERRORS = (errno.EMFILE, errno.ENFILE)
 
+# A socket address: (host, port) for IPv4, (host, port, flowinfo, scope_id) for IPv6.
+Address: TypeAlias = tuple[Any, ...]
+Callback: TypeAlias = Callable[..., object]
+
 
 class Reactor:
     def __init__(self, config: ServerConfig, out: Output) -> None:
@@ -58,9 +63,9 @@ class Reactor:
         self.clients: set[Client] = set()
         self.now = time.monotonic()
         self.running = False
-        self._timers: list[tuple[float, int, Callable, tuple]] = []
+        self._timers: list[tuple[float, int, Callback, tuple[object, ...]]] = []
         self._seq = itertools.count()
-        self._calls: collections.deque[tuple[Callable, tuple]] = collections.deque()
+        self._calls: collections.deque[tuple[Callback, tuple[object, ...]]] = collections.deque()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
@@ -107,7 +112,7 @@ class Reactor:
                 log.debug("no dual-stack IPv6 (%s); falling back to IPv4", exc)
         self._listen(socket.AF_INET, ("0.0.0.0", port))
 
-    def _listen(self, family: int, sockaddr: tuple, dual_stack: bool = False) -> None:
+    def _listen(self, family: int, sockaddr: Address, dual_stack: bool = False) -> None:
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -130,12 +135,12 @@ class Reactor:
 
     # -- cross-thread calls and timers ---------------------------------------------------------
 
-    def call_soon_threadsafe(self, fn: Callable, *args) -> None:
+    def call_soon_threadsafe(self, fn: Callback, *args: object) -> None:
         self._calls.append((fn, args))
         with contextlib.suppress(OSError):  # full pipe: a wake-up is already pending
             self._wake_w.send(b"\0")
 
-    def call_later(self, delay: float, fn: Callable, *args) -> None:
+    def call_later(self, delay: float, fn: Callback, *args: object) -> None:
         heapq.heappush(self._timers, (self.now + delay, next(self._seq), fn, args))
 
     # -- the loop ------------------------------------------------------------------------------
@@ -161,7 +166,7 @@ class Reactor:
                         if mask & WRITE and data.sock is not None:
                             out.mark_dirty(data)
                     elif data is _LISTENER:
-                        self._accept(key.fileobj)
+                        self._accept(cast(socket.socket, key.fileobj))
                     else:
                         self._run_calls()
                 while timers and timers[0][0] <= self.now:
@@ -173,7 +178,7 @@ class Reactor:
         finally:
             self.close()
 
-    def _guarded(self, fn: Callable, *args) -> None:
+    def _guarded(self, fn: Callback, *args: object) -> None:
         try:
             fn(*args)
         except Exception:
@@ -254,8 +259,11 @@ class Reactor:
             self._spare_fd = _reserve_fd()
 
     def _read(self, c: Client) -> None:
+        sock = c.sock
+        if sock is None:
+            return
         try:
-            data = c.sock.recv(RECV_SIZE)
+            data = sock.recv(RECV_SIZE)
         except (BlockingIOError, InterruptedError):
             return
         except OSError as exc:
@@ -273,6 +281,7 @@ class Reactor:
             self.on_eof(c, "Internal error")
 
     def register(self, c: Client) -> None:
+        assert c.sock is not None  # a new connection
         self.clients.add(c)
         self.selector.register(c.sock, READ, c)
         c.events = READ
@@ -311,16 +320,19 @@ class Reactor:
                     sock.shutdown(socket.SHUT_WR)
 
     def update_events(self, c: Client) -> None:
+        sock = c.sock
+        if sock is None:
+            return
         want = WRITE if c.outbuf else 0
         if len(c.inbuf) <= HELD_INPUT_LIMIT:
             want |= READ
         if want != c.events:
             if c.events == 0:
-                self.selector.register(c.sock, want, c)
+                self.selector.register(sock, want, c)
             elif want == 0:
-                self.selector.unregister(c.sock)
+                self.selector.unregister(sock)
             else:
-                self.selector.modify(c.sock, want, c)
+                self.selector.modify(sock, want, c)
             c.events = want
 
     def drop(self, c: Client) -> None:
@@ -344,6 +356,8 @@ class Reactor:
         while pending and time.monotonic() < deadline:
             still = []
             for c in pending:
+                if c.sock is None:
+                    continue
                 try:
                     n = c.sock.send(c.outbuf)
                 except (BlockingIOError, InterruptedError):
@@ -358,7 +372,8 @@ class Reactor:
                 sel = selectors.DefaultSelector()
                 try:
                     for c in pending:
-                        sel.register(c.sock, WRITE)
+                        if c.sock is not None:
+                            sel.register(c.sock, WRITE)
                     sel.select(max(0.0, min(0.05, deadline - time.monotonic())))
                 finally:
                     sel.close()
@@ -383,9 +398,9 @@ class Reactor:
 
     def on_start(self) -> None: ...
 
-    def on_accept(self, sock: socket.socket, addr: tuple) -> None: ...
+    def on_accept(self, sock: socket.socket, addr: Address) -> None: ...
 
-    def on_overload(self, sock: socket.socket, addr: tuple) -> None:
+    def on_overload(self, sock: socket.socket, addr: Address) -> None:
         """A connection accepted only to be refused (out of descriptors); close it."""
         sock.close()
 

@@ -24,7 +24,7 @@ from . import handlers
 from .config import VERSION, ServerConfig
 from .history import HistoryRecord, HistoryStore, private_key
 from .output import Output
-from .reactor import Reactor
+from .reactor import Address, Reactor
 from .registry import lookup
 from .state import CAPABILITIES, HISTORY_CAPABILITIES, Ban, Channel, Client
 from .txids import RecentTxids, source_of
@@ -399,7 +399,7 @@ class Server(Reactor):
 
     # -- connections ---------------------------------------------------------------------------
 
-    def on_accept(self, sock: socket.socket, addr: tuple) -> None:
+    def on_accept(self, sock: socket.socket, addr: Address) -> None:
         ip = addr[0]
         if ip.startswith("::ffff:") and "." in ip:
             ip = ip[7:]
@@ -418,7 +418,7 @@ class Server(Reactor):
         self.accepted += 1
         log.debug("connection from %s (fd %d)", ip, c.fd)
 
-    def on_overload(self, sock: socket.socket, addr: tuple) -> None:
+    def on_overload(self, sock: socket.socket, addr: Address) -> None:
         with contextlib.suppress(OSError):
             sock.setblocking(False)
         self._refuse(sock, addr[0], "Server is full")

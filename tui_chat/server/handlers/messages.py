@@ -7,6 +7,7 @@ output's pending channel batch (``batches=True``) so that a burst costs one appe
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from ...irc import limits
@@ -74,8 +75,8 @@ def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
             # A re-send of a line already relayed (its echo was lost with the connection):
             # echo it again exactly as it was, relay and store nothing.
             if c.caps & CAP_ECHO_MESSAGE:
-                for line, stamp, msgid in seen:
-                    srv.out.fanout([c], line, client_tags, stamp=stamp, msgid=msgid)
+                for echoed, first_stamp, first_msgid in seen:
+                    srv.out.fanout([c], echoed, client_tags, stamp=first_stamp, msgid=first_msgid)
             return
         delivered = []
     c.last_message = srv.now
@@ -96,7 +97,8 @@ def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
                 continue
             recipients = [user, c] if echo and user is not c else [user]
             line, text_sent = _line(c, cmd, user.nick, text)
-            stamp = msgid = None
+            stamp: str | None = None
+            msgid: str | None = None
             if text_sent is not None and srv.history.store_private and _storable(text_sent):
                 stored = srv.store(c, cmd, user.nick, text_sent, private=user)
                 if stored is not None:
@@ -108,7 +110,7 @@ def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
             )
             if user.away and cmd == "PRIVMSG":
                 srv.out.reply(c, N.RPL_AWAY, user.nick, user.away)
-    if delivered:
+    if delivered and txid is not None:
         srv.txids.put(c.ip, txid, tuple(delivered), srv.now)
 
 
@@ -152,7 +154,7 @@ def relay_channel(
         if errors:
             srv.out.reply(c, N.ERR_CANNOTSENDTOCHAN, ch.name, "Cannot send to channel")
         return
-    recipients = ch.members
+    recipients: Collection[Client] = ch.members
     if status:
         need = MEMBER_OP if status == "@" else MEMBER_OP | MEMBER_VOICE
         recipients = [m for m, f in ch.members.items() if f & need]
@@ -161,7 +163,8 @@ def relay_channel(
         # non-op) must still see its message was accepted.
         recipients = [*recipients, c]
     line, text_sent = _line(c, cmd, status + ch.name, text)
-    stamp = msgid = None
+    stamp: str | None = None
+    msgid: str | None = None
     if text_sent is not None and not status and srv.history.enabled and _storable(text_sent):
         if not ch.saved:
             srv.save_room(ch)  # its lines are kept only with what protects them

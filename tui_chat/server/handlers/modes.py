@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from ...irc import limits
 from ...irc import numerics as N
@@ -27,7 +27,11 @@ _FLAG_ATTRS = {
 }
 
 
-def format_changes(changes: list[tuple[str, str, str | None]]) -> str:
+# One mode change: sign, letter and parameter, e.g. ("+", "o", "bob") or ("-", "l", None).
+Change: TypeAlias = tuple[str, str, str | None]
+
+
+def format_changes(changes: list[Change]) -> str:
     """[('+', 'o', 'bob'), ('-', 'l', None)] -> ``+o-l bob`` (last parameter made safe)."""
     modes, args, sign = "", [], ""
     for s, letter, arg in changes:
@@ -65,7 +69,7 @@ def user_mode(srv: Server, c: Client, msg: Message) -> None:
         srv.out.reply(c, N.RPL_UMODEIS, flags)
         return
     sign = "+"
-    changes: list[tuple[str, str, str | None]] = []
+    changes: list[Change] = []
     unknown = False
     for letter in msg.params[1]:
         if letter in "+-":
@@ -109,7 +113,7 @@ def channel_mode(srv: Server, c: Client, msg: Message) -> None:
     privileged = bool((flags or 0) & MEMBER_OP) or c.oper
     args = list(msg.params[2:])
     sign = "+"
-    changes: list[tuple[str, str, str | None]] = []
+    changes: list[Change] = []
     need_privilege = listed = False
     with_param = 0
     for letter in msg.params[1]:
@@ -217,7 +221,7 @@ def channel_mode(srv: Server, c: Client, msg: Message) -> None:
         srv.out.fanout(recipients, f":{c.prefix} MODE {ch.name} {format_changes(changes)}")
 
 
-def _ban(srv: Server, c: Client, ch: Channel, on: bool, mask: str):
+def _ban(srv: Server, c: Client, ch: Channel, on: bool, mask: str) -> Change | None:
     folded = casefold(mask)
     existing = next((b for b in ch.bans if casefold(b.mask) == folded), None)
     if on:
