@@ -1,8 +1,10 @@
-"""The IRC server proper: connection lifecycle, input framing, user/channel state, delivery.
+"""The IRC server proper: connection lifecycle, input framing, flood control, dispatch, and the
+user and channel state handlers share (membership, quitting, history writes, room state).
 
-Command handlers live in :mod:`.commands`; this module gives them the primitives they share
-(numeric replies, fan-out to many clients, quitting a user) and owns the hot path: a message to
-a channel is encoded once per tag variant and appended to each member's output buffer.
+Command handlers live in :mod:`.handlers`, one module per topic, found through
+:mod:`.registry`; :meth:`Server.dispatch` makes the checks their specs ask for. Every write to a
+client goes through ``self.out`` (:class:`.output.Output`). ``PRIVMSG #chan :text``, most of a
+busy server's input, skips the generic parse (:meth:`Server._fast_line`).
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from ..irc import numerics as N
 from ..irc.casemap import casefold
 from ..irc.fitting import fit_line
 from ..irc.message import Message, ParseError, parse
-from . import handlers
+from . import handlers  # noqa: F401  (registers every command)
 from .config import VERSION, ServerConfig
+from .handlers.messages import fast_privmsg
 from .history import HistoryRecord, HistoryStore, private_key
 from .output import Output
 from .reactor import Address, Reactor
@@ -685,7 +688,7 @@ class Server(Reactor):
         except UnicodeDecodeError:
             return False
         try:
-            handlers.messages.fast_privmsg(self, c, name, text)
+            fast_privmsg(self, c, name, text)
         except Exception:
             log.exception("error in PRIVMSG from %r", c)
             if c.sock is not None and not c.closing:
