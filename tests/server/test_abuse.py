@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import time
 
@@ -228,13 +229,14 @@ def test_max_clients(make_server):
 
 
 def test_handler_bug_is_answered_not_fatal(connect, monkeypatch):
-    from tui_chat.server import commands
+    from tui_chat.server import registry
 
     def broken(srv, client, msg):
         raise RuntimeError("boom")
 
-    _, min_params, early = commands.COMMANDS["TIME"]
-    monkeypatch.setitem(commands.COMMANDS, "TIME", (broken, min_params, early))
+    spec = registry.lookup("TIME")
+    assert spec is not None
+    monkeypatch.setitem(registry.COMMANDS, "TIME", dataclasses.replace(spec, handler=broken))
     c = connect("c")
     c.send("TIME")
     reply = c.expect("400")

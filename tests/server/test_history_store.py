@@ -90,7 +90,7 @@ def filled(store):
 def test_time_round_trips_the_servers_own_tag():
     server = Server(ServerConfig(port=0))
     try:
-        stamps = [server.timestamp() for _ in range(3)]
+        stamps = [server.out.timestamp() for _ in range(3)]
     finally:
         server.close()
     for stamp in [*stamps, "1970-01-01T00:00:00.000Z", "2024-02-29T23:59:59.999Z"]:
@@ -254,7 +254,8 @@ def test_order_holds_after_retention_frees_sequence_ids(tmp_path):
     s.close()
 
 
-def test_first_layout_is_upgraded_in_place(tmp_path):
+def test_an_unreleased_old_layout_is_refused_and_left_alone(tmp_path):
+    """Layouts 1-2 (a rowid table) were never released: no upgrade code, the file is untouched."""
     conn = sqlite3.connect(tmp_path / FILENAME)
     conn.executescript(
         """
@@ -262,43 +263,39 @@ def test_first_layout_is_upgraded_in_place(tmp_path):
             seq INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, msgid TEXT NOT NULL UNIQUE,
             ts INTEGER NOT NULL, source TEXT NOT NULL, command TEXT NOT NULL,
             target TEXT NOT NULL, text TEXT NOT NULL);
-        CREATE INDEX messages_key_seq ON messages (key, seq);
-        CREATE INDEX messages_ts ON messages (ts);
-        CREATE TABLE peers (nick TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (nick, key))
-            WITHOUT ROWID;
+        PRAGMA user_version=1;
         """
-    )
-    conn.executemany(
-        "INSERT INTO messages VALUES (?, '#chan', ?, ?, 'alice!a@h', 'PRIVMSG', '#Chan', ?)",
-        [(10 + i, f"m{i}", BASE + i * 1000, f"text {i}") for i in range(3)],
     )
     conn.commit()
     conn.close()
     s = HistoryStore(tmp_path)
-    assert s.healthy
-    assert [(r.seq, r.msgid) for r in s.latest("#chan", 10)] == [(10, "m0"), (11, "m1"), (12, "m2")]
-    new = rec(3, msgid=s.new_msgid())
-    s.append(new)
-    assert s.commit()
-    assert ids(s.after("#chan", parse_selector("msgid=m2"), 10)) == [new.msgid.replace("-", "")]
-    # The new line sorts after the old ones and its msgid resolves; old msgids still resolve.
-    assert [r.msgid for r in s.before("#chan", parse_selector(f"msgid={new.msgid}"), 10)] == [
-        "m0",
-        "m1",
-        "m2",
-    ]
-    s.close()
-    s = HistoryStore(tmp_path)  # reopened: the legacy fallback survives, seqs go on
-    assert ids(s.around("#chan", parse_selector("msgid=m1"), 1)) == ["m1"]
-    assert s.new_msgid() != new.msgid
+    assert not s.healthy and "another --data-dir" in (s.error or "")
     s.close()
     conn = sqlite3.connect(tmp_path / FILENAME)
     try:
         sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'messages'").fetchone()[0]
-        assert "AUTOINCREMENT" not in sql and "WITHOUT ROWID" in sql
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert "AUTOINCREMENT" in sql
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
     finally:
         conn.close()
+
+
+def test_layout_3_gets_the_rooms_table(tmp_path):
+    s = HistoryStore(tmp_path)
+    s.append(rec(1, msgid=s.new_msgid()))
+    assert s.commit()
+    s.close()
+    conn = sqlite3.connect(tmp_path / FILENAME)
+    conn.executescript("DROP TABLE rooms; PRAGMA user_version=3;")
+    conn.close()
+    s = HistoryStore(tmp_path)
+    assert s.healthy and len(s.latest("#chan", 10)) == 1
+    s.save_room("#chan", {"modes": "+nt"})
+    assert s.commit()
+    s.close()
+    s = HistoryStore(tmp_path)
+    assert s.load_room("#chan") == {"modes": "+nt"}
+    s.close()
 
 
 def test_file_from_a_newer_version_is_left_alone(tmp_path):

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from tui_chat.irc import Message, casefold, source_nick, split_source
 from tui_chat.irc import numerics as n
 from tui_chat.irc.casemap import safe_nick
+from tui_chat.irc.fitting import split_text as split_text  # shared with the server
 from tui_chat.irc.limits import CHANTYPES, MAX_LINE_BYTES
 
 from .ctcp import ReplyLimiter, reply_argument
@@ -159,34 +160,6 @@ def format_server_time(stamp: datetime) -> str:
     """``2024-05-01T12:00:00.123Z``, the form server-time and CHATHISTORY use."""
     stamp = stamp.astimezone(UTC) if stamp.tzinfo is not None else stamp
     return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
-
-
-def split_text(text: str, budget: int) -> list[str]:
-    """Split ``text`` into lines and then into chunks of at most ``budget`` UTF-8 bytes.
-
-    Splits prefer the last space in the chunk and never cut a code point in half. Empty lines
-    are dropped: IRC cannot carry them.
-    """
-    budget = max(budget, 4)
-    chunks: list[str] = []
-    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        data = line.encode("utf-8")
-        while len(data) > budget:
-            cut = budget
-            while cut > 0 and (data[cut] & 0xC0) == 0x80:  # inside a multi-byte sequence
-                cut -= 1
-            space = data.rfind(b" ", 0, cut + 1)
-            if space > budget // 2:
-                cut = space
-            piece = data[:cut].decode("utf-8")
-            if piece.strip():
-                chunks.append(piece)
-            data = data[cut:]
-            if data.startswith(b" "):
-                data = data[1:]
-        if data.strip():
-            chunks.append(data.decode("utf-8"))
-    return chunks
 
 
 class Session:

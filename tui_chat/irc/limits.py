@@ -22,4 +22,5 @@ USERLEN = 18
 MAX_TARGETS = 4
 MAX_CHANNELS_PER_USER = 50
 MAX_LIST_ENTRIES = 100  # bans per channel
+MAX_MODES = 4  # mode changes with a parameter per MODE command
 CHANTYPES = "#&"

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import __version__
 from ..irc.limits import DEFAULT_PORT
+
+VERSION = f"tui-chat-{__version__}"  # as RPL_MYINFO and VERSION name this server
 
 
 @dataclass(frozen=True)

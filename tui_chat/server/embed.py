@@ -62,5 +62,5 @@ class ServerThread:
     def __enter__(self) -> ServerThread:
         return self.start() if self._thread is None else self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()

@@ -57,6 +57,7 @@ import time
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeAlias, overload
 
 from ..irc.casemap import casefold
 from ..irc.limits import CHANTYPES
@@ -84,8 +85,8 @@ WAL_AUTOCHECKPOINT_PAGES = 4 * CHECKPOINT_PAGES
 _RETRY_FIRST = 5.0
 _RETRY_MAX = 300.0
 
-# PRAGMA user_version of the current layout. 0 is a new (empty) file; 1 (AUTOINCREMENT rowid,
-# msgid and time indexes) and 2 (rowid, msgid index) are upgraded in place on open.
+# PRAGMA user_version of the current layout; 0 is a new (empty) file. Layout 3 lacked only the
+# rooms table, which is created on open. Older layouts were never released: they are refused.
 SCHEMA_VERSION = 4
 # One b-tree per stored line: the row *is* its (key, seq) entry, so an insert touches one
 # index instead of three (rowid table + UNIQUE msgid + (key, seq)). seq is assigned by the
@@ -117,27 +118,20 @@ CREATE TABLE IF NOT EXISTS rooms (
     state TEXT NOT NULL
 ) WITHOUT ROWID;
 """
-# Layouts 1 and 2 -> 3: rows keep their seq and msgid. Their msgids do not end in their seq, so
-# ``legacy_max_seq`` records the last such row and references to them fall back to a scan of
-# that target's old rows (see HistoryStore._seq_of).
-_UPGRADE_BEFORE = """
-ALTER TABLE messages RENAME TO messages_old;
-DROP INDEX IF EXISTS messages_key_seq;
-DROP INDEX IF EXISTS messages_ts
-"""
-_UPGRADE_AFTER = """
-INSERT INTO messages (key, seq, ts, command, source, target, text, msgid)
-    SELECT key, seq, ts, command, source, target, text, msgid FROM messages_old;
-INSERT OR REPLACE INTO meta (name, value)
-    SELECT 'legacy_max_seq', MAX(seq) FROM messages_old WHERE seq IS NOT NULL;
-DROP TABLE messages_old
-"""
 _INSERT = (
     "INSERT OR IGNORE INTO messages (key, seq, ts, source, command, target, text, msgid)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _COLUMNS = "seq, msgid, ts, source, command, target, text"
+# A row as sqlite3 returns it, and query arguments: values of the columns above.
+Row: TypeAlias = tuple[Any, ...]
+Args: TypeAlias = tuple[object, ...]
+# A room's saved state (JSON), see HistoryStore.save_room.
+RoomState: TypeAlias = dict[str, Any]
 
+
+# What a query returns: only these commands (counted by ``limit``), or all when None.
+Commands: TypeAlias = Collection[str] | None
 
 # -- time and message references ---------------------------------------------------------------
 
@@ -166,9 +160,9 @@ def parse_time(text: str) -> int:
         and text[19] == "."
         and text[23] == "Z"
     ):
-        milli = text[20:23]
-        if milli.isdigit() and milli.isascii():
-            return seconds * 1000 + int(milli)
+        digits = text[20:23]
+        if digits.isdigit() and digits.isascii():
+            return seconds * 1000 + int(digits)
     m = _TS_RE.match(text)
     if m is None:
         raise ValueError(f"not a server-time timestamp: {text!r}")
@@ -215,6 +209,10 @@ class SelectorError(ValueError):
         return self.MESSAGES[self.kind]
 
 
+@overload
+def parse_selector(text: str) -> Selector: ...
+@overload
+def parse_selector(text: str, *, allow_star: bool) -> Selector | None: ...
 def parse_selector(text: str, *, allow_star: bool = False) -> Selector | None:
     """Parse one CHATHISTORY reference. ``*`` (LATEST only) gives None; bad input raises."""
     if allow_star and text == "*":
@@ -329,7 +327,7 @@ def replay_text(record: HistoryRecord) -> str:
     return f"[{when} UTC] {body}"
 
 
-def _row_to_record(row: tuple) -> HistoryRecord:
+def _row_to_record(row: Row) -> HistoryRecord:
     seq, msgid, ts, source, command, target, text = row
     return HistoryRecord(msgid, format_time(ts), source, command, target, text, seq)
 
@@ -370,7 +368,7 @@ class HistoryStore:
         self.error: str | None = None
         self._clock = clock
         self._conn: sqlite3.Connection | None = None
-        self._pending: list[tuple] = []
+        self._pending: list[Row] = []
         self._pending_peers: list[tuple[str, str]] = []
         # A room's protection (modes, key, founder ...) as JSON, stored with its history so
         # that the history is never served to someone the room would not have let in.
@@ -388,7 +386,6 @@ class HistoryStore:
         # False until a file was read: seqs handed out before that may already be taken.
         self._seq_known = False
         self._blind = False  # a pending record got its seq while _seq_known was False
-        self._legacy_max_seq = 0  # rows from layouts 1-2, whose msgids do not end in their seq
         if self.enabled:
             self._open()
 
@@ -417,7 +414,7 @@ class HistoryStore:
             # A checkpointed WAL is written again from its start; this trims what a burst grew.
             conn.execute(f"PRAGMA journal_size_limit={CHECKPOINT_PAGES * 4096}")
             self._migrate(conn)
-            floor, legacy = self._read_seq_floor(conn)
+            floor = self._read_seq_floor(conn)
         except (sqlite3.Error, OSError) as exc:
             if conn is not None:
                 with contextlib.suppress(sqlite3.Error):
@@ -426,7 +423,6 @@ class HistoryStore:
             return False
         self._conn = conn
         self._next_seq = max(self._next_seq, floor)
-        self._legacy_max_seq = legacy
         self._seq_known = True
         if not self.healthy and self.error is not None:
             log.warning("history database %s is working again", self.file)
@@ -436,8 +432,8 @@ class HistoryStore:
         return True
 
     @staticmethod
-    def _read_seq_floor(conn: sqlite3.Connection) -> tuple[int, int]:
-        """(the next free seq, the last legacy seq) of an open file.
+    def _read_seq_floor(conn: sqlite3.Connection) -> int:
+        """The next free seq of an open file.
 
         The newest seq of each key through the primary key (a hop per key, not a table scan),
         and the high-water mark retention leaves in ``meta`` so a seq it deleted is never
@@ -455,10 +451,10 @@ class HistoryStore:
             row = conn.execute(
                 "SELECT key FROM messages WHERE key > ? ORDER BY key LIMIT 1", (key,)
             ).fetchone()
-        return top + 1, meta.get("legacy_max_seq") or 0
+        return int(top) + 1
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
-        """Create or upgrade the tables; a file from a newer tui-chat is refused, not touched."""
+        """Create the tables; a file of another layout is refused, not touched."""
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version == SCHEMA_VERSION:
             return
@@ -467,23 +463,17 @@ class HistoryStore:
                 f"history layout {version} is newer than this tui-chat understands"
                 f" ({SCHEMA_VERSION}); use a newer tui-chat or another --data-dir"
             )
+        old = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'messages'"
+        ).fetchone()
+        if old is not None and "WITHOUT ROWID" not in str(old[0]).upper():
+            raise sqlite3.DatabaseError(
+                f"history layout {version} is not one this tui-chat can read; use another"
+                " --data-dir"
+            )
         conn.execute("BEGIN IMMEDIATE")
         try:
-            old = conn.execute(
-                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'messages'"
-            ).fetchone()
-            if old is not None and "WITHOUT ROWID" not in old[0].upper():
-                log.warning(
-                    "history database %s: upgrading layout %d to %d (rows are kept)",
-                    self.file,
-                    version,
-                    SCHEMA_VERSION,
-                )
-                upgrade = True
-            else:
-                upgrade = False
-            scripts = (_UPGRADE_BEFORE, _SCHEMA, _UPGRADE_AFTER) if upgrade else (_SCHEMA,)
-            for statement in ";".join(scripts).split(";"):
+            for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
             conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
@@ -613,12 +603,12 @@ class HistoryStore:
     def rooms_pending(self) -> bool:
         return bool(self._pending_rooms)
 
-    def save_room(self, key: str, state: dict) -> None:
+    def save_room(self, key: str, state: RoomState) -> None:
         """Buffer a room's state (see :meth:`load_room`) for the next commit."""
         if self.enabled:
             self._pending_rooms[key] = json.dumps(state, separators=(",", ":"))
 
-    def load_room(self, key: str) -> dict | None:
+    def load_room(self, key: str) -> RoomState | None:
         """The state last saved for a room, or None (never saved, unreadable or unusable)."""
         text = self._pending_rooms.get(key)
         if text is None:
@@ -819,7 +809,7 @@ class HistoryStore:
     # chronological (sequence) order and bounds are exclusive, as draft/chathistory says. A
     # database failure gives [] with ``healthy`` False: the handler answers MESSAGE_ERROR.
 
-    def _query(self, sql: str, args: tuple) -> list[tuple]:
+    def _query(self, sql: str, args: Args) -> list[Row]:
         if not self._usable():
             return []
         assert self._conn is not None
@@ -841,19 +831,13 @@ class HistoryStore:
                 "SELECT ts, seq, msgid FROM messages WHERE key = ? AND seq = ?", (key, seq)
             )
             rows = [r for r in rows if r[2] == msgid]
-        if not rows and self._legacy_max_seq and self.healthy:
-            # Rows from before layout 3 carry msgids that do not end in their seq.
-            rows = self._query(
-                "SELECT ts, seq, msgid FROM messages WHERE key = ? AND seq <= ? AND msgid = ?",
-                (key, self._legacy_max_seq, msgid),
-            )
         if rows:
             return rows[0][0], rows[0][1]
         if self.healthy:
             raise SelectorError("unknown-msgid", f"msgid={msgid}")
         return None
 
-    def _bound(self, key: str, sel: Selector, op: str) -> tuple[str, tuple]:
+    def _bound(self, key: str, sel: Selector, op: str) -> tuple[str, Args]:
         """SQL condition for "strictly ``op`` this reference" (op is '<' or '>')."""
         if sel.kind == "timestamp":
             return f"ts {op} ?", (sel.ms,)
@@ -865,7 +849,7 @@ class HistoryStore:
     def _select(
         self,
         key: str,
-        conds: list[tuple[str, tuple]],
+        conds: list[tuple[str, Args]],
         limit: int,
         newest: bool,
         commands: Collection[str] | None,
@@ -881,7 +865,7 @@ class HistoryStore:
             commands = tuple(commands)
             conds = [*conds, (f"command IN ({','.join('?' * len(commands))})", commands)]
         where = " AND ".join(["key = ?", *(c for c, _ in conds)])
-        args: tuple = (key, *(a for _, v in conds for a in v), limit)
+        args: Args = (key, *(a for _, v in conds for a in v), limit)
         order = "DESC" if newest else "ASC"
         rows = self._query(
             f"SELECT {_COLUMNS} FROM messages WHERE {where} ORDER BY seq {order} LIMIT ?", args
@@ -894,7 +878,13 @@ class HistoryStore:
     # is unknown; see Server.restore_room).
 
     def latest(
-        self, key: str, limit: int, after: Selector | None = None, *, commands=None, floor=0
+        self,
+        key: str,
+        limit: int,
+        after: Selector | None = None,
+        *,
+        commands: Commands = None,
+        floor: int = 0,
     ) -> list[HistoryRecord]:
         """The newest ``limit`` messages, only those strictly after ``after`` if given."""
         key = casefold(key)
@@ -902,21 +892,21 @@ class HistoryStore:
         return self._select(key, conds, limit, True, commands, floor)
 
     def before(
-        self, key: str, selector: Selector, limit: int, *, commands=None, floor=0
+        self, key: str, selector: Selector, limit: int, *, commands: Commands = None, floor: int = 0
     ) -> list[HistoryRecord]:
         """The ``limit`` messages just before the reference (excluded)."""
         key = casefold(key)
         return self._select(key, [self._bound(key, selector, "<")], limit, True, commands, floor)
 
     def after(
-        self, key: str, selector: Selector, limit: int, *, commands=None, floor=0
+        self, key: str, selector: Selector, limit: int, *, commands: Commands = None, floor: int = 0
     ) -> list[HistoryRecord]:
         """The ``limit`` messages just after the reference (excluded)."""
         key = casefold(key)
         return self._select(key, [self._bound(key, selector, ">")], limit, False, commands, floor)
 
     def around(
-        self, key: str, selector: Selector, limit: int, *, commands=None, floor=0
+        self, key: str, selector: Selector, limit: int, *, commands: Commands = None, floor: int = 0
     ) -> list[HistoryRecord]:
         """About ``limit`` // 2 before and the rest from the reference on.
 
@@ -942,7 +932,14 @@ class HistoryStore:
         return before[len(before) - n_before :] + after[:n_after]
 
     def between(
-        self, key: str, first: Selector, second: Selector, limit: int, *, commands=None, floor=0
+        self,
+        key: str,
+        first: Selector,
+        second: Selector,
+        limit: int,
+        *,
+        commands: Commands = None,
+        floor: int = 0,
     ) -> list[HistoryRecord]:
         """Messages strictly between the references, counted from ``first``.
 

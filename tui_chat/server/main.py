@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+from types import FrameType
 
 from .config import ServerConfig
 from .server import Server
@@ -30,7 +31,7 @@ def run_server(config: ServerConfig, log_level: int | str = logging.INFO) -> int
         print(f"tui-chat serve: cannot listen on {where}: {exc.strerror or exc}", file=sys.stderr)
         return 1
 
-    def on_signal(signum: int, frame) -> None:
+    def on_signal(signum: int, frame: FrameType | None) -> None:
         # Runs in this (the loop's) thread between bytecodes; the wake socket ends the select.
         server.call_soon_threadsafe(server.shutdown, "Server shutting down")
 

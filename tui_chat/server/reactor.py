@@ -3,9 +3,10 @@
 One thread owns everything here. Other threads talk to it only through
 :meth:`Reactor.call_soon_threadsafe`, which queues a callable and pokes a socketpair.
 
-Output is batched: producers append bytes to ``client.outbuf`` and put the client on the dirty
-list once; after each pass of the loop every dirty client gets exactly one ``send()``. A client
-is registered for EVENT_WRITE only while its buffer holds what the kernel would not take.
+Output is batched: producers write through :class:`~.output.Output`, which appends bytes to
+``client.outbuf`` and puts the client on its dirty list once; after each pass of the loop every
+dirty client gets exactly one ``send()``. A client is registered for EVENT_WRITE only while its
+buffer holds what the kernel would not take.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ import selectors
 import socket
 import time
 from collections.abc import Callable
+from typing import Any, TypeAlias, cast
 
 from .config import ServerConfig
+from .output import Output
 from .state import Client
 
 log = logging.getLogger("tui_chat.server")
@@ -45,23 +48,24 @@ FD_LOG_INTERVAL = 10.0
 SPARE_REFUSALS = 64
 _FD_ERRORS = (errno.EMFILE, errno.ENFILE)
 
+# A socket address: (host, port) for IPv4, (host, port, flowinfo, scope_id) for IPv6.
+Address: TypeAlias = tuple[Any, ...]
+Callback: TypeAlias = Callable[..., object]
+
 
 class Reactor:
-    def __init__(self, config: ServerConfig) -> None:
+    def __init__(self, config: ServerConfig, out: Output) -> None:
         self.config = config
+        self.out = out
         self.selector = selectors.DefaultSelector()
         self.listeners: list[socket.socket] = []
         self.addresses: list[tuple[str, int]] = []
         self.clients: set[Client] = set()
-        self.dirty: list[Client] = []
-        # Output held back to be appended to many buffers at once (the server's channel batch);
-        # flush() runs at the end of any pass that leaves it set.
-        self._batch = None
         self.now = time.monotonic()
         self.running = False
-        self._timers: list[tuple[float, int, Callable, tuple]] = []
+        self._timers: list[tuple[float, int, Callback, tuple[object, ...]]] = []
         self._seq = itertools.count()
-        self._calls: collections.deque[tuple[Callable, tuple]] = collections.deque()
+        self._calls: collections.deque[tuple[Callback, tuple[object, ...]]] = collections.deque()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
@@ -108,7 +112,7 @@ class Reactor:
                 log.debug("no dual-stack IPv6 (%s); falling back to IPv4", exc)
         self._listen(socket.AF_INET, ("0.0.0.0", port))
 
-    def _listen(self, family: int, sockaddr: tuple, dual_stack: bool = False) -> None:
+    def _listen(self, family: int, sockaddr: Address, dual_stack: bool = False) -> None:
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -131,12 +135,12 @@ class Reactor:
 
     # -- cross-thread calls and timers ---------------------------------------------------------
 
-    def call_soon_threadsafe(self, fn: Callable, *args) -> None:
+    def call_soon_threadsafe(self, fn: Callback, *args: object) -> None:
         self._calls.append((fn, args))
         with contextlib.suppress(OSError):  # full pipe: a wake-up is already pending
             self._wake_w.send(b"\0")
 
-    def call_later(self, delay: float, fn: Callable, *args) -> None:
+    def call_later(self, delay: float, fn: Callback, *args: object) -> None:
         heapq.heappush(self._timers, (self.now + delay, next(self._seq), fn, args))
 
     # -- the loop ------------------------------------------------------------------------------
@@ -145,11 +149,12 @@ class Reactor:
         self.running = True
         self.on_start()
         select = self.selector.select
+        out = self.out
         try:
             while self.running:
                 timers = self._timers
                 timeout = max(0.0, timers[0][0] - time.monotonic()) if timers else None
-                if self.dirty:
+                if out.dirty:
                     timeout = 0.0
                 events = select(timeout)
                 self.now = time.monotonic()
@@ -158,22 +163,22 @@ class Reactor:
                     if data.__class__ is Client:
                         if mask & READ:
                             self._read(data)
-                        if mask & WRITE and not data.dirty and data.sock is not None:
-                            data.dirty = True
-                            self.dirty.append(data)
+                        if mask & WRITE and data.sock is not None:
+                            out.mark_dirty(data)
                     elif data is _LISTENER:
-                        self._accept(key.fileobj)
+                        self._accept(cast(socket.socket, key.fileobj))
                     else:
                         self._run_calls()
                 while timers and timers[0][0] <= self.now:
                     _, _, fn, args = heapq.heappop(timers)
                     self._guarded(fn, *args)
-                if self.dirty or self._batch is not None:
+                # A pending channel batch is written out by the flush too.
+                if out.dirty or out.batch_pending:
                     self.flush()
         finally:
             self.close()
 
-    def _guarded(self, fn: Callable, *args) -> None:
+    def _guarded(self, fn: Callback, *args: object) -> None:
         try:
             fn(*args)
         except Exception:
@@ -254,8 +259,11 @@ class Reactor:
             self._spare_fd = _reserve_fd()
 
     def _read(self, c: Client) -> None:
+        sock = c.sock
+        if sock is None:
+            return
         try:
-            data = c.sock.recv(RECV_SIZE)
+            data = sock.recv(RECV_SIZE)
         except (BlockingIOError, InterruptedError):
             return
         except OSError as exc:
@@ -273,19 +281,15 @@ class Reactor:
             self.on_eof(c, "Internal error")
 
     def register(self, c: Client) -> None:
+        assert c.sock is not None  # a new connection
         self.clients.add(c)
         self.selector.register(c.sock, READ, c)
         c.events = READ
 
-    def mark_dirty(self, c: Client) -> None:
-        if not c.dirty:
-            c.dirty = True
-            self.dirty.append(c)
-
     def flush(self) -> None:
         """One send() per dirty client, then fix up its selector registration."""
-        dirty = self.dirty
-        self.dirty = []
+        out = self.out
+        dirty, out.dirty = out.dirty, []
         limit = self.config.sendq_limit
         for c in dirty:
             c.dirty = False
@@ -316,16 +320,19 @@ class Reactor:
                     sock.shutdown(socket.SHUT_WR)
 
     def update_events(self, c: Client) -> None:
+        sock = c.sock
+        if sock is None:
+            return
         want = WRITE if c.outbuf else 0
         if len(c.inbuf) <= HELD_INPUT_LIMIT:
             want |= READ
         if want != c.events:
             if c.events == 0:
-                self.selector.register(c.sock, want, c)
+                self.selector.register(sock, want, c)
             elif want == 0:
-                self.selector.unregister(c.sock)
+                self.selector.unregister(sock)
             else:
-                self.selector.modify(c.sock, want, c)
+                self.selector.modify(sock, want, c)
             c.events = want
 
     def drop(self, c: Client) -> None:
@@ -349,6 +356,8 @@ class Reactor:
         while pending and time.monotonic() < deadline:
             still = []
             for c in pending:
+                if c.sock is None:
+                    continue
                 try:
                     n = c.sock.send(c.outbuf)
                 except (BlockingIOError, InterruptedError):
@@ -363,7 +372,8 @@ class Reactor:
                 sel = selectors.DefaultSelector()
                 try:
                     for c in pending:
-                        sel.register(c.sock, WRITE)
+                        if c.sock is not None:
+                            sel.register(c.sock, WRITE)
                     sel.select(max(0.0, min(0.05, deadline - time.monotonic())))
                 finally:
                     sel.close()
@@ -388,9 +398,9 @@ class Reactor:
 
     def on_start(self) -> None: ...
 
-    def on_accept(self, sock: socket.socket, addr: tuple) -> None: ...
+    def on_accept(self, sock: socket.socket, addr: Address) -> None: ...
 
-    def on_overload(self, sock: socket.socket, addr: tuple) -> None:
+    def on_overload(self, sock: socket.socket, addr: Address) -> None:
         """A connection accepted only to be refused (out of descriptors); close it."""
         sock.close()
 

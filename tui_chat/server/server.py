@@ -1,8 +1,10 @@
-"""The IRC server proper: connection lifecycle, input framing, user/channel state, delivery.
+"""The IRC server proper: connection lifecycle, input framing, flood control, dispatch, and the
+user and channel state handlers share (membership, quitting, history writes, room state).
 
-Command handlers live in :mod:`.commands`; this module gives them the primitives they share
-(numeric replies, fan-out to many clients, quitting a user) and owns the hot path: a message to
-a channel is encoded once per tag variant and appended to each member's output buffer.
+Command handlers live in :mod:`.handlers`, one module per topic, found through
+:mod:`.registry`; :meth:`Server.dispatch` makes the checks their specs ask for. Every write to a
+client goes through ``self.out`` (:class:`.output.Output`). ``PRIVMSG #chan :text``, most of a
+busy server's input, skips the generic parse (:meth:`Server._fast_line`).
 """
 
 from __future__ import annotations
@@ -14,36 +16,37 @@ import logging
 import secrets
 import socket
 import time
-from collections.abc import Iterable
 
-from .. import __version__
 from ..irc import limits
 from ..irc import numerics as N
 from ..irc.casemap import casefold
-from ..irc.message import ParseError, parse
-from .config import ServerConfig
+from ..irc.fitting import fit_line
+from ..irc.message import Message, ParseError, parse
+from . import handlers  # noqa: F401  (registers every command)
+from .config import VERSION, ServerConfig
+from .handlers.messages import fast_privmsg
 from .history import HistoryRecord, HistoryStore, private_key
-from .reactor import Reactor
+from .output import Output
+from .reactor import Address, Reactor
+from .registry import lookup
 from .state import CAPABILITIES, HISTORY_CAPABILITIES, Ban, Channel, Client
 from .txids import RecentTxids, source_of
 
 log = logging.getLogger("tui_chat.server")
 
-VERSION = f"tui-chat-{__version__}"
 # A peer that sends this much without a newline is broken or hostile (8 KiB).
 MAX_UNTERMINATED = limits.MAX_TAGS_BYTES + 1
 WhowasEntry = collections.namedtuple("WhowasEntry", "key nick user host realname when")
 
 
-def trailing(params: Iterable[str]) -> str:
-    """Join parameters, always making the last one a trailing parameter."""
-    *middle, last = params
-    return " ".join([*middle, ":" + last])
-
-
 class Server(Reactor):
     def __init__(self, config: ServerConfig) -> None:
-        super().__init__(config)
+        # msgids are stored in history, so they must never repeat across restarts: the start
+        # time (ms, base 36) makes a prefix unique per run, the random part per machine. Stored
+        # lines get "<run>-<seq>" from the history store; the others "<run>_<counter>", so the
+        # two never meet.
+        run = _base36(int(time.time() * 1000)) + secrets.token_hex(2)
+        super().__init__(config, Output(config.server_name, run + "_"))
         self.name = config.server_name
         self.nicks: dict[str, Client] = {}
         self.channels: dict[str, Channel] = {}
@@ -57,13 +60,6 @@ class Server(Reactor):
         self.created = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
         self.motd: list[str] | None = None
         self.stopping = False
-        # msgids are stored in history, so they must never repeat across restarts: the start
-        # time (ms, base 36) makes a prefix unique per run, the random part per machine. Stored
-        # lines get "<run>-<seq>" from the history store; the others "<run>_<counter>", so the
-        # two never meet.
-        run = _base36(int(time.time() * 1000)) + secrets.token_hex(2)
-        self._msgid_prefix = run + "_"
-        self._msgid_counter = 0
         self._batch_counter = 0
         self.history = HistoryStore(
             config.data_dir if config.history else None,
@@ -79,8 +75,6 @@ class Server(Reactor):
             for name, bit in CAPABILITIES.items()
             if self.history.enabled or name not in HISTORY_CAPABILITIES
         }
-        self._stamp_second = -1
-        self._stamp_text = ""
         self.isupport = self._build_isupport()
         self._build_bursts()
         self.accepted = self.closed = self.refused = 0
@@ -91,11 +85,6 @@ class Server(Reactor):
             collections.OrderedDict()
         )
         self._logged_counts = (0, 0, 0)
-        from .commands import COMMANDS, fast_privmsg  # the handlers import this module
-
-        self.commands = COMMANDS
-        self._fast_privmsg = fast_privmsg
-        self.batching_handlers = {COMMANDS[n][0] for n in ("PRIVMSG", "NOTICE")}
         self._sweep_interval = max(
             0.02,
             min(
@@ -155,15 +144,6 @@ class Server(Reactor):
             out.append(fit_line(data) if len(data) > limits.MAX_LINE_BYTES else data)
         return b"".join(out)
 
-    def send_bytes(self, c: Client, data: bytes) -> None:
-        """Queue complete, already encoded and already cut lines."""
-        if self._batch is not None:
-            self.materialize()
-        c.outbuf += data
-        if not c.dirty:
-            c.dirty = True
-            self.dirty.append(c)
-
     def _log_stats(self) -> None:
         # The one INFO line about connections: per-connection events are DEBUG, since logging
         # three lines per client cost as much as registering it during a connection storm.
@@ -208,7 +188,7 @@ class Server(Reactor):
             f"KICKLEN={L.KICKLEN}",
             f"MAXLIST=b:{L.MAX_LIST_ENTRIES}",
             f"MAXTARGETS={L.MAX_TARGETS}",
-            f"MODES={MAX_MODES}",
+            f"MODES={L.MAX_MODES}",
             f"NETWORK={self.config.network}",
             f"NICKLEN={L.NICKLEN}",
             "PREFIX=(ov)@+",
@@ -229,16 +209,17 @@ class Server(Reactor):
         if self.stopping:
             return
         self.stopping = True
-        self.materialize()
+        self.out.materialize()
         self.commit_history()  # what was relayed this pass goes out below
         data = f"ERROR :{reason}\r\n".encode()
         for c in list(self.clients):
             if not c.closing:
-                c.outbuf += data
+                self.out.send_bytes(c, data)
         self.flush_all_blocking(2.0)
         for c in list(self.clients):
-            with contextlib.suppress(OSError):
-                c.sock.shutdown(socket.SHUT_WR)
+            if c.sock is not None:
+                with contextlib.suppress(OSError):
+                    c.sock.shutdown(socket.SHUT_WR)
         self.running = False
 
     def close(self) -> None:
@@ -267,7 +248,7 @@ class Server(Reactor):
         history = self.history
         if key is None and not history.wants(target, command):
             return None
-        ms, stamp = self.clock()
+        ms, stamp = self.out.clock()
         if key is not None:
             msgid = history.append_channel(key, ms, c.prefix, command, target, text)
         else:
@@ -278,9 +259,7 @@ class Server(Reactor):
             if not history.append(record, key, parties):
                 return None
         self._stored_by.append((c, command, target))
-        if not c.dirty:  # so this pass ends in flush(), which commits
-            c.dirty = True
-            self.dirty.append(c)
+        self.out.mark_dirty(c)  # so this pass ends in flush(), which commits
         return stamp, msgid
 
     def commit_history(self) -> None:
@@ -290,20 +269,19 @@ class Server(Reactor):
         stored_by, self._stored_by = self._stored_by, []
         if self.history.commit():
             return
-        told = set()
+        told: set[tuple[Client, str, str]] = set()
         for c, command, target in stored_by:
             if (c, command, target) in told or c.sock is None or c.closing:
                 continue
             told.add((c, command, target))
-            self.send(
+            self.out.send(
                 c,
                 f":{self.name} FAIL {command} MESSAGE_ERROR {target} "
                 ":Delivered, but could not be saved in the history",
             )
 
     def flush(self) -> None:
-        if self._batch is not None:
-            self.materialize()
+        self.out.materialize()
         # Group commit: nothing a client can see leaves before it is durable.
         if self._stored_by:
             self.commit_history()
@@ -419,12 +397,12 @@ class Server(Reactor):
         if not c.oper:
             c.oper = True
             self.oper_count += 1
-            self.send(c, f":{c.nick} MODE {c.nick} :+o")
-        self.reply(c, N.RPL_YOUREOPER, "You are now an IRC operator")
+            self.out.send(c, f":{c.nick} MODE {c.nick} :+o")
+        self.out.reply(c, N.RPL_YOUREOPER, "You are now an IRC operator")
 
     # -- connections ---------------------------------------------------------------------------
 
-    def on_accept(self, sock: socket.socket, addr: tuple) -> None:
+    def on_accept(self, sock: socket.socket, addr: Address) -> None:
         ip = addr[0]
         if ip.startswith("::ffff:") and "." in ip:
             ip = ip[7:]
@@ -443,7 +421,7 @@ class Server(Reactor):
         self.accepted += 1
         log.debug("connection from %s (fd %d)", ip, c.fd)
 
-    def on_overload(self, sock: socket.socket, addr: tuple) -> None:
+    def on_overload(self, sock: socket.socket, addr: Address) -> None:
         with contextlib.suppress(OSError):
             sock.setblocking(False)
         self._refuse(sock, addr[0], "Server is full")
@@ -482,42 +460,61 @@ class Server(Reactor):
         """Close a client: others see QUIT, it gets ERROR, the socket lingers to deliver it."""
         if c.closing or c.sock is None:
             return
-        if self._batch is not None:
-            self.materialize()
+        self.out.materialize()
         self.remove_user(c, quit_message or reason)
         c.closing = True
         c.inbuf = b""
         c.hold_until = self.now + self.config.close_linger
-        c.outbuf += f"ERROR :Closing Link: {c.host} ({reason})\r\n".encode()
-        self.mark_dirty(c)
+        self.out.send_bytes(c, f"ERROR :Closing Link: {c.host} ({reason})\r\n".encode())
         log.debug("%s disconnected: %s", c, reason)
 
     def remove_user(self, c: Client, reason: str) -> None:
         """Forget a user: QUIT to everyone sharing a channel (once each), free the nick."""
-        if self._batch is not None:
-            self.materialize()
+        self.out.materialize()
         if c.registered:
             peers = self.peers(c)
             if peers:
-                self.fanout(peers, f":{c.prefix} QUIT :{reason}")
+                self.out.fanout(peers, f":{c.prefix} QUIT :{reason}")
             self.leave_all(c)
             self.remember(c)
             self.user_count -= 1
             self.invisible_count -= c.invisible
             self.oper_count -= c.oper
-        if c.key is not None and self.nicks.get(c.key) is c:
+        if c.key and self.nicks.get(c.key) is c:
             del self.nicks[c.key]
         c.registered = False
 
     def remember(self, c: Client) -> None:
         self.whowas.append(WhowasEntry(c.key, c.nick, c.user, c.host, c.realname, time.time()))
 
+    # -- users and channels --------------------------------------------------------------------
+
+    def find_user(self, nick: str) -> Client | None:
+        c = self.nicks.get(casefold(nick))
+        return c if c is not None and c.registered else None
+
+    def find_channel(self, name: str) -> Channel | None:
+        return self.channels.get(casefold(name))
+
+    # Membership changes only here: a pending channel batch is written out to the members it
+    # was made for before anyone joins or leaves.
+
+    def add_member(self, ch: Channel, c: Client, flags: int) -> None:
+        self.out.materialize()
+        self.channels.setdefault(ch.key, ch)
+        ch.members[c] = flags
+        c.channels[ch.key] = ch
+
+    def remove_member(self, ch: Channel, c: Client) -> None:
+        self.out.materialize()
+        del ch.members[c]
+        del c.channels[ch.key]
+        if not ch.members:
+            del self.channels[ch.key]
+
     def leave_all(self, c: Client) -> None:
-        for ch in c.channels.values():
-            del ch.members[c]
-            if not ch.members:
-                del self.channels[ch.key]
-        c.channels = {}
+        for ch in list(c.channels.values()):
+            self.remove_member(ch, c)
 
     def peers(self, c: Client) -> set[Client]:
         out: set[Client] = set()
@@ -528,8 +525,7 @@ class Server(Reactor):
 
     def _sweep(self) -> None:
         """One periodic pass instead of per-client timers: timeouts, pings, lingering closes."""
-        if self._batch is not None:
-            self.materialize()
+        self.out.materialize()
         cfg = self.config
         now = self.now
         ping_line = f"PING :{self.name}\r\n".encode()
@@ -548,8 +544,7 @@ class Server(Reactor):
                     self.disconnect(c, f"Ping timeout: {int(idle)} seconds")
                 elif idle > cfg.ping_interval and not c.ping_sent:
                     c.ping_sent = True
-                    c.outbuf += ping_line
-                    self.mark_dirty(c)
+                    self.out.send_bytes(c, ping_line)
         self.call_later(self._sweep_interval, self._sweep)
 
     # -- input ---------------------------------------------------------------------------------
@@ -570,7 +565,7 @@ class Server(Reactor):
         if len(data) - data.rfind(b"\n") - 1 >= MAX_UNTERMINATED:
             self.disconnect(c, "Input line too long")
         else:
-            self.mark_dirty(c)  # may stop reading: see HELD_INPUT_LIMIT
+            self.out.mark_dirty(c)  # may stop reading: see HELD_INPUT_LIMIT
 
     def process_input(self, c: Client, data: bytes) -> None:
         if b"\n" not in data:
@@ -619,7 +614,7 @@ class Server(Reactor):
         data, c.inbuf = c.inbuf, b""
         self.process_input(c, data)
         if c.sock is not None:
-            self.mark_dirty(c)  # reading may have been paused
+            self.out.mark_dirty(c)  # reading may have been paused
 
     def handle_line(self, c: Client, raw: bytes) -> None:
         if raw[-1:] == b"\r":
@@ -637,19 +632,19 @@ class Server(Reactor):
             space = raw.find(b" ")
             tag_bytes = len(raw) if space < 0 else space + 1
             if tag_bytes > limits.MAX_CLIENT_TAGS_BYTES:
-                self.reply(c, N.ERR_INPUTTOOLONG, "Input line was too long")
+                self.out.reply(c, N.ERR_INPUTTOOLONG, "Input line was too long")
                 return
             body = len(raw) - tag_bytes
         else:
             body = len(raw)
         if body > limits.MAX_LINE_BYTES - 2:
-            self.reply(c, N.ERR_INPUTTOOLONG, "Input line was too long")
+            self.out.reply(c, N.ERR_INPUTTOOLONG, "Input line was too long")
             return
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError:
             command = _guess_command(raw)
-            self.send(
+            self.out.send(
                 c,
                 f":{self.name} FAIL {command} INVALID_UTF8 "
                 ":Message rejected, your message contained invalid UTF-8",
@@ -657,7 +652,9 @@ class Server(Reactor):
             self.bad_line(c)
             return
         if "\0" in line:
-            self.reply(c, N.ERR_UNKNOWNERROR, _guess_command(raw), "Message contained a NUL byte")
+            self.out.reply(
+                c, N.ERR_UNKNOWNERROR, _guess_command(raw), "Message contained a NUL byte"
+            )
             self.bad_line(c)
             return
         try:
@@ -691,11 +688,11 @@ class Server(Reactor):
         except UnicodeDecodeError:
             return False
         try:
-            self._fast_privmsg(self, c, name, text)
+            fast_privmsg(self, c, name, text)
         except Exception:
             log.exception("error in PRIVMSG from %r", c)
             if c.sock is not None and not c.closing:
-                self.reply(c, N.ERR_UNKNOWNERROR, "PRIVMSG", "Internal server error")
+                self.out.reply(c, N.ERR_UNKNOWNERROR, "PRIVMSG", "Internal server error")
         return True
 
     def bad_line(self, c: Client) -> None:
@@ -713,173 +710,38 @@ class Server(Reactor):
         if c.bad_lines > limit:
             self.disconnect(c, "Too many malformed lines")
 
-    def dispatch(self, c: Client, msg) -> None:
-        entry = self.commands.get(msg.command)
-        if entry is None:
+    def dispatch(self, c: Client, msg: Message) -> None:
+        """Run a command's handler after the checks its spec asks for (registry.CommandSpec)."""
+        spec = lookup(msg.command)
+        if spec is None:
             if c.registered:  # clients probe for commands: not counted as garbage
-                self.reply(c, N.ERR_UNKNOWNCOMMAND, msg.command, "Unknown command")
+                self.out.reply(c, N.ERR_UNKNOWNCOMMAND, msg.command, "Unknown command")
             else:
-                self.reply(c, N.ERR_NOTREGISTERED, "You have not registered")
+                self.out.reply(c, N.ERR_NOTREGISTERED, "You have not registered")
                 self.bad_line(c)
             return
-        handler, min_params, before_registration = entry
-        if self._batch is not None and handler not in self.batching_handlers:
-            self.materialize()  # only channel relays may add to a pending batch
-        if not c.registered and not before_registration:
-            self.reply(c, N.ERR_NOTREGISTERED, "You have not registered")
+        if not spec.batches:
+            self.out.materialize()  # only channel relays may add to a pending batch
+        if not c.registered and not spec.before_registration:
+            self.out.reply(c, N.ERR_NOTREGISTERED, "You have not registered")
             self.bad_line(c)
             return
-        if len(msg.params) < min_params:
-            self.reply(c, N.ERR_NEEDMOREPARAMS, msg.command, "Not enough parameters")
+        if spec.oper_only and not c.oper:
+            self.out.reply(c, N.ERR_NOPRIVILEGES, "Permission Denied- You're not an IRC operator")
+            return
+        if len(msg.params) < spec.min_params:
+            self.out.reply(c, N.ERR_NEEDMOREPARAMS, msg.command, "Not enough parameters")
             return
         try:
-            handler(self, c, msg)
+            spec.handler(self, c, msg)
         except Exception:
             log.exception("error in %s from %r", msg.command, c)
             if c.sock is not None and not c.closing:
-                self.reply(c, N.ERR_UNKNOWNERROR, msg.command, "Internal server error")
-
-    # -- output --------------------------------------------------------------------------------
-
-    def send(self, c: Client, line: str) -> None:
-        if self._batch is not None:
-            self.materialize()
-        data = (line + "\r\n").encode()
-        if len(data) > limits.MAX_LINE_BYTES:
-            data = fit_line(data)
-        c.outbuf += data
-        if not c.dirty:
-            c.dirty = True
-            self.dirty.append(c)
-
-    def reply(self, c: Client, code: str, *params: str) -> None:
-        self.send(c, f":{self.name} {code} {c.nick or '*'} {trailing(params)}")
-
-    def clock(self) -> tuple[int, str]:
-        """Now as milliseconds since the epoch and as the ``server-time`` text of that instant."""
-        ms = time.time_ns() // 1_000_000
-        second, milli = divmod(ms, 1000)
-        if second != self._stamp_second:
-            self._stamp_second = second
-            self._stamp_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        return ms, self._stamp_text + _MILLIS[milli]
-
-    def timestamp(self) -> str:
-        return self.clock()[1]
-
-    def new_msgid(self) -> str:
-        self._msgid_counter += 1
-        return f"{self._msgid_prefix}{self._msgid_counter:x}"
-
-    def fanout(
-        self,
-        recipients: Iterable[Client],
-        line: str,
-        client_tags: str = "",
-        skip: Client | None = None,
-        tags_only: bool = False,
-        stamp: str | None = None,
-        msgid: str | None = None,
-    ) -> None:
-        """Deliver one line to many clients: encoded once per tag variant, never per recipient.
-
-        ``client_tags`` is the already-escaped ``;+tag=value...`` suffix relayed to clients with
-        message-tags. ``tags_only`` is for TAGMSG, which only message-tags clients understand.
-        ``stamp`` and ``msgid`` are given for a stored line (see :meth:`store`).
-        """
-        if self._batch is not None:
-            self.materialize()
-        base = (line + "\r\n").encode()
-        if len(base) > limits.MAX_LINE_BYTES:
-            base = fit_line(base)
-        variants: list[bytes | None] = [base, None, None, None]
-        dirty = self.dirty
-        for m in recipients:
-            if m is skip:
-                continue
-            mode = m.tagmode
-            if tags_only and mode < 2:
-                continue
-            data = variants[mode]
-            if data is None:
-                if stamp is None:
-                    stamp = self.timestamp()
-                    msgid = self.new_msgid()
-                if mode == 1:
-                    tags = f"@time={stamp} "
-                elif mode == 2:
-                    tags = f"@msgid={msgid}{client_tags} "
-                else:
-                    tags = f"@time={stamp};msgid={msgid}{client_tags} "
-                data = variants[mode] = tags.encode() + base
-            m.outbuf += data
-            if not m.dirty:
-                m.dirty = True
-                dirty.append(m)
-
-    def fanout_channel(
-        self,
-        ch: Channel,
-        line: str,
-        client_tags: str,
-        skip: Client | None,
-        stamp: str | None,
-        msgid: str | None,
-    ) -> None:
-        """:meth:`fanout` to every member of ``ch`` (but ``skip``), batched.
-
-        Consecutive lines to the same channel from the same sender are appended to one buffer
-        per tag variant; :meth:`materialize` appends those buffers to each member's output
-        buffer once, so the per-member work is per batch rather than per line. Anything else
-        that produces output, changes membership or capabilities materializes the batch first,
-        which keeps every client's stream in order (see :meth:`dispatch`).
-        """
-        base = (line + "\r\n").encode()
-        if len(base) > limits.MAX_LINE_BYTES:
-            base = fit_line(base)
-        batch = self._batch
-        if batch is None or batch[0] is not ch or batch[1] is not skip or batch[2] != client_tags:
-            if batch is not None:
-                self.materialize()
-            modes = {m.tagmode for m in ch.members}
-            bufs = [bytearray() if i in modes else None for i in range(4)]
-            batch = self._batch = (ch, skip, client_tags, bufs)
-        bufs = batch[3]
-        if bufs[0] is not None:
-            bufs[0] += base
-        if bufs[1] is not None or bufs[2] is not None or bufs[3] is not None:
-            if stamp is None:
-                stamp = self.timestamp()
-                msgid = self.new_msgid()
-            if bufs[1] is not None:
-                bufs[1] += f"@time={stamp} ".encode() + base
-            if bufs[2] is not None:
-                bufs[2] += f"@msgid={msgid}{client_tags} ".encode() + base
-            if bufs[3] is not None:
-                bufs[3] += f"@time={stamp};msgid={msgid}{client_tags} ".encode() + base
-
-    def materialize(self) -> None:
-        """Append the pending channel batch (see :meth:`fanout_channel`) to its members."""
-        batch = self._batch
-        if batch is None:
-            return
-        self._batch = None
-        ch, skip, _, bufs = batch
-        variants = [None if b is None else bytes(b) for b in bufs]
-        dirty = self.dirty
-        for m in ch.members:
-            if m is skip:
-                continue
-            m.outbuf += variants[m.tagmode]
-            if not m.dirty:
-                m.dirty = True
-                dirty.append(m)
+                self.out.reply(c, N.ERR_UNKNOWNERROR, msg.command, "Internal server error")
 
 
-MAX_MODES = 4
 # Addresses whose failed password attempts are remembered (least recently failed forgotten).
 AUTH_FAILURE_SOURCES = 4096
-_MILLIS = [f".{i:03d}Z" for i in range(1000)]
 
 
 STATS_INTERVAL = 60.0  # seconds between the INFO summaries of connections
@@ -907,33 +769,6 @@ class _NickTemplate:
             parts[-1] += head
             parts.append(tail)
         self.parts = parts
-
-
-def fit_line(data: bytes) -> bytes:
-    """Cut an encoded line (with CR LF) to 512 bytes on a UTF-8 character boundary.
-
-    Peers drop or split longer lines; as other servers do, we lose the tail of the trailing
-    parameter instead. Callers that must know the text as delivered use :func:`fit_text`.
-    """
-    if data[:1] == b"@" and (body := data.find(b" ") + 1):  # tags do not count
-        if len(data) - body <= limits.MAX_LINE_BYTES:
-            return data
-        return data[:body] + fit_line(data[body:])
-    cut = limits.MAX_LINE_BYTES - 2
-    while cut and data[cut] & 0xC0 == 0x80:
-        cut -= 1
-    return data[:cut] + b"\r\n"
-
-
-def fit_text(text: str, budget: int) -> str:
-    """``text`` cut to at most ``budget`` UTF-8 bytes without splitting a character."""
-    data = text.encode()
-    if len(data) <= budget:
-        return text
-    cut = max(0, budget)
-    while cut and data[cut] & 0xC0 == 0x80:
-        cut -= 1
-    return data[:cut].decode()
 
 
 def _base36(n: int) -> str:

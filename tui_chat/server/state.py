@@ -39,6 +39,14 @@ HISTORY_CAPABILITIES = frozenset({"draft/chathistory", "draft/event-playback"})
 MEMBER_OP = 1
 MEMBER_VOICE = 2
 
+
+def member_prefix(flags: int, multi: bool) -> str:
+    """``@``, ``+`` (both, ``@+``, for a client with multi-prefix) or nothing."""
+    if flags & MEMBER_OP:
+        return "@+" if multi and flags & MEMBER_VOICE else "@"
+    return "+" if flags & MEMBER_VOICE else ""
+
+
 _EMPTY = b""
 
 
@@ -85,11 +93,11 @@ class Client:
     )
 
     def __init__(self, sock: socket.socket, ip: str, now: float) -> None:
-        self.sock = sock
         self.fd = sock.fileno()
         self.ip = ip
         # An IPv6 host starting with ':' would read as a trailing parameter on the wire.
         self.host = "0" + ip if ip.startswith(":") else ip
+        self.sock: socket.socket | None = sock
         self.inbuf = _EMPTY
         self.outbuf = bytearray()
         self.events = 0
@@ -99,14 +107,15 @@ class Client:
         self.cap_negotiating = False
         self.caps = 0
         self.tagmode = 0
-        self.nick = None
-        self.key = None
-        self.user = None
+        # "" until NICK and USER: a registered client always has all three.
+        self.nick = ""
+        self.key = ""  # the casefolded nick
+        self.user = ""
         self.realname = ""
         self.prefix = "*"
-        self.password = None
-        self.channels: dict = {}
-        self.away = None
+        self.password: str | None = None
+        self.channels: dict[str, Channel] = {}
+        self.away: str | None = None
         self.oper = False
         self.invisible = False
         self.wallops = False

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING, TypeAlias
 
-from ..irc import limits
-from ..irc import numerics as N
-from ..irc.casemap import casefold
-from ..irc.message import Message
-from ..irc.numbers import parse_decimal
-from .commands import command, find_channel, find_user
-from .mask import MAX_MASK_LEN
-from .server import MAX_MODES, Server
-from .state import MEMBER_OP, MEMBER_VOICE, Ban, Channel, Client, normalize_ban
+from ...irc import limits
+from ...irc import numerics as N
+from ...irc.casemap import casefold
+from ...irc.limits import MAX_MODES
+from ...irc.message import Message
+from ...irc.numbers import parse_decimal
+from ..mask import MAX_MASK_LEN
+from ..registry import command
+from ..state import MEMBER_OP, MEMBER_VOICE, Ban, Channel, Client, normalize_ban
+
+if TYPE_CHECKING:
+    from ..server import Server
 
 _FLAG_ATTRS = {
     "i": "invite_only",
@@ -23,7 +27,11 @@ _FLAG_ATTRS = {
 }
 
 
-def format_changes(changes: list[tuple[str, str, str | None]]) -> str:
+# One mode change: sign, letter and parameter, e.g. ("+", "o", "bob") or ("-", "l", None).
+Change: TypeAlias = tuple[str, str, str | None]
+
+
+def format_changes(changes: list[Change]) -> str:
     """[('+', 'o', 'bob'), ('-', 'l', None)] -> ``+o-l bob`` (last parameter made safe)."""
     modes, args, sign = "", [], ""
     for s, letter, arg in changes:
@@ -49,19 +57,19 @@ def cmd_mode(srv: Server, c: Client, msg: Message) -> None:
 
 
 def user_mode(srv: Server, c: Client, msg: Message) -> None:
-    target = find_user(srv, msg.params[0])
+    target = srv.find_user(msg.params[0])
     if target is None:
-        srv.reply(c, N.ERR_NOSUCHNICK, msg.params[0], "No such nick/channel")
+        srv.out.reply(c, N.ERR_NOSUCHNICK, msg.params[0], "No such nick/channel")
         return
     if target is not c:
-        srv.reply(c, N.ERR_USERSDONTMATCH, "Can't change mode for other users")
+        srv.out.reply(c, N.ERR_USERSDONTMATCH, "Can't change mode for other users")
         return
     if len(msg.params) < 2:
         flags = "+" + "i" * c.invisible + "o" * c.oper + "w" * c.wallops
-        srv.reply(c, N.RPL_UMODEIS, flags)
+        srv.out.reply(c, N.RPL_UMODEIS, flags)
         return
     sign = "+"
-    changes: list[tuple[str, str, str | None]] = []
+    changes: list[Change] = []
     unknown = False
     for letter in msg.params[1]:
         if letter in "+-":
@@ -85,27 +93,27 @@ def user_mode(srv: Server, c: Client, msg: Message) -> None:
         else:
             unknown = True
     if unknown:
-        srv.reply(c, N.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")
+        srv.out.reply(c, N.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")
     if changes:
-        srv.send(c, f":{c.prefix} MODE {c.nick} {format_changes(changes)}")
+        srv.out.send(c, f":{c.prefix} MODE {c.nick} {format_changes(changes)}")
 
 
 def channel_mode(srv: Server, c: Client, msg: Message) -> None:
     name = msg.params[0]
-    ch = find_channel(srv, name)
+    ch = srv.find_channel(name)
     if ch is None:
-        srv.reply(c, N.ERR_NOSUCHCHANNEL, name, "No such channel")
+        srv.out.reply(c, N.ERR_NOSUCHCHANNEL, name, "No such channel")
         return
     flags = ch.members.get(c)
     if len(msg.params) < 2:
         modes = ch.mode_string(with_params=flags is not None or c.oper)
-        srv.send(c, f":{srv.name} {N.RPL_CHANNELMODEIS} {c.nick} {ch.name} {modes}")
-        srv.reply(c, N.RPL_CREATIONTIME, ch.name, str(ch.created))
+        srv.out.send(c, f":{srv.name} {N.RPL_CHANNELMODEIS} {c.nick} {ch.name} {modes}")
+        srv.out.reply(c, N.RPL_CREATIONTIME, ch.name, str(ch.created))
         return
     privileged = bool((flags or 0) & MEMBER_OP) or c.oper
     args = list(msg.params[2:])
     sign = "+"
-    changes: list[tuple[str, str, str | None]] = []
+    changes: list[Change] = []
     need_privilege = listed = False
     with_param = 0
     for letter in msg.params[1]:
@@ -134,7 +142,7 @@ def channel_mode(srv: Server, c: Client, msg: Message) -> None:
                     changes.append(change)
         elif letter in "ov":
             if not args:
-                srv.reply(c, N.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
+                srv.out.reply(c, N.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
                 continue
             nick = args.pop(0)
             with_param += 1
@@ -143,13 +151,13 @@ def channel_mode(srv: Server, c: Client, msg: Message) -> None:
                 continue
             if with_param > MAX_MODES:
                 continue
-            target = find_user(srv, nick)
+            target = srv.find_user(nick)
             if target is None:
-                srv.reply(c, N.ERR_NOSUCHNICK, nick, "No such nick/channel")
+                srv.out.reply(c, N.ERR_NOSUCHNICK, nick, "No such nick/channel")
                 continue
             current = ch.members.get(target)
             if current is None:
-                srv.reply(
+                srv.out.reply(
                     c, N.ERR_USERNOTINCHANNEL, target.nick, ch.name, "They aren't on that channel"
                 )
                 continue
@@ -160,7 +168,7 @@ def channel_mode(srv: Server, c: Client, msg: Message) -> None:
                 changes.append((sign, letter, target.nick))
         elif letter == "k":
             if on and not args:
-                srv.reply(c, N.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
+                srv.out.reply(c, N.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
                 continue
             key = args.pop(0) if args else None  # "-k" may carry the old key; ignore it
             if not privileged:
@@ -179,7 +187,7 @@ def channel_mode(srv: Server, c: Client, msg: Message) -> None:
         elif letter == "l":
             if on:
                 if not args:
-                    srv.reply(c, N.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
+                    srv.out.reply(c, N.ERR_NEEDMOREPARAMS, "MODE", "Not enough parameters")
                     continue
                 value = args.pop(0)
                 if not privileged:
@@ -201,26 +209,26 @@ def channel_mode(srv: Server, c: Client, msg: Message) -> None:
                 setattr(ch, _FLAG_ATTRS[letter], on)
                 changes.append((sign, letter, None))
         else:
-            srv.reply(c, N.ERR_UNKNOWNMODE, letter, "is unknown mode char to me")
+            srv.out.reply(c, N.ERR_UNKNOWNMODE, letter, "is unknown mode char to me")
     if need_privilege:
         if flags is None:
-            srv.reply(c, N.ERR_NOTONCHANNEL, ch.name, "You're not on that channel")
+            srv.out.reply(c, N.ERR_NOTONCHANNEL, ch.name, "You're not on that channel")
         else:
-            srv.reply(c, N.ERR_CHANOPRIVSNEEDED, ch.name, "You're not channel operator")
+            srv.out.reply(c, N.ERR_CHANOPRIVSNEEDED, ch.name, "You're not channel operator")
     if changes:
         srv.save_room(ch)
         recipients = ch.members if flags is not None else [*ch.members, c]
-        srv.fanout(recipients, f":{c.prefix} MODE {ch.name} {format_changes(changes)}")
+        srv.out.fanout(recipients, f":{c.prefix} MODE {ch.name} {format_changes(changes)}")
 
 
-def _ban(srv: Server, c: Client, ch: Channel, on: bool, mask: str):
+def _ban(srv: Server, c: Client, ch: Channel, on: bool, mask: str) -> Change | None:
     folded = casefold(mask)
     existing = next((b for b in ch.bans if casefold(b.mask) == folded), None)
     if on:
         if existing is not None:
             return None
         if len(ch.bans) >= limits.MAX_LIST_ENTRIES:
-            srv.reply(c, N.ERR_BANLISTFULL, ch.name, mask, "Channel ban list is full")
+            srv.out.reply(c, N.ERR_BANLISTFULL, ch.name, mask, "Channel ban list is full")
             return None
         ch.bans.append(Ban(mask, c.prefix, int(time.time())))
         return ("+", "b", mask)
@@ -232,5 +240,5 @@ def _ban(srv: Server, c: Client, ch: Channel, on: bool, mask: str):
 
 def send_ban_list(srv: Server, c: Client, ch: Channel) -> None:
     for ban in ch.bans:
-        srv.reply(c, N.RPL_BANLIST, ch.name, ban.mask, ban.set_by, str(ban.set_at))
-    srv.reply(c, N.RPL_ENDOFBANLIST, ch.name, "End of channel ban list")
+        srv.out.reply(c, N.RPL_BANLIST, ch.name, ban.mask, ban.set_by, str(ban.set_at))
+    srv.out.reply(c, N.RPL_ENDOFBANLIST, ch.name, "End of channel ban list")

@@ -8,13 +8,14 @@ request, and CHATHISTORY counts against the flood limit like any command.
 
 from __future__ import annotations
 
-from ..irc import numerics as N
-from ..irc.casemap import is_valid_nick
-from ..irc.limits import CHANTYPES
-from ..irc.message import Message
-from ..irc.numbers import parse_decimal
-from .commands import command, find_channel, find_user
-from .history import (
+from typing import TYPE_CHECKING
+
+from ...irc import numerics as N
+from ...irc.casemap import is_valid_nick
+from ...irc.limits import CHANTYPES
+from ...irc.message import Message
+from ...irc.numbers import parse_decimal
+from ..history import (
     MESSAGE_COMMANDS,
     HistoryRecord,
     SelectorError,
@@ -22,8 +23,8 @@ from .history import (
     private_key,
     replay_text,
 )
-from .server import Server
-from .state import (
+from ..registry import command
+from ..state import (
     CAP_BATCH,
     CAP_EVENT_PLAYBACK,
     CAP_MESSAGE_TAGS,
@@ -31,6 +32,9 @@ from .state import (
     Channel,
     Client,
 )
+
+if TYPE_CHECKING:
+    from ..server import Server
 
 # Subcommand -> number of parameters including the subcommand itself (the last is the limit).
 SUBCOMMANDS = {"LATEST": 4, "BEFORE": 4, "AFTER": 4, "AROUND": 4, "BETWEEN": 5, "TARGETS": 4}
@@ -59,13 +63,13 @@ def _send_records(srv: Server, c: Client, target: str, records: list[HistoryReco
     """A ``chathistory`` batch (plain lines for a client without ``batch``); may be empty."""
     if not c.caps & CAP_BATCH:
         for rec in records:
-            srv.send(c, _record_line(c, rec, None))
+            srv.out.send(c, _record_line(c, rec, None))
         return
     ref = srv.new_batch_id()
-    srv.send(c, f":{srv.name} BATCH +{ref} chathistory {target}")
+    srv.out.send(c, f":{srv.name} BATCH +{ref} chathistory {target}")
     for rec in records:
-        srv.send(c, _record_line(c, rec, ref))
-    srv.send(c, f":{srv.name} BATCH -{ref}")
+        srv.out.send(c, _record_line(c, rec, ref))
+    srv.out.send(c, f":{srv.name} BATCH -{ref}")
 
 
 def replay(srv: Server, c: Client, ch: Channel) -> None:
@@ -89,20 +93,20 @@ def replay(srv: Server, c: Client, ch: Channel) -> None:
     time_tag = c.caps & CAP_SERVER_TIME
     for rec in records:
         tags = f"@time={rec.time} " if time_tag else ""
-        srv.send(c, f"{tags}:{srv.name} NOTICE {ch.name} :{replay_text(rec)}")
+        srv.out.send(c, f"{tags}:{srv.name} NOTICE {ch.name} :{replay_text(rec)}")
 
 
 def _fail(srv: Server, c: Client, code: str, *context: str, description: str) -> None:
     # Context parameters come from the client: one that is empty, has a space or starts with
     # ':' would change how the FAIL line parses, so it is shown as '*'.
     safe = [p if p and " " not in p and p[0] != ":" else "*" for p in context]
-    srv.send(c, f":{srv.name} FAIL CHATHISTORY {code} {' '.join([*safe, ':' + description])}")
+    srv.out.send(c, f":{srv.name} FAIL CHATHISTORY {code} {' '.join([*safe, ':' + description])}")
 
 
 @command("CHATHISTORY", 0)
 def cmd_chathistory(srv: Server, c: Client, msg: Message) -> None:
     if not srv.history.enabled:
-        srv.reply(c, N.ERR_UNKNOWNCOMMAND, "CHATHISTORY", "Unknown command")
+        srv.out.reply(c, N.ERR_UNKNOWNCOMMAND, "CHATHISTORY", "Unknown command")
         return
     params = msg.params
     if not params:
@@ -137,7 +141,7 @@ def cmd_chathistory(srv: Server, c: Client, msg: Message) -> None:
 def _messages(srv: Server, c: Client, sub: str, params: tuple[str, ...], limit: int) -> None:
     target = params[1]
     if target[:1] in CHANTYPES:
-        ch = find_channel(srv, target)
+        ch = srv.find_channel(target)
         if ch is None or c not in ch.members:
             _fail(srv, c, "INVALID_TARGET", sub, target, description=_NOT_RETRIEVED)
             return
@@ -145,7 +149,7 @@ def _messages(srv: Server, c: Client, sub: str, params: tuple[str, ...], limit: 
     elif is_valid_nick(target):
         # Bound to the two connections (not nicks): nobody can read a conversation they were
         # not part of, even by taking a nick. Without --history-private nothing is stored.
-        peer = find_user(srv, target)
+        peer = srv.find_user(target)
         if peer is None:
             _send_records(srv, c, target, [])
             return
@@ -183,10 +187,10 @@ def _targets(srv: Server, c: Client, first_text: str, second_text: str, limit: i
     lines = [f":{srv.name} CHATHISTORY TARGETS {t.name} {t.time}" for t in found]
     if not c.caps & CAP_BATCH:
         for line in lines:
-            srv.send(c, line)
+            srv.out.send(c, line)
         return
     ref = srv.new_batch_id()
-    srv.send(c, f":{srv.name} BATCH +{ref} draft/chathistory-targets")
+    srv.out.send(c, f":{srv.name} BATCH +{ref} draft/chathistory-targets")
     for line in lines:
-        srv.send(c, f"@batch={ref} {line}")
-    srv.send(c, f":{srv.name} BATCH -{ref}")
+        srv.out.send(c, f"@batch={ref} {line}")
+    srv.out.send(c, f":{srv.name} BATCH -{ref}")

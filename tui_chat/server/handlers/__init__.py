@@ -1,0 +1,9 @@
+"""One module per topic, one function per IRC command; importing this registers them all.
+
+A new command is one function decorated with :func:`..registry.command` in the module of its
+topic (or a new module listed here) and one test.
+"""
+
+from . import channels, chathistory, messages, modes, oper, queries, registration
+
+__all__ = ["channels", "chathistory", "messages", "modes", "oper", "queries", "registration"]

@@ -1,0 +1,291 @@
+"""Channels: JOIN, PART, TOPIC, NAMES, LIST, KICK, INVITE."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection
+from typing import TYPE_CHECKING
+
+from ...irc import limits
+from ...irc import numerics as N
+from ...irc.casemap import casefold, has_spoofing_chars, is_valid_channel
+from ...irc.message import Message
+from ...irc.numbers import parse_decimal
+from ..registry import command
+from ..state import (
+    CAP_AWAY_NOTIFY,
+    CAP_MULTI_PREFIX,
+    CAP_USERHOST_IN_NAMES,
+    MEMBER_OP,
+    Channel,
+    Client,
+    member_prefix,
+)
+from . import chathistory
+
+if TYPE_CHECKING:
+    from ..server import Server
+
+_NAMES_WIDTH = 400  # bytes of names per 353 line, leaving room for prefix and tags
+
+
+@command("JOIN", 1)
+def cmd_join(srv: Server, c: Client, msg: Message) -> None:
+    if msg.params[0] == "0":
+        for ch in list(c.channels.values()):
+            srv.out.fanout(ch.members, f":{c.prefix} PART {ch.name} :Left all channels")
+            srv.remove_member(ch, c)
+        return
+    keys = msg.param(1).split(",")
+    for i, name in enumerate(msg.params[0].split(",")):
+        if name:
+            join_channel(srv, c, name, keys[i] if i < len(keys) else "")
+
+
+def join_channel(srv: Server, c: Client, name: str, key: str) -> None:
+    if not is_valid_channel(name, chantypes="#"):
+        if has_spoofing_chars(name):
+            # The name is not echoed back: it is exactly what must not be shown.
+            srv.out.reply(c, N.ERR_BADCHANNAME, "*", "Illegal channel name")
+        else:
+            srv.out.reply(c, N.ERR_BADCHANMASK, name, "Bad Channel Mask")
+        return
+    folded = casefold(name)
+    ch = srv.channels.get(folded)
+    if ch is not None and c in ch.members:
+        return
+    if len(c.channels) >= limits.MAX_CHANNELS_PER_USER:
+        srv.out.reply(c, N.ERR_TOOMANYCHANNELS, name, "You have joined too many channels")
+        return
+    restored = False
+    if ch is None:
+        ch = Channel(name, folded, int(time.time()))
+        restored = srv.restore_room(ch)
+        if not restored:
+            ch.founder = (c.key, c.host)
+        fresh = True
+    else:
+        fresh = False
+    if fresh and not restored:
+        flags = MEMBER_OP
+    else:
+        # A restored room lets in whom it let in before, and re-ops only its founder.
+        flags = MEMBER_OP if restored and srv.is_founder(ch, c) else 0
+        if c.key not in ch.invited:
+            refusal = _refusal(c, ch, key)
+            if refusal is not None:
+                srv.out.reply(c, refusal[0], ch.name, refusal[1])
+                return
+        ch.invited.discard(c.key)
+    srv.add_member(ch, c, flags)
+    srv.out.fanout(ch.members, f":{c.prefix} JOIN {ch.name}")
+    if c.away:
+        notify = [m for m in ch.members if m.caps & CAP_AWAY_NOTIFY and m is not c]
+        srv.out.fanout(notify, f":{c.prefix} AWAY :{c.away}")
+    if ch.topic:
+        send_topic(srv, c, ch)
+    send_names(srv, c, ch)
+    if srv.config.history_replay and srv.history.enabled:
+        chathistory.replay(srv, c, ch)
+
+
+def _refusal(c: Client, ch: Channel, key: str) -> tuple[str, str] | None:
+    """Why ``c`` may not join ``ch`` (a numeric and its text), or None."""
+    if ch.password is not None and key != ch.password:
+        return N.ERR_BADCHANNELKEY, "Cannot join channel (+k)"
+    if ch.limit and len(ch.members) >= ch.limit:
+        return N.ERR_CHANNELISFULL, "Cannot join channel (+l)"
+    if ch.invite_only:
+        return N.ERR_INVITEONLYCHAN, "Cannot join channel (+i)"
+    if ch.is_banned(c):
+        return N.ERR_BANNEDFROMCHAN, "Cannot join channel (+b)"
+    return None
+
+
+def send_topic(srv: Server, c: Client, ch: Channel) -> None:
+    srv.out.reply(c, N.RPL_TOPIC, ch.name, ch.topic)
+    srv.out.reply(c, N.RPL_TOPICWHOTIME, ch.name, ch.topic_by, str(ch.topic_time))
+
+
+def send_names(srv: Server, c: Client, ch: Channel) -> None:
+    multi = bool(c.caps & CAP_MULTI_PREFIX)
+    full = bool(c.caps & CAP_USERHOST_IN_NAMES)
+    visible_all = c in ch.members or c.oper
+    head = f":{srv.name} {N.RPL_NAMREPLY} {c.nick} {'@' if ch.secret else '='} {ch.name} :"
+    names: list[str] = []
+    size = 0
+    for m, flags in ch.members.items():
+        if m.invisible and not visible_all:
+            continue
+        entry = member_prefix(flags, multi) + (m.prefix if full else m.nick)
+        if size + len(entry) > _NAMES_WIDTH and names:
+            srv.out.send(c, head + " ".join(names))
+            names, size = [], 0
+        names.append(entry)
+        size += len(entry) + 1
+    if names:
+        srv.out.send(c, head + " ".join(names))
+    srv.out.reply(c, N.RPL_ENDOFNAMES, ch.name, "End of /NAMES list")
+
+
+@command("PART", 1)
+def cmd_part(srv: Server, c: Client, msg: Message) -> None:
+    reason = msg.param(1)
+    for name in msg.params[0].split(","):
+        ch = srv.find_channel(name)
+        if ch is None:
+            srv.out.reply(c, N.ERR_NOSUCHCHANNEL, name, "No such channel")
+            continue
+        if c not in ch.members:
+            srv.out.reply(c, N.ERR_NOTONCHANNEL, ch.name, "You're not on that channel")
+            continue
+        line = f":{c.prefix} PART {ch.name}" + (f" :{reason}" if reason else "")
+        srv.out.fanout(ch.members, line)
+        srv.remove_member(ch, c)
+
+
+@command("TOPIC", 1)
+def cmd_topic(srv: Server, c: Client, msg: Message) -> None:
+    name = msg.params[0]
+    ch = srv.find_channel(name)
+    if ch is None:
+        srv.out.reply(c, N.ERR_NOSUCHCHANNEL, name, "No such channel")
+        return
+    flags = ch.members.get(c)
+    if len(msg.params) < 2:
+        if flags is None and ch.secret and not c.oper:
+            srv.out.reply(c, N.ERR_NOTONCHANNEL, ch.name, "You're not on that channel")
+        elif ch.topic:
+            send_topic(srv, c, ch)
+        else:
+            srv.out.reply(c, N.RPL_NOTOPIC, ch.name, "No topic is set")
+        return
+    if flags is None and not c.oper:
+        srv.out.reply(c, N.ERR_NOTONCHANNEL, ch.name, "You're not on that channel")
+        return
+    if ch.topic_locked and not (flags or 0) & MEMBER_OP and not c.oper:
+        srv.out.reply(c, N.ERR_CHANOPRIVSNEEDED, ch.name, "You're not channel operator")
+        return
+    ch.topic = msg.params[1][: limits.TOPICLEN]
+    ch.topic_by = c.prefix
+    ch.topic_time = int(time.time())
+    srv.save_room(ch)
+    stored = srv.store(c, "TOPIC", ch.name, ch.topic, ch.key) if srv.history.enabled else None
+    stamp, msgid = stored or (None, None)
+    srv.out.fanout(
+        with_actor(ch.members, c),
+        f":{c.prefix} TOPIC {ch.name} :{ch.topic}",
+        stamp=stamp,
+        msgid=msgid,
+    )
+
+
+def with_actor(members: Collection[Client], c: Client) -> Collection[Client]:
+    """Channel members, plus an operator acting from outside the channel."""
+    return members if c in members else [*members, c]
+
+
+@command("NAMES", 0)
+def cmd_names(srv: Server, c: Client, msg: Message) -> None:
+    if not msg.params or not msg.params[0]:
+        srv.out.reply(c, N.RPL_ENDOFNAMES, "*", "End of /NAMES list")
+        return
+    for name in msg.params[0].split(",")[: limits.MAX_TARGETS]:
+        ch = srv.find_channel(name)
+        if ch is not None and (not ch.secret or c in ch.members or c.oper):
+            send_names(srv, c, ch)
+        else:
+            srv.out.reply(c, N.RPL_ENDOFNAMES, name, "End of /NAMES list")
+
+
+@command("LIST", 0)
+def cmd_list(srv: Server, c: Client, msg: Message) -> None:
+    wanted: set[str] | None = None
+    low, high = -1, 1 << 30
+    for item in msg.param(0).split(","):
+        bound = parse_decimal(item[1:]) if item[:1] in "<>" else None
+        if bound is not None and item[0] == ">":
+            low = bound
+        elif bound is not None:
+            high = bound
+        elif item:
+            wanted = wanted or set()
+            wanted.add(casefold(item))
+    srv.out.reply(c, N.RPL_LISTSTART, "Channel", "Users  Name")
+    for ch in list(srv.channels.values()):
+        if wanted is not None and ch.key not in wanted:
+            continue
+        if ch.secret and c not in ch.members and not c.oper:
+            continue
+        count = len(ch.members)
+        if low < count < high:
+            srv.out.reply(c, N.RPL_LIST, ch.name, str(count), ch.topic)
+    srv.out.reply(c, N.RPL_LISTEND, "End of /LIST")
+
+
+@command("KICK", 2)
+def cmd_kick(srv: Server, c: Client, msg: Message) -> None:
+    name = msg.params[0]
+    ch = srv.find_channel(name)
+    if ch is None:
+        srv.out.reply(c, N.ERR_NOSUCHCHANNEL, name, "No such channel")
+        return
+    flags = ch.members.get(c)
+    if flags is None and not c.oper:
+        srv.out.reply(c, N.ERR_NOTONCHANNEL, ch.name, "You're not on that channel")
+        return
+    if not (flags or 0) & MEMBER_OP and not c.oper:
+        srv.out.reply(c, N.ERR_CHANOPRIVSNEEDED, ch.name, "You're not channel operator")
+        return
+    reason = (msg.param(2) or c.nick)[: limits.KICKLEN]
+    for nick in msg.params[1].split(",")[: limits.MAX_TARGETS]:
+        target = srv.find_user(nick)
+        if target is None:
+            srv.out.reply(c, N.ERR_NOSUCHNICK, nick, "No such nick/channel")
+            continue
+        if target not in ch.members:
+            srv.out.reply(
+                c, N.ERR_USERNOTINCHANNEL, target.nick, ch.name, "They aren't on that channel"
+            )
+            continue
+        srv.out.fanout(
+            with_actor(ch.members, c), f":{c.prefix} KICK {ch.name} {target.nick} :{reason}"
+        )
+        srv.remove_member(ch, target)
+        if not ch.members:
+            break
+
+
+@command("INVITE", 2)
+def cmd_invite(srv: Server, c: Client, msg: Message) -> None:
+    nick, name = msg.params[0], msg.params[1]
+    target = srv.find_user(nick)
+    if target is None:
+        srv.out.reply(c, N.ERR_NOSUCHNICK, nick, "No such nick/channel")
+        return
+    ch = srv.find_channel(name)
+    if ch is None:
+        srv.out.reply(c, N.ERR_NOSUCHCHANNEL, name, "No such channel")
+        return
+    flags = ch.members.get(c)
+    if flags is None and not c.oper:
+        srv.out.reply(c, N.ERR_NOTONCHANNEL, ch.name, "You're not on that channel")
+        return
+    if ch.invite_only and not (flags or 0) & MEMBER_OP and not c.oper:
+        srv.out.reply(c, N.ERR_CHANOPRIVSNEEDED, ch.name, "You're not channel operator")
+        return
+    if target in ch.members:
+        srv.out.reply(c, N.ERR_USERONCHANNEL, target.nick, ch.name, "is already on channel")
+        return
+    ch.invited.add(target.key)
+    srv.out.reply(c, N.RPL_INVITING, target.nick, ch.name)
+    srv.out.fanout([target], f":{c.prefix} INVITE {target.nick} :{ch.name}")
+    if target.away:
+        srv.out.reply(c, N.RPL_AWAY, target.nick, target.away)
+    # Tell the channel's operators, as other servers do, so an invite is never silent.
+    ops = [m for m, f in ch.members.items() if f & MEMBER_OP and m is not c]
+    if ops:
+        srv.out.fanout(
+            ops,
+            f":{srv.name} NOTICE @{ch.name} :{c.nick} invited {target.nick} into the channel",
+        )

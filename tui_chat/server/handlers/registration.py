@@ -1,0 +1,190 @@
+"""Connection registration: PASS, NICK, USER, CAP, the welcome burst, PING, PONG, QUIT."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+import time
+from typing import TYPE_CHECKING
+
+from ...irc import limits
+from ...irc import numerics as N
+from ...irc.casemap import casefold, is_valid_nick
+from ...irc.fitting import fit_line
+from ...irc.message import Message
+from ...irc.numbers import parse_decimal
+from ..registry import command
+from ..state import CAP_CAP_NOTIFY, Client
+
+if TYPE_CHECKING:
+    from ..server import Server
+
+log = logging.getLogger("tui_chat.server")
+
+_USER_BAD = re.compile(r"[^A-Za-z0-9._-]")
+
+
+@command("PASS", 1, before_registration=True)
+def cmd_pass(srv: Server, c: Client, msg: Message) -> None:
+    if c.registered:
+        srv.out.reply(c, N.ERR_ALREADYREGISTERED, "You may not reregister")
+        return
+    c.password = msg.params[0]
+
+
+@command("NICK", 0, before_registration=True)
+def cmd_nick(srv: Server, c: Client, msg: Message) -> None:
+    nick = msg.param(0)
+    if not nick:
+        srv.out.reply(c, N.ERR_NONICKNAMEGIVEN, "No nickname given")
+        return
+    if not is_valid_nick(nick):
+        srv.out.reply(c, N.ERR_ERRONEUSNICKNAME, nick, "Erroneous nickname")
+        return
+    key = casefold(nick)
+    owner = srv.nicks.get(key)
+    if owner is not None and owner is not c:
+        srv.out.reply(c, N.ERR_NICKNAMEINUSE, nick, "Nickname is already in use")
+        return
+    if not c.registered:
+        if c.key and srv.nicks.get(c.key) is c:
+            del srv.nicks[c.key]
+        c.nick, c.key = nick, key
+        srv.nicks[key] = c
+        try_register(srv, c)
+        return
+    if nick == c.nick:
+        return
+    recipients = srv.peers(c)
+    recipients.add(c)
+    srv.out.fanout(recipients, f":{c.prefix} NICK :{nick}")
+    srv.remember(c)
+    del srv.nicks[c.key]
+    c.nick, c.key = nick, key
+    srv.nicks[key] = c
+    c.update_prefix()
+
+
+@command("USER", 4, before_registration=True)
+def cmd_user(srv: Server, c: Client, msg: Message) -> None:
+    if c.registered or c.user:
+        srv.out.reply(c, N.ERR_ALREADYREGISTERED, "You may not reregister")
+        return
+    user = _USER_BAD.sub("", msg.params[0])[: limits.USERLEN] or "user"
+    c.user = user
+    c.realname = msg.params[3][:100] or user
+    try_register(srv, c)
+
+
+@command("CAP", 1, before_registration=True)
+def cmd_cap(srv: Server, c: Client, msg: Message) -> None:
+    sub = msg.params[0].upper()
+    nick = c.nick or "*"
+    if sub == "LS":
+        if not c.registered:
+            c.cap_negotiating = True
+        version = parse_decimal(msg.param(1))
+        if version is not None and version >= 302:
+            c.set_caps(c.caps | CAP_CAP_NOTIFY)  # implied by CAP LS 302
+        srv.out.send(c, f":{srv.name} CAP {nick} LS :{' '.join(srv.capabilities)}")
+    elif sub == "LIST":
+        enabled = [name for name, bit in srv.capabilities.items() if c.caps & bit]
+        srv.out.send(c, f":{srv.name} CAP {nick} LIST :{' '.join(enabled)}")
+    elif sub == "REQ":
+        if not c.registered:
+            c.cap_negotiating = True
+        wanted = msg.param(1)
+        caps = c.caps
+        ok = bool(wanted.split())
+        for item in wanted.split():
+            bit = srv.capabilities.get(item.lstrip("-"))
+            if bit is None:
+                ok = False
+                break
+            caps = caps & ~bit if item.startswith("-") else caps | bit
+        if ok:
+            c.set_caps(caps)
+        srv.out.send(c, f":{srv.name} CAP {nick} {'ACK' if ok else 'NAK'} :{wanted}")
+    elif sub == "END":
+        if not c.registered and c.cap_negotiating:
+            c.cap_negotiating = False
+            try_register(srv, c)
+    else:
+        srv.out.reply(c, N.ERR_INVALIDCAPCMD, msg.params[0], "Invalid CAP command")
+
+
+def try_register(srv: Server, c: Client) -> None:
+    if c.registered or not c.nick or not c.user or c.cap_negotiating:
+        return
+    password = srv.config.password
+    if password is not None:
+        if srv.auth_throttled(c):
+            srv.out.reply(c, N.ERR_PASSWDMISMATCH, "Too many wrong passwords from your address")
+            srv.disconnect(c, "Too many wrong passwords; try again later")
+            return
+        if not hmac.compare_digest((c.password or "").encode(), password.encode()):
+            srv.auth_failed(c)
+            srv.out.reply(c, N.ERR_PASSWDMISMATCH, "Password incorrect")
+            srv.disconnect(c, "Bad password")
+            return
+    c.registered = True
+    c.signon = int(time.time())
+    c.last_message = srv.now
+    c.update_prefix()
+    srv.user_count += 1
+    srv.max_users = max(srv.max_users, srv.user_count)
+    log.debug("%s registered as %s", c.ip, c.prefix)
+    welcome(srv, c)
+
+
+def welcome(srv: Server, c: Client) -> None:
+    """001-005, LUSERS and MOTD as one append: the static lines are pre-built bytes."""
+    nick = c.nick
+    first = f"Welcome to the {srv.config.network} IRC Network {c.prefix}"
+    data = fit_line(f":{srv.name} {N.RPL_WELCOME} {nick} :{first}\r\n".encode())
+    srv.out.send_bytes(c, data + srv.burst(nick, srv.welcome_lines) + lusers_bytes(srv, nick))
+    send_motd(srv, c)
+
+
+def lusers_bytes(srv: Server, nick: str) -> bytes:
+    users = srv.user_count
+    invisible = srv.invisible_count
+    unknown = max(0, len(srv.clients) - users)
+    most = srv.max_users
+    head = f":{srv.name} "
+    return (
+        f"{head}{N.RPL_LUSERCLIENT} {nick} :There are {users - invisible} users and {invisible}"
+        f" invisible on 1 servers\r\n"
+        f"{head}{N.RPL_LUSEROP} {nick} {srv.oper_count} :operator(s) online\r\n"
+        f"{head}{N.RPL_LUSERUNKNOWN} {nick} {unknown} :unknown connection(s)\r\n"
+        f"{head}{N.RPL_LUSERCHANNELS} {nick} {len(srv.channels)} :channels formed\r\n"
+        f"{head}{N.RPL_LUSERME} {nick} :I have {users} clients and 0 servers\r\n"
+        f"{head}{N.RPL_LOCALUSERS} {nick} {users} {most} :Current local users {users}, max {most}"
+        f"\r\n{head}{N.RPL_GLOBALUSERS} {nick} {users} {most} :Current global users {users},"
+        f" max {most}\r\n"
+    ).encode()
+
+
+def send_motd(srv: Server, c: Client) -> None:
+    srv.out.send_bytes(c, srv.burst(c.nick or "*", srv.motd_lines))
+
+
+@command("PING", 0, before_registration=True)
+def cmd_ping(srv: Server, c: Client, msg: Message) -> None:
+    if not msg.params:
+        srv.out.reply(c, N.ERR_NOORIGIN, "No origin specified")
+        return
+    srv.out.send(c, f":{srv.name} PONG {srv.name} :{msg.params[0]}")
+
+
+@command("PONG", 0, before_registration=True)
+def cmd_pong(srv: Server, c: Client, msg: Message) -> None:
+    pass  # any input already counts as activity
+
+
+@command("QUIT", 0, before_registration=True)
+def cmd_quit(srv: Server, c: Client, msg: Message) -> None:
+    reason = msg.param(0)
+    quit_message = f"Quit: {reason}" if reason else "Client Quit"
+    srv.disconnect(c, quit_message)

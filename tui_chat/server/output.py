@@ -1,0 +1,212 @@
+"""Everything the server writes to clients goes through one :class:`Output`.
+
+Producers append encoded lines to ``client.outbuf`` and put the client on ``dirty`` once; the
+reactor gives every dirty client one ``send()`` at the end of the loop pass.
+
+A message to a whole channel is not appended to each member at once: consecutive lines to the
+same channel are gathered in a *pending channel batch* (one buffer per tag variant) and
+appended to each member once per batch (:meth:`Output.materialize`). For every client's stream
+to stay in order, the batch must be written out before anything else is written and before
+the channel's members or their capabilities change. Here, every write materializes first; the
+server's membership functions and ``dispatch`` (for any command not marked ``batches``) do it
+too. Nothing else touches ``outbuf`` but the reactor, which drains it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from ..irc import limits
+from ..irc.fitting import fit_line
+from .state import Channel, Client
+
+_MILLIS = [f".{i:03d}Z" for i in range(1000)]
+
+
+def trailing(params: Iterable[str]) -> str:
+    """Join parameters, always making the last one a trailing parameter."""
+    *middle, last = params
+    return " ".join([*middle, ":" + last])
+
+
+class _Batch:
+    """Lines to every member of ``channel`` but ``skip``, one buffer per tag mode (see Client)."""
+
+    __slots__ = ("bufs", "channel", "client_tags", "skip")
+
+    def __init__(
+        self, channel: Channel, skip: Client | None, client_tags: str, modes: set[int]
+    ) -> None:
+        self.channel = channel
+        self.skip = skip
+        self.client_tags = client_tags
+        self.bufs: list[bytearray | None] = [bytearray() if i in modes else None for i in range(4)]
+
+
+class Output:
+    def __init__(self, server_name: str, msgid_prefix: str) -> None:
+        self.name = server_name
+        # Clients with something to send this pass (swapped out by the reactor's flush).
+        self.dirty: list[Client] = []
+        self._batch: _Batch | None = None
+        self._msgid_prefix = msgid_prefix
+        self._msgid_counter = 0
+        self._stamp_second = -1
+        self._stamp_text = ""
+
+    # -- time and message ids --------------------------------------------------------------------
+
+    def clock(self) -> tuple[int, str]:
+        """Now as milliseconds since the epoch and as the ``server-time`` text of that instant."""
+        ms = time.time_ns() // 1_000_000
+        second, milli = divmod(ms, 1000)
+        if second != self._stamp_second:
+            self._stamp_second = second
+            self._stamp_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        return ms, self._stamp_text + _MILLIS[milli]
+
+    def timestamp(self) -> str:
+        return self.clock()[1]
+
+    def new_msgid(self) -> str:
+        """A msgid for a line that is not stored (stored lines get theirs from the history)."""
+        self._msgid_counter += 1
+        return f"{self._msgid_prefix}{self._msgid_counter:x}"
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    @property
+    def batch_pending(self) -> bool:
+        return self._batch is not None
+
+    def mark_dirty(self, c: Client) -> None:
+        if not c.dirty:
+            c.dirty = True
+            self.dirty.append(c)
+
+    def send_bytes(self, c: Client, data: bytes) -> None:
+        """Queue complete, already encoded and already cut lines."""
+        if self._batch is not None:
+            self.materialize()
+        c.outbuf += data
+        if not c.dirty:
+            c.dirty = True
+            self.dirty.append(c)
+
+    def send(self, c: Client, line: str) -> None:
+        if self._batch is not None:
+            self.materialize()
+        data = (line + "\r\n").encode()
+        if len(data) > limits.MAX_LINE_BYTES:
+            data = fit_line(data)
+        c.outbuf += data
+        if not c.dirty:
+            c.dirty = True
+            self.dirty.append(c)
+
+    def reply(self, c: Client, code: str, *params: str) -> None:
+        self.send(c, f":{self.name} {code} {c.nick or '*'} {trailing(params)}")
+
+    def fanout(
+        self,
+        recipients: Iterable[Client],
+        line: str,
+        client_tags: str = "",
+        skip: Client | None = None,
+        tags_only: bool = False,
+        stamp: str | None = None,
+        msgid: str | None = None,
+    ) -> None:
+        """Deliver one line to many clients: encoded once per tag variant, never per recipient.
+
+        ``client_tags`` is the already-escaped ``;+tag=value...`` suffix relayed to clients with
+        message-tags. ``tags_only`` is for TAGMSG, which only message-tags clients understand.
+        ``stamp`` and ``msgid`` are given for a stored line (see ``Server.store``).
+        """
+        if self._batch is not None:
+            self.materialize()
+        base = (line + "\r\n").encode()
+        if len(base) > limits.MAX_LINE_BYTES:
+            base = fit_line(base)
+        variants: list[bytes | None] = [base, None, None, None]
+        dirty = self.dirty
+        for m in recipients:
+            if m is skip:
+                continue
+            mode = m.tagmode
+            if tags_only and mode < 2:
+                continue
+            data = variants[mode]
+            if data is None:
+                if stamp is None or msgid is None:
+                    stamp, msgid = self.timestamp(), self.new_msgid()
+                if mode == 1:
+                    tags = f"@time={stamp} "
+                elif mode == 2:
+                    tags = f"@msgid={msgid}{client_tags} "
+                else:
+                    tags = f"@time={stamp};msgid={msgid}{client_tags} "
+                data = variants[mode] = tags.encode() + base
+            m.outbuf += data
+            if not m.dirty:
+                m.dirty = True
+                dirty.append(m)
+
+    def fanout_channel(
+        self,
+        ch: Channel,
+        line: str,
+        client_tags: str,
+        skip: Client | None,
+        stamp: str | None,
+        msgid: str | None,
+    ) -> None:
+        """:meth:`fanout` to every member of ``ch`` (but ``skip``), batched.
+
+        Consecutive lines to the same channel from the same sender are appended to one buffer
+        per tag variant; :meth:`materialize` appends those buffers to each member's output
+        buffer once, so the per-member work is per batch rather than per line.
+        """
+        base = (line + "\r\n").encode()
+        if len(base) > limits.MAX_LINE_BYTES:
+            base = fit_line(base)
+        batch = self._batch
+        if (
+            batch is None
+            or batch.channel is not ch
+            or batch.skip is not skip
+            or batch.client_tags != client_tags
+        ):
+            if batch is not None:
+                self.materialize()
+            batch = self._batch = _Batch(ch, skip, client_tags, {m.tagmode for m in ch.members})
+        plain, timed, tagged, both = batch.bufs
+        if plain is not None:
+            plain += base
+        if timed is not None or tagged is not None or both is not None:
+            if stamp is None or msgid is None:
+                stamp, msgid = self.timestamp(), self.new_msgid()
+            if timed is not None:
+                timed += f"@time={stamp} ".encode() + base
+            if tagged is not None:
+                tagged += f"@msgid={msgid}{client_tags} ".encode() + base
+            if both is not None:
+                both += f"@time={stamp};msgid={msgid}{client_tags} ".encode() + base
+
+    def materialize(self) -> None:
+        """Append the pending channel batch (see :meth:`fanout_channel`) to its members."""
+        batch = self._batch
+        if batch is None:
+            return
+        self._batch = None
+        skip = batch.skip
+        variants = [b"" if b is None else bytes(b) for b in batch.bufs]
+        dirty = self.dirty
+        for m in batch.channel.members:
+            if m is skip:
+                continue
+            m.outbuf += variants[m.tagmode]
+            if not m.dirty:
+                m.dirty = True
+                dirty.append(m)
