@@ -22,5 +22,6 @@ USERLEN = 18
 MAX_TARGETS = 4
 MAX_CHANNELS_PER_USER = 50
 MAX_LIST_ENTRIES = 100  # bans per channel
+MAX_INVITES = 100  # pending invites per channel (the oldest goes first)
 MAX_MODES = 4  # mode changes with a parameter per MODE command
 CHANTYPES = "#&"

@@ -177,7 +177,8 @@ class Channel:
         self.topic_by = ""
         self.topic_time = 0
         self.bans: list[Ban] = []
-        self.invited: set[str] = set()
+        # Identities (Client.identity) of invited connections, oldest first, bounded.
+        self.invited: dict[str, None] = {}
         self.invite_only = False
         self.moderated = False
         self.no_external = True

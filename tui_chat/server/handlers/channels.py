@@ -71,12 +71,11 @@ def join_channel(srv: Server, c: Client, name: str, key: str) -> None:
     else:
         # A restored room lets in whom it let in before, and re-ops only its founder.
         flags = MEMBER_OP if restored and srv.is_founder(ch, c) else 0
-        if c.key not in ch.invited:
-            refusal = _refusal(c, ch, key)
-            if refusal is not None:
-                srv.out.reply(c, refusal[0], ch.name, refusal[1])
-                return
-        ch.invited.discard(c.key)
+        refusal = _refusal(c, ch, key, invited=c.identity in ch.invited)
+        if refusal is not None:
+            srv.out.reply(c, refusal[0], ch.name, refusal[1])
+            return
+        ch.invited.pop(c.identity, None)
     srv.add_member(ch, c, flags)
     srv.out.fanout(ch.members, f":{c.prefix} JOIN {ch.name}")
     if c.away:
@@ -89,13 +88,17 @@ def join_channel(srv: Server, c: Client, name: str, key: str) -> None:
         chathistory.replay(srv, c, ch)
 
 
-def _refusal(c: Client, ch: Channel, key: str) -> tuple[str, str] | None:
-    """Why ``c`` may not join ``ch`` (a numeric and its text), or None."""
+def _refusal(c: Client, ch: Channel, key: str, invited: bool) -> tuple[str, str] | None:
+    """Why ``c`` may not join ``ch`` (a numeric and its text), or None.
+
+    An operator's invite lets its guest past +i and +l, never past a key or a ban (solanum's
+    rule): whoever could not have read the room live must not get in to read its history.
+    """
     if ch.password is not None and key != ch.password:
         return N.ERR_BADCHANNELKEY, "Cannot join channel (+k)"
-    if ch.limit and len(ch.members) >= ch.limit:
+    if ch.limit and len(ch.members) >= ch.limit and not invited:
         return N.ERR_CHANNELISFULL, "Cannot join channel (+l)"
-    if ch.invite_only:
+    if ch.invite_only and not invited:
         return N.ERR_INVITEONLYCHAN, "Cannot join channel (+i)"
     if ch.is_banned(c):
         return N.ERR_BANNEDFROMCHAN, "Cannot join channel (+b)"
@@ -277,7 +280,12 @@ def cmd_invite(srv: Server, c: Client, msg: Message) -> None:
     if target in ch.members:
         srv.out.reply(c, N.ERR_USERONCHANNEL, target.nick, ch.name, "is already on channel")
         return
-    ch.invited.add(target.key)
+    if (flags or 0) & MEMBER_OP or c.oper:
+        # Held by the guest's connection, not its nick: whoever takes the nick later is not
+        # invited. Plain members' invites (rooms without +i) are only a notice, as in Ergo.
+        ch.invited[target.identity] = None
+        if len(ch.invited) > limits.MAX_INVITES:
+            del ch.invited[next(iter(ch.invited))]
     srv.out.reply(c, N.RPL_INVITING, target.nick, ch.name)
     srv.out.fanout([target], f":{c.prefix} INVITE {target.nick} :{ch.name}")
     if target.away:

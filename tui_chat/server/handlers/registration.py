@@ -15,7 +15,7 @@ from ...irc.fitting import fit_line
 from ...irc.message import Message
 from ...irc.numbers import parse_decimal
 from ..registry import command
-from ..state import CAP_CAP_NOTIFY, Client
+from ..state import CAP_CAP_NOTIFY, MEMBER_OP, MEMBER_VOICE, Client
 
 if TYPE_CHECKING:
     from ..server import Server
@@ -56,6 +56,13 @@ def cmd_nick(srv: Server, c: Client, msg: Message) -> None:
         return
     if nick == c.nick:
         return
+    for ch in c.channels.values():
+        # A new nick would shed a nick!*@* ban: refused, as solanum and InspIRCd do.
+        if not ch.members[c] & (MEMBER_OP | MEMBER_VOICE) and ch.is_banned(c):
+            srv.out.reply(
+                c, N.ERR_BANNICKCHANGE, ch.name, "Cannot change nickname while banned on channel"
+            )
+            return
     recipients = srv.peers(c)
     recipients.add(c)
     srv.out.fanout(recipients, f":{c.prefix} NICK :{nick}")
