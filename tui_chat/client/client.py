@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 
 _RECV_SIZE = 65536
 _QUIT_FLUSH_SECONDS = 0.5
+# Lines that keep the connection alive or registered: they skip the chat lane's queue.
+_URGENT_COMMANDS = frozenset({"PONG", "CAP", "PASS", "USER", "QUIT"})
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,11 @@ class ClientSettings:
     lag_timeout: float = 90.0
     connect_timeout: float = 10.0
     batch_interval: float = 0.03  # gather events this long into one emit() call
+    # Our own chat lines (typed lines, commands, JOINs) leave through a token bucket: a burst of
+    # chat_burst, then chat_rate a second. Both stay under our server's flood limit (20, then 5/s)
+    # and ngircd's (about 3 commands a second), so a server never holds our PONG behind a paste.
+    chat_burst: int = 5
+    chat_rate: float = 2.5
     # Chat logs go to <log_dir>/<server>/<buffer>.log (see chatlog.chat_log_path); None: no logs.
     log_dir: Path | None = None
 
@@ -241,6 +248,7 @@ class ChatClient:
         except _ConnectionLost as e:
             return 0.0, e.detail
         self._sock = sock
+        self._outbox = Outbox(self.settings.chat_burst, self.settings.chat_rate)
         session.connection_made()
         self._state("registering")
         for line in session.registration_lines():
@@ -272,9 +280,11 @@ class ChatClient:
                         ping_due = now + self.settings.lag_interval
                 self._drain_session()
                 self._flush_events()
-                timeout = self._next_timeout(
-                    (ping_due if welcomed else started + self.settings.lag_timeout) - now
-                )
+                timer = (ping_due if welcomed else started + self.settings.lag_timeout) - now
+                paced_in = self._outbox.release()
+                if paced_in is not None:
+                    timer = min(timer, paced_in)
+                timeout = self._next_timeout(timer)
                 self._sel.modify(
                     sock,
                     selectors.EVENT_READ | (selectors.EVENT_WRITE if self._outbox else 0),
@@ -365,7 +375,15 @@ class ChatClient:
         if session.out:
             if self._sock is not None:
                 for line in session.out:
-                    self._outbox.put(line)
+                    command = line.split(" ", 1)[0]
+                    if command in _URGENT_COMMANDS or (
+                        command == "NICK" and not session.registered
+                    ):
+                        self._outbox.put(line)
+                    else:
+                        # In one lane with typed lines: a JOIN, its CHATHISTORY and the PING
+                        # that marks the end of the answer must stay in this order.
+                        self._outbox.pace(line)
             session.out.clear()
         if session.events:
             self._events_extend(session.events)
@@ -539,7 +557,7 @@ class ChatClient:
             line = item.line
             if item.txid is not None:
                 line = self._session.typed_line(item.command, item.buffer, item.wire, item.txid)
-            self._outbox.put(line, item if item.pending_id else None)
+            self._outbox.pace(line, item)
 
     def _requeue(self) -> None:
         """The connection is gone: lines not yet echoed or not yet written go back in front."""
