@@ -372,6 +372,7 @@ class ChatClient:
 
     def _drain_session(self) -> None:
         session = self._session
+        session.flush_rosters()
         if session.out:
             if self._sock is not None:
                 for line in session.out:

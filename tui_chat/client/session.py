@@ -261,6 +261,9 @@ class Session:
         self._time: datetime | None = None
         self._pending_joins: dict[str, str | None] = {}
         self._mention_re: re.Pattern[str] | None = None
+        # Channels whose member list changed since the last flush_rosters(): a flood of JOINs
+        # costs one sorted roster per batch of lines, not one per line.
+        self._dirty_rosters: dict[int, _Channel] = {}
 
     def registration_lines(self) -> list[str]:
         lines = ["CAP LS 302"]
@@ -947,6 +950,20 @@ class Session:
         return changed
 
     def _roster(self, chan: _Channel) -> None:
+        if self._collect is None:
+            self._dirty_rosters[id(chan)] = chan
+
+    def flush_rosters(self) -> None:
+        """Emit one Roster per channel whose members changed since the last call.
+
+        The connection calls this once per batch of lines read, before handing events on.
+        """
+        dirty, self._dirty_rosters = self._dirty_rosters, {}
+        for chan in dirty.values():
+            if self.channels.get(self.fold(chan.name)) is chan:  # not left meanwhile
+                self._emit_roster(chan)
+
+    def _emit_roster(self, chan: _Channel) -> None:
         rank = {s: i for i, s in enumerate(self.prefix_symbols)}
 
         def order(m: _MemberState) -> tuple[int, str]:
@@ -956,7 +973,7 @@ class Session:
             Member(nick=m.nick, prefixes=m.prefixes, away=m.away, userhost=m.userhost)
             for m in sorted(chan.members.values(), key=order)
         )
-        self._emit(Roster, buffer=chan.name, members=members)
+        self.events.append(Roster(buffer=chan.name, members=members))
 
     def _channels_of(self, nick: str) -> list[_Channel]:
         key = self.fold(nick)
