@@ -19,9 +19,10 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tui_chat.irc import Message, ParseError, parse
 
@@ -96,7 +97,7 @@ class ChatClient:
             settings.password,
             settings.rooms,
         )
-        self._requests: queue.SimpleQueue[tuple] = queue.SimpleQueue()
+        self._requests: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
@@ -196,7 +197,7 @@ class ChatClient:
             return
         self._request("raw", line)
 
-    def _request(self, *item) -> None:
+    def _request(self, *item: object) -> None:
         self._requests.put(item)
         self._poke()
 
@@ -362,7 +363,7 @@ class ChatClient:
                             pending_id=item.pending_id,
                             buffer=self._session.buffer_for(item.buffer),
                             text=_visible(item.wire, item.kind),
-                            kind=item.kind,  # type: ignore[arg-type]
+                            kind=item.kind,
                             queued=False,
                         )
                     )
@@ -443,7 +444,7 @@ class ChatClient:
         detail = errors[-1] if errors else "no address"
         raise _ConnectionLost(detail.lower() if detail else "connect failed")
 
-    def _resolve(self, host: str, port: int) -> list:
+    def _resolve(self, host: str, port: int) -> list[Any]:
         if is_ip_literal(host):
             try:
                 return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -588,7 +589,7 @@ class ChatClient:
                     pending_id=item.pending_id,
                     buffer=item.buffer,
                     text=_visible(item.wire, item.kind),
-                    kind=item.kind,  # type: ignore[arg-type]
+                    kind=item.kind,
                     queued=True,
                 )
             )
@@ -615,7 +616,7 @@ class ChatClient:
     def _add(self, event: Event) -> None:
         self._events_extend((event,))
 
-    def _events_extend(self, events) -> None:
+    def _events_extend(self, events: Iterable[Event]) -> None:
         if not self._events:
             self._batch_deadline = time.monotonic() + self.settings.batch_interval
         self._events.extend(events)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from tui_chat.irc.limits import MAX_RAW_LINE_BYTES
 
+from .events import MessageKind
+
 
 class LineReader:
     """Split a byte stream into decoded lines on ``\\n`` (a trailing ``\\r`` is dropped).
@@ -59,7 +61,7 @@ class Outgoing:
     buffer: str = ""
     command: str = ""
     wire: str = ""
-    kind: str = "privmsg"
+    kind: MessageKind = "privmsg"
     was_queued: bool = False  # the UI was told it is waiting for a connection
     # A typed line's transaction id (+tui-chat/txid), the same on every attempt to send it, so
     # a server that already has it (the echo was lost with the connection) drops the repeat.
@@ -157,9 +159,11 @@ class Outbox:
         return items
 
 
-def backoff_delay(attempt: int, minimum: float, maximum: float, rng=random.random) -> float:
+def backoff_delay(
+    attempt: int, minimum: float, maximum: float, rng: Callable[[], float] = random.random
+) -> float:
     """Exponential backoff with up to 25% jitter, so clients dropped together spread out."""
-    base = min(maximum, minimum * (2 ** min(attempt, 30)))
+    base = min(maximum, minimum * 2.0 ** min(attempt, 30))
     return min(maximum, base * (1 + 0.25 * rng()))
 
 
