@@ -17,8 +17,8 @@ from .events import MessageKind
 class LineReader:
     """Split a byte stream into decoded lines on ``\\n`` (a trailing ``\\r`` is dropped).
 
-    A peer that sends more than any legitimate line without a newline loses the excess: the rest
-    of that line is skipped rather than buffered without bound.
+    A line longer than any legitimate one is dropped, and its bytes are skipped as they come
+    rather than buffered without bound.
     """
 
     def __init__(self, max_line: int = MAX_RAW_LINE_BYTES) -> None:
@@ -42,7 +42,9 @@ class LineReader:
             if raw.endswith(b"\r"):
                 raw = raw[:-1]
             if len(raw) > self._max:
-                raw = raw[: self._max]
+                # Dropped whole, as when it spans reads: what is shown must not depend on how
+                # TCP happened to cut the stream.
+                continue
             if raw:
                 lines.append(raw.decode("utf-8", errors="replace"))
         del self._buf[:start]
