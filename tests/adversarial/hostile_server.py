@@ -284,3 +284,38 @@ def hostile_server(**kwargs) -> Iterator[HostileServer]:
         yield server
     finally:
         server.close()
+
+
+# -- a JOIN/PART/NICK flood in a big channel (shared by the client and app tests) ----------
+
+ROSTER_MEMBERS = 10_000
+ROSTER_FLOOD = 5_000
+
+
+def names_lines(nick: str, channel: str = "#lobby") -> list[str]:
+    """A NAMES refresh: us and ROSTER_MEMBERS others, 100 a line, then the end of the list."""
+    names = [nick] + [f"m{i}" for i in range(ROSTER_MEMBERS)]
+    lines = [
+        f":irc.test 353 {nick} = {channel} :{' '.join(names[i : i + 100])}"
+        for i in range(0, len(names), 100)
+    ]
+    return [*lines, f":irc.test 366 {nick} {channel} :End of /NAMES list."]
+
+
+def flood_lines(channel: str = "#lobby") -> tuple[list[str], set[str]]:
+    """(the lines, the members left afterwards apart from us): joins, parts and renames."""
+    members = {f"m{i}" for i in range(ROSTER_MEMBERS)}
+    lines: list[str] = []
+    for i in range(ROSTER_FLOOD):
+        match i % 3:
+            case 0:
+                lines.append(f":j{i}!u@h JOIN {channel}")
+                members.add(f"j{i}")
+            case 1:
+                lines.append(f":m{i}!u@h PART {channel} :bye")
+                members.discard(f"m{i}")
+            case _:
+                lines.append(f":m{i}!u@h NICK r{i}")
+                members.discard(f"m{i}")
+                members.add(f"r{i}")
+    return lines, members

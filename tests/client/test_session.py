@@ -28,6 +28,7 @@ def feed(session: Session, *lines: str) -> list:
     session.out.clear()
     for line in lines:
         session.feed(parse(line))
+    session.flush_rosters()  # what the connection does after each batch of lines it read
     return list(session.events)
 
 

@@ -19,9 +19,10 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tui_chat.irc import Message, ParseError, parse
 
@@ -42,6 +43,8 @@ log = logging.getLogger(__name__)
 
 _RECV_SIZE = 65536
 _QUIT_FLUSH_SECONDS = 0.5
+# Lines that keep the connection alive or registered: they skip the chat lane's queue.
+_URGENT_COMMANDS = frozenset({"PONG", "CAP", "PASS", "USER", "QUIT"})
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,11 @@ class ClientSettings:
     lag_timeout: float = 90.0
     connect_timeout: float = 10.0
     batch_interval: float = 0.03  # gather events this long into one emit() call
+    # Our own chat lines (typed lines, commands, JOINs) leave through a token bucket: a burst of
+    # chat_burst, then chat_rate a second. Both stay under our server's flood limit (20, then 5/s)
+    # and ngircd's (about 3 commands a second), so a server never holds our PONG behind a paste.
+    chat_burst: int = 5
+    chat_rate: float = 2.5
     # Chat logs go to <log_dir>/<server>/<buffer>.log (see chatlog.chat_log_path); None: no logs.
     log_dir: Path | None = None
 
@@ -89,7 +97,7 @@ class ChatClient:
             settings.password,
             settings.rooms,
         )
-        self._requests: queue.SimpleQueue[tuple] = queue.SimpleQueue()
+        self._requests: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
@@ -189,7 +197,7 @@ class ChatClient:
             return
         self._request("raw", line)
 
-    def _request(self, *item) -> None:
+    def _request(self, *item: object) -> None:
         self._requests.put(item)
         self._poke()
 
@@ -241,6 +249,7 @@ class ChatClient:
         except _ConnectionLost as e:
             return 0.0, e.detail
         self._sock = sock
+        self._outbox = Outbox(self.settings.chat_burst, self.settings.chat_rate)
         session.connection_made()
         self._state("registering")
         for line in session.registration_lines():
@@ -272,9 +281,11 @@ class ChatClient:
                         ping_due = now + self.settings.lag_interval
                 self._drain_session()
                 self._flush_events()
-                timeout = self._next_timeout(
-                    (ping_due if welcomed else started + self.settings.lag_timeout) - now
-                )
+                timer = (ping_due if welcomed else started + self.settings.lag_timeout) - now
+                paced_in = self._outbox.release()
+                if paced_in is not None:
+                    timer = min(timer, paced_in)
+                timeout = self._next_timeout(timer)
                 self._sel.modify(
                     sock,
                     selectors.EVENT_READ | (selectors.EVENT_WRITE if self._outbox else 0),
@@ -352,7 +363,7 @@ class ChatClient:
                             pending_id=item.pending_id,
                             buffer=self._session.buffer_for(item.buffer),
                             text=_visible(item.wire, item.kind),
-                            kind=item.kind,  # type: ignore[arg-type]
+                            kind=item.kind,
                             queued=False,
                         )
                     )
@@ -362,10 +373,19 @@ class ChatClient:
 
     def _drain_session(self) -> None:
         session = self._session
+        session.flush_rosters()
         if session.out:
             if self._sock is not None:
                 for line in session.out:
-                    self._outbox.put(line)
+                    command = line.split(" ", 1)[0]
+                    if command in _URGENT_COMMANDS or (
+                        command == "NICK" and not session.registered
+                    ):
+                        self._outbox.put(line)
+                    else:
+                        # In one lane with typed lines: a JOIN, its CHATHISTORY and the PING
+                        # that marks the end of the answer must stay in this order.
+                        self._outbox.pace(line)
             session.out.clear()
         if session.events:
             self._events_extend(session.events)
@@ -424,7 +444,7 @@ class ChatClient:
         detail = errors[-1] if errors else "no address"
         raise _ConnectionLost(detail.lower() if detail else "connect failed")
 
-    def _resolve(self, host: str, port: int) -> list:
+    def _resolve(self, host: str, port: int) -> list[Any]:
         if is_ip_literal(host):
             try:
                 return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -539,7 +559,7 @@ class ChatClient:
             line = item.line
             if item.txid is not None:
                 line = self._session.typed_line(item.command, item.buffer, item.wire, item.txid)
-            self._outbox.put(line, item if item.pending_id else None)
+            self._outbox.pace(line, item)
 
     def _requeue(self) -> None:
         """The connection is gone: lines not yet echoed or not yet written go back in front."""
@@ -569,7 +589,7 @@ class ChatClient:
                     pending_id=item.pending_id,
                     buffer=item.buffer,
                     text=_visible(item.wire, item.kind),
-                    kind=item.kind,  # type: ignore[arg-type]
+                    kind=item.kind,
                     queued=True,
                 )
             )
@@ -596,7 +616,7 @@ class ChatClient:
     def _add(self, event: Event) -> None:
         self._events_extend((event,))
 
-    def _events_extend(self, events) -> None:
+    def _events_extend(self, events: Iterable[Event]) -> None:
         if not self._events:
             self._batch_deadline = time.monotonic() + self.settings.batch_interval
         self._events.extend(events)

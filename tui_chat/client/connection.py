@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import random
 import socket
+import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tui_chat.irc.limits import MAX_RAW_LINE_BYTES
+
+from .events import MessageKind
 
 
 class LineReader:
     """Split a byte stream into decoded lines on ``\\n`` (a trailing ``\\r`` is dropped).
 
-    A peer that sends more than any legitimate line without a newline loses the excess: the rest
-    of that line is skipped rather than buffered without bound.
+    A line longer than any legitimate one is dropped, and its bytes are skipped as they come
+    rather than buffered without bound.
     """
 
     def __init__(self, max_line: int = MAX_RAW_LINE_BYTES) -> None:
@@ -38,7 +42,9 @@ class LineReader:
             if raw.endswith(b"\r"):
                 raw = raw[:-1]
             if len(raw) > self._max:
-                raw = raw[: self._max]
+                # Dropped whole, as when it spans reads: what is shown must not depend on how
+                # TCP happened to cut the stream.
+                continue
             if raw:
                 lines.append(raw.decode("utf-8", errors="replace"))
         del self._buf[:start]
@@ -57,7 +63,7 @@ class Outgoing:
     buffer: str = ""
     command: str = ""
     wire: str = ""
-    kind: str = "privmsg"
+    kind: MessageKind = "privmsg"
     was_queued: bool = False  # the UI was told it is waiting for a connection
     # A typed line's transaction id (+tui-chat/txid), the same on every attempt to send it, so
     # a server that already has it (the echo was lost with the connection) drops the repeat.
@@ -65,23 +71,72 @@ class Outgoing:
 
 
 class Outbox:
-    """A non-blocking send buffer that knows when each tracked line has fully left."""
+    """A non-blocking send buffer in two lanes that knows when each tracked line has left.
 
-    def __init__(self) -> None:
+    Control lines (:meth:`put`) are written at once. Chat lines (:meth:`pace`) wait in their own
+    lane and are let out by a token bucket kept below servers' flood limits: a server holds
+    everything behind a line over its limit, so an 800-line paste written at once would hold
+    our PONG and lag PING for minutes and the connection would time out.
+    """
+
+    def __init__(
+        self,
+        burst: int = 5,
+        rate: float = 2.5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._buf = bytearray()
-        self._queued = 0  # total bytes ever queued
+        self._queued = 0  # total bytes ever committed to _buf
         self._sent = 0  # total bytes ever sent
         self._marks: deque[tuple[int, Outgoing]] = deque()
+        self._paced: deque[tuple[str, Outgoing | None]] = deque()
+        self._burst = max(1, burst)
+        self._rate = max(rate, 1e-3)
+        self._clock = clock
+        self._tokens = float(self._burst)
+        self._tokens_at = clock()
 
     def __bool__(self) -> bool:
+        """True while bytes are ready for the socket (paced lines still waiting do not count)."""
         return bool(self._buf)
 
+    @property
+    def pending_bytes(self) -> int:
+        return len(self._buf)
+
+    @property
+    def paced(self) -> int:
+        """Chat lines waiting for the token bucket."""
+        return len(self._paced)
+
     def put(self, line: str, item: Outgoing | None = None) -> None:
+        """An urgent line: it goes out ahead of every chat line still waiting."""
         data = line.encode("utf-8", errors="replace") + b"\r\n"
         self._buf += data
         self._queued += len(data)
         if item is not None:
             self._marks.append((self._queued, item))
+
+    def pace(self, line: str, item: Outgoing | None = None) -> None:
+        """A chat line: it goes out in order with the other chat lines, at the paced rate."""
+        self._paced.append((line, item))
+        self.release()
+
+    def release(self) -> float | None:
+        """Move the chat lines the bucket allows to the socket buffer.
+
+        Returns the seconds until the next one may go, or None when none is waiting.
+        """
+        now = self._clock()
+        self._tokens = min(self._burst, self._tokens + (now - self._tokens_at) * self._rate)
+        self._tokens_at = now
+        while self._paced and self._tokens >= 1.0:
+            self._tokens -= 1.0
+            line, item = self._paced.popleft()
+            self.put(line, item)
+        if not self._paced:
+            return None
+        return (1.0 - self._tokens) / self._rate
 
     def send(self, sock: socket.socket) -> list[Outgoing]:
         """Write what the socket accepts; return the tracked items now fully written."""
@@ -97,16 +152,20 @@ class Outbox:
         return done
 
     def take_unsent(self) -> list[Outgoing]:
-        """Drop the buffer (the connection is gone) and return the tracked items it held."""
+        """Drop both lanes (the connection is gone) and return their tracked items in order."""
         items = [item for _, item in self._marks]
+        items += [item for _, item in self._paced if item is not None]
         self._marks.clear()
+        self._paced.clear()
         self._buf.clear()
         return items
 
 
-def backoff_delay(attempt: int, minimum: float, maximum: float, rng=random.random) -> float:
+def backoff_delay(
+    attempt: int, minimum: float, maximum: float, rng: Callable[[], float] = random.random
+) -> float:
     """Exponential backoff with up to 25% jitter, so clients dropped together spread out."""
-    base = min(maximum, minimum * (2 ** min(attempt, 30)))
+    base = min(maximum, minimum * 2.0 ** min(attempt, 30))
     return min(maximum, base * (1 + 0.25 * rng()))
 
 

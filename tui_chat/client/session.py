@@ -12,12 +12,13 @@ import contextlib
 import itertools
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from tui_chat.irc import Message, casefold, source_nick, split_source
-from tui_chat.irc import numerics as n
+from tui_chat.irc import numerics as N
 from tui_chat.irc.casemap import safe_nick
 from tui_chat.irc.fitting import split_text as split_text  # shared with the server
 from tui_chat.irc.limits import CHANTYPES, MAX_LINE_BYTES
@@ -92,11 +93,11 @@ _NICK_CHARS = r"A-Za-z0-9\[\]\\`_^{|}\-"
 # Errors that mean "your message to this target went nowhere".
 _SEND_ERRORS = frozenset(
     {
-        n.ERR_NOSUCHNICK,
-        n.ERR_NOSUCHCHANNEL,
-        n.ERR_CANNOTSENDTOCHAN,
-        n.ERR_TOOMANYTARGETS,
-        n.ERR_NOTONCHANNEL,
+        N.ERR_NOSUCHNICK,
+        N.ERR_NOSUCHCHANNEL,
+        N.ERR_CANNOTSENDTOCHAN,
+        N.ERR_TOOMANYTARGETS,
+        N.ERR_NOTONCHANNEL,
         "477",  # ERR_NEEDREGGEDNICK
         "489",  # ERR_SECUREONLYCHAN
         "492",  # ERR_NOCTCP (InspIRCd)
@@ -105,7 +106,7 @@ _SEND_ERRORS = frozenset(
 )
 
 _IGNORED_NUMERICS = frozenset(
-    {n.RPL_ISUPPORT, n.RPL_ENDOFNAMES, n.RPL_CREATIONTIME, n.RPL_TOPICWHOTIME}
+    {N.RPL_ISUPPORT, N.RPL_ENDOFNAMES, N.RPL_CREATIONTIME, N.RPL_TOPICWHOTIME}
 )
 
 
@@ -234,6 +235,9 @@ class Session:
         self._time: datetime | None = None
         self._pending_joins: dict[str, str | None] = {}
         self._mention_re: re.Pattern[str] | None = None
+        # Channels whose member list changed since the last flush_rosters(): a flood of JOINs
+        # costs one sorted roster per batch of lines, not one per line.
+        self._dirty_rosters: dict[int, _Channel] = {}
 
     def registration_lines(self) -> list[str]:
         lines = ["CAP LS 302"]
@@ -261,12 +265,12 @@ class Session:
     def is_channel(self, name: str) -> bool:
         return bool(name) and name[0] in self.chantypes
 
-    def _make(self, cls: type[Event], **fields) -> Event:
+    def _make(self, cls: type[Event], **fields: Any) -> Event:
         if self._time is not None:
             fields.setdefault("time", self._time)
         return cls(**fields)
 
-    def _emit(self, cls: type[Event], **fields) -> None:
+    def _emit(self, cls: type[Event], **fields: Any) -> None:
         if self._collect is not None:
             # Inside a history batch only messages count; a replayed TOPIC or notice must not
             # look like something happening now.
@@ -748,7 +752,7 @@ class Session:
         self._nick_attempt += 1
         base = self._nick_base
         suffix_n = self._nick_attempt
-        if msg.command == n.ERR_ERRONEUSNICKNAME:
+        if msg.command == N.ERR_ERRONEUSNICKNAME:
             cleaned = safe_nick(base)
             if cleaned != base:
                 # The nick itself is invalid: try it cleaned up before adding suffixes.
@@ -920,6 +924,20 @@ class Session:
         return changed
 
     def _roster(self, chan: _Channel) -> None:
+        if self._collect is None:
+            self._dirty_rosters[id(chan)] = chan
+
+    def flush_rosters(self) -> None:
+        """Emit one Roster per channel whose members changed since the last call.
+
+        The connection calls this once per batch of lines read, before handing events on.
+        """
+        dirty, self._dirty_rosters = self._dirty_rosters, {}
+        for chan in dirty.values():
+            if self.channels.get(self.fold(chan.name)) is chan:  # not left meanwhile
+                self._emit_roster(chan)
+
+    def _emit_roster(self, chan: _Channel) -> None:
         rank = {s: i for i, s in enumerate(self.prefix_symbols)}
 
         def order(m: _MemberState) -> tuple[int, str]:
@@ -929,7 +947,7 @@ class Session:
             Member(nick=m.nick, prefixes=m.prefixes, away=m.away, userhost=m.userhost)
             for m in sorted(chan.members.values(), key=order)
         )
-        self._emit(Roster, buffer=chan.name, members=members)
+        self.events.append(Roster(buffer=chan.name, members=members))
 
     def _channels_of(self, nick: str) -> list[_Channel]:
         key = self.fold(nick)
@@ -953,12 +971,11 @@ class Session:
             # The server's spelling wins when it differs only in case from what was typed.
             if self.fold(display) == key:
                 display = name
-            chan = _Channel(display)
-            self.channels[key] = chan
+            joined = self.channels[key] = _Channel(display)
             join_key = self._pending_joins.pop(key, None)
             old_key = self.rooms.get(key, (display, None))[1]
             self.rooms[key] = (display, join_key or old_key)
-            chan.members[self.fold(nick)] = _MemberState(nick, userhost=userhost)
+            joined.members[self.fold(nick)] = _MemberState(nick, userhost=userhost)
             self._auto_who.add(key)
             self._emit(Joined, buffer=display, nick=nick, is_self=True, userhost=userhost)
             if key not in self._last:
@@ -1058,7 +1075,9 @@ class Session:
         if self._apply_modes(chan, msg.params[1:]):
             self._roster(chan)
 
-    def _mode_changes(self, params: tuple[str, ...] | list[str]):
+    def _mode_changes(
+        self, params: tuple[str, ...] | list[str]
+    ) -> Iterator[tuple[bool, str, str | None]]:
         """Yield (adding, mode letter, argument or None) for a channel mode string."""
         if not params:
             return
@@ -1226,7 +1245,7 @@ def _strip_action(wire: str) -> str:
     return wire[len("\x01ACTION ") : -1]
 
 
-def _make_room(table: dict, limit: int) -> None:
+def _make_room(table: dict[Any, Any], limit: int) -> None:
     """Forget the oldest entries of ``table`` so that one more fits within ``limit``."""
     while len(table) >= limit:
         del table[next(iter(table))]

@@ -46,6 +46,9 @@ class NetworkView:
     def __init__(self, chat: ChatScreen) -> None:
         self.chat = chat
         self.batches: dict[str, list[Entry]] = {}  # conversation key -> lines not yet shown
+        # The shown channel's members changed: the user list is rebuilt once per batch of
+        # events (see show_rosters), not once per Roster event.
+        self.roster_stale = False
 
     @property
     def model(self) -> ChatModel:
@@ -350,7 +353,15 @@ class NetworkView:
             return  # a roster is no reason to open a window
         conv.members = event.members
         if self.model.key(event.buffer) == self.model.conversations.current:
-            self.chat.show_roster(conv)
+            self.roster_stale = True
+
+    def show_rosters(self) -> None:
+        """Show the current channel's members if they changed during this batch."""
+        if self.roster_stale:
+            self.roster_stale = False
+            shown = self.model.conversations.shown
+            if shown is not None:
+                self.chat.show_roster(shown)
 
     def _joined(self, event: ev.Joined) -> None:
         conv = self._open(event.buffer, "channel")

@@ -241,6 +241,7 @@ class ChatScreen(Screen[None]):
                 events, more = inbox.take(EVENTS_PER_CHUNK)
                 self.network.apply_all(events)
         self.network.flush()
+        self.network.show_rosters()
         self.refresh_sidebar()
         self.refresh_header()
         if not message.events and inbox is not None:
