@@ -22,6 +22,7 @@ from tui_chat.irc import numerics as N
 from tui_chat.irc.casemap import safe_nick
 from tui_chat.irc.fitting import split_text as split_text  # shared with the server
 from tui_chat.irc.limits import CHANTYPES, MAX_LINE_BYTES
+from tui_chat.irc.numbers import parse_decimal
 
 from .ctcp import ReplyLimiter, reply_argument
 from .events import (
@@ -425,7 +426,7 @@ class Session:
         handler = getattr(self, "_on_" + msg.command, None)
         if handler is not None:
             handler(msg)
-        elif msg.command.isdigit():
+        elif parse_decimal(msg.command, 0, 999) is not None:
             self._on_numeric(msg)
         else:
             self._info(SERVER_BUFFER, " ".join(msg.params), msg.command)
@@ -438,8 +439,10 @@ class Session:
     def _on_PONG(self, msg: Message) -> None:
         # Lag tokens are measured by the connection before the session sees them.
         token = msg.params[-1] if msg.params else ""
-        if token.startswith(HISTORY_TOKEN_PREFIX) and token[len(HISTORY_TOKEN_PREFIX) :].isdigit():
-            self._history_sentinel(int(token[len(HISTORY_TOKEN_PREFIX) :]))
+        if token.startswith(HISTORY_TOKEN_PREFIX):
+            sentinel = parse_decimal(token[len(HISTORY_TOKEN_PREFIX) :])
+            if sentinel is not None:
+                self._history_sentinel(sentinel)
 
     def _on_ERROR(self, msg: Message) -> None:
         self._info(SERVER_BUFFER, msg.param(0), "ERROR", "error")
@@ -507,10 +510,8 @@ class Session:
         )
 
     def _history_limit(self) -> int:
-        advertised = self.isupport.get("CHATHISTORY", "")
-        if advertised.isdigit() and int(advertised) > 0:
-            return min(HISTORY_FETCH_LIMIT, int(advertised))
-        return HISTORY_FETCH_LIMIT
+        advertised = parse_decimal(self.isupport.get("CHATHISTORY", ""), 1)
+        return min(HISTORY_FETCH_LIMIT, advertised or HISTORY_FETCH_LIMIT)
 
     def _rejoined_channel(self, buffer: str, key: str) -> None:
         """We are back in a channel we were in before: ask for what was said meanwhile."""
@@ -700,8 +701,8 @@ class Session:
                 self.chantypes = value
             elif name == "CASEMAPPING":
                 self._recase(value)
-            elif name == "NICKLEN" and value.isdigit():
-                self.nicklen = int(value)
+            elif name == "NICKLEN" and (nicklen := parse_decimal(value, 1, 512)) is not None:
+                self.nicklen = nicklen
             elif name == "CHANMODES":
                 parts = value.split(",")
                 if len(parts) >= 4:
@@ -798,9 +799,10 @@ class Session:
         setter = source_nick(msg.param(2))
         when = msg.param(3)
         text = f"Topic set by {setter}"
-        if when.isdigit():
+        seconds = parse_decimal(when, 0, 1 << 40)
+        if seconds is not None:
             with contextlib.suppress(OverflowError, OSError, ValueError):
-                stamp = datetime.fromtimestamp(int(when)).astimezone()
+                stamp = datetime.fromtimestamp(seconds).astimezone()
                 text += f" on {stamp:%Y-%m-%d %H:%M}"
         self._info(self.buffer_for(channel), text, msg.command)
 

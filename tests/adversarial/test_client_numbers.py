@@ -1,9 +1,8 @@
-"""Holes the audit found in tui_chat/client, kept failing until the client is fixed.
+"""Numbers from a server go through tui_chat.irc.numbers.parse_decimal, in the client too.
 
-Numbers from a server are meant to go through tui_chat.irc.numbers.parse_decimal (issue 7), but
-ISUPPORT NICKLEN and CHATHISTORY still use ``str.isdigit()`` then ``int()``: ``'²'.isdigit()`` is
-True and ``int('²')`` raises, so one token from a hostile or broken server throws away the rest
-of its line, or the history request of a rejoined room.
+``'²'.isdigit()`` is True and ``int('²')`` raises: when ISUPPORT NICKLEN and CHATHISTORY used
+``str.isdigit()`` then ``int()``, one such token from a hostile or broken server threw away the
+rest of its line, or the history request of a rejoined room.
 """
 
 from __future__ import annotations
