@@ -47,6 +47,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import servers
 
+from tui_chat.ui.textual_compat import app_driver, render_frame, watch_frames
+
 REPO = Path(__file__).resolve().parents[1]
 SIZE = (120, 36)
 ROOM = "#flood"
@@ -155,7 +157,7 @@ TAIL = 40  # a key's value is told by its last TAIL characters (random letters: 
 
 
 class FrameWatch:
-    """Wraps ``app._display`` (where a frame goes to the driver) to timestamp frames.
+    """Watches every frame the app sends to its driver, to timestamp frames.
 
     Per frame: renders the update's terminal bytes (the work a real driver's frame costs, which
     the headless driver skips), then settles keypresses whose value the Input's line shows, and
@@ -173,11 +175,7 @@ class FrameWatch:
         self.last_line: str | None = None
         self.t_last_on_screen: float | None = None
         self.frames = 0
-        self._original = app._display
-        app._display = self._display
-
-    def restore(self) -> None:
-        self.app._display = self._original
+        self.restore = watch_frames(app, self._frame)
 
     def _input_text(self) -> str:
         """The end of the text on the Input's line (it scrolls to keep the cursor in view)."""
@@ -186,14 +184,10 @@ class FrameWatch:
             return ""
         return text[-TAIL:]
 
-    def _display(self, screen, renderable) -> None:
-        from textual._compositor import CompositorUpdate
-
-        self._original(screen, renderable)
+    def _frame(self, screen, renderable) -> None:
         if renderable is None:
             return
-        if isinstance(renderable, CompositorUpdate):
-            renderable.render_segments(self.app.console)
+        render_frame(renderable, self.app.console)
         now = time.perf_counter()
         self.frames += 1
         # What the Input line shows in this frame (the strip the compositor just used is cached
@@ -230,7 +224,7 @@ def type_keys(app, watch: FrameWatch, stop: threading.Event, value: str) -> None
     """The terminal's input thread: one key every KEY_INTERVAL until ``stop``."""
     from textual import events
 
-    driver = app._driver
+    driver = app_driver(app)
     letters = random.Random(len(value))
     next_at = time.perf_counter()
     while not stop.is_set():

@@ -15,6 +15,7 @@ import pytest
 from tui_chat.config import Settings
 from tui_chat.server import ServerConfig, ServerThread
 from tui_chat.ui.app import ChatApp
+from tui_chat.ui.textual_compat import screen_strips
 
 TIMEOUT = 10.0
 FAST_RECONNECT = {"reconnect_min": 0.2, "reconnect_max": 0.5, "connect_timeout": 2.0}
@@ -36,7 +37,7 @@ async def wait_for(
 
 def screen_lines(app) -> list[str]:
     """What the terminal shows, line by line."""
-    strips = app.screen._compositor.render_strips()
+    strips = screen_strips(app)
     return ["".join(segment.text for segment in strip) for strip in strips]
 
 
@@ -46,7 +47,7 @@ def screen_text(app) -> str:
 
 def screen_has_no_actions(app) -> bool:
     """No cell on screen carries a link or a click action (markup that got interpreted)."""
-    for strip in app.screen._compositor.render_strips():
+    for strip in screen_strips(app):
         for segment in strip:
             style = segment.style
             if style is None:

@@ -10,6 +10,7 @@ from textual import events
 from tui_chat.client.events import SERVER_BUFFER
 from tui_chat.config import Settings
 from tui_chat.ui.app import ChatApp
+from tui_chat.ui.textual_compat import app_driver, notifications
 
 from .conftest import (
     FAST_RECONNECT,
@@ -262,7 +263,7 @@ async def test_sidebar_counts_switching_and_private_messages(server, make_app, p
         assert app.chat.model.conversations.by_key("bob").mentions == 1
         assert app.chat.model.conversations.current == "#dev"
         await wait_for(
-            pilot, lambda: any("psst, private" in str(n.message) for n in app._notifications)
+            pilot, lambda: any("psst, private" in str(n.message) for n in notifications(app))
         )
         app.app_focus = True
 
@@ -477,7 +478,7 @@ async def test_flood_arrives_in_order_while_keys_typed_meanwhile_land_in_order(
             seen = flooded()
             key = events.Key(char, char)
             key.set_sender(app)
-            app._driver.send_message(key)
+            app_driver(app).send_message(key)
             typed += char
             await wait_for(pilot, lambda seen=seen: flooded() > seen or flooded() == n)
         await wait_for(pilot, lambda: flooded() == n, timeout=60, what="the whole flood")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tui_chat.client.events import SERVER_BUFFER
+from tui_chat.ui.textual_compat import notifications
 
 from .conftest import (
     Peer,
@@ -81,8 +82,8 @@ async def test_hostile_text_is_literal_and_inert(make_app, peers, tmp_path):
             app.app_focus = False  # private messages notify when the app is not focused
             evil.send(f"PRIVMSG alice :{CLICK}private [b]hi[/b]")
             await wait_for(pilot, lambda: "[bold]evil" in app.chat.model.conversations)
-            await wait_for(pilot, lambda: app._notifications)
-            note = next(iter(app._notifications))
+            await wait_for(pilot, lambda: notifications(app))
+            note = next(iter(notifications(app)))
             assert note.markup is False
             assert f"{CLICK}private [b]hi[/b]" in note.message
             await pilot.pause()

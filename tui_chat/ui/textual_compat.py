@@ -6,9 +6,20 @@ copied here and fails when an upgrade changes it, so a copy never drifts silentl
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from textual.geometry import Size
 from textual.widget import Widget
 from textual.widgets import Input
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from textual.app import App
+    from textual.driver import Driver
+    from textual.notifications import Notification
+    from textual.screen import Screen
+    from textual.strip import Strip
 
 # sha256 of inspect.getsource(Input._watch_value) in the Textual version FastInput copies.
 INPUT_WATCH_VALUE_SHA256 = "ffa57a58cea18cc57a1c48209f283a291e9ade401c0c85cb41579caa6ffb8bd1"
@@ -57,4 +68,63 @@ class FastInput(Input):
             self.selection = self.selection
 
 
-__all__ = ["INPUT_WATCH_VALUE_SHA256", "FastInput", "set_virtual_size_quietly"]
+# -- for tests and benchmarks, which look at the app from outside ----------------------------
+
+
+def screen_strips(app: App[Any]) -> list[Strip]:
+    """The lines of the current screen as the terminal would get them (styles included)."""
+    return app.screen._compositor.render_strips()
+
+
+def notifications(app: App[Any]) -> list[Notification]:
+    """The notifications (toasts) the app is showing."""
+    return list(app._notifications)
+
+
+def app_driver(app: App[Any]) -> Driver:
+    """The driver: where a terminal's input thread hands keys to the app."""
+    driver = app._driver
+    assert driver is not None, "the app is not running"
+    return driver
+
+
+FrameHook = Callable[["Screen[Any] | None", object], None]
+
+
+def watch_frames(app: App[Any], on_frame: FrameHook) -> Callable[[], None]:
+    """Call ``on_frame(screen, update)`` after each frame goes to the driver; returns the undo.
+
+    ``App._display`` is the one place every frame passes; the benchmark times frames there.
+    """
+    original = app._display
+
+    def display(screen: Screen[Any], renderable: Any) -> None:
+        original(screen, renderable)
+        on_frame(screen, renderable)
+
+    app._display = display  # type: ignore[method-assign]
+
+    def restore() -> None:
+        app._display = original  # type: ignore[method-assign]
+
+    return restore
+
+
+def render_frame(update: object, console: Console) -> None:
+    """Turn a frame into terminal bytes: the work a real driver does and the headless one skips."""
+    from textual._compositor import CompositorUpdate
+
+    if isinstance(update, CompositorUpdate):
+        update.render_segments(console)
+
+
+__all__ = [
+    "INPUT_WATCH_VALUE_SHA256",
+    "FastInput",
+    "app_driver",
+    "notifications",
+    "render_frame",
+    "screen_strips",
+    "set_virtual_size_quietly",
+    "watch_frames",
+]
