@@ -42,6 +42,7 @@ from .session import LAG_TOKEN_PREFIX, Session, split_text
 log = logging.getLogger(__name__)
 
 _RECV_SIZE = 65536
+NOT_READING = "the server is not reading what we send"
 _QUIT_FLUSH_SECONDS = 0.5
 # Lines that keep the connection alive or registered: they skip the chat lane's queue.
 _URGENT_COMMANDS = frozenset({"PONG", "CAP", "PASS", "USER", "QUIT"})
@@ -71,6 +72,9 @@ class ClientSettings:
     # and ngircd's (about 3 commands a second), so a server never holds our PONG behind a paste.
     chat_burst: int = 5
     chat_rate: float = 2.5
+    # What a server can make us hold unsent (our answers to its PINGs while it never reads us),
+    # like a server's SendQ: past it the connection is dropped and made again.
+    max_unsent_bytes: int = 1 << 20
     # Chat logs go to <log_dir>/<server>/<buffer>.log (see chatlog.chat_log_path); None: no logs.
     log_dir: Path | None = None
 
@@ -280,6 +284,8 @@ class ChatClient:
                         session.try_reclaim_nick(retry=True)
                         ping_due = now + self.settings.lag_interval
                 self._drain_session()
+                if self._outbox.unsent_bytes > self.settings.max_unsent_bytes:
+                    raise _ConnectionLost(NOT_READING)
                 self._flush_events()
                 timer = (ping_due if welcomed else started + self.settings.lag_timeout) - now
                 paced_in = self._outbox.release()
