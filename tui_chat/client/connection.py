@@ -96,6 +96,7 @@ class Outbox:
         self._clock = clock
         self._tokens = float(self._burst)
         self._tokens_at = clock()
+        self._extra = 0  # lines allowed beyond the bucket, once (see allow_extra)
 
     def __bool__(self) -> bool:
         """True while bytes are ready for the socket (paced lines still waiting do not count)."""
@@ -135,6 +136,11 @@ class Outbox:
         self._paced_bytes += _untyped_size(line, item)
         self.release()
 
+    def allow_extra(self, lines: int) -> None:
+        """Let ``lines`` more chat lines out now, beyond the bucket: quitting spends the
+        server's burst allowance rather than drop what the user typed."""
+        self._extra = max(0, lines)
+
     def release(self) -> float | None:
         """Move the chat lines the bucket allows to the socket buffer.
 
@@ -143,8 +149,11 @@ class Outbox:
         now = self._clock()
         self._tokens = min(self._burst, self._tokens + (now - self._tokens_at) * self._rate)
         self._tokens_at = now
-        while self._paced and self._tokens >= 1.0:
-            self._tokens -= 1.0
+        while self._paced and (self._tokens >= 1.0 or self._extra > 0):
+            if self._tokens >= 1.0:
+                self._tokens -= 1.0
+            else:
+                self._extra -= 1
             line, item = self._paced.popleft()
             self._paced_bytes -= _untyped_size(line, item)
             self.put(line, item)
