@@ -38,12 +38,17 @@ class HostileServer:
         close_after_welcome: bool = False,
         register: bool = True,
         echo: bool = True,
+        rcvbuf: int | None = None,
     ) -> None:
         self.caps = caps
         self.close_after_welcome = close_after_welcome
         self.register = register
         self.echo = echo  # echo PRIVMSG/NOTICE back when echo-message was acked
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if rcvbuf is not None:
+            # Set before listen() so accepted sockets inherit it: a small window fills quickly
+            # once the server stops reading.
+            self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.listener.bind(("127.0.0.1", 0))
         self.listener.listen(8)
         self.listener.setblocking(False)
@@ -52,6 +57,8 @@ class HostileServer:
         self.connections = 0
         self.welcomes = 0
         self.on_line: Callable[[HostileServer, str], bool] | None = None  # True: handled
+        self.reading = True  # False: what the client sends stays in the socket
+        self._reading_applied = True  # what the server thread last watched the socket for
         self._cond = threading.Condition()
         self._out = bytearray()
         self._conn: socket.socket | None = None
@@ -76,6 +83,21 @@ class HostileServer:
         with self._cond:
             self._out += data
         self._poke()
+
+    def stop_reading(self, stop: bool = True, timeout: float = TIMEOUT) -> None:
+        """Stop (or resume) reading the client, as a server that never reads its socket.
+
+        Returns once the server thread has done so: nothing sent after this is read.
+        """
+        self.reading = not stop
+        self._poke()
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._reading_applied != self.reading:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError("the server thread did not change its reading")
+                self._cond.wait(remaining)
 
     def drop(self) -> None:
         """Close the current connection now (what was queued for it is lost)."""
@@ -144,10 +166,17 @@ class HostileServer:
         try:
             while not self._stop:
                 conn = self._conn
+                reading = self.reading
                 if conn is not None:
                     with self._cond:
                         want = bool(self._out)
-                    sel.modify(conn, selectors.EVENT_READ | (selectors.EVENT_WRITE if want else 0))
+                    events = (selectors.EVENT_READ if reading else 0) | (
+                        selectors.EVENT_WRITE if want else 0
+                    )
+                    _watch(sel, conn, events)
+                with self._cond:
+                    self._reading_applied = reading
+                    self._cond.notify_all()
                 for key, mask in sel.select(0.2):
                     if key.fileobj is self._wake_r:
                         with contextlib.suppress(OSError):
@@ -275,6 +304,20 @@ class HostileServer:
         if self.close_after_welcome:
             self._write()
             self._poke(b"d")
+
+
+def _watch(sel: selectors.BaseSelector, conn: socket.socket, events: int) -> None:
+    """Register ``conn`` for ``events``; none at all (a selector refuses 0) unregisters it."""
+    try:
+        sel.get_key(conn)
+    except KeyError:
+        if events:
+            sel.register(conn, events)
+        return
+    if events:
+        sel.modify(conn, events)
+    else:
+        sel.unregister(conn)
 
 
 @contextlib.contextmanager

@@ -9,15 +9,8 @@ from __future__ import annotations
 from client.conftest import fast_settings, running_client
 
 from tui_chat.client.events import Joined, ServerInfo
-from tui_chat.client.session import (
-    BATCH_TRUNCATED,
-    MAX_BATCH_LINES,
-    MAX_CAPS,
-    MAX_CHANNELS,
-    MAX_ISUPPORT,
-    MAX_MEMBERS,
-    MAX_OPEN_BATCHES,
-)
+from tui_chat.client.history_sync import BATCH_TRUNCATED, MAX_BATCH_LINES, MAX_OPEN_BATCHES
+from tui_chat.client.session import MAX_CAPS, MAX_CHANNELS, MAX_ISUPPORT, MAX_MEMBERS
 
 from .hostile_server import hostile_server
 
@@ -45,9 +38,9 @@ def test_unclosed_history_batch_and_open_batches_are_bounded():
         )
         hs.send(*(f"BATCH +open{i} chathistory #lobby" for i in range(2000)))
         _sync(hs, "after-batches")
-        session = client._session
-        assert len(session._batch_messages["big"]) == MAX_BATCH_LINES
-        assert len(session._batches) == MAX_OPEN_BATCHES
+        history = client._session.history
+        assert len(history._batch_messages["big"]) == MAX_BATCH_LINES
+        assert len(history._batches) == MAX_OPEN_BATCHES
         assert len(sink.of(ServerInfo, text=BATCH_TRUNCATED)) == 1
 
 

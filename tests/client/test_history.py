@@ -13,7 +13,7 @@ from tui_chat.client.events import (
     Registered,
     ServerInfo,
 )
-from tui_chat.client.session import HISTORY_UNAVAILABLE
+from tui_chat.client.history_sync import HISTORY_UNAVAILABLE
 from tui_chat.irc import Message, parse
 
 from .conftest import TIMEOUT, FakeConn, FakeServer, fast_settings, running_client

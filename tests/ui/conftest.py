@@ -194,7 +194,13 @@ def server() -> Iterator[ServerThread]:
 @pytest.fixture
 def make_app(tmp_path: Path):
     def make(
-        port: int, *, nick: str = "alice", room: str = "#lobby", mode: str = "join", **settings
+        port: int,
+        *,
+        nick: str = "alice",
+        room: str = "#lobby",
+        mode: str = "join",
+        client_options: dict | None = None,
+        **settings,
     ):
         settings.setdefault("nick", nick)
         settings.setdefault("notifications", True)
@@ -207,7 +213,7 @@ def make_app(tmp_path: Path):
             password=None,
             settings=Settings(path=tmp_path / "config.toml", **settings),
             data_path=tmp_path / "data",
-            client_options=dict(FAST_RECONNECT),
+            client_options={**FAST_RECONNECT, **(client_options or {})},
         )
 
     return make

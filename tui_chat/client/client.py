@@ -42,6 +42,7 @@ from .session import LAG_TOKEN_PREFIX, Session, split_text
 log = logging.getLogger(__name__)
 
 _RECV_SIZE = 65536
+NOT_READING = "the server is not reading what we send"
 _QUIT_FLUSH_SECONDS = 0.5
 # Lines that keep the connection alive or registered: they skip the chat lane's queue.
 _URGENT_COMMANDS = frozenset({"PONG", "CAP", "PASS", "USER", "QUIT"})
@@ -71,6 +72,15 @@ class ClientSettings:
     # and ngircd's (about 3 commands a second), so a server never holds our PONG behind a paste.
     chat_burst: int = 5
     chat_rate: float = 2.5
+    # Quitting sends the chat lines still waiting before QUIT: quit_burst of them at once (with
+    # chat_burst, still under our server's burst of 20), then the paced rate for at most
+    # quit_flush seconds. What would not fit is reported by lines_left_at_quit(), so the app
+    # can ask before dropping it.
+    quit_burst: int = 10
+    quit_flush: float = 2.0
+    # What a server can make us hold unsent (our answers to its PINGs while it never reads us),
+    # like a server's SendQ: past it the connection is dropped and made again.
+    max_unsent_bytes: int = 1 << 20
     # Chat logs go to <log_dir>/<server>/<buffer>.log (see chatlog.chat_log_path); None: no logs.
     log_dir: Path | None = None
 
@@ -107,6 +117,7 @@ class ChatClient:
         self._ids = itertools.count(1)
         self._id_lock = threading.Lock()
         self._connected = False
+        self._unwritten = 0  # typed lines not yet written to a socket (under _id_lock)
 
         # Everything below belongs to the worker thread.
         self._events: list[Event] = []
@@ -133,6 +144,20 @@ class ChatClient:
     def connected(self) -> bool:
         return self._connected
 
+    def unsent_lines(self) -> int:
+        """Typed lines not yet written to the server (waiting for the pace or a connection)."""
+        with self._id_lock:
+            return self._unwritten
+
+    def lines_left_at_quit(self) -> int:
+        """How many of :meth:`unsent_lines` quitting now would drop: those beyond what the
+        quit flush can send (all of them while not connected)."""
+        unsent = self.unsent_lines()
+        if not self._connected:
+            return unsent
+        s = self.settings
+        return max(0, unsent - (max(0, s.quit_burst) + int(s.chat_rate * s.quit_flush)))
+
     def stop(self, quit_message: str = "Leaving") -> None:
         self._quit_message = _clean(quit_message)
         self._stopping.set()
@@ -156,6 +181,7 @@ class ChatClient:
         for chunk in split_text(text, budget):
             with self._id_lock:
                 pending_id = f"p{next(self._ids)}"
+                self._unwritten += 1
             ids.append(pending_id)
             self._request("say", pending_id, buffer, chunk, kind)
         return ids
@@ -280,6 +306,8 @@ class ChatClient:
                         session.try_reclaim_nick(retry=True)
                         ping_due = now + self.settings.lag_interval
                 self._drain_session()
+                if self._outbox.unsent_bytes > self.settings.max_unsent_bytes:
+                    raise _ConnectionLost(NOT_READING)
                 self._flush_events()
                 timer = (ping_due if welcomed else started + self.settings.lag_timeout) - now
                 paced_in = self._outbox.release()
@@ -357,6 +385,8 @@ class ChatClient:
             raise _ConnectionLost(f"connection lost: {e.strerror or e}") from None
         for item in done:
             if item.pending_id is not None:
+                with self._id_lock:
+                    self._unwritten -= 1
                 if item.was_queued:
                     self._add(
                         PendingMessage(
@@ -392,23 +422,49 @@ class ChatClient:
             session.events.clear()
 
     def _quit(self) -> None:
-        """Say goodbye, giving the socket a moment to carry it, then return."""
+        """Send the chat lines still waiting, then say goodbye, then return.
+
+        The chat lane goes first (QUIT would otherwise overtake what the user typed): an extra
+        burst at once, then the paced rate while the rest fits in ``quit_flush`` seconds. What
+        cannot fit is not waited for; the app has asked the user before quitting over it.
+        """
         sock = self._sock
         if sock is None:
             return
-        self._outbox.put(Message.of("QUIT", self._quit_message).to_line())
-        deadline = time.monotonic() + _QUIT_FLUSH_SECONDS
-        with selectors.DefaultSelector() as sel:
-            sel.register(sock, selectors.EVENT_WRITE)
-            while self._outbox and time.monotonic() < deadline:
-                if not sel.select(max(0.0, deadline - time.monotonic())):
-                    break
-                try:
-                    self._outbox.send(sock)
-                except OSError:
-                    break
+        self._handle_requests()  # lines typed just before quitting are still in the queue
+        s = self.settings
+        outbox = self._outbox
+        outbox.allow_extra(s.quit_burst)
+        outbox.release()
+        now = time.monotonic()
+        fits = outbox.paced <= int(s.chat_rate * s.quit_flush)
+        self._flush_outbox(sock, now + s.quit_flush if fits else now, paced=True)
+        outbox.put(Message.of("QUIT", self._quit_message).to_line())
+        self._flush_outbox(sock, time.monotonic() + _QUIT_FLUSH_SECONDS, paced=False)
         with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_WR)
+
+    def _flush_outbox(self, sock: socket.socket, deadline: float, paced: bool) -> None:
+        """Write until the outbox (with ``paced``, its chat lane too) is empty, or the deadline."""
+        outbox = self._outbox
+        with selectors.DefaultSelector() as sel:
+            sel.register(sock, selectors.EVENT_WRITE)
+            while True:
+                paced_in = outbox.release() if paced else None
+                now = time.monotonic()
+                if (not outbox and paced_in is None) or now >= deadline:
+                    return
+                timeout = deadline - now
+                if not outbox and paced_in is not None:
+                    timeout = min(timeout, paced_in)
+                    time.sleep(timeout)  # nothing to write until the bucket lets a line out
+                    continue
+                if not sel.select(timeout):
+                    continue
+                try:
+                    outbox.send(sock)
+                except OSError:
+                    return
 
     # -- connecting
 
@@ -577,6 +633,8 @@ class ChatClient:
             for f in self._session.in_flight
         ]
         self._session.in_flight.clear()
+        with self._id_lock:
+            self._unwritten += len(lost)  # written, never echoed: they will be written again
         lost += self._outbox.take_unsent()
         for item in reversed(lost):
             self._unsent.appendleft(item)

@@ -90,11 +90,13 @@ class Outbox:
         self._sent = 0  # total bytes ever sent
         self._marks: deque[tuple[int, Outgoing]] = deque()
         self._paced: deque[tuple[str, Outgoing | None]] = deque()
+        self._paced_bytes = 0  # lines in the chat lane that no user typed (see unsent_bytes)
         self._burst = max(1, burst)
         self._rate = max(rate, 1e-3)
         self._clock = clock
         self._tokens = float(self._burst)
         self._tokens_at = clock()
+        self._extra = 0  # lines allowed beyond the bucket, once (see allow_extra)
 
     def __bool__(self) -> bool:
         """True while bytes are ready for the socket (paced lines still waiting do not count)."""
@@ -109,6 +111,17 @@ class Outbox:
         """Chat lines waiting for the token bucket."""
         return len(self._paced)
 
+    @property
+    def unsent_bytes(self) -> int:
+        """What the server has made us hold: bytes the socket has not taken, and chat-lane lines
+        no user typed (answers, WHO, history requests).
+
+        Typed lines waiting for the bucket do not count: the user pastes them, and they go
+        back in the queue on a reconnect, so counting them could only drop the connection over
+        and over. Once released they count like any other byte the socket will not take.
+        """
+        return len(self._buf) + self._paced_bytes
+
     def put(self, line: str, item: Outgoing | None = None) -> None:
         """An urgent line: it goes out ahead of every chat line still waiting."""
         data = line.encode("utf-8", errors="replace") + b"\r\n"
@@ -120,7 +133,13 @@ class Outbox:
     def pace(self, line: str, item: Outgoing | None = None) -> None:
         """A chat line: it goes out in order with the other chat lines, at the paced rate."""
         self._paced.append((line, item))
+        self._paced_bytes += _untyped_size(line, item)
         self.release()
+
+    def allow_extra(self, lines: int) -> None:
+        """Let ``lines`` more chat lines out now, beyond the bucket: quitting spends the
+        server's burst allowance rather than drop what the user typed."""
+        self._extra = max(0, lines)
 
     def release(self) -> float | None:
         """Move the chat lines the bucket allows to the socket buffer.
@@ -130,9 +149,13 @@ class Outbox:
         now = self._clock()
         self._tokens = min(self._burst, self._tokens + (now - self._tokens_at) * self._rate)
         self._tokens_at = now
-        while self._paced and self._tokens >= 1.0:
-            self._tokens -= 1.0
+        while self._paced and (self._tokens >= 1.0 or self._extra > 0):
+            if self._tokens >= 1.0:
+                self._tokens -= 1.0
+            else:
+                self._extra -= 1
             line, item = self._paced.popleft()
+            self._paced_bytes -= _untyped_size(line, item)
             self.put(line, item)
         if not self._paced:
             return None
@@ -157,8 +180,16 @@ class Outbox:
         items += [item for _, item in self._paced if item is not None]
         self._marks.clear()
         self._paced.clear()
+        self._paced_bytes = 0
         self._buf.clear()
         return items
+
+
+def _untyped_size(line: str, item: Outgoing | None) -> int:
+    """The bytes a chat-lane line counts towards :attr:`Outbox.unsent_bytes`."""
+    if item is not None and item.pending_id is not None:
+        return 0
+    return len(line.encode("utf-8", errors="replace")) + 2
 
 
 def backoff_delay(

@@ -3,13 +3,14 @@
 The connection feeds it parsed :class:`Message` objects and drains two lists: ``out`` (lines to
 write, without CR LF) and ``events`` (immutable UI events). Everything that must survive a
 reconnect (the rooms to rejoin with their keys, the preferred nick, query partners) lives here
-too; :meth:`Session.connection_made` resets what belongs to one connection.
+too; :meth:`Session.connection_made` resets what belongs to one connection. History (batches,
+CHATHISTORY gap fill, msgid de-duplication) is its own engine, :class:`.HistorySync`, which the
+session owns and hands the lines that concern it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -30,8 +31,6 @@ from .events import (
     AwayChanged,
     ChatMessage,
     Event,
-    HistoryKind,
-    HistoryReplayed,
     Invited,
     Joined,
     Kicked,
@@ -48,6 +47,7 @@ from .events import (
     ServerInfo,
     Topic,
 )
+from .history_sync import HistorySync
 
 VERSION_REPLY = "tui-chat 0.1.0 (https://github.com/tui-chat)"
 WANTED_CAPS = (
@@ -63,27 +63,15 @@ WANTED_CAPS = (
 )
 LAG_TOKEN_PREFIX = "tui-chat-lag-"
 TXID_TAG = "+tui-chat/txid"  # client-only tag: a typed line's id, kept across re-sends
-# A PING sent right behind a CHATHISTORY request: servers answer in order, so its PONG means
-# every batch the request (and the JOIN before it) produced has arrived.
-HISTORY_TOKEN_PREFIX = "tui-chat-history-"
-HISTORY_BATCH_TYPES = frozenset({"chathistory", "draft/chathistory"})
-HISTORY_FETCH_LIMIT = 200  # messages asked for per gap; the server's ISUPPORT value may lower it
-# msgids remembered per buffer for dropping duplicates: well above any one replay or gap fill.
-SEEN_IDS_PER_BUFFER = 2000
-HISTORY_UNAVAILABLE = "history is unavailable on this server"
-# Private partners remembered (display name, nick changes) and buffers whose history position
-# and msgids are kept: a peer-controlled name is a key here, so the oldest are forgotten.
+# Private partners remembered (display name, nick changes): a peer-controlled name is a key
+# here, so the oldest are forgotten.
 MAX_QUERIES = 512
-MAX_TRACKED_BUFFERS = 512
-# What a server can make the client hold. Beyond a bound, the excess is dropped: a history
-# batch keeps its first MAX_BATCH_LINES messages and says once that the rest was dropped.
-MAX_OPEN_BATCHES = 32
-MAX_BATCH_LINES = 5000
+# What a server can make the client hold; beyond a bound, the excess is dropped (history
+# batches have their own bounds in history_sync).
 MAX_CHANNELS = 500
 MAX_MEMBERS = 20_000  # per channel
 MAX_ISUPPORT = 256
 MAX_CAPS = 256
-BATCH_TRUNCATED = "history batch too long: the rest of it was dropped"
 # Worst case of the "nick!user@host" the server prepends when relaying our lines, used until
 # we have seen our own full source (RFC 2812 allows 63-byte hostnames; usernames stay short).
 _ASSUMED_USERHOST = 1 + 10 + 1 + 63
@@ -128,17 +116,6 @@ class _Channel:
 
 
 @dataclass
-class _Gap:
-    """A rejoined channel waiting for the answer to its CHATHISTORY AFTER."""
-
-    buffer: str
-    seq: int  # number of the sentinel PING that closes the current request
-    by_msgid: bool  # asked by msgid; a server that forgot it gets asked again by timestamp
-    messages: list[ChatMessage] = field(default_factory=list)
-    live_last: tuple[str | None, datetime] | None = None
-
-
-@dataclass
 class _InFlight:
     pending_id: str
     buffer: str
@@ -156,12 +133,6 @@ def parse_server_time(value: str) -> datetime | None:
         return None
     # Naive and aware times cannot be compared, and replays are sorted by time.
     return stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=UTC)
-
-
-def format_server_time(stamp: datetime) -> str:
-    """``2024-05-01T12:00:00.123Z``, the form server-time and CHATHISTORY use."""
-    stamp = stamp.astimezone(UTC) if stamp.tzinfo is not None else stamp
-    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
 
 
 class Session:
@@ -192,12 +163,8 @@ class Session:
         self.queries: dict[str, str] = {}  # folded nick -> display, for private conversations
         self.out: list[str] = []
         self.events: list[Event] = []
-        # History bookkeeping lives as long as the client: gaps span connections.
-        self._seen: dict[str, dict[str, None]] = {}  # folded buffer -> msgids shown, oldest first
-        self._last: dict[str, tuple[str | None, datetime]] = {}  # folded channel -> last seen
-        self._joined_before: set[str] = set()
-        self._told_unavailable: set[str] = set()
-        self._sentinels = itertools.count(1)
+        # History sync lives as long as the client: gaps span connections.
+        self.history = HistorySync(self)
         self.connection_made()
 
     # ---------------------------------------------------------------- per-connection state
@@ -226,13 +193,7 @@ class Session:
         self._nick_reason = ""
         self._reclaiming = False
         self._auto_who: set[str] = set()
-        self._batches: dict[str, tuple[str, str]] = {}  # ref -> (type, first parameter)
-        self._batch_messages: dict[str, list[ChatMessage]] = {}
-        self._batch_truncated: set[str] = set()
-        self._collect: list[ChatMessage] | None = None  # set while feeding a history line
-        self._gaps: dict[str, _Gap] = {}  # folded channel -> its pending gap fill
-        self._sentinel_done = 0
-        self._rejoined: set[str] = set()  # rejoined without CHATHISTORY: a replay is "missed"
+        self.history.connection_made()
         self._time: datetime | None = None
         self._pending_joins: dict[str, str | None] = {}
         self._mention_re: re.Pattern[str] | None = None
@@ -266,22 +227,27 @@ class Session:
     def is_channel(self, name: str) -> bool:
         return bool(name) and name[0] in self.chantypes
 
-    def _make(self, cls: type[Event], **fields: Any) -> Event:
+    @property
+    def message_time(self) -> datetime | None:
+        """The server-time of the line being handled, if it had one."""
+        return self._time
+
+    def make_event(self, cls: type[Event], **fields: Any) -> Event:
         if self._time is not None:
             fields.setdefault("time", self._time)
         return cls(**fields)
 
     def _emit(self, cls: type[Event], **fields: Any) -> None:
-        if self._collect is not None:
+        if self.history.replaying:
             # Inside a history batch only messages count; a replayed TOPIC or notice must not
             # look like something happening now.
             return
-        self.events.append(self._make(cls, **fields))
+        self.events.append(self.make_event(cls, **fields))
 
     def _send(self, command: str, *params: str) -> None:
         self.out.append(Message.of(command, *params).to_line())
 
-    def _info(self, buffer: str, text: str, command: str, level: str = "info") -> None:
+    def info(self, buffer: str, text: str, command: str, level: str = "info") -> None:
         self._emit(ServerInfo, buffer=buffer, text=text, command=command, level=level)
 
     def buffer_for(self, name: str) -> str:
@@ -410,26 +376,15 @@ class Session:
     def feed(self, msg: Message) -> None:
         stamp = msg.tags.get("time")
         self._time = parse_server_time(stamp) if stamp else None
-        self._collect = None
-        ref = msg.tags.get("batch")
-        if ref is not None and msg.command != "BATCH":
-            batch = self._batches.get(ref)
-            if batch is not None and batch[0] in HISTORY_BATCH_TYPES:
-                self._collect = self._batch_messages.setdefault(ref, [])
-                if len(self._collect) >= MAX_BATCH_LINES:
-                    if ref not in self._batch_truncated:
-                        self._batch_truncated.add(ref)
-                        self.events.append(
-                            self._make(ServerInfo, buffer=SERVER_BUFFER, text=BATCH_TRUNCATED)
-                        )
-                    return
+        if not self.history.begin_line(msg):
+            return
         handler = getattr(self, "_on_" + msg.command, None)
         if handler is not None:
             handler(msg)
         elif parse_decimal(msg.command, 0, 999) is not None:
             self._on_numeric(msg)
         else:
-            self._info(SERVER_BUFFER, " ".join(msg.params), msg.command)
+            self.info(SERVER_BUFFER, " ".join(msg.params), msg.command)
 
     # -- connection-level
 
@@ -438,14 +393,10 @@ class Session:
 
     def _on_PONG(self, msg: Message) -> None:
         # Lag tokens are measured by the connection before the session sees them.
-        token = msg.params[-1] if msg.params else ""
-        if token.startswith(HISTORY_TOKEN_PREFIX):
-            sentinel = parse_decimal(token[len(HISTORY_TOKEN_PREFIX) :])
-            if sentinel is not None:
-                self._history_sentinel(sentinel)
+        self.history.on_pong(msg.params[-1] if msg.params else "")
 
     def _on_ERROR(self, msg: Message) -> None:
-        self._info(SERVER_BUFFER, msg.param(0), "ERROR", "error")
+        self.info(SERVER_BUFFER, msg.param(0), "ERROR", "error")
 
     def _on_CAP(self, msg: Message) -> None:
         sub = msg.param(1).upper()
@@ -485,144 +436,12 @@ class Session:
             self._send("CAP", "END")
 
     def _on_BATCH(self, msg: Message) -> None:
-        ref = msg.param(0)
-        if ref.startswith("+"):
-            if len(self._batches) < MAX_OPEN_BATCHES:
-                self._batches[ref[1:]] = (msg.param(1), msg.param(2))
-        elif ref.startswith("-"):
-            self._batch_truncated.discard(ref[1:])
-            batch = self._batches.pop(ref[1:], None)
-            messages = self._batch_messages.pop(ref[1:], [])
-            if batch is not None and batch[0] in HISTORY_BATCH_TYPES:
-                self._history_batch_ended(batch[1], messages)
+        self.history.on_batch(msg)
 
     def _on_FAIL(self, msg: Message) -> None:
-        if msg.param(0).upper() == "CHATHISTORY" and self._history_failed(msg):
+        if msg.param(0).upper() == "CHATHISTORY" and self.history.on_fail(msg):
             return
-        self._info(SERVER_BUFFER, " ".join(msg.params), msg.command, "error")
-
-    # -- history: replays on join, gap fill after a reconnect or rejoin, duplicates dropped
-
-    def history_available(self) -> bool:
-        # Without batch the answer would be indistinguishable from live chat.
-        return "batch" in self.caps and (
-            "draft/chathistory" in self.caps or "CHATHISTORY" in self.isupport
-        )
-
-    def _history_limit(self) -> int:
-        advertised = parse_decimal(self.isupport.get("CHATHISTORY", ""), 1)
-        return min(HISTORY_FETCH_LIMIT, advertised or HISTORY_FETCH_LIMIT)
-
-    def _rejoined_channel(self, buffer: str, key: str) -> None:
-        """We are back in a channel we were in before: ask for what was said meanwhile."""
-        if not self.history_available():
-            self._rejoined.add(key)
-            if key not in self._told_unavailable:
-                self._told_unavailable.add(key)
-                self._info(buffer, HISTORY_UNAVAILABLE, "CHATHISTORY")
-            return
-        msgid, _ = self._last.get(key, (None, None))
-        gap = _Gap(buffer, 0, by_msgid=msgid is not None)
-        self._gaps[key] = gap
-        self._request_after(key, gap)
-
-    def _request_after(self, key: str, gap: _Gap) -> None:
-        msgid, when = self._last.get(key, (None, self._time or datetime.now(UTC)))
-        if gap.by_msgid and msgid:
-            ref = f"msgid={msgid}"
-        else:
-            ref = f"timestamp={format_server_time(when)}"
-        self._send("CHATHISTORY", "AFTER", gap.buffer, ref, str(self._history_limit()))
-        gap.seq = next(self._sentinels)
-        self._send("PING", f"{HISTORY_TOKEN_PREFIX}{gap.seq}")
-
-    def _history_sentinel(self, seq: int) -> None:
-        self._sentinel_done = max(self._sentinel_done, seq)
-        for key, gap in list(self._gaps.items()):
-            if gap.seq == seq:
-                del self._gaps[key]
-                self._release(gap.buffer, gap.messages, "missed")
-                if gap.live_last is not None:
-                    self._note_last(key, *gap.live_last, live=False)
-
-    def _history_failed(self, msg: Message) -> bool:
-        """A FAIL CHATHISTORY: answers come in order, so it is for the oldest open request."""
-        open_gaps = [(g.seq, k, g) for k, g in self._gaps.items() if g.seq > self._sentinel_done]
-        if not open_gaps:
-            return False
-        _, key, gap = min(open_gaps, key=lambda item: item[0])
-        if gap.by_msgid:
-            # The server no longer knows our last msgid (pruned, or its history was reset).
-            gap.by_msgid = False
-            self._request_after(key, gap)
-            return True
-        self._info(
-            gap.buffer, f"could not fetch missed messages: {msg.params[-1]}", "FAIL", "error"
-        )
-        return True
-
-    def _history_batch_ended(self, target: str, messages: list[ChatMessage]) -> None:
-        key = self.fold(target)
-        gap = self._gaps.get(key)
-        if gap is not None:
-            # The replay on join and the answer to AFTER overlap; merge them before showing.
-            gap.messages.extend(messages)
-            return
-        kind: HistoryKind = "missed" if key in self._rejoined else "earlier"
-        self._rejoined.discard(key)
-        self._release(self.buffer_for(target) if target else "", messages, kind)
-
-    def _release(self, buffer: str, messages: list[ChatMessage], kind: HistoryKind) -> None:
-        """Emit replayed messages oldest first, minus what was shown already, then a summary."""
-        before = dict(self._last)
-        kept: list[ChatMessage] = []
-        for m in sorted(messages, key=lambda m: m.time):
-            key = self.fold(m.buffer)
-            if m.msgid is None and key in before and m.time <= before[key][1]:
-                continue  # no msgid to compare: anything not newer was shown live
-            if self._first_sight(key, m.msgid, m.time, live=False):
-                kept.append(m)
-        self.events.extend(kept)
-        if buffer:
-            mentions = sum(1 for m in kept if m.is_mention)
-            self.events.append(
-                self._make(
-                    HistoryReplayed, buffer=buffer, count=len(kept), mentions=mentions, kind=kind
-                )
-            )
-
-    def _first_sight(self, key: str, msgid: str | None, when: datetime, live: bool) -> bool:
-        """Record a message about to be shown; False if its msgid was shown before."""
-        if msgid:
-            seen = self._seen.get(key)
-            if seen is None:
-                _make_room(self._seen, MAX_TRACKED_BUFFERS)
-                seen = self._seen[key] = {}
-            if msgid in seen:
-                return False
-            seen[msgid] = None
-            if len(seen) > SEEN_IDS_PER_BUFFER:
-                del seen[next(iter(seen))]
-        self._note_last(key, msgid, when, live)
-        return True
-
-    def _note_last(self, key: str, msgid: str | None, when: datetime, live: bool) -> None:
-        """Remember where the next gap starts: the newest message seen in this buffer.
-
-        Live messages arrive in order and always win (our clock and the server's may disagree,
-        which matters for the join-time placeholder); replayed ones only when newer.
-        """
-        gap = self._gaps.get(key)
-        if gap is not None:
-            # Until the gap is filled the next request must still start before it.
-            if live:
-                gap.live_last = (msgid, when)
-            return
-        old = self._last.get(key)
-        if live or old is None or when >= old[1]:
-            if old is None:
-                _make_room(self._last, MAX_TRACKED_BUFFERS)
-            self._last[key] = (msgid, when)
+        self.info(SERVER_BUFFER, " ".join(msg.params), msg.command, "error")
 
     # -- numerics
 
@@ -650,7 +469,7 @@ class Session:
             elif key in self.queries:
                 buffer = self.queries[key]
         text = " ".join(params)
-        self._info(buffer, text, code, level)
+        self.info(buffer, text, code, level)
         if code in _SEND_ERRORS and len(msg.params) > 1:
             self._fail_in_flight(msg.param(1), msg.params[-1])
 
@@ -682,7 +501,7 @@ class Session:
                 is_self=True,
                 reason=f"{reason}: {wanted!r}, using {self.nick!r}",
             )
-        self._info(SERVER_BUFFER, msg.param(1), msg.command)
+        self.info(SERVER_BUFFER, msg.param(1), msg.command)
 
     def _rpl_005(self, msg: Message) -> None:
         for token in msg.params[1:-1]:
@@ -728,11 +547,11 @@ class Session:
         )
 
     def _rpl_376(self, msg: Message) -> None:
-        self._info(SERVER_BUFFER, msg.param(1), msg.command)
+        self.info(SERVER_BUFFER, msg.param(1), msg.command)
         self._after_welcome()
 
     def _rpl_422(self, msg: Message) -> None:
-        self._info(SERVER_BUFFER, msg.param(1), msg.command)
+        self.info(SERVER_BUFFER, msg.param(1), msg.command)
         self._after_welcome()
 
     def _after_welcome(self) -> None:
@@ -804,7 +623,7 @@ class Session:
             with contextlib.suppress(OverflowError, OSError, ValueError):
                 stamp = datetime.fromtimestamp(seconds).astimezone()
                 text += f" on {stamp:%Y-%m-%d %H:%M}"
-        self._info(self.buffer_for(channel), text, msg.command)
+        self.info(self.buffer_for(channel), text, msg.command)
 
     def _rpl_331(self, msg: Message) -> None:
         if self.fold(msg.param(1)) in self.channels:
@@ -884,19 +703,19 @@ class Session:
     def _rpl_305(self, msg: Message) -> None:
         self._emit(AwayChanged, nick=self.nick, away=False, is_self=True)
         self._apply_away(self.nick, False, None, emit=True)
-        self._info(SERVER_BUFFER, msg.param(1), msg.command)
+        self.info(SERVER_BUFFER, msg.param(1), msg.command)
 
     def _rpl_306(self, msg: Message) -> None:
         self._emit(AwayChanged, nick=self.nick, away=True, is_self=True)
         self._apply_away(self.nick, True, None, emit=True)
-        self._info(SERVER_BUFFER, msg.param(1), msg.command)
+        self.info(SERVER_BUFFER, msg.param(1), msg.command)
 
     def _rpl_324(self, msg: Message) -> None:
         channel = msg.param(1)
         modes = " ".join(msg.params[2:])
         if self.fold(channel) in self.channels:
             self._track_key(channel, msg.params[2:])
-        self._info(self.buffer_for(channel), f"Modes: {modes}", msg.command)
+        self.info(self.buffer_for(channel), f"Modes: {modes}", msg.command)
 
     def _rpl_396(self, msg: Message) -> None:
         # RPL_HOSTHIDDEN: our visible host changed, which changes the split budget.
@@ -926,7 +745,7 @@ class Session:
         return changed
 
     def _roster(self, chan: _Channel) -> None:
-        if self._collect is None:
+        if not self.history.replaying:
             self._dirty_rosters[id(chan)] = chan
 
     def flush_rosters(self) -> None:
@@ -980,13 +799,7 @@ class Session:
             joined.members[self.fold(nick)] = _MemberState(nick, userhost=userhost)
             self._auto_who.add(key)
             self._emit(Joined, buffer=display, nick=nick, is_self=True, userhost=userhost)
-            if key not in self._last:
-                # Nothing seen here yet: a later gap starts at the moment we joined.
-                _make_room(self._last, MAX_TRACKED_BUFFERS)
-                self._last[key] = (None, self._time or datetime.now(UTC))
-            if key in self._joined_before:
-                self._rejoined_channel(display, key)
-            self._joined_before.add(key)
+            self.history.joined(key, display)
             return
         chan = self.channels.get(key)
         if chan is None or len(chan.members) >= MAX_MEMBERS:
@@ -1159,7 +972,7 @@ class Session:
         from_server = not msg.source or (user is None and host is None and "." in (nick or ""))
         from_server = from_server or not self.registered or target == "*"
         if kind == "notice" and from_server:
-            self._info(SERVER_BUFFER, text, msg.command)
+            self.info(SERVER_BUFFER, text, msg.command)
             return
         sender = nick or ""
         me = self.is_me(sender)
@@ -1173,7 +986,7 @@ class Session:
             partner = target if me else sender
             buffer = self._query(partner)
         msgid = msg.tags.get("msgid")
-        is_history = self._collect is not None
+        is_history = self.history.replaying
 
         if text.startswith("\x01"):
             body = text.strip("\x01")
@@ -1190,7 +1003,7 @@ class Session:
         pending_id = None
         if me and not is_history:
             pending_id = self._match_echo(msg.command, target, msg.param(1), msg.tags.get(TXID_TAG))
-        event = self._make(
+        event = self.make_event(
             ChatMessage,
             buffer=buffer,
             sender=sender,
@@ -1203,10 +1016,9 @@ class Session:
             is_history=is_history,
         )
         assert isinstance(event, ChatMessage)
-        if self._collect is not None:
-            self._collect.append(event)
+        if self.history.keep_replayed(event):
             return
-        first = self._first_sight(self.fold(buffer), msgid, event.time, live=True)
+        first = self.history.shown_live(self.fold(buffer), msgid, event.time)
         if not first and pending_id is None:
             return
         self.events.append(event)
@@ -1230,7 +1042,7 @@ class Session:
 
     def _ctcp(self, command: str, sender: str, ctcp: str, arg: str) -> None:
         if command == "NOTICE":  # a reply to a CTCP of ours
-            self._info(SERVER_BUFFER, f"CTCP {ctcp} reply from {sender}: {arg}", "CTCP")
+            self.info(SERVER_BUFFER, f"CTCP {ctcp} reply from {sender}: {arg}", "CTCP")
             return
         if ctcp not in ("VERSION", "PING"):
             return
@@ -1240,14 +1052,8 @@ class Session:
             self._send("NOTICE", sender, f"\x01VERSION {VERSION_REPLY}\x01")
         else:
             self._send("NOTICE", sender, f"\x01PING {reply_argument(arg)}\x01")
-        self._info(SERVER_BUFFER, f"CTCP {ctcp} from {sender}", "CTCP")
+        self.info(SERVER_BUFFER, f"CTCP {ctcp} from {sender}", "CTCP")
 
 
 def _strip_action(wire: str) -> str:
     return wire[len("\x01ACTION ") : -1]
-
-
-def _make_room(table: dict[Any, Any], limit: int) -> None:
-    """Forget the oldest entries of ``table`` so that one more fits within ``limit``."""
-    while len(table) >= limit:
-        del table[next(iter(table))]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,9 @@ if TYPE_CHECKING:
     from ..config import Settings
     from ..server import ServerThread
     from .screens import ConnectRequest
+
+# After a quit refused over unsent lines, another quit within this many seconds goes anyway.
+QUIT_AGAIN_SECONDS = 10.0
 
 _CHAT_SCREEN_ACTIONS = frozenset({"search", "search_step", "cycle", "switch", "page", "log_end"})
 
@@ -124,6 +128,7 @@ class ChatApp(App[int]):
         )
         self.network_worker: Worker[None] | None = None
         self.exit_status = 0
+        self.quit_anyway_until = 0.0  # set when a quit was refused over unsent lines
         try:
             self.theme = settings.theme
         except Exception:  # an unknown theme name in the config file
@@ -285,8 +290,34 @@ class ChatApp(App[int]):
         controller.stop_server()
 
     async def action_quit(self, quit_message: str = "Leaving") -> None:
+        if self.unsent_lines_warned():
+            return
         await self.shutdown(quit_message)
         self.exit(self.exit_status)
+
+    def unsent_lines_warned(self) -> bool:
+        """Quitting now would drop typed lines: say so (once) and return True.
+
+        The client sends what it can before QUIT; only lines beyond that make us ask, and a
+        second quit soon after goes anyway.
+        """
+        client = self.controller.client
+        if client is None or client.lines_left_at_quit() == 0:
+            return False
+        now = time.monotonic()
+        if now < self.quit_anyway_until:
+            return False
+        self.quit_anyway_until = now + QUIT_AGAIN_SECONDS
+        count = client.unsent_lines()
+        lines = "1 line is" if count == 1 else f"{count} lines are"
+        self.notify(
+            f"{lines} still being sent - press Ctrl+Q again to quit anyway",
+            title="Not sent yet",
+            severity="warning",
+            timeout=QUIT_AGAIN_SECONDS,
+            markup=False,
+        )
+        return True
 
     def on_unmount(self) -> None:
         # Any exit path that skipped shutdown(): stop without waiting on the event loop.

@@ -27,6 +27,7 @@ from .model import (
     Conversation,
     Entry,
     Kind,
+    Part,
     event_entry,
     info_entry,
 )
@@ -154,14 +155,18 @@ class NetworkView:
             self.status.lag = None
         if event.phase == previous or event.phase == "registering":
             return
-        detail = f" ({event.detail})" if event.detail else ""
+        # The detail may be a server's words ("server said: ..." from ERROR): data, never
+        # trusted text, so it is its own part and made safe like any other.
+        detail: tuple[Part, ...] = (
+            ((LIT, " ("), (PLAIN, event.detail), (LIT, ")")) if event.detail else ()
+        )
         channels = [c.name for c in self.model.conversations if c.kind == "channel"]
         targets = [SERVER_BUFFER]
         error = False
         if event.phase == "connecting":
-            text = f"Connecting to {event.server}…"
+            parts: tuple[Part, ...] = ((LIT, f"Connecting to {event.server}…"),)
         elif event.phase == "connected":
-            text = f"Connected to {event.server}."
+            parts = ((LIT, f"Connected to {event.server}."),)
             if self.status.down_announced:
                 targets += channels
             self.status.down_announced = False
@@ -169,14 +174,20 @@ class NetworkView:
             error = True
             if event.phase == "reconnecting":
                 wait = f" in {event.retry_in:.0f} s" if event.retry_in is not None else ""
-                text = f"Disconnected{detail}; reconnecting{wait}."
+                parts = ((LIT, "Disconnected"), *detail, (LIT, f"; reconnecting{wait}."))
             else:
-                text = f"Disconnected{detail}."
+                parts = ((LIT, "Disconnected"), *detail, (LIT, "."))
             if not self.status.down_announced:
                 targets += channels
             self.status.down_announced = True
         for target in targets:
-            self._add(target, info_entry(text, error=error, time=event.time))
+            entry = Entry(
+                time=event.time,
+                kind="error" if error else "info",
+                parts=parts,
+                glyph="!!" if error else "--",
+            )
+            self._add(target, entry)
 
     def _registered(self, event: ev.Registered) -> None:
         self.model.my_nick = event.nick

@@ -162,7 +162,9 @@ class MessageLog(ScrollView, can_focus=False):
             elif role == PLAIN:
                 text.append_text(plain_text(value))
             else:
-                text.append(value)
+                # Our own words, but a hint may name a room or a nick a server chose: controls
+                # go here too, so no f-string can carry an escape sequence to the terminal.
+                text.append(sanitize(value))
         if base is not None:
             text.stylize_before(base)
         return text
