@@ -26,6 +26,7 @@ from ui.conftest import (
 )
 
 from tui_chat.irc.formatting import BIDI_CONTROLS
+from tui_chat.ui.textual_compat import notifications
 
 from .hostile_server import hostile_server
 
@@ -166,8 +167,8 @@ async def test_hostile_text_in_every_field_is_literal_and_inert(make_app):
             # A private message while unfocused: a notification, never markup.
             app.app_focus = False
             hs.send(f":{NICK}2!{USER}@{HOST} PRIVMSG {me} :{payload('private')}")
-            await wait_for(pilot, lambda: app._notifications, what="the notification")
-            note = next(iter(app._notifications))
+            await wait_for(pilot, lambda: notifications(app), what="the notification")
+            note = notifications(app)[0]
             assert note.markup is False and shown("private") in note.message
             await wait_for(
                 pilot, lambda: "private:[bold]B[/bold]" in screen_text(app), what="the toast"

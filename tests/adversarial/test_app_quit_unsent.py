@@ -23,6 +23,8 @@ from ui.conftest import (
     wait_for,
 )
 
+from tui_chat.ui.textual_compat import notifications
+
 __all__ = ["make_app", "peers", "server"]  # fixtures shared with tests/ui
 
 PASTE = 15
@@ -102,7 +104,7 @@ async def test_quit_over_lines_that_cannot_leave_in_time_asks_and_a_second_ctrl_
             lambda: "still being sent" in " ".join(screen_text(app).split()),
             what="the warning on screen",
         )
-        (note,) = [n for n in app._notifications if "still being sent" in n.message]
+        (note,) = [n for n in notifications(app) if "still being sent" in n.message]
         assert note.markup is False
         count = int(re.match(r"(\d+) lines are still being sent", note.message).group(1))
         assert PASTE - 1 <= count <= PASTE

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from tui_chat import __version__
 from tui_chat.irc import Message, casefold, source_nick, split_source
 from tui_chat.irc import numerics as N
 from tui_chat.irc.casemap import safe_nick
@@ -49,7 +50,7 @@ from .events import (
 )
 from .history_sync import HistorySync
 
-VERSION_REPLY = "tui-chat 0.1.0 (https://github.com/tui-chat)"
+VERSION_REPLY = f"tui-chat {__version__}"
 WANTED_CAPS = (
     "server-time",
     "message-tags",

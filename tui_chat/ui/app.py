@@ -1,6 +1,6 @@
 """The chat app: settings, theme, global key bindings, and the connection controller.
 
-What the screen shows and how it reacts lives in :class:`~tui_chat.ui.screen.ChatScreen`. The
+What the screen shows and how it reacts lives in :class:`~tui_chat.ui.screens.chat.ChatScreen`. The
 app starts connections: the network runs only in a Textual thread worker calling
 ``ChatClient.run()``; the client's events reach the screen through the controller's
 :class:`~tui_chat.ui.controller.Inbox` as :class:`~tui_chat.ui.messages.NetworkEvents`, and the
@@ -37,13 +37,13 @@ from .hosting import describe_listen_error, start_server
 from .messages import NetworkEvents
 from .model import ChatModel
 from .network_view import NETWORK_SLICE
-from .screen import EVENTS_PER_CHUNK, NOTIFY_INTERVAL, ChatScreen
+from .screens.chat import EVENTS_PER_CHUNK, NOTIFY_INTERVAL, ChatScreen
 
 if TYPE_CHECKING:
     from ..client.client import ChatClient
     from ..config import Settings
     from ..server import ServerThread
-    from .screens import ConnectRequest
+    from .screens.connect import ConnectRequest
 
 # After a quit refused over unsent lines, another quit within this many seconds goes anyway.
 QUIT_AGAIN_SECONDS = 10.0
@@ -189,7 +189,7 @@ class ChatApp(App[int]):
 
     def ask_connect(self, error: str = "") -> None:
         from .recent import load_recent
-        from .screens import ConnectScreen
+        from .screens.connect import ConnectScreen
 
         screen = ConnectScreen(
             nick=self.chat.model.my_nick,

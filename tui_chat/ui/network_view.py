@@ -34,7 +34,7 @@ from .model import (
 from .text import sanitize
 
 if TYPE_CHECKING:
-    from .screen import ChatScreen
+    from .screens.chat import ChatScreen
 
 NETWORK_SLICE = 0.005  # seconds of network events handled before keys and redraws get a turn
 

@@ -20,7 +20,7 @@ from .model.search import SearchState, compile_query, entry_matches, search_log_
 from .widgets import Highlight, SearchBar, SearchResults
 
 if TYPE_CHECKING:
-    from .screen import ChatScreen
+    from .screens.chat import ChatScreen
 
 
 class SearchView:

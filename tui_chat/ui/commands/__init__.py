@@ -2,7 +2,7 @@
 
 To add a command, write one function in the module for its topic (or a new module imported
 below) under ``@command(name, usage=..., help=..., args=(min, max))``; it receives the
-:class:`~tui_chat.ui.screen.ChatScreen` and its arguments. Parsing, /help and Tab completion
+:class:`~tui_chat.ui.screens.chat.ChatScreen` and its arguments. Parsing, /help and Tab completion
 pick it up from the registry.
 """
 

@@ -8,7 +8,7 @@ from ...irc.casemap import is_channel, is_valid_channel, is_valid_nick
 from .registry import command
 
 if TYPE_CHECKING:
-    from ..screen import ChatScreen
+    from ..screens.chat import ChatScreen
 
 
 def one_target(chat: ChatScreen, target: str, usage: str) -> bool:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from .registry import command
 
 if TYPE_CHECKING:
-    from ..screen import ChatScreen
+    from ..screens.chat import ChatScreen
 
 
 @command(

@@ -8,7 +8,7 @@ from ...irc.casemap import is_valid_nick
 from .registry import command
 
 if TYPE_CHECKING:
-    from ..screen import ChatScreen
+    from ..screens.chat import ChatScreen
 
 
 @command("nick", usage="/nick NEWNICK", help="Change your nick.", args=(1, 1))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..screen import ChatScreen
+    from ..screens.chat import ChatScreen
 
 # A handler gets the chat screen and the command's arguments (strings; optional ones default).
 Handler = Callable[..., Awaitable[None] | None]

@@ -12,7 +12,7 @@ from ..model.members import sort_members
 from .registry import command
 
 if TYPE_CHECKING:
-    from ..screen import ChatScreen
+    from ..screens.chat import ChatScreen
 
 # Room names and key of one JOIN line: servers refuse a longer line (417), or cut it and join
 # rooms nobody asked for (the last name cut short).

@@ -17,14 +17,14 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from ..client.names import SERVER_BUFFER
-from . import commands
-from .messages import NetworkEvents, SearchLogResult
-from .model import ChatModel, Conversation, Kind, info_entry
-from .network_view import NETWORK_SLICE, NetworkView
-from .search_view import SearchView
-from .text import sanitize
-from .widgets import (
+from ...client.names import SERVER_BUFFER
+from .. import commands
+from ..messages import NetworkEvents, SearchLogResult
+from ..model import ChatModel, Conversation, Kind, info_entry
+from ..network_view import NETWORK_SLICE, NetworkView
+from ..search_view import SearchView
+from ..text import sanitize
+from ..widgets import (
     ChatHeader,
     ChatInput,
     HeaderState,
@@ -37,9 +37,9 @@ from .widgets import (
 )
 
 if TYPE_CHECKING:
-    from ..client.client import ChatClient
-    from ..config import Settings
-    from .controller import ConnectionController, Inbox
+    from ...client.client import ChatClient
+    from ...config import Settings
+    from ..controller import ConnectionController, Inbox
 
 NOTIFY_INTERVAL = 5.0  # seconds between bells/notifications while the app is not focused
 
@@ -310,7 +310,7 @@ class ChatScreen(Screen[None]):
         self.post_message(self.QuitRequested(quit_message))
 
     def show_help(self) -> None:
-        from .screens import HelpScreen
+        from .help import HelpScreen
 
         if not isinstance(self.app.screen, HelpScreen):
             self.app.push_screen(HelpScreen())

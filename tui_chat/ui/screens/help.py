@@ -1,0 +1,78 @@
+"""The help screen (F1, /help): every key and every command."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+from ..commands import help_commands
+
+KEYS: tuple[tuple[str, str], ...] = (
+    ("Enter", "Send the line (a multi-line paste sends one message per line)"),
+    ("Up / Down", "Walk the input history"),
+    ("Tab", 'Complete a nick ("nick: " at the start of a line) or a /command'),
+    ("Alt+1 … Alt+9", "Switch to conversation 1-9 in the sidebar"),
+    ("Ctrl+Up / Ctrl+Down", "Previous / next conversation"),
+    ("Page Up / Page Down", "Scroll the messages"),
+    ("End (at end of line), Ctrl+End", "Jump back to the newest message"),
+    ("Ctrl+F", "Search this conversation and its log file (same as /search TEXT)"),
+    ("Enter / F3, Shift+F3", "In a search: next (older) match / previous (newer) match"),
+    ("Esc", "Close the search and its highlights"),
+    ("F1", "This help (/help where a terminal swallows F1)"),
+    ("Ctrl+Q", "Quit"),
+)
+
+SEARCH_NOTES: tuple[str, ...] = (
+    "Search ignores case and takes the text literally. Matches are numbered newest first: 1/17 "
+    "is the newest match in the scrollback, F3 steps back in time. Matches older than the "
+    "scrollback come from the conversation's log file and are listed in a panel above the "
+    "search bar, oldest at the top; F3 continues into them.",
+    "Replayed history shows with its original times above a line '── earlier messages ──' or "
+    "'── while you were away: N messages, M mentions ──'.",
+)
+
+
+def help_table(style_key: str = "", style_cmd: str = "") -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(no_wrap=True, style=style_key)
+    table.add_column()
+    table.add_row(Text("Keys", style="bold"), "")
+    for key, what in KEYS:
+        table.add_row(Text(key), Text(what))
+    table.add_row("", "")
+    table.add_row(Text("Commands", style="bold"), "")
+    for spec in help_commands():
+        names = spec.synopsis
+        if spec.aliases:
+            names += "  (" + ", ".join("/" + a for a in spec.aliases) + ")"
+        table.add_row(Text(names, style=style_cmd), Text(spec.help))
+    table.add_row("", "")
+    table.add_row(Text("//text", style=style_cmd), Text("Send text that starts with a slash"))
+    table.add_row("", "")
+    table.add_row(Text("Search and history", style="bold"), "")
+    for note in SEARCH_NOTES:
+        table.add_row("", Text(note))
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every command and key."""
+
+    BINDINGS = [
+        Binding("escape,f1,q", "dismiss", "Close help", id="help.close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-box"):
+            yield Label("tui-chat help", id="help-title")
+            with VerticalScroll(id="help-scroll"):
+                yield Static(help_table(), id="help-table")
+            yield Label("Esc, F1 or q closes this screen", id="help-hint")
+
+    def action_dismiss(self) -> None:  # type: ignore[override]
+        self.dismiss(None)
