@@ -463,7 +463,8 @@ class Server(Reactor):
         self.out.materialize()
         self.remove_user(c, quit_message or reason)
         c.closing = True
-        c.inbuf = b""
+        c.inbuf = bytearray()
+        c.partial = 0
         c.hold_until = self.now + self.config.close_linger
         self.out.send_bytes(c, f"ERROR :Closing Link: {c.host} ({reason})\r\n".encode())
         log.debug("%s disconnected: %s", c, reason)
@@ -550,45 +551,60 @@ class Server(Reactor):
     # -- input ---------------------------------------------------------------------------------
 
     def on_data(self, c: Client, data: bytes) -> None:
+        """Frame what arrived into lines and run them while the client's flood budget lasts.
+
+        Only the new bytes are scanned here: a peer sending a byte per packet costs a byte's
+        work per packet, not a re-read of the line it is building.
+        """
         c.last_active = self.now
         c.ping_sent = False
-        if c.inbuf:
-            data = c.inbuf + data
-            c.inbuf = b""
-        if self.now < c.hold_until:
-            self._hold(c, data)
-            return
-        self.process_input(c, data)
-
-    def _hold(self, c: Client, data: bytes) -> None:
-        c.inbuf = data
-        if len(data) - data.rfind(b"\n") - 1 >= MAX_UNTERMINATED:
-            self.disconnect(c, "Input line too long")
+        newline = data.rfind(b"\n")
+        c.partial = len(data) - newline - 1 if newline >= 0 else c.partial + len(data)
+        if c.inbuf or newline < 0 or self.now < c.hold_until:
+            c.inbuf += data
+            if len(c.inbuf) > c.partial and self.now >= c.hold_until:
+                self.process_input(c, c.inbuf)
+            elif self.now < c.hold_until:
+                self.out.mark_dirty(c)  # may stop reading: see HELD_INPUT_LIMIT
         else:
-            self.out.mark_dirty(c)  # may stop reading: see HELD_INPUT_LIMIT
-
-    def process_input(self, c: Client, data: bytes) -> None:
-        if b"\n" not in data:
-            if len(data) >= MAX_UNTERMINATED:
-                self.disconnect(c, "Input line too long")
-            else:
-                c.inbuf = data
-            return
-        lines = data.split(b"\n")
-        rest = lines.pop()
-        flood = self.config.flood_limit
-        for i, line in enumerate(lines):
-            if c.closing:
-                return
-            if self.now < c.hold_until or (flood and not self._take_token(c)):
-                self._hold(c, b"\n".join(lines[i:]) + b"\n" + rest)
-                return
-            self.handle_line(c, line)
-        if c.closing:
-            return
-        c.inbuf = rest
-        if len(rest) >= MAX_UNTERMINATED:
+            self.process_input(c, data)  # the usual case: whole lines, nothing pending
+        if c.partial >= MAX_UNTERMINATED:
             self.disconnect(c, "Input line too long")
+
+    def process_input(self, c: Client, buf: bytes | bytearray) -> None:
+        """Run the complete lines at the start of ``buf`` (``c.inbuf``, or the bytes just
+        received when nothing was pending); keep the rest in ``c.inbuf``.
+
+        A line ends at LF, CR LF or a bare CR: a CR must never reach another client, and each
+        command it ends costs a token of the flood budget like any line. Lines are found from
+        a moving position and what ran is cut off the front once (O(1) for a bytearray), so a
+        deep queue run one line per token costs the same per line however much waits.
+        """
+        flood = self.config.flood_limit
+        pos = 0
+        end = -1  # the LF ending the line that starts at ``pos``
+        while True:
+            if end < pos:
+                end = buf.find(b"\n", pos)
+                if end < 0:
+                    break
+            if self.now < c.hold_until or (flood and not self._take_token(c)):
+                break
+            stop = end - 1 if end > pos and buf[end - 1] == 13 else end  # 13: CR of CR LF
+            cr = buf.find(b"\r", pos, stop)
+            if cr >= 0:
+                line, pos = buf[pos:cr], cr + 1
+            else:
+                line, pos = buf[pos:stop], end + 1
+            self.handle_line(c, bytes(line))
+            if c.closing or c.sock is None:
+                return
+        if buf is c.inbuf:
+            del buf[:pos]
+        elif pos < len(buf):
+            c.inbuf += memoryview(buf)[pos:]
+        if len(c.inbuf) > c.partial:
+            self.out.mark_dirty(c)  # lines wait for tokens: reading may have to pause
 
     def hold(self, c: Client, seconds: float) -> None:
         """Stop processing this client's input for a while (the rest of its lines wait)."""
@@ -611,20 +627,13 @@ class Server(Reactor):
     def _resume(self, c: Client) -> None:
         if c.sock is None or c.closing or self.now < c.hold_until:
             return
-        data, c.inbuf = c.inbuf, b""
-        self.process_input(c, data)
+        self.process_input(c, c.inbuf)
         if c.sock is not None:
             self.out.mark_dirty(c)  # reading may have been paused
 
     def handle_line(self, c: Client, raw: bytes) -> None:
-        if raw[-1:] == b"\r":
-            raw = raw[:-1]
+        """One line, without its terminator (the framing in process_input cut CR and LF)."""
         if raw[:9] == b"PRIVMSG #" and c.registered and self._fast_line(c, raw):
-            return
-        if b"\r" in raw:  # a bare CR ends a line too: it must never reach another client
-            for part in raw.split(b"\r"):
-                if not c.closing:
-                    self.handle_line(c, part)
             return
         if not raw.strip(b" "):
             return
@@ -668,7 +677,8 @@ class Server(Reactor):
         """``PRIVMSG #chan :text`` (most of a busy server's input) without the generic parse.
 
         Only a line the generic path would treat exactly the same way is taken: one target,
-        no tags, non-empty text, within the length limit, valid UTF-8, no CR or NUL.
+        no tags, non-empty text, within the length limit, valid UTF-8, no NUL (the framing
+        has already cut lines at every CR).
         Returns False to leave the line to the generic path.
         """
         colon = raw.find(b" :", 9)
@@ -678,7 +688,6 @@ class Server(Reactor):
             or len(raw) > limits.MAX_LINE_BYTES - 2
             or b" " in raw[9:colon]
             or b"," in raw[9:colon]
-            or b"\r" in raw
             or b"\0" in raw
         ):
             return False

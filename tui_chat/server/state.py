@@ -47,9 +47,6 @@ def member_prefix(flags: int, multi: bool) -> str:
     return "+" if flags & MEMBER_VOICE else ""
 
 
-_EMPTY = b""
-
-
 class Client:
     """One TCP connection and, once registered, one user."""
 
@@ -78,6 +75,7 @@ class Client:
         "oper",
         "oper_failures",
         "outbuf",
+        "partial",
         "password",
         "ping_sent",
         "prefix",
@@ -98,7 +96,11 @@ class Client:
         # An IPv6 host starting with ':' would read as a trailing parameter on the wire.
         self.host = "0" + ip if ip.startswith(":") else ip
         self.sock: socket.socket | None = sock
-        self.inbuf = _EMPTY
+        # Input not yet run: lines held back by flood control, then an unterminated line of
+        # ``partial`` bytes. A bytearray, so that appending and cutting run lines off the
+        # front cost what they add or remove, never the whole buffer.
+        self.inbuf = bytearray()
+        self.partial = 0
         self.outbuf = bytearray()
         self.events = 0
         self.dirty = False
