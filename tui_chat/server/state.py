@@ -54,6 +54,7 @@ class Client:
         "away",
         "bad_at",
         "bad_lines",
+        "cap_302",
         "cap_negotiating",
         "caps",
         "channels",
@@ -107,6 +108,7 @@ class Client:
         self.closing = False
         self.registered = False
         self.cap_negotiating = False
+        self.cap_302 = False  # sent CAP LS 302 or later: cap-notify is on for good
         self.caps = 0
         self.tagmode = 0
         # "" until NICK and USER: a registered client always has all three.
