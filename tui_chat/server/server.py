@@ -581,6 +581,7 @@ class Server(Reactor):
         deep queue run one line per token costs the same per line however much waits.
         """
         flood = self.config.flood_limit
+        sendq = self.config.sendq_limit
         pos = 0
         end = -1  # the LF ending the line that starts at ``pos``
         while True:
@@ -599,6 +600,14 @@ class Server(Reactor):
             self.handle_line(c, bytes(line))
             if c.closing or c.sock is None:
                 return
+            if len(c.outbuf) > sendq:
+                # Checked as replies are made, not only at the end of the pass: pipelined
+                # WHO/NAMES/LIST must not queue many times the SendQ first. The flush (which
+                # commits history first) sends what the kernel takes and drops the client if
+                # the rest is still past its SendQ; its later commands then never run.
+                self.flush()
+                if c.sock is None:
+                    return
         if buf is c.inbuf:
             del buf[:pos]
         elif pos < len(buf):
