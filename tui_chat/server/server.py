@@ -576,37 +576,42 @@ class Server(Reactor):
         received when nothing was pending); keep the rest in ``c.inbuf``.
 
         A line ends at LF, CR LF or a bare CR: a CR must never reach another client, and each
-        command it ends costs a token of the flood budget like any line. Lines are found from
-        a moving position and what ran is cut off the front once (O(1) for a bytearray), so a
-        deep queue run one line per token costs the same per line however much waits.
+        command it ends costs a token of the flood budget like any line. Every byte is looked
+        at a bounded number of times: fresh bytes are split once, and queued ones are found
+        from a moving position and cut off the front once (O(1) for a bytearray), so a deep
+        queue run one line per token costs the same per line however much waits.
         """
         flood = self.config.flood_limit
         sendq = self.config.sendq_limit
         pos = 0
-        end = -1  # the LF ending the line that starts at ``pos``
-        while True:
-            if end < pos:
-                end = buf.find(b"\n", pos)
-                if end < 0:
+        if buf.__class__ is bytes and buf.count(b"\r") == buf.count(b"\r\n"):
+            # The usual case, received whole lines with no bare CR: one split in C.
+            lines = buf.split(b"\n")
+            lines.pop()  # the unterminated rest
+            for line in lines:
+                if self.now < c.hold_until or (flood and not self._take_token(c)):
                     break
-            if self.now < c.hold_until or (flood and not self._take_token(c)):
-                break
-            stop = end - 1 if end > pos and buf[end - 1] == 13 else end  # 13: CR of CR LF
-            cr = buf.find(b"\r", pos, stop)
-            if cr >= 0:
-                line, pos = buf[pos:cr], cr + 1
-            else:
-                line, pos = buf[pos:stop], end + 1
-            self.handle_line(c, bytes(line))
-            if c.closing or c.sock is None:
-                return
-            if len(c.outbuf) > sendq:
-                # Checked as replies are made, not only at the end of the pass: pipelined
-                # WHO/NAMES/LIST must not queue many times the SendQ first. The flush (which
-                # commits history first) sends what the kernel takes and drops the client if
-                # the rest is still past its SendQ; its later commands then never run.
-                self.flush()
-                if c.sock is None:
+                pos += len(line) + 1
+                self.handle_line(c, line[:-1] if line[-1:] == b"\r" else line)
+                if not self._still_reading(c, sendq):
+                    return
+        else:
+            end = -1  # the LF ending the line that starts at ``pos``
+            while True:
+                if end < pos:
+                    end = buf.find(b"\n", pos)
+                    if end < 0:
+                        break
+                if self.now < c.hold_until or (flood and not self._take_token(c)):
+                    break
+                stop = end - 1 if end > pos and buf[end - 1] == 13 else end  # 13: CR of CR LF
+                cr = buf.find(b"\r", pos, stop)
+                if cr >= 0:
+                    piece, pos = buf[pos:cr], cr + 1
+                else:
+                    piece, pos = buf[pos:stop], end + 1
+                self.handle_line(c, bytes(piece))
+                if not self._still_reading(c, sendq):
                     return
         if buf is c.inbuf:
             del buf[:pos]
@@ -614,6 +619,19 @@ class Server(Reactor):
             c.inbuf += memoryview(buf)[pos:]
         if len(c.inbuf) > c.partial:
             self.out.mark_dirty(c)  # lines wait for tokens: reading may have to pause
+
+    def _still_reading(self, c: Client, sendq: int) -> bool:
+        """After one of ``c``'s lines: whether to go on running its input."""
+        if c.closing or c.sock is None:
+            return False
+        if len(c.outbuf) > sendq:
+            # Checked as replies are made, not only at the end of the pass: pipelined
+            # WHO/NAMES/LIST must not queue many times the SendQ first. The flush (which
+            # commits history first) sends what the kernel takes and drops the client if the
+            # rest is still past its SendQ; its later commands then never run.
+            self.flush()
+            return c.sock is not None
+        return True
 
     def hold(self, c: Client, seconds: float) -> None:
         """Stop processing this client's input for a while (the rest of its lines wait)."""
