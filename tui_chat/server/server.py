@@ -463,7 +463,8 @@ class Server(Reactor):
         self.out.materialize()
         self.remove_user(c, quit_message or reason)
         c.closing = True
-        c.inbuf = b""
+        c.inbuf = bytearray()
+        c.partial = 0
         c.hold_until = self.now + self.config.close_linger
         self.out.send_bytes(c, f"ERROR :Closing Link: {c.host} ({reason})\r\n".encode())
         log.debug("%s disconnected: %s", c, reason)
@@ -550,45 +551,87 @@ class Server(Reactor):
     # -- input ---------------------------------------------------------------------------------
 
     def on_data(self, c: Client, data: bytes) -> None:
+        """Frame what arrived into lines and run them while the client's flood budget lasts.
+
+        Only the new bytes are scanned here: a peer sending a byte per packet costs a byte's
+        work per packet, not a re-read of the line it is building.
+        """
         c.last_active = self.now
         c.ping_sent = False
-        if c.inbuf:
-            data = c.inbuf + data
-            c.inbuf = b""
-        if self.now < c.hold_until:
-            self._hold(c, data)
-            return
-        self.process_input(c, data)
-
-    def _hold(self, c: Client, data: bytes) -> None:
-        c.inbuf = data
-        if len(data) - data.rfind(b"\n") - 1 >= MAX_UNTERMINATED:
-            self.disconnect(c, "Input line too long")
+        newline = data.rfind(b"\n")
+        c.partial = len(data) - newline - 1 if newline >= 0 else c.partial + len(data)
+        if c.inbuf or newline < 0 or self.now < c.hold_until:
+            c.inbuf += data
+            if len(c.inbuf) > c.partial and self.now >= c.hold_until:
+                self.process_input(c, c.inbuf)
+            elif self.now < c.hold_until:
+                self.out.mark_dirty(c)  # may stop reading: see HELD_INPUT_LIMIT
         else:
-            self.out.mark_dirty(c)  # may stop reading: see HELD_INPUT_LIMIT
-
-    def process_input(self, c: Client, data: bytes) -> None:
-        if b"\n" not in data:
-            if len(data) >= MAX_UNTERMINATED:
-                self.disconnect(c, "Input line too long")
-            else:
-                c.inbuf = data
-            return
-        lines = data.split(b"\n")
-        rest = lines.pop()
-        flood = self.config.flood_limit
-        for i, line in enumerate(lines):
-            if c.closing:
-                return
-            if self.now < c.hold_until or (flood and not self._take_token(c)):
-                self._hold(c, b"\n".join(lines[i:]) + b"\n" + rest)
-                return
-            self.handle_line(c, line)
-        if c.closing:
-            return
-        c.inbuf = rest
-        if len(rest) >= MAX_UNTERMINATED:
+            self.process_input(c, data)  # the usual case: whole lines, nothing pending
+        if c.partial >= MAX_UNTERMINATED:
             self.disconnect(c, "Input line too long")
+
+    def process_input(self, c: Client, buf: bytes | bytearray) -> None:
+        """Run the complete lines at the start of ``buf`` (``c.inbuf``, or the bytes just
+        received when nothing was pending); keep the rest in ``c.inbuf``.
+
+        A line ends at LF, CR LF or a bare CR: a CR must never reach another client, and each
+        command it ends costs a token of the flood budget like any line. Every byte is looked
+        at a bounded number of times: fresh bytes are split once, and queued ones are found
+        from a moving position and cut off the front once (O(1) for a bytearray), so a deep
+        queue run one line per token costs the same per line however much waits.
+        """
+        flood = self.config.flood_limit
+        sendq = self.config.sendq_limit
+        pos = 0
+        if buf.__class__ is bytes and buf.count(b"\r") == buf.count(b"\r\n"):
+            # The usual case, received whole lines with no bare CR: one split in C.
+            lines = buf.split(b"\n")
+            lines.pop()  # the unterminated rest
+            for line in lines:
+                if self.now < c.hold_until or (flood and not self._take_token(c)):
+                    break
+                pos += len(line) + 1
+                self.handle_line(c, line[:-1] if line[-1:] == b"\r" else line)
+                if not self._still_reading(c, sendq):
+                    return
+        else:
+            end = -1  # the LF ending the line that starts at ``pos``
+            while True:
+                if end < pos:
+                    end = buf.find(b"\n", pos)
+                    if end < 0:
+                        break
+                if self.now < c.hold_until or (flood and not self._take_token(c)):
+                    break
+                stop = end - 1 if end > pos and buf[end - 1] == 13 else end  # 13: CR of CR LF
+                cr = buf.find(b"\r", pos, stop)
+                if cr >= 0:
+                    piece, pos = buf[pos:cr], cr + 1
+                else:
+                    piece, pos = buf[pos:stop], end + 1
+                self.handle_line(c, bytes(piece))
+                if not self._still_reading(c, sendq):
+                    return
+        if buf is c.inbuf:
+            del buf[:pos]
+        elif pos < len(buf):
+            c.inbuf += memoryview(buf)[pos:]
+        if len(c.inbuf) > c.partial:
+            self.out.mark_dirty(c)  # lines wait for tokens: reading may have to pause
+
+    def _still_reading(self, c: Client, sendq: int) -> bool:
+        """After one of ``c``'s lines: whether to go on running its input."""
+        if c.closing or c.sock is None:
+            return False
+        if len(c.outbuf) > sendq:
+            # Checked as replies are made, not only at the end of the pass: pipelined
+            # WHO/NAMES/LIST must not queue many times the SendQ first. The flush (which
+            # commits history first) sends what the kernel takes and drops the client if the
+            # rest is still past its SendQ; its later commands then never run.
+            self.flush()
+            return c.sock is not None
+        return True
 
     def hold(self, c: Client, seconds: float) -> None:
         """Stop processing this client's input for a while (the rest of its lines wait)."""
@@ -611,20 +654,13 @@ class Server(Reactor):
     def _resume(self, c: Client) -> None:
         if c.sock is None or c.closing or self.now < c.hold_until:
             return
-        data, c.inbuf = c.inbuf, b""
-        self.process_input(c, data)
+        self.process_input(c, c.inbuf)
         if c.sock is not None:
             self.out.mark_dirty(c)  # reading may have been paused
 
     def handle_line(self, c: Client, raw: bytes) -> None:
-        if raw[-1:] == b"\r":
-            raw = raw[:-1]
+        """One line, without its terminator (the framing in process_input cut CR and LF)."""
         if raw[:9] == b"PRIVMSG #" and c.registered and self._fast_line(c, raw):
-            return
-        if b"\r" in raw:  # a bare CR ends a line too: it must never reach another client
-            for part in raw.split(b"\r"):
-                if not c.closing:
-                    self.handle_line(c, part)
             return
         if not raw.strip(b" "):
             return
@@ -668,7 +704,8 @@ class Server(Reactor):
         """``PRIVMSG #chan :text`` (most of a busy server's input) without the generic parse.
 
         Only a line the generic path would treat exactly the same way is taken: one target,
-        no tags, non-empty text, within the length limit, valid UTF-8, no CR or NUL.
+        no tags, non-empty text, within the length limit, valid UTF-8, no NUL (the framing
+        has already cut lines at every CR).
         Returns False to leave the line to the generic path.
         """
         colon = raw.find(b" :", 9)
@@ -678,7 +715,6 @@ class Server(Reactor):
             or len(raw) > limits.MAX_LINE_BYTES - 2
             or b" " in raw[9:colon]
             or b"," in raw[9:colon]
-            or b"\r" in raw
             or b"\0" in raw
         ):
             return False

@@ -47,9 +47,6 @@ def member_prefix(flags: int, multi: bool) -> str:
     return "+" if flags & MEMBER_VOICE else ""
 
 
-_EMPTY = b""
-
-
 class Client:
     """One TCP connection and, once registered, one user."""
 
@@ -57,6 +54,7 @@ class Client:
         "away",
         "bad_at",
         "bad_lines",
+        "cap_302",
         "cap_negotiating",
         "caps",
         "channels",
@@ -78,6 +76,7 @@ class Client:
         "oper",
         "oper_failures",
         "outbuf",
+        "partial",
         "password",
         "ping_sent",
         "prefix",
@@ -98,13 +97,18 @@ class Client:
         # An IPv6 host starting with ':' would read as a trailing parameter on the wire.
         self.host = "0" + ip if ip.startswith(":") else ip
         self.sock: socket.socket | None = sock
-        self.inbuf = _EMPTY
+        # Input not yet run: lines held back by flood control, then an unterminated line of
+        # ``partial`` bytes. A bytearray, so that appending and cutting run lines off the
+        # front cost what they add or remove, never the whole buffer.
+        self.inbuf = bytearray()
+        self.partial = 0
         self.outbuf = bytearray()
         self.events = 0
         self.dirty = False
         self.closing = False
         self.registered = False
         self.cap_negotiating = False
+        self.cap_302 = False  # sent CAP LS 302 or later: cap-notify is on for good
         self.caps = 0
         self.tagmode = 0
         # "" until NICK and USER: a registered client always has all three.

@@ -93,6 +93,7 @@ def cmd_cap(srv: Server, c: Client, msg: Message) -> None:
             c.cap_negotiating = True
         version = parse_decimal(msg.param(1))
         if version is not None and version >= 302:
+            c.cap_302 = True
             c.set_caps(c.caps | CAP_CAP_NOTIFY)  # implied by CAP LS 302
         srv.out.send(c, f":{srv.name} CAP {nick} LS :{' '.join(srv.capabilities)}")
     elif sub == "LIST":
@@ -102,23 +103,46 @@ def cmd_cap(srv: Server, c: Client, msg: Message) -> None:
         if not c.registered:
             c.cap_negotiating = True
         wanted = msg.param(1)
+        changes = requested_caps(srv, c, wanted)
+        if changes is None:
+            # Cut to fit a line if it must: the spec asks for at least its first 100 chars.
+            srv.out.send(c, f":{srv.name} CAP {nick} NAK :{wanted}")
+            return
         caps = c.caps
-        ok = bool(wanted.split())
-        for item in wanted.split():
-            bit = srv.capabilities.get(item.lstrip("-"))
-            if bit is None:
-                ok = False
-                break
-            caps = caps & ~bit if item.startswith("-") else caps | bit
-        if ok:
-            c.set_caps(caps)
-        srv.out.send(c, f":{srv.name} CAP {nick} {'ACK' if ok else 'NAK'} :{wanted}")
+        for name, on in changes.items():
+            bit = srv.capabilities[name]
+            caps = caps | bit if on else caps & ~bit
+        c.set_caps(caps)
+        acked = " ".join(name if on else "-" + name for name, on in changes.items())
+        srv.out.send(c, f":{srv.name} CAP {nick} ACK :{acked}")
     elif sub == "END":
         if not c.registered and c.cap_negotiating:
             c.cap_negotiating = False
             try_register(srv, c)
     else:
         srv.out.reply(c, N.ERR_INVALIDCAPCMD, msg.params[0], "Invalid CAP command")
+
+
+def requested_caps(srv: Server, c: Client, wanted: str) -> dict[str, bool] | None:
+    """A CAP REQ list as {capability: enable}, or None if it must be NAKed as a whole.
+
+    Names are separated by spaces only and take at most one ``-``. A name mentioned twice
+    counts once, as its last mention says (the spec's rule), so the ACK built from this
+    names each capability once and always fits a line, where an echo of a 510-byte request
+    would be cut and tell the client less than was done. cap-notify is sticky once implied
+    by ``CAP LS 302``: a request to disable it is refused, as the cap-notify spec asks.
+    """
+    changes: dict[str, bool] = {}
+    for item in wanted.split(" "):
+        if not item:
+            continue
+        on = item[0] != "-"
+        name = item if on else item[1:]
+        if name not in srv.capabilities or (not on and c.cap_302 and name == "cap-notify"):
+            return None
+        changes.pop(name, None)  # the last mention decides, and where the ACK names it
+        changes[name] = on
+    return changes or None
 
 
 def try_register(srv: Server, c: Client) -> None:
