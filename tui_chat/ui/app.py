@@ -36,8 +36,7 @@ from .controller import (
 from .hosting import describe_listen_error, start_server
 from .messages import NetworkEvents
 from .model import ChatModel
-from .network_view import NETWORK_SLICE
-from .screens.chat import EVENTS_PER_CHUNK, NOTIFY_INTERVAL, ChatScreen
+from .screens.chat import EVENTS_PER_CHUNK, NETWORK_SLICE, NOTIFY_INTERVAL, ChatScreen
 
 if TYPE_CHECKING:
     from ..client.client import ChatClient

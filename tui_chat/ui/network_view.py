@@ -36,7 +36,6 @@ from .text import sanitize
 if TYPE_CHECKING:
     from .screens.chat import ChatScreen
 
-NETWORK_SLICE = 0.005  # seconds of network events handled before keys and redraws get a turn
 
 _KINDS = {"privmsg": "message", "action": "action", "notice": "notice"}
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from ...client.events import Member
 from ...irc.casemap import casefold
+
+if TYPE_CHECKING:
+    from ...client.events import Member
 
 _RANKS = "~&@%+"
 

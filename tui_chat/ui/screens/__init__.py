@@ -1,14 +1,3 @@
-"""The app's screens: the chat, the connect screen and the help screen."""
-
-from .chat import EVENTS_PER_CHUNK, NOTIFY_INTERVAL, ChatScreen
-from .connect import ConnectRequest, ConnectScreen
-from .help import HelpScreen
-
-__all__ = [
-    "EVENTS_PER_CHUNK",
-    "NOTIFY_INTERVAL",
-    "ChatScreen",
-    "ConnectRequest",
-    "ConnectScreen",
-    "HelpScreen",
-]
+"""The app's screens, one module each: ``chat`` (the main screen), ``connect`` (``tui-chat``
+with no subcommand) and ``help`` (F1). Nothing is imported here, so starting the chat does not
+load the others."""

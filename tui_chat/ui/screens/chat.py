@@ -21,7 +21,6 @@ from ...client.names import SERVER_BUFFER
 from .. import commands
 from ..messages import NetworkEvents, SearchLogResult
 from ..model import ChatModel, Conversation, Kind, info_entry
-from ..network_view import NETWORK_SLICE, NetworkView
 from ..search_view import SearchView
 from ..text import sanitize
 from ..widgets import (
@@ -40,7 +39,9 @@ if TYPE_CHECKING:
     from ...client.client import ChatClient
     from ...config import Settings
     from ..controller import ConnectionController, Inbox
+    from ..network_view import NetworkView
 
+NETWORK_SLICE = 0.005  # seconds of network events handled before keys and redraws get a turn
 NOTIFY_INTERVAL = 5.0  # seconds between bells/notifications while the app is not focused
 
 
@@ -60,7 +61,7 @@ class ChatScreen(Screen[None]):
         self.controller = controller
         self.settings = settings
         self.inbox: Inbox | None = None  # set by the app when a connection starts
-        self.network = NetworkView(self)
+        self._network_view: NetworkView | None = None
         self.searching = SearchView(self)
         self.last_alert = 0.0
 
@@ -99,6 +100,16 @@ class ChatScreen(Screen[None]):
     @property
     def chat_input(self) -> ChatInput:
         return self.query_one("#input", ChatInput)
+
+    @property
+    def network(self) -> NetworkView:
+        """Applies network events; made on the first one, so the client's event classes load
+        after the first frame is drawn (the screen's start-up does not pay for them)."""
+        if self._network_view is None:
+            from ..network_view import NetworkView
+
+            self._network_view = NetworkView(self)
+        return self._network_view
 
     @property
     def client(self) -> ChatClient | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -10,10 +11,12 @@ from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from ...client.events import Member
 from ..model.members import sort_members
 from ..text import nick_style, plain_text
 from .log_styles import component_text_style
+
+if TYPE_CHECKING:
+    from ...client.events import Member
 
 
 @dataclass(frozen=True, slots=True)
