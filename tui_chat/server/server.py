@@ -497,6 +497,13 @@ class Server(Reactor):
     def find_channel(self, name: str) -> Channel | None:
         return self.channels.get(casefold(name))
 
+    def existing_channel(self, c: Client, name: str) -> Channel | None:
+        """The channel called ``name``, or None after telling ``c`` there is none (403)."""
+        ch = self.find_channel(name)
+        if ch is None:
+            self.out.reply(c, N.ERR_NOSUCHCHANNEL, name, "No such channel")
+        return ch
+
     # Membership changes only here: a pending channel batch is written out to the members it
     # was made for before anyone joins or leaves.
 

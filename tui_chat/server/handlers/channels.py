@@ -135,9 +135,8 @@ def send_names(srv: Server, c: Client, ch: Channel) -> None:
 def cmd_part(srv: Server, c: Client, msg: Message) -> None:
     reason = msg.param(1)
     for name in msg.params[0].split(","):
-        ch = srv.find_channel(name)
+        ch = srv.existing_channel(c, name)
         if ch is None:
-            srv.out.reply(c, N.ERR_NOSUCHCHANNEL, name, "No such channel")
             continue
         if c not in ch.members:
             srv.out.reply(c, N.ERR_NOTONCHANNEL, ch.name, "You're not on that channel")
@@ -150,9 +149,8 @@ def cmd_part(srv: Server, c: Client, msg: Message) -> None:
 @command("TOPIC", 1)
 def cmd_topic(srv: Server, c: Client, msg: Message) -> None:
     name = msg.params[0]
-    ch = srv.find_channel(name)
+    ch = srv.existing_channel(c, name)
     if ch is None:
-        srv.out.reply(c, N.ERR_NOSUCHCHANNEL, name, "No such channel")
         return
     flags = ch.members.get(c)
     if len(msg.params) < 2:
@@ -229,9 +227,8 @@ def cmd_list(srv: Server, c: Client, msg: Message) -> None:
 @command("KICK", 2)
 def cmd_kick(srv: Server, c: Client, msg: Message) -> None:
     name = msg.params[0]
-    ch = srv.find_channel(name)
+    ch = srv.existing_channel(c, name)
     if ch is None:
-        srv.out.reply(c, N.ERR_NOSUCHCHANNEL, name, "No such channel")
         return
     flags = ch.members.get(c)
     if flags is None and not c.oper:
@@ -266,9 +263,8 @@ def cmd_invite(srv: Server, c: Client, msg: Message) -> None:
     if target is None:
         srv.out.reply(c, N.ERR_NOSUCHNICK, nick, "No such nick/channel")
         return
-    ch = srv.find_channel(name)
+    ch = srv.existing_channel(c, name)
     if ch is None:
-        srv.out.reply(c, N.ERR_NOSUCHCHANNEL, name, "No such channel")
         return
     flags = ch.members.get(c)
     if flags is None and not c.oper:

@@ -100,9 +100,8 @@ def user_mode(srv: Server, c: Client, msg: Message) -> None:
 
 def channel_mode(srv: Server, c: Client, msg: Message) -> None:
     name = msg.params[0]
-    ch = srv.find_channel(name)
+    ch = srv.existing_channel(c, name)
     if ch is None:
-        srv.out.reply(c, N.ERR_NOSUCHCHANNEL, name, "No such channel")
         return
     flags = ch.members.get(c)
     if len(msg.params) < 2:
