@@ -27,6 +27,7 @@ import argparse
 import asyncio
 import contextlib
 import fcntl
+import gc
 import os
 import pty
 import random
@@ -271,9 +272,13 @@ async def wait_until(predicate, timeout: float, what: str) -> None:
 
 async def flood(n: int, rate: float, tmp: Path) -> dict:
     from tui_chat.config import Settings
+    from tui_chat.ui import settle_gc
     from tui_chat.ui.app import ChatApp
 
     server = servers.start_tui_chat()
+    thresholds = gc.get_threshold()
+    # The GC policy of `tui-chat` itself (run_app): off until the first frame, then settle_gc.
+    gc.disable()
     flooder = None
     result: dict = {"n": n, "rate": rate}
     try:
@@ -286,6 +291,7 @@ async def flood(n: int, rate: float, tmp: Path) -> dict:
             password=None,
             settings=Settings(nick="viewer", path=tmp / "config.toml", notifications=False),
             data_path=tmp / "data",
+            on_first_frame=settle_gc,
         )
         async with app.run_test(size=SIZE) as pilot:
             await wait_until(
@@ -358,6 +364,9 @@ async def flood(n: int, rate: float, tmp: Path) -> dict:
             )
             await pilot.press("ctrl+q")
     finally:
+        gc.enable()
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
         if flooder is not None:
             flooder.close()
         server.stop()

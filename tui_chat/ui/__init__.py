@@ -38,7 +38,7 @@ def run_app(
     passes False); they go to the platform log directory. ``data_dir``: where a hosted room
     keeps its history (None: no history).
     """
-    # No cyclic garbage collection until the first frame is drawn (first_frame turns it back
+    # No cyclic garbage collection until the first frame is drawn (settle_gc turns it back
     # on, after freezing what exists by then): importing Textual and building the screen
     # allocate a lot and free little, so the collections that would run meanwhile (full ones
     # over everything imported so far) only delay the first frame. This process-wide policy
@@ -66,7 +66,7 @@ def run_app(
         rooms=rooms,
         log_dir=log_dir() if (settings.log if log is None else log) else None,
         server_data_dir=data_dir,
-        on_first_frame=_first_frame,
+        on_first_frame=settle_gc,
     )
     try:
         status = app.run()
@@ -78,8 +78,11 @@ def run_app(
     return status or 0
 
 
-def _first_frame() -> None:
-    """What exists now (Textual, Rich, the widgets, the client stack) lives as long as the app:
+def settle_gc() -> None:
+    """The process's GC policy once the first frame is drawn (``bench/ui_bench.py`` applies it
+    too, so that it measures the app as ``tui-chat`` runs it).
+
+    What exists now (Textual, Rich, the widgets, the client stack) lives as long as the app:
     moving it out of the collector's view keeps full collections during a flood from scanning
     it (they took up to ~100 ms, a visible stall, before this)."""
     gc.collect()
@@ -93,4 +96,4 @@ def _first_frame() -> None:
     gc.enable()
 
 
-__all__ = ["run_app"]
+__all__ = ["run_app", "settle_gc"]

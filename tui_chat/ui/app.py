@@ -2,8 +2,9 @@
 
 What the screen shows and how it reacts lives in :class:`~tui_chat.ui.screens.chat.ChatScreen`. The
 app starts connections: the network runs only in a Textual thread worker calling
-``ChatClient.run()``; the client's events reach the screen through the controller's
-:class:`~tui_chat.ui.controller.Inbox` as :class:`~tui_chat.ui.messages.NetworkEvents`, and the
+``ChatClient.run()``; the client's events wait in the controller's
+:class:`~tui_chat.ui.controller.Inbox`, which wakes the app with
+:class:`~tui_chat.ui.messages.InboxReady`, and the app has the screen drain it. The
 worker's end is handled in one ``Worker.StateChanged`` handler. Quitting stops the client,
 waits for the worker, then stops the server (which tells its clients) and joins its thread.
 """
@@ -34,7 +35,7 @@ from .controller import (
     make_client,
 )
 from .hosting import describe_listen_error, start_server
-from .messages import NetworkEvents
+from .messages import InboxReady
 from .model import ChatModel
 from .screens.chat import EVENTS_PER_CHUNK, NETWORK_SLICE, NOTIFY_INTERVAL, ChatScreen
 
@@ -242,7 +243,7 @@ class ChatApp(App[int]):
         model.switch_on_join.add(model.key(plan.room))
         model.status.started = True
         model.status.server_label = format_server(plan.host, plan.port)
-        inbox = Inbox(lambda: chat.post_message(NetworkEvents(())))
+        inbox = Inbox(lambda: self.post_message(InboxReady()))
         chat.inbox = inbox
         client = self.controller.connect(plan, inbox.put)
         self.network_worker = self._run_network(client)
@@ -257,6 +258,10 @@ class ChatApp(App[int]):
     )
     def _run_network(self, client: ChatClient) -> None:
         client.run()
+
+    @on(InboxReady)
+    async def _inbox_ready(self, _message: InboxReady) -> None:
+        await self.chat.drain_inbox()
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:

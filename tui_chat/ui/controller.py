@@ -2,7 +2,7 @@
 inbox through which the network worker hands events to the UI.
 
 No Textual here: :class:`~tui_chat.ui.app.ChatApp` runs ``client.run()`` in a thread worker and
-the inbox posts :class:`~tui_chat.ui.messages.NetworkEvents` through a callable it is given.
+the inbox posts :class:`~tui_chat.ui.messages.InboxReady` through a callable it is given.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class Inbox:
     """
 
     def __init__(self, wake: Callable[[], object]) -> None:
-        self._wake = wake  # posts one NetworkEvents(()) to the screen; thread-safe
+        self._wake = wake  # posts one InboxReady to the app; thread-safe
         self._events: list[ev.Event] = []
         self._lock = threading.Lock()
         self._posted = False

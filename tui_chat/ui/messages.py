@@ -10,8 +10,19 @@ if TYPE_CHECKING:
     from ..client.events import Event
 
 
+class InboxReady(Message):
+    """The network worker put events in the inbox; posted to the app, never to a screen.
+
+    The app's queue, unlike the chat screen's, is not where keys, resizes and widget messages
+    queue up, so a flood of these cannot keep the screen from running idle. The screen repaints
+    and runs its ``call_after_refresh`` callbacks only when its queue runs empty; posted to the
+    screen, the wake-ups of a flood cost it about a third of its frames and doubled the key
+    latency p99 (bench/ui_bench.py).
+    """
+
+
 class NetworkEvents(Message):
-    """A batch of client events, posted from the network worker thread."""
+    """A batch of client events handed to the chat screen as they are (demos and tests)."""
 
     def __init__(self, events: tuple[Event, ...]) -> None:
         super().__init__()

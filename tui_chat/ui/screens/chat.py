@@ -232,32 +232,39 @@ class ChatScreen(Screen[None]):
     # -- network events ------------------------------------------------------------------------
 
     @on(NetworkEvents)
-    async def _network_events(self, message: NetworkEvents) -> None:
-        """Handle network events for at most :data:`NETWORK_SLICE` seconds, then yield.
-
-        The rest waits behind whatever was queued meanwhile (a keypress goes first), and the
-        ``await`` at the end gives the other tasks a turn: Textual runs a queue without
-        returning to the event loop while it is non-empty, so without it the focused Input
-        (which gets keys through its own queue) and the refresh timer would wait for a flood.
-        """
+    def _network_events(self, message: NetworkEvents) -> None:
+        """A batch handed over as it is (demos, tests): applied at once."""
         if self.controller.quitting:
             return
+        self.network.apply_all(message.events)
+        self._show_network_changes()
+
+    async def drain_inbox(self) -> None:
+        """Handle the inbox's events for at most :data:`NETWORK_SLICE` seconds, then yield.
+
+        Called by the app on :class:`~tui_chat.ui.messages.InboxReady`. The rest waits behind
+        whatever was queued meanwhile (a keypress goes first), and the ``await`` at the end gives
+        the other tasks a turn: Textual runs a queue without returning to the event loop while it
+        is non-empty, so without it the focused Input (which gets keys through its own queue) and
+        the refresh timer would wait for a flood.
+        """
         inbox = self.inbox
-        if message.events:
-            self.network.apply_all(message.events)
-        elif inbox is not None:
-            deadline = time.perf_counter() + NETWORK_SLICE
-            more = True
-            while more and time.perf_counter() < deadline:
-                events, more = inbox.take(EVENTS_PER_CHUNK)
-                self.network.apply_all(events)
+        if self.controller.quitting or inbox is None:
+            return
+        deadline = time.perf_counter() + NETWORK_SLICE
+        more = True
+        while more and time.perf_counter() < deadline:
+            events, more = inbox.take(EVENTS_PER_CHUNK)
+            self.network.apply_all(events)
+        self._show_network_changes()
+        inbox.done()
+        await asyncio.sleep(0)
+
+    def _show_network_changes(self) -> None:
         self.network.flush()
         self.network.show_rosters()
         self.refresh_sidebar()
         self.refresh_header()
-        if not message.events and inbox is not None:
-            inbox.done()
-        await asyncio.sleep(0)
 
     # -- what the user types ---------------------------------------------------------------------
 
