@@ -11,7 +11,7 @@ from ...irc.casemap import casefold
 from ...irc.limits import MAX_MODES
 from ...irc.message import Message
 from ...irc.numbers import parse_decimal
-from ..mask import MAX_MASK_LEN
+from ...irc.mask import MAX_MASK_LEN
 from ..registry import command
 from ..state import MEMBER_OP, MEMBER_VOICE, Ban, Channel, Client, normalize_ban
 

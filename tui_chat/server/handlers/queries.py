@@ -12,7 +12,7 @@ from ...irc.casemap import casefold
 from ...irc.message import Message
 from ...irc.numbers import parse_decimal
 from ..config import VERSION
-from ..mask import MAX_MASK_LEN, Mask
+from ...irc.mask import MAX_MASK_LEN, Mask
 from ..registry import command
 from ..state import CAP_MULTI_PREFIX, Client, member_prefix
 from .registration import lusers_bytes, send_motd
