@@ -444,6 +444,11 @@ def config_toml(settings: Settings, header: list[str], *, secrets: bool = False)
     return "\n".join(out) + "\n"
 
 
+def show_value(value: object) -> str:
+    """A setting's value as the config file spells it."""
+    return toml_writer.value(_plain(value))
+
+
 def _plain(value: object) -> object:
     return list(value) if isinstance(value, tuple) else value
 

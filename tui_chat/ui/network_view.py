@@ -205,7 +205,7 @@ class NetworkView:
             self.model.pending[event.pending_id][1].msgid = event.msgid
             self._deliver(event.pending_id)
             return
-        if not event.is_self and self.model.is_ignored(event.sender):
+        if not event.is_self and self.model.is_ignored(event.sender, event.userhost):
             return
         kind = _KINDS[event.kind]
         buffer = event.buffer

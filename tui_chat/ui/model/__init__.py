@@ -51,8 +51,8 @@ class ChatModel:
         self.ignore.set_casemapping(mapping)
         return True
 
-    def is_ignored(self, nick: str) -> bool:
-        return nick in self.ignore
+    def is_ignored(self, nick: str, userhost: str = "") -> bool:
+        return self.ignore.matches(nick, userhost)
 
     def is_me(self, nick: str) -> bool:
         return casefold(nick, self.casemapping) == casefold(self.my_nick, self.casemapping)
