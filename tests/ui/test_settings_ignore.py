@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import tomllib
 
-from tests.ui.conftest import Peer, conv_text, joined, log_text, type_line, wait_for
 from tui_chat.config import MAX_IGNORES, Settings
+
+from .conftest import Peer, conv_text, joined, log_text, type_line, wait_for
 
 
 async def _said(pilot, app, peer: Peer, text: str, room: str = "#lobby") -> None:

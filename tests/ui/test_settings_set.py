@@ -7,8 +7,9 @@ from __future__ import annotations
 import re
 import tomllib
 
-from tests.ui.conftest import joined, log_text, screen_text, type_line, wait_for
 from tui_chat.config import Settings, setting_names
+
+from .conftest import joined, log_text, screen_text, type_line, wait_for
 
 USER_FILE = """\
 # my own notes, keep me
