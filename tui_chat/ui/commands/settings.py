@@ -25,7 +25,9 @@ def _theme(chat: ChatScreen, value: object) -> None:
 
 
 def _timestamps(chat: ChatScreen, value: object) -> None:
-    chat.log_view.set_timestamp_format(str(value))
+    # The format is part of the log's layout key: the next settle (the line /set appends
+    # brings one) lays every line out again, keeping the reader's place.
+    chat.log_view.timestamp_format = str(value)
 
 
 def _ignore(chat: ChatScreen, value: object) -> None:

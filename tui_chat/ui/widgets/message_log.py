@@ -565,12 +565,6 @@ class MessageLog(ScrollView, can_focus=False):
             self._settle(top)
             self.refresh()
 
-    def set_timestamp_format(self, timestamp_format: str) -> None:
-        """Show times in a new format (/set): every line is laid out again."""
-        if timestamp_format != self.timestamp_format:
-            self.timestamp_format = timestamp_format  # part of the layout key: a new layout
-            self._relayout()
-
     def set_highlight(self, highlight: Highlight | None) -> None:
         """Highlight search matches in the shown buffer (None: none)."""
         old = self.highlight
