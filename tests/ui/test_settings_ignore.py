@@ -6,6 +6,7 @@ from __future__ import annotations
 import tomllib
 
 from tui_chat.config import MAX_IGNORES, Settings
+from tui_chat.ui.model.ignore import IgnoreList
 
 from .conftest import Peer, conv_text, joined, log_text, type_line, wait_for
 
@@ -125,3 +126,20 @@ async def test_the_ignore_list_is_bounded_and_refuses_non_masks(server, make_app
     loaded = Settings.load(path)
     assert loaded.ignore == ()
     assert "line 1: ignore: should hold at most" in loaded.problem
+
+
+def test_mask_forms_and_casemapping():
+    ignored = IgnoreList(["Bob", "*@Bad.Example", "sp?m*", "x!y", "bad entry", "[x]!*@*"])
+    assert ignored.entries == ["Bob", "*@Bad.Example", "sp?m*", "x!y", "[x]!*@*"]
+    assert ignored.matches("BOB") and ignored.matches("bob", "any@where")
+    assert ignored.matches("anyone", "u@bad.EXAMPLE")
+    assert not ignored.matches("anyone", "u@good.example")
+    assert not ignored.matches("anyone")  # a host mask needs the host
+    assert ignored.matches("SPAM42") and not ignored.matches("spa")
+    assert ignored.matches("x", "y@h") and not ignored.matches("x", "z@h")
+    # Any spelling of a mask already there is the same entry.
+    assert not ignored.add("bob!*@*") and not ignored.add("*!*@bad.example")
+    assert not ignored.matches("{x}")
+    ignored.set_casemapping("rfc1459")
+    assert ignored.matches("{X}")
+    assert ignored.remove("BOB!*@*") and not ignored.matches("bob")

@@ -10,6 +10,7 @@ user or host part go through the linear-time wildcard matcher, and there are at 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 
 from ...config import MAX_IGNORES, valid_ignore_entry
@@ -47,7 +48,10 @@ class IgnoreList:
         self._nicks: set[str] = set()
         self._masks: list[Mask] = []
         for entry in entries:
-            self.add(entry)
+            # The config file's list was checked when read; one bad entry from elsewhere
+            # must not stop the app from starting.
+            with contextlib.suppress(ValueError):
+                self.add(entry)
 
     def __bool__(self) -> bool:
         return bool(self.entries)
