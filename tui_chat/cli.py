@@ -138,9 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
     client_options(join)
 
     config = sub.add_parser(
-        "config", help="print the config file's path and the settings in effect"
+        "config", help="print the settings in effect as TOML to paste into the config file"
     )
     config.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
+    config.add_argument(
+        "--show-secrets", action="store_true", help="include server passwords and room keys"
+    )
 
     serve = sub.add_parser("serve", help="run the chat server alone, without the app")
     serve.add_argument("--bind", default="", help="address to listen on (default: all)")
@@ -224,19 +227,29 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _config(args: argparse.Namespace) -> int:
-    from .config import Settings, data_dir, default_config_path, ensure_config_file, log_dir
+    from .config import (
+        Settings,
+        config_toml,
+        data_dir,
+        default_config_path,
+        ensure_config_file,
+        log_dir,
+    )
 
     path = args.config or default_config_path()
     created = args.config is None and ensure_config_file(path)
     settings = Settings.load(path)
     state = "created with comments" if created else ("exists" if path.exists() else "missing")
-    print(f"config file: {path} ({state})")
-    print(f"log dir:     {log_dir()}")
-    print(f"data dir:    {data_dir()}")
+    # Where things are goes in comments, so the whole output can be pasted into the file.
+    header = [
+        "tui-chat settings in effect; paste into the config file to keep them.",
+        f"config file: {path} ({state})",
+        f"log dir:     {log_dir()}",
+        f"data dir:    {data_dir()}",
+    ]
     if settings.problem:
-        print(f"problem:     {settings.problem}")
-    for name, value in settings.describe():
-        print(f"{name} = {value}")
+        header.append(f"problem:     {settings.problem}")
+    sys.stdout.write(config_toml(settings, header, secrets=args.show_secrets))
     return 0
 
 

@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui_chat.server.mask import MAX_MASK_LEN, Mask, glob_match
+from tui_chat.irc.mask import MAX_MASK_LEN, Mask, glob_match
 
 from .server_helpers import assert_live, connect, make_server, server  # noqa: F401
 

@@ -77,7 +77,7 @@ def test_config_command_creates_commented_file_and_prints_values(tmp_path):
     path = tmp_path / "config" / "tui-chat" / "config.toml"
     assert f"config file: {path} (created with comments)" in result.stdout
     assert path.read_text().startswith("# tui-chat configuration")
-    assert "room = '#lobby'" in result.stdout
+    assert 'room = "#lobby"' in result.stdout
     assert str(tmp_path / "state") in result.stdout  # the log dir follows XDG_STATE_HOME
 
     again = run_cli("config", home=tmp_path)

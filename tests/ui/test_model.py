@@ -93,8 +93,8 @@ def test_ignore_list_adds_and_removes_casefolded():
     ignored = IgnoreList(["Bob"])
     assert "BOB" in ignored and "carol" not in ignored
     ignored.add("bob")
-    assert ignored.names == ["Bob"]
-    assert ignored.remove("BOB") and not ignored and ignored.names == []
+    assert ignored.entries == ["Bob"]
+    assert ignored.remove("BOB") and not ignored and ignored.entries == []
     assert not ignored.remove("bob")
 
 

@@ -63,6 +63,7 @@ class ChatMessage(Event):
     msgid: str | None = None
     pending_id: str | None = None  # set when this is the echo of a line we sent
     is_history: bool = False
+    userhost: str = ""  # the sender's user@host when the server gave it (ignore masks)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1015,6 +1015,7 @@ class Session:
             msgid=msgid,
             pending_id=pending_id,
             is_history=is_history,
+            userhost=f"{user}@{host}" if user and host else "",
         )
         assert isinstance(event, ChatMessage)
         if self.history.keep_replayed(event):

@@ -6,7 +6,7 @@ import secrets
 import socket
 
 from ..irc.casemap import casefold
-from .mask import Mask
+from ..irc.mask import Mask
 
 # Capability bits (a client's enabled CAPs are one int).
 CAP_MESSAGE_TAGS = 1

@@ -31,6 +31,7 @@ from .model import (
     event_entry,
     info_entry,
 )
+from .model.room_list import row_from_reply
 from .text import sanitize
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
 
 _KINDS = {"privmsg": "message", "action": "action", "notice": "notice"}
+_ROOM_LIST_REPLIES = frozenset({"321", "322", "323"})  # LIST: start, one room, end
 
 
 class NetworkView:
@@ -102,6 +104,8 @@ class NetworkView:
                 self._mode_change(event)
             case ev.AwayChanged():
                 self._away_changed(event)
+            case ev.ServerInfo() if event.command in _ROOM_LIST_REPLIES:
+                self._room_list_reply(event)
             case ev.ServerInfo():
                 self._server_info(event)
             case ev.Invited():
@@ -205,7 +209,7 @@ class NetworkView:
             self.model.pending[event.pending_id][1].msgid = event.msgid
             self._deliver(event.pending_id)
             return
-        if not event.is_self and self.model.is_ignored(event.sender):
+        if not event.is_self and self.model.is_ignored(event.sender, event.userhost):
             return
         kind = _KINDS[event.kind]
         buffer = event.buffer
@@ -524,6 +528,23 @@ class NetworkView:
                 self.model.conversations.current,
                 Entry(time=event.time, kind="error", parts=((IRC, event.text),), glyph="!!"),
             )
+
+    def _room_list_reply(self, event: ev.ServerInfo) -> None:
+        """LIST replies fill the room list, not the log (see screens/room_list.py)."""
+        listing = self.model.room_list
+        if event.command == "321":
+            listing.start()
+        elif event.command == "322":
+            row = row_from_reply(event.buffer, event.text)
+            if row is not None:
+                listing.add(row)
+        else:
+            listing.finish()
+            if not listing.requested:  # a LIST sent some other way (/quote LIST)
+                from .screens.room_list import open_room_list
+
+                open_room_list(self.chat)
+            listing.requested = False
 
     def _invited(self, event: ev.Invited) -> None:
         self._add(

@@ -9,9 +9,9 @@ from ...irc import limits
 from ...irc import numerics as N
 from ...irc.casemap import casefold
 from ...irc.limits import MAX_MODES
+from ...irc.mask import MAX_MASK_LEN
 from ...irc.message import Message
 from ...irc.numbers import parse_decimal
-from ..mask import MAX_MASK_LEN
 from ..registry import command
 from ..state import MEMBER_OP, MEMBER_VOICE, Ban, Channel, Client, normalize_ban
 

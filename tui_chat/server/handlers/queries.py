@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from ...irc import limits
 from ...irc import numerics as N
 from ...irc.casemap import casefold
+from ...irc.mask import MAX_MASK_LEN, Mask
 from ...irc.message import Message
 from ...irc.numbers import parse_decimal
 from ..config import VERSION
-from ..mask import MAX_MASK_LEN, Mask
 from ..registry import command
 from ..state import CAP_MULTI_PREFIX, Client, member_prefix
 from .registration import lusers_bytes, send_motd

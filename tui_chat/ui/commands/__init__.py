@@ -8,7 +8,15 @@ pick it up from the registry.
 
 from __future__ import annotations
 
-from . import general, messages, moderation, people, rooms  # noqa: F401  (registers them)
+from . import (  # noqa: F401  (registers them)
+    general,
+    ignore,
+    messages,
+    moderation,
+    people,
+    rooms,
+    settings,
+)
 from .registry import (
     CommandSpec,
     Invocation,
@@ -52,6 +60,7 @@ HELP_ORDER = (
     "list",
     "ignore",
     "unignore",
+    "set",
     "search",
     "notice",
     "quote",

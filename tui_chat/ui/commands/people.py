@@ -1,4 +1,4 @@
-"""You and others: nick, who, whois, away, and the ignore list."""
+"""You and others: nick, who, whois, away (the ignore list is in :mod:`.ignore`)."""
 
 from __future__ import annotations
 
@@ -49,32 +49,3 @@ def away(chat: ChatScreen, message: str | None = None) -> None:
         client.send_command("AWAY", message)
     else:
         client.send_command("AWAY")
-
-
-@command(
-    "ignore",
-    usage="/ignore [NICK]",
-    help="Hide messages from NICK; without a nick, list ignored.",
-    args=(0, 1),
-)
-def ignore(chat: ChatScreen, target: str | None = None) -> None:
-    here = chat.model.conversations.current
-    ignored = chat.model.ignore
-    if target is None:
-        if ignored:
-            chat.info(here, "Ignoring: " + ", ".join(sorted(ignored.folded)))
-        else:
-            chat.info(here, "Ignoring nobody. /ignore NICK hides someone's messages.")
-        return
-    target = target.split()[0]
-    ignored.add(target)
-    chat.info(here, f"Ignoring {target}; /unignore {target} to undo.")
-
-
-@command("unignore", usage="/unignore NICK", help="Show messages from NICK again.", args=(1, 1))
-def unignore(chat: ChatScreen, target: str) -> None:
-    target = target.split()[0]
-    if chat.model.ignore.remove(target):
-        chat.info(chat.model.conversations.current, f"No longer ignoring {target}.")
-    else:
-        chat.hint(f"You were not ignoring {target}.")

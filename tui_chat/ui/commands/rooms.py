@@ -162,12 +162,23 @@ def mode(chat: ChatScreen, spec: str | None = None) -> None:
         client.send_command("MODE", *words)
 
 
-@command("list", usage="/list [PATTERN]", help="List the rooms on the server.", args=(0, 1))
+@command(
+    "list",
+    usage="/list [PATTERN]",
+    help="Browse the server's rooms in a table: type to filter, Enter joins, Esc closes.",
+    args=(0, 1),
+)
 def list_rooms(chat: ChatScreen, pattern: str | None = None) -> None:
     client = chat.need_client()
     if client is None:
         return
+    from ..screens.room_list import open_room_list
+
+    listing = chat.model.room_list
+    listing.start()
+    listing.requested = True  # the screen is open now; the end of the listing need not open it
     if pattern:
         client.send_command("LIST", pattern.split()[0])
     else:
         client.send_command("LIST")
+    open_room_list(chat)

@@ -13,6 +13,7 @@ from ...irc.casemap import casefold
 from .conversations import CHAT_KINDS, MAX_AUTO_QUERIES, Conversation, Conversations, Kind
 from .entries import IRC, LIT, NICK, PLAIN, BufferLog, Entry, Part, event_entry, info_entry
 from .ignore import IgnoreList
+from .room_list import RoomListing
 from .search import SearchState
 from .status import ConnectionStatus
 
@@ -33,6 +34,7 @@ class ChatModel:
     close_on_part: set[str] = field(default_factory=set)  # rooms /close is leaving
     join_hint: str | None = None  # how others join a room we host
     hint_shown: bool = False
+    room_list: RoomListing = field(default_factory=RoomListing)  # the last /list
 
     @classmethod
     def create(cls, *, nick: str, scrollback: int, ignore: tuple[str, ...] = ()) -> ChatModel:
@@ -51,8 +53,8 @@ class ChatModel:
         self.ignore.set_casemapping(mapping)
         return True
 
-    def is_ignored(self, nick: str) -> bool:
-        return nick in self.ignore
+    def is_ignored(self, nick: str, userhost: str = "") -> bool:
+        return self.ignore.matches(nick, userhost)
 
     def is_me(self, nick: str) -> bool:
         return casefold(nick, self.casemapping) == casefold(self.my_nick, self.casemapping)

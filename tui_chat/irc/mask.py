@@ -14,7 +14,7 @@ Both sides are folded with the server's case mapping before matching.
 
 from __future__ import annotations
 
-from ..irc.casemap import casefold
+from .casemap import casefold
 
 # Longer masks are refused (a ban) or match nothing (WHO): no real mask needs more, and the
 # cost of a match grows with the mask.
