@@ -64,6 +64,9 @@ class ClientSettings:
     # us right after the welcome must not get an immediate reconnect every time.
     reconnect_stable: float = 60.0
     lag_interval: float = 30.0
+    # After a reconnect under the nick we had (not the preferred one), wait this long before
+    # reclaiming the preferred nick: its owner is probably reconnecting too.
+    reclaim_grace: float = 120.0
     lag_timeout: float = 90.0
     connect_timeout: float = 10.0
     batch_interval: float = 0.03  # gather events this long into one emit() call
@@ -287,6 +290,7 @@ class ChatClient:
         ping_sent: dict[str, float] = {}
         welcomed = False
         welcomed_at = 0.0
+        reclaim_after = 0.0
         try:
             while True:
                 now = time.monotonic()
@@ -303,7 +307,8 @@ class ChatClient:
                         token = f"{LAG_TOKEN_PREFIX}{now:.3f}"
                         ping_sent[token] = now
                         self._outbox.put(f"PING :{token}")
-                        session.try_reclaim_nick(retry=True)
+                        if now >= reclaim_after:
+                            session.try_reclaim_nick(retry=True)
                         ping_due = now + self.settings.lag_interval
                 self._drain_session()
                 if self._outbox.unsent_bytes > self.settings.max_unsent_bytes:
@@ -332,6 +337,8 @@ class ChatClient:
                 if not welcomed and session.welcomed:
                     welcomed = True
                     welcomed_at = time.monotonic()
+                    if session.holding_nick:
+                        reclaim_after = welcomed_at + self.settings.reclaim_grace
                     self._connected = True
                     self._state("connected")
                     ping_due = time.monotonic()
@@ -340,6 +347,7 @@ class ChatClient:
             return (time.monotonic() - welcomed_at if welcomed else 0.0), e.detail
         finally:
             self._connected = False
+            session.connection_lost()
             self._sel.unregister(sock)
             self._drain_session()
             self._requeue()

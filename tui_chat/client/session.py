@@ -149,6 +149,12 @@ class Session:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.preferred_nick = nick
+        # The nick we had when the last registered connection dropped: asked for first on the
+        # next one, so two users whose nicks were settled (alice, alice_) keep them whichever
+        # reconnects first after a server restart. /nick forgets it.
+        self.held_nick: str | None = None
+        self.nick = nick
+        self.registered = False
         self._clock = clock  # only for rate limits (CTCP replies); the protocol needs no clock
         self._ctcp_limit = ReplyLimiter()
         self.username = username or safe_nick(nick, 10, "tuichat")
@@ -172,7 +178,8 @@ class Session:
 
     def connection_made(self) -> None:
         """Reset everything that belongs to one TCP connection and start registering."""
-        self.nick = self.preferred_nick
+        self._set_nick(self.held_nick or self.preferred_nick)
+        self.asked_nick = self.nick  # what registration asks for first
         self.registered = False
         self.welcomed = False  # registration finished and the rooms were rejoined
         self.caps: set[str] = set()
@@ -189,7 +196,7 @@ class Session:
         self.userhost: str | None = None  # our own "user@host" once seen
         self.in_flight: list[_InFlight] = []
         self._nick_attempt = 0
-        self._nick_base = self.preferred_nick
+        self._nick_base = self.nick
         self._nick_limit = 0
         self._nick_reason = ""
         self._reclaiming = False
@@ -201,6 +208,19 @@ class Session:
         # Channels whose member list changed since the last flush_rosters(): a flood of JOINs
         # costs one sorted roster per batch of lines, not one per line.
         self._dirty_rosters: dict[int, _Channel] = {}
+
+    def connection_lost(self) -> None:
+        """The connection ended: remember the nick it had, for the next registration."""
+        if self.registered:
+            self.held_nick = self.nick
+
+    @property
+    def holding_nick(self) -> bool:
+        """Registered under a nick kept from the last connection, not the preferred one: its
+        owner may be about to reconnect, so reclaiming the preferred nick can wait."""
+        return (
+            self.registered and not self.is_me(self.preferred_nick) and self.is_me(self.asked_nick)
+        )
 
     def registration_lines(self) -> list[str]:
         lines = ["CAP LS 302"]
@@ -346,6 +366,7 @@ class Session:
 
     def request_nick(self, nick: str) -> None:
         self.preferred_nick = nick
+        self.held_nick = None
         self._reclaiming = False
         if self.registered:
             self._send("NICK", nick)
@@ -491,7 +512,7 @@ class Session:
         self.registered = True
         self._cap_negotiating = False
         self.server_name = msg.source or ""
-        wanted = self.preferred_nick
+        wanted = self.asked_nick
         self._set_nick(msg.param(0, self.nick))
         if not self.is_me(wanted):
             reason = self._nick_reason or "nick unavailable"
