@@ -195,6 +195,8 @@ class Session:
         self.server_name = ""
         self.userhost: str | None = None  # our own "user@host" once seen
         self.in_flight: list[_InFlight] = []
+        # The server said our password is wrong or missing: reconnecting cannot help.
+        self.password_refusal: str | None = None
         self._nick_attempt = 0
         self._nick_base = self.nick
         self._nick_limit = 0
@@ -418,7 +420,12 @@ class Session:
         self.history.on_pong(msg.params[-1] if msg.params else "")
 
     def _on_ERROR(self, msg: Message) -> None:
-        self.info(SERVER_BUFFER, msg.param(0), "ERROR", "error")
+        text = msg.param(0)
+        # Servers that refuse a password without 464 say so in the ERROR that closes the link
+        # ("Closing Link: ... (Bad Password)", InspIRCd's "[Invalid password.]").
+        if not self.registered and self.password_refusal is None and "password" in text.lower():
+            self.password_refusal = text[:200]
+        self.info(SERVER_BUFFER, text, "ERROR", "error")
 
     def _on_CAP(self, msg: Message) -> None:
         sub = msg.param(1).upper()
@@ -619,6 +626,14 @@ class Session:
 
     def _rpl_432(self, msg: Message) -> None:
         self._nick_failed(msg, "nick invalid")
+
+    def _rpl_464(self, msg: Message) -> None:
+        # ERR_PASSWDMISMATCH, before registration: wrong or missing PASS. (After it, some
+        # servers use it for OPER; that is an ordinary error.)
+        if not self.registered:
+            self.password_refusal = (msg.params[-1] if len(msg.params) > 1 else "")[:200]
+            self.password_refusal = self.password_refusal or "Password incorrect"
+        self._generic_numeric(msg)
 
     def _rpl_421(self, msg: Message) -> None:
         if msg.param(1).upper() == "CAP":

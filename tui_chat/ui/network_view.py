@@ -106,6 +106,8 @@ class NetworkView:
                 self._server_info(event)
             case ev.Invited():
                 self._invited(event)
+            case ev.PasswordNeeded():
+                self._password_needed(event)
             case _:
                 pass  # an event this UI does not show
 
@@ -187,6 +189,40 @@ class NetworkView:
                 glyph="!!" if error else "--",
             )
             self._add(target, entry)
+
+    def _password_needed(self, event: ev.PasswordNeeded) -> None:
+        if event.sent:
+            parts: tuple[Part, ...] = ((LIT, "The server refused the password"),)
+        else:
+            parts = ((LIT, "The server needs a password"),)
+        if event.reason:
+            parts += (
+                (LIT, " ("),
+                (PLAIN, event.reason),
+                (LIT, ")"),
+            )
+        entry = Entry(time=event.time, kind="error", parts=(*parts, (LIT, ".")), glyph="!!")
+        self._add(SERVER_BUFFER, entry)
+        from .screens.password import PasswordScreen
+
+        app = self.chat.app
+        if any(isinstance(screen, PasswordScreen) for screen in app.screen_stack):
+            return
+        app.push_screen(
+            PasswordScreen(server=event.server, sent=event.sent, reason=event.reason),
+            self._password_typed,
+        )
+
+    def _password_typed(self, password: str | None) -> None:
+        client = self.chat.controller.client
+        if password and client is not None:
+            client.set_password(password)
+            self.chat.info(SERVER_BUFFER, "Connecting with the password you typed…")
+            return
+        hint = "Not connected: the server needs a password. Type /reconnect to be asked again."
+        self.chat.info(SERVER_BUFFER, hint, error=True)
+        if self.model.conversations.current != SERVER_BUFFER:
+            self.chat.hint(hint)
 
     def _registered(self, event: ev.Registered) -> None:
         self.model.my_nick = event.nick

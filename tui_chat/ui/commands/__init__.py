@@ -8,7 +8,7 @@ pick it up from the registry.
 
 from __future__ import annotations
 
-from . import general, messages, moderation, people, rooms  # noqa: F401  (registers them)
+from . import connection, general, messages, moderation, people, rooms  # noqa: F401  (registers them)
 from .registry import (
     CommandSpec,
     Invocation,
@@ -37,6 +37,7 @@ HELP_ORDER = (
     "who",
     "whois",
     "away",
+    "reconnect",
     "quit",
     "help",
     "clear",
