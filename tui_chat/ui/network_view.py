@@ -436,6 +436,13 @@ class NetworkView:
             event_entry(event.time, "-->", (NICK, event.nick), (PLAIN, host), (LIT, " joined")),
         )
 
+    def _left(self, key: str, conv: Conversation) -> None:
+        """We are out of the room: nobody is listed (and the header says so)."""
+        conv.joined = False
+        conv.members = ()
+        if key == self.model.conversations.current:
+            self.roster_stale = True
+
     def _parted(self, event: ev.Parted) -> None:
         key = self.model.key(event.buffer)
         conv = self.model.conversations.by_key(key)
@@ -443,8 +450,7 @@ class NetworkView:
             return
         reason = ((LIT, " ("), (IRC, event.reason), (LIT, ")")) if event.reason else ()
         if event.is_self:
-            conv.joined = False
-            conv.members = ()
+            self._left(key, conv)
             if key in self.model.close_on_part:
                 self.model.close_on_part.discard(key)
                 self.chat.close_conversation(key)
@@ -468,8 +474,7 @@ class NetworkView:
         )
         if event.is_self:
             entry.kind = "error"
-            conv.joined = False
-            conv.members = ()
+            self._left(self.model.key(event.buffer), conv)
         self._add(event.buffer, entry)
 
     def _quit(self, event: ev.Quit) -> None:
