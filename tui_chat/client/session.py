@@ -26,6 +26,7 @@ from tui_chat.irc.fitting import split_text as split_text  # shared with the ser
 from tui_chat.irc.limits import CHANTYPES, MAX_LINE_BYTES
 from tui_chat.irc.numbers import parse_decimal
 
+from . import replies
 from .ctcp import ReplyLimiter, reply_argument
 from .events import (
     SERVER_BUFFER,
@@ -73,6 +74,7 @@ MAX_CHANNELS = 500
 MAX_MEMBERS = 20_000  # per channel
 MAX_ISUPPORT = 256
 MAX_CAPS = 256
+MAX_OPEN_WHOIS = 64  # WHOIS replies begun (311) and not yet ended (318)
 # Worst case of the "nick!user@host" the server prepends when relaying our lines, used until
 # we have seen our own full source (RFC 2812 allows 63-byte hostnames; usernames stay short).
 _ASSUMED_USERHOST = 1 + 10 + 1 + 63
@@ -168,6 +170,8 @@ class Session:
             name, _, key = room.partition(" ")
             self.rooms[self.fold(name)] = (name, key or None)
         self.queries: dict[str, str] = {}  # folded nick -> display, for private conversations
+        # folded nick -> the away message last shown for them (301), so it is shown once.
+        self._away_told: dict[str, str] = {}
         self.out: list[str] = []
         self.events: list[Event] = []
         # History sync lives as long as the client: gaps span connections.
@@ -203,6 +207,7 @@ class Session:
         self._nick_reason = ""
         self._reclaiming = False
         self._auto_who: set[str] = set()
+        self._whois_open: set[str] = set()  # nicks between their 311 and 318
         self.history.connection_made()
         self._time: datetime | None = None
         self._pending_joins: dict[str, str | None] = {}
@@ -484,7 +489,9 @@ class Session:
             return
         self._generic_numeric(msg)
 
-    def _generic_numeric(self, msg: Message) -> None:
+    def _generic_numeric(self, msg: Message, text: str | None = None) -> None:
+        """Show a numeric where it belongs: its channel, the query with the nick it is about,
+        else the server window. ``text``: the reply put into words (default: its parameters)."""
         code = msg.command
         level = "error" if code[0] in "45" else "info"
         params = msg.params[1:]  # params[0] is our own nick (or "*")
@@ -497,8 +504,7 @@ class Session:
                 params = params[1:]
             elif key in self.queries:
                 buffer = self.queries[key]
-        text = " ".join(params)
-        self.info(buffer, text, code, level)
+        self.info(buffer, " ".join(params) if text is None else text, code, level)
         if code in _SEND_ERRORS and len(msg.params) > 1:
             self._fail_in_flight(msg.param(1), msg.params[-1])
 
@@ -725,7 +731,7 @@ class Session:
             for chan in changed:
                 self._roster(chan)
             return
-        self._generic_numeric(msg)
+        self._generic_numeric(msg, replies.who_reply(msg.params))
 
     def _rpl_315(self, msg: Message) -> None:
         key = self.fold(msg.param(1))
@@ -736,6 +742,51 @@ class Session:
                 self._roster(chan)
             return
         self._generic_numeric(msg)
+
+    # -- WHOIS and friends: numbers and times in words (see replies.py)
+
+    def _rpl_311(self, msg: Message) -> None:
+        if len(self._whois_open) < MAX_OPEN_WHOIS:
+            self._whois_open.add(self.fold(msg.param(1)))
+        self._generic_numeric(msg, replies.whois_user(msg.params))
+
+    def _rpl_314(self, msg: Message) -> None:
+        self._generic_numeric(msg, replies.whois_user(msg.params, was=True))
+
+    def _rpl_312(self, msg: Message) -> None:
+        self._generic_numeric(msg, replies.whois_server(msg.params))
+
+    def _rpl_317(self, msg: Message) -> None:
+        self._generic_numeric(msg, replies.whois_idle(msg.params))
+
+    def _rpl_318(self, msg: Message) -> None:
+        self._whois_open.discard(self.fold(msg.param(1)))
+        self._generic_numeric(msg)
+
+    def _rpl_319(self, msg: Message) -> None:
+        self._generic_numeric(msg, replies.whois_channels(msg.params))
+
+    def _rpl_330(self, msg: Message) -> None:
+        self._generic_numeric(msg, replies.whois_account(msg.params))
+
+    def _rpl_265(self, msg: Message) -> None:
+        self._generic_numeric(msg, replies.user_counts(msg.params, "Local"))
+
+    def _rpl_266(self, msg: Message) -> None:
+        self._generic_numeric(msg, replies.user_counts(msg.params, "Global"))
+
+    def _rpl_301(self, msg: Message) -> None:
+        """RPL_AWAY: once per away message per person (as irssi does), except in a WHOIS."""
+        nick = msg.param(1)
+        text = msg.params[-1] if len(msg.params) > 2 else ""
+        key = self.fold(nick)
+        if key not in self._whois_open:
+            if self._away_told.get(key) == text:
+                return
+            if key not in self._away_told and len(self._away_told) >= MAX_QUERIES:
+                del self._away_told[next(iter(self._away_told))]
+            self._away_told[key] = text
+        self._generic_numeric(msg, f"{nick} is away: {text}" if text else f"{nick} is away")
 
     def _rpl_305(self, msg: Message) -> None:
         self._emit(AwayChanged, nick=self.nick, away=False, is_self=True)
@@ -985,6 +1036,7 @@ class Session:
     def _on_AWAY(self, msg: Message) -> None:
         nick = source_nick(msg.source)
         away = bool(msg.params)
+        self._away_told.pop(self.fold(nick), None)  # a new away message is news again
         self._emit(
             AwayChanged, nick=nick, away=away, message=msg.param(0), is_self=self.is_me(nick)
         )
