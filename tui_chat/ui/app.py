@@ -235,6 +235,8 @@ class ChatApp(App[int]):
                 return
             chat.info(SERVER_BUFFER, f"Hosting a room on port {plan.port}. Others can join with:")
             chat.info(SERVER_BUFFER, f"    {hint}")
+            if note := self.controller.join_note:
+                chat.info(SERVER_BUFFER, note)
             model.join_hint = hint
         else:
             model.join_hint = None

@@ -135,7 +135,15 @@ class ConnectionController:
             bind=plan.bind,
             rooms=plan.rooms,
         )
-        return local, lan_join_hint(plan.bind, port)
+        return local, lan_join_hint(plan.bind, port, plan.room)
+
+    @property
+    def join_note(self) -> str | None:
+        """What the join command cannot say: that our room needs a password (never which)."""
+        from .netinfo import PASSWORD_NOTE
+
+        plan = self.plan or self.initial
+        return PASSWORD_NOTE if plan.mode == "host" and plan.password else None
 
     def connect(
         self, plan: ConnectionPlan, emit: Callable[[tuple[ev.Event, ...]], None]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..irc.limits import DEFAULT_ROOM
+
 
 def describe_listen_error(bind: str, port: int, exc: OSError) -> str:
     where = f"{bind or 'all interfaces'} port {port}"
@@ -29,8 +31,8 @@ def start_server(bind: str, port: int, password: str | None, data_dir: Path | No
     return server
 
 
-def lan_join_hint(bind: str, port: int) -> str:
-    """The command others on the LAN type to join a room hosted on ``bind``:``port``."""
+def lan_join_hint(bind: str, port: int, room: str = DEFAULT_ROOM) -> str:
+    """The command others on the LAN type to join ``room`` hosted on ``bind``:``port``."""
     from .netinfo import join_hint, lan_address
 
-    return join_hint(lan_address(bind), port)
+    return join_hint(lan_address(bind), port, room)

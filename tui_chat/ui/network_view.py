@@ -235,6 +235,8 @@ class NetworkView:
             self._add(SERVER_BUFFER, info_entry(f"Could not become operator: {exc}"))
         if self.model.join_hint:
             self._add(SERVER_BUFFER, info_entry(f"Others can join with: {self.model.join_hint}"))
+            if note := self.chat.controller.join_note:
+                self._add(SERVER_BUFFER, info_entry(note))
 
     def _chat_message(self, event: ev.ChatMessage) -> None:
         if event.pending_id and event.pending_id in self.model.pending:
@@ -425,6 +427,8 @@ class NetworkView:
                     event.buffer,
                     info_entry(f"Others can join with: {self.model.join_hint}", time=event.time),
                 )
+                if note := self.chat.controller.join_note:
+                    self._add(event.buffer, info_entry(note, time=event.time))
             if key in self.model.switch_on_join:
                 self.model.switch_on_join.discard(key)
                 self.flush()
