@@ -237,6 +237,8 @@ class ChatApp(App[int]):
             chat.info(SERVER_BUFFER, f"    {hint}")
             if note := self.controller.join_note:
                 chat.info(SERVER_BUFFER, note)
+            if warning := self.controller.history_warning():
+                chat.info(SERVER_BUFFER, warning, error=True)
             model.join_hint = hint
         else:
             model.join_hint = None

@@ -36,3 +36,17 @@ def lan_join_hint(bind: str, port: int, room: str = DEFAULT_ROOM) -> str:
     from .netinfo import join_hint, lan_address
 
     return join_hint(lan_address(bind), port, room)
+
+
+def history_warning(server: Any) -> str | None:
+    """What to tell the host when the room's history cannot be kept, or None."""
+    error = getattr(server, "history_error", None)
+    if not error:
+        return None
+    where = server.config.data_dir
+    if "locked" in error:
+        return (
+            f"History is off: {where} is in use by another tui-chat host or serve on this "
+            "machine. Start this one with --data-dir DIR to keep its own history."
+        )
+    return f"History is off: {error}"

@@ -429,6 +429,8 @@ class NetworkView:
                 )
                 if note := self.chat.controller.join_note:
                     self._add(event.buffer, info_entry(note, time=event.time))
+                if warning := self.chat.controller.history_warning():
+                    self._add(event.buffer, info_entry(warning, time=event.time, error=True))
             if key in self.model.switch_on_join:
                 self.model.switch_on_join.discard(key)
                 self.flush()
