@@ -38,3 +38,27 @@ def test_nicks_do_not_swap_when_the_second_user_reconnects_first():
     finally:
         for server in servers:
             server.stop()
+
+
+def test_our_own_ghost_holding_the_nick_we_had_gives_it_back_when_it_leaves(fake_server):
+    """The link dropped without the server noticing: our old connection (a ghost) still holds
+    the nick we had. We register with a suffix and take the nick back when the ghost goes."""
+    settings = fast_settings("127.0.0.1", fake_server.port, nick="alice")
+    with running_client(settings) as (client, sink):
+        conn = fake_server.accept()
+        conn.register("alice_")  # someone else is alice
+        conn.accept_join("alice_", "#lobby", members="alice alice_")
+        sink.wait(Registered)
+        conn.close()
+        conn2 = fake_server.accept()
+        conn2.expect("CAP")
+        assert conn2.expect("NICK").param(0) == "alice_"  # the nick we had, first
+        conn2.send(":irc.test 433 * alice_ :Nickname is already in use")
+        assert conn2.expect("NICK").param(0) == "alice__"
+        conn2.send(":irc.test 001 alice__ :Welcome", ":irc.test 422 alice__ :No MOTD")
+        conn2.accept_join("alice__", "#lobby", members="alice alice_ alice__")
+        conn2.send(":alice_!u@h QUIT :Ping timeout")
+        assert conn2.expect("NICK").param(0) == "alice_"
+        conn2.send(":alice__!u@h NICK alice_")
+        sink.wait(NickChanged, new="alice_", is_self=True)
+        assert client.nick == "alice_"

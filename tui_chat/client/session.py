@@ -223,10 +223,14 @@ class Session:
 
     @property
     def holding_nick(self) -> bool:
-        """Registered under a nick kept from the last connection, not the preferred one: its
-        owner may be about to reconnect, so reclaiming the preferred nick can wait."""
+        """Registered after a drop by asking for the nick we had (got or suffixed), not the
+        preferred one: its owner may be reconnecting too, so reclaiming it can wait."""
+        held = self.held_nick
         return (
-            self.registered and not self.is_me(self.preferred_nick) and self.is_me(self.asked_nick)
+            self.registered
+            and held is not None
+            and self.fold(self.asked_nick) == self.fold(held)
+            and not self.is_me(self.preferred_nick)
         )
 
     def registration_lines(self) -> list[str]:
@@ -388,6 +392,24 @@ class Session:
         if self.registered and not self.is_me(self.preferred_nick) and not self._reclaiming:
             self._reclaiming = True
             self._send("NICK", self.preferred_nick)
+
+    def _nick_freed(self, key: str) -> None:
+        """Someone left the nick ``key``: take it if it is the one we prefer, or the one we had
+        before a drop while we are on neither (our own ghost held it until now)."""
+        if key == self.fold(self.preferred_nick):
+            self.try_reclaim_nick()
+            return
+        held = self.held_nick
+        if (
+            held is not None
+            and key == self.fold(held)
+            and self.registered
+            and not self.is_me(held)
+            and not self.is_me(self.preferred_nick)
+            and not self._reclaiming
+        ):
+            self._reclaiming = True
+            self._send("NICK", held)
 
     def rejoin_lines(self) -> None:
         keyed = [(name, key) for name, key in self.rooms.values() if key]
@@ -934,8 +956,7 @@ class Session:
         for chan in chans:
             del chan.members[key]
             self._roster(chan)
-        if key == self.fold(self.preferred_nick):
-            self.try_reclaim_nick()
+        self._nick_freed(key)
 
     def _on_NICK(self, msg: Message) -> None:
         old = source_nick(msg.source)
@@ -959,8 +980,8 @@ class Session:
             member.nick = new
             chan.members[new_key] = member
             self._roster(chan)
-        if not me and old_key == self.fold(self.preferred_nick):
-            self.try_reclaim_nick()
+        if not me:
+            self._nick_freed(old_key)
 
     def _on_MODE(self, msg: Message) -> None:
         target = msg.param(0)
