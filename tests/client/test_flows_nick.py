@@ -59,6 +59,7 @@ def test_our_own_ghost_holding_the_nick_we_had_gives_it_back_when_it_leaves(fake
         conn2.accept_join("alice__", "#lobby", members="alice alice_ alice__")
         conn2.send(":alice_!u@h QUIT :Ping timeout")
         assert conn2.expect("NICK").param(0) == "alice_"
+        mark = sink.mark()
         conn2.send(":alice__!u@h NICK alice_")
-        sink.wait(NickChanged, new="alice_", is_self=True)
+        sink.wait(NickChanged, new="alice_", is_self=True, after=mark)
         assert client.nick == "alice_"
