@@ -18,7 +18,12 @@ async def test_reconnect_drops_and_rejoins_at_once(make_app, server, peers):
         await type_line(pilot, "/reconnect")
         await bob.expect(pilot, "QUIT :Quit: Reconnecting")
         # Back within the reconnect delay of 30 s: it did not wait.
-        await wait_for(pilot, lambda: len(bob.received("JOIN #lobby")) >= 2, timeout=5.0)
+        await wait_for(
+            pilot,
+            lambda: any(line.startswith(":alice!") for line in bob.received("JOIN #lobby")),
+            timeout=5.0,
+            what="alice back in #lobby",
+        )
         await joined(pilot, app)
 
 
