@@ -159,9 +159,9 @@ async def test_hostile_text_in_every_field_is_literal_and_inert(make_app):
             await show(pilot, app, "*server*")
             assert_shown(app, "rplaway", "snotice", "whoisuser", "whoisserver", "ctcpreply")
             text = screen_text(app)
-            assert f"{NICK_SHOWN} {USER_SHOWN} {HOST_SHOWN} *" in text
-            assert f"{NICK_SHOWN} {SERVER_SHOWN} {shown('whoisserver')}" in text
-            assert f"@{CHANNEL_SHOWN} +#x" in text
+            assert f"{NICK_SHOWN} is {USER_SHOWN}@{HOST_SHOWN}" in text
+            assert f"{NICK_SHOWN} is on {SERVER_SHOWN}" in text
+            assert f"{NICK_SHOWN} is in @{CHANNEL_SHOWN} +#x" in text
             assert f"CTCP VERSION reply from {NICK_SHOWN}: {shown('ctcpreply')}" in text
 
             # A private message while unfocused: a notification, never markup.

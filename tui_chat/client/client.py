@@ -34,6 +34,7 @@ from .events import (
     Event,
     Lag,
     MessageKind,
+    PasswordNeeded,
     PendingMessage,
     ServerInfo,
 )
@@ -64,6 +65,9 @@ class ClientSettings:
     # us right after the welcome must not get an immediate reconnect every time.
     reconnect_stable: float = 60.0
     lag_interval: float = 30.0
+    # After a reconnect under the nick we had (not the preferred one), wait this long before
+    # reclaiming the preferred nick: its owner is probably reconnecting too.
+    reclaim_grace: float = 120.0
     lag_timeout: float = 90.0
     connect_timeout: float = 10.0
     batch_interval: float = 0.03  # gather events this long into one emit() call
@@ -113,6 +117,9 @@ class ChatClient:
         self._wake_w.setblocking(False)
         self._stopping = threading.Event()
         self._retry_now = threading.Event()
+        # A password typed in the app for the next attempt (set from the UI thread, taken by
+        # the worker); a one-element list so the swap is one atomic operation either side.
+        self._new_password: list[str | None] = []
         self._quit_message = "Leaving"
         self._ids = itertools.count(1)
         self._id_lock = threading.Lock()
@@ -128,6 +135,7 @@ class ChatClient:
         self._sel = selectors.DefaultSelector()
         self._sel.register(self._wake_r, selectors.EVENT_READ)
         self._resolved: dict[int, object] = {}
+        self._reconnect_asked = False
         self._chatlog = (
             ChatLog(settings.log_dir, strip_brackets(settings.host), settings.port)
             if settings.log_dir is not None
@@ -167,6 +175,19 @@ class ChatClient:
         """While waiting to reconnect, stop waiting and try at once (a "reconnect now" button)."""
         self._retry_now.set()
         self._poke()
+
+    def reconnect(self) -> None:
+        """Drop the connection (saying QUIT) and connect again at once; when not connected,
+        stop waiting and try now. Lines not yet delivered are sent on the new connection."""
+        self._request("reconnect")
+        self.retry_now()
+
+    def set_password(self, password: str | None) -> None:
+        """Use ``password`` (None: none) from the next attempt on, and make that attempt now."""
+        if password is not None:
+            _check_params(password)
+        self._new_password.append(password)
+        self.retry_now()
 
     def say(self, buffer: str, text: str, kind: MessageKind = "privmsg") -> list[str]:
         """Queue ``text`` for ``buffer``; return one pending id per line actually sent."""
@@ -242,6 +263,12 @@ class ChatClient:
                 up_for, detail = self._serve_once()
                 if self._stopping.is_set():
                     break
+                if self._session.password_refusal is not None:
+                    # Another try with the same password only fails again (and may get this
+                    # address locked out): wait for the user to give one, or to ask for a retry.
+                    self._wait_for_password(self._session.password_refusal)
+                    attempt = 0
+                    continue
                 if up_for >= s.reconnect_stable:
                     attempt = 0
                 delay = backoff_delay(attempt, s.reconnect_min, s.reconnect_max)
@@ -265,9 +292,22 @@ class ChatClient:
             self._wake_r.close()
             self._wake_w.close()
 
+    def _wait_for_password(self, reason: str) -> None:
+        self._state("disconnected", "password needed" if not self._session.password else reason)
+        self._add(
+            PasswordNeeded(server=self._server, sent=bool(self._session.password), reason=reason)
+        )
+        self._flush_events(force=True)
+        while not self._retry_now.is_set():
+            with contextlib.suppress(_ConnectionLost):
+                self._wait_for(self._retry_now.is_set, 3600.0, "password")
+        self._retry_now.clear()
+
     def _serve_once(self) -> tuple[float, str]:
         """One connection from resolution to loss: (seconds it was registered, why it ended)."""
         session = self._session
+        while self._new_password:
+            session.password = self._new_password.pop(0)
         self._retry_now.clear()  # a request made while connected is stale by the next wait
         self._state("connecting")
         try:
@@ -287,6 +327,7 @@ class ChatClient:
         ping_sent: dict[str, float] = {}
         welcomed = False
         welcomed_at = 0.0
+        reclaim_after = 0.0
         try:
             while True:
                 now = time.monotonic()
@@ -303,7 +344,8 @@ class ChatClient:
                         token = f"{LAG_TOKEN_PREFIX}{now:.3f}"
                         ping_sent[token] = now
                         self._outbox.put(f"PING :{token}")
-                        session.try_reclaim_nick(retry=True)
+                        if now >= reclaim_after:
+                            session.try_reclaim_nick(retry=True)
                         ping_due = now + self.settings.lag_interval
                 self._drain_session()
                 if self._outbox.unsent_bytes > self.settings.max_unsent_bytes:
@@ -329,9 +371,17 @@ class ChatClient:
                         for line in reader.feed(data):
                             self._handle_line(line, ping_sent)
                 self._handle_requests()
+                if self._reconnect_asked:
+                    self._reconnect_asked = False
+                    self._outbox.put(Message.of("QUIT", "Reconnecting").to_line())
+                    self._flush_outbox(sock, time.monotonic() + _QUIT_FLUSH_SECONDS, paced=False)
+                    self._retry_now.set()  # the wait before the next attempt ends at once
+                    raise _ConnectionLost("reconnecting as asked")
                 if not welcomed and session.welcomed:
                     welcomed = True
                     welcomed_at = time.monotonic()
+                    if session.holding_nick:
+                        reclaim_after = welcomed_at + self.settings.reclaim_grace
                     self._connected = True
                     self._state("connected")
                     ping_due = time.monotonic()
@@ -340,6 +390,7 @@ class ChatClient:
             return (time.monotonic() - welcomed_at if welcomed else 0.0), e.detail
         finally:
             self._connected = False
+            session.connection_lost()
             self._sel.unregister(sock)
             self._drain_session()
             self._requeue()
@@ -602,6 +653,8 @@ class ChatClient:
                     session.rooms.pop(session.fold(channel), None)
             elif kind == "nick":
                 session.request_nick(args[0])
+            elif kind == "reconnect":
+                self._reconnect_asked = self._sock is not None
             elif kind == "resolved":
                 self._resolved[args[0]] = args[1]
         if ready:

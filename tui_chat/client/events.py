@@ -175,6 +175,19 @@ class AwayChanged(Event):
     is_self: bool = False
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PasswordNeeded(Event):
+    """The server refused our password (464, or an ERROR about it) or wants one we did not send.
+
+    The client has stopped reconnecting: it waits for :meth:`ChatClient.set_password` or
+    :meth:`ChatClient.retry_now`. The password itself is never in an event.
+    """
+
+    server: str
+    sent: bool  # a password was sent (and was wrong); False: none was given
+    reason: str = ""  # the server's words, untrusted
+
+
 InfoLevel = Literal["info", "error"]
 
 

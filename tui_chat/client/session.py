@@ -26,6 +26,7 @@ from tui_chat.irc.fitting import split_text as split_text  # shared with the ser
 from tui_chat.irc.limits import CHANTYPES, MAX_LINE_BYTES
 from tui_chat.irc.numbers import parse_decimal
 
+from . import replies
 from .ctcp import ReplyLimiter, reply_argument
 from .events import (
     SERVER_BUFFER,
@@ -73,6 +74,7 @@ MAX_CHANNELS = 500
 MAX_MEMBERS = 20_000  # per channel
 MAX_ISUPPORT = 256
 MAX_CAPS = 256
+MAX_OPEN_WHOIS = 64  # WHOIS replies begun (311) and not yet ended (318)
 # Worst case of the "nick!user@host" the server prepends when relaying our lines, used until
 # we have seen our own full source (RFC 2812 allows 63-byte hostnames; usernames stay short).
 _ASSUMED_USERHOST = 1 + 10 + 1 + 63
@@ -149,6 +151,12 @@ class Session:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.preferred_nick = nick
+        # The nick we had when the last registered connection dropped: asked for first on the
+        # next one, so two users whose nicks were settled (alice, alice_) keep them whichever
+        # reconnects first after a server restart. /nick forgets it.
+        self.held_nick: str | None = None
+        self.nick = nick
+        self.registered = False
         self._clock = clock  # only for rate limits (CTCP replies); the protocol needs no clock
         self._ctcp_limit = ReplyLimiter()
         self.username = username or safe_nick(nick, 10, "tuichat")
@@ -162,6 +170,8 @@ class Session:
             name, _, key = room.partition(" ")
             self.rooms[self.fold(name)] = (name, key or None)
         self.queries: dict[str, str] = {}  # folded nick -> display, for private conversations
+        # folded nick -> the away message last shown for them (301), so it is shown once.
+        self._away_told: dict[str, str] = {}
         self.out: list[str] = []
         self.events: list[Event] = []
         # History sync lives as long as the client: gaps span connections.
@@ -172,7 +182,8 @@ class Session:
 
     def connection_made(self) -> None:
         """Reset everything that belongs to one TCP connection and start registering."""
-        self.nick = self.preferred_nick
+        self._set_nick(self.held_nick or self.preferred_nick)
+        self.asked_nick = self.nick  # what registration asks for first
         self.registered = False
         self.welcomed = False  # registration finished and the rooms were rejoined
         self.caps: set[str] = set()
@@ -188,12 +199,15 @@ class Session:
         self.server_name = ""
         self.userhost: str | None = None  # our own "user@host" once seen
         self.in_flight: list[_InFlight] = []
+        # The server said our password is wrong or missing: reconnecting cannot help.
+        self.password_refusal: str | None = None
         self._nick_attempt = 0
-        self._nick_base = self.preferred_nick
+        self._nick_base = self.nick
         self._nick_limit = 0
         self._nick_reason = ""
         self._reclaiming = False
         self._auto_who: set[str] = set()
+        self._whois_open: set[str] = set()  # nicks between their 311 and 318
         self.history.connection_made()
         self._time: datetime | None = None
         self._pending_joins: dict[str, str | None] = {}
@@ -201,6 +215,23 @@ class Session:
         # Channels whose member list changed since the last flush_rosters(): a flood of JOINs
         # costs one sorted roster per batch of lines, not one per line.
         self._dirty_rosters: dict[int, _Channel] = {}
+
+    def connection_lost(self) -> None:
+        """The connection ended: remember the nick it had, for the next registration."""
+        if self.registered:
+            self.held_nick = self.nick
+
+    @property
+    def holding_nick(self) -> bool:
+        """Registered after a drop by asking for the nick we had (got or suffixed), not the
+        preferred one: its owner may be reconnecting too, so reclaiming it can wait."""
+        held = self.held_nick
+        return (
+            self.registered
+            and held is not None
+            and self.fold(self.asked_nick) == self.fold(held)
+            and not self.is_me(self.preferred_nick)
+        )
 
     def registration_lines(self) -> list[str]:
         lines = ["CAP LS 302"]
@@ -346,6 +377,7 @@ class Session:
 
     def request_nick(self, nick: str) -> None:
         self.preferred_nick = nick
+        self.held_nick = None
         self._reclaiming = False
         if self.registered:
             self._send("NICK", nick)
@@ -360,6 +392,24 @@ class Session:
         if self.registered and not self.is_me(self.preferred_nick) and not self._reclaiming:
             self._reclaiming = True
             self._send("NICK", self.preferred_nick)
+
+    def _nick_freed(self, key: str) -> None:
+        """Someone left the nick ``key``: take it if it is the one we prefer, or the one we had
+        before a drop while we are on neither (our own ghost held it until now)."""
+        if key == self.fold(self.preferred_nick):
+            self.try_reclaim_nick()
+            return
+        held = self.held_nick
+        if (
+            held is not None
+            and key == self.fold(held)
+            and self.registered
+            and not self.is_me(held)
+            and not self.is_me(self.preferred_nick)
+            and not self._reclaiming
+        ):
+            self._reclaiming = True
+            self._send("NICK", held)
 
     def rejoin_lines(self) -> None:
         keyed = [(name, key) for name, key in self.rooms.values() if key]
@@ -397,7 +447,12 @@ class Session:
         self.history.on_pong(msg.params[-1] if msg.params else "")
 
     def _on_ERROR(self, msg: Message) -> None:
-        self.info(SERVER_BUFFER, msg.param(0), "ERROR", "error")
+        text = msg.param(0)
+        # Servers that refuse a password without 464 say so in the ERROR that closes the link
+        # ("Closing Link: ... (Bad Password)", InspIRCd's "[Invalid password.]").
+        if not self.registered and self.password_refusal is None and "password" in text.lower():
+            self.password_refusal = text[:200]
+        self.info(SERVER_BUFFER, text, "ERROR", "error")
 
     def _on_CAP(self, msg: Message) -> None:
         sub = msg.param(1).upper()
@@ -456,7 +511,9 @@ class Session:
             return
         self._generic_numeric(msg)
 
-    def _generic_numeric(self, msg: Message) -> None:
+    def _generic_numeric(self, msg: Message, text: str | None = None) -> None:
+        """Show a numeric where it belongs: its channel, the query with the nick it is about,
+        else the server window. ``text``: the reply put into words (default: its parameters)."""
         code = msg.command
         level = "error" if code[0] in "45" else "info"
         params = msg.params[1:]  # params[0] is our own nick (or "*")
@@ -469,8 +526,7 @@ class Session:
                 params = params[1:]
             elif key in self.queries:
                 buffer = self.queries[key]
-        text = " ".join(params)
-        self.info(buffer, text, code, level)
+        self.info(buffer, " ".join(params) if text is None else text, code, level)
         if code in _SEND_ERRORS and len(msg.params) > 1:
             self._fail_in_flight(msg.param(1), msg.params[-1])
 
@@ -491,7 +547,7 @@ class Session:
         self.registered = True
         self._cap_negotiating = False
         self.server_name = msg.source or ""
-        wanted = self.preferred_nick
+        wanted = self.asked_nick
         self._set_nick(msg.param(0, self.nick))
         if not self.is_me(wanted):
             reason = self._nick_reason or "nick unavailable"
@@ -599,6 +655,14 @@ class Session:
     def _rpl_432(self, msg: Message) -> None:
         self._nick_failed(msg, "nick invalid")
 
+    def _rpl_464(self, msg: Message) -> None:
+        # ERR_PASSWDMISMATCH, before registration: wrong or missing PASS. (After it, some
+        # servers use it for OPER; that is an ordinary error.)
+        if not self.registered:
+            self.password_refusal = (msg.params[-1] if len(msg.params) > 1 else "")[:200]
+            self.password_refusal = self.password_refusal or "Password incorrect"
+        self._generic_numeric(msg)
+
     def _rpl_421(self, msg: Message) -> None:
         if msg.param(1).upper() == "CAP":
             self._cap_negotiating = False  # the server knows no CAP; registration goes on
@@ -689,7 +753,7 @@ class Session:
             for chan in changed:
                 self._roster(chan)
             return
-        self._generic_numeric(msg)
+        self._generic_numeric(msg, replies.who_reply(msg.params))
 
     def _rpl_315(self, msg: Message) -> None:
         key = self.fold(msg.param(1))
@@ -700,6 +764,51 @@ class Session:
                 self._roster(chan)
             return
         self._generic_numeric(msg)
+
+    # -- WHOIS and friends: numbers and times in words (see replies.py)
+
+    def _rpl_311(self, msg: Message) -> None:
+        if len(self._whois_open) < MAX_OPEN_WHOIS:
+            self._whois_open.add(self.fold(msg.param(1)))
+        self._generic_numeric(msg, replies.whois_user(msg.params))
+
+    def _rpl_314(self, msg: Message) -> None:
+        self._generic_numeric(msg, replies.whois_user(msg.params, was=True))
+
+    def _rpl_312(self, msg: Message) -> None:
+        self._generic_numeric(msg, replies.whois_server(msg.params))
+
+    def _rpl_317(self, msg: Message) -> None:
+        self._generic_numeric(msg, replies.whois_idle(msg.params))
+
+    def _rpl_318(self, msg: Message) -> None:
+        self._whois_open.discard(self.fold(msg.param(1)))
+        self._generic_numeric(msg)
+
+    def _rpl_319(self, msg: Message) -> None:
+        self._generic_numeric(msg, replies.whois_channels(msg.params))
+
+    def _rpl_330(self, msg: Message) -> None:
+        self._generic_numeric(msg, replies.whois_account(msg.params))
+
+    def _rpl_265(self, msg: Message) -> None:
+        self._generic_numeric(msg, replies.user_counts(msg.params, "Local"))
+
+    def _rpl_266(self, msg: Message) -> None:
+        self._generic_numeric(msg, replies.user_counts(msg.params, "Global"))
+
+    def _rpl_301(self, msg: Message) -> None:
+        """RPL_AWAY: once per away message per person (as irssi does), except in a WHOIS."""
+        nick = msg.param(1)
+        text = msg.params[-1] if len(msg.params) > 2 else ""
+        key = self.fold(nick)
+        if key not in self._whois_open:
+            if self._away_told.get(key) == text:
+                return
+            if key not in self._away_told and len(self._away_told) >= MAX_QUERIES:
+                del self._away_told[next(iter(self._away_told))]
+            self._away_told[key] = text
+        self._generic_numeric(msg, f"{nick} is away: {text}" if text else f"{nick} is away")
 
     def _rpl_305(self, msg: Message) -> None:
         self._emit(AwayChanged, nick=self.nick, away=False, is_self=True)
@@ -847,8 +956,7 @@ class Session:
         for chan in chans:
             del chan.members[key]
             self._roster(chan)
-        if key == self.fold(self.preferred_nick):
-            self.try_reclaim_nick()
+        self._nick_freed(key)
 
     def _on_NICK(self, msg: Message) -> None:
         old = source_nick(msg.source)
@@ -872,8 +980,8 @@ class Session:
             member.nick = new
             chan.members[new_key] = member
             self._roster(chan)
-        if not me and old_key == self.fold(self.preferred_nick):
-            self.try_reclaim_nick()
+        if not me:
+            self._nick_freed(old_key)
 
     def _on_MODE(self, msg: Message) -> None:
         target = msg.param(0)
@@ -949,6 +1057,7 @@ class Session:
     def _on_AWAY(self, msg: Message) -> None:
         nick = source_nick(msg.source)
         away = bool(msg.params)
+        self._away_told.pop(self.fold(nick), None)  # a new away message is news again
         self._emit(
             AwayChanged, nick=nick, away=away, message=msg.param(0), is_self=self.is_me(nick)
         )

@@ -39,6 +39,13 @@ class ServerThread:
         return list(self._server.addresses)
 
     @property
+    def history_error(self) -> str | None:
+        """Why history is not being kept (the file is locked by another server, unreadable
+        ...), or None when it is, or when none was asked for. Read once after start()."""
+        store = self._server.history
+        return store.error if store.enabled and not store.healthy else None
+
+    @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 

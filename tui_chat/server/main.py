@@ -44,5 +44,6 @@ def run_server(config: ServerConfig, log_level: int | str = logging.INFO) -> int
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    server.connlog.report_skipped()
     log.info("server stopped")
     return 0

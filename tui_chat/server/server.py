@@ -24,6 +24,7 @@ from ..irc.fitting import fit_line
 from ..irc.message import Message, ParseError, parse
 from . import handlers  # noqa: F401  (registers every command)
 from .config import VERSION, ServerConfig
+from .connlog import ConnectionLog
 from .handlers.messages import fast_privmsg
 from .history import HistoryRecord, HistoryStore, private_key
 from .output import Output
@@ -85,6 +86,7 @@ class Server(Reactor):
             collections.OrderedDict()
         )
         self._logged_counts = (0, 0, 0)
+        self.connlog = ConnectionLog(log)
         self._sweep_interval = max(
             0.02,
             min(
@@ -145,8 +147,9 @@ class Server(Reactor):
         return b"".join(out)
 
     def _log_stats(self) -> None:
-        # The one INFO line about connections: per-connection events are DEBUG, since logging
-        # three lines per client cost as much as registering it during a connection storm.
+        # A summary of connections; the per-connection INFO lines (connlog) stop at a budget,
+        # since three lines per client cost as much as registering it during a storm.
+        self.connlog.report_skipped()
         counts = (self.accepted, self.closed, self.refused)
         if counts != self._logged_counts:
             accepted, closed, refused = (
@@ -419,7 +422,7 @@ class Server(Reactor):
         c.tokens = float(cfg.flood_burst)
         self.register(c)
         self.accepted += 1
-        log.debug("connection from %s (fd %d)", ip, c.fd)
+        self.connlog.note(self.now, "connection from %s", ip)
 
     def on_overload(self, sock: socket.socket, addr: Address) -> None:
         with contextlib.suppress(OSError):
@@ -438,6 +441,8 @@ class Server(Reactor):
 
     def on_dropped(self, c: Client) -> None:
         self.closed += 1
+        if not c.signon:  # never registered: remove_user logged nothing for it
+            self.connlog.note(self.now, "%s closed before registering", c.ip)
         count = self.per_ip.get(c.ip, 1) - 1
         if count > 0:
             self.per_ip[c.ip] = count
@@ -473,6 +478,7 @@ class Server(Reactor):
         """Forget a user: QUIT to everyone sharing a channel (once each), free the nick."""
         self.out.materialize()
         if c.registered:
+            self.connlog.note(self.now, "%s (%s) quit: %s", c.prefix, c.ip, reason)
             peers = self.peers(c)
             if peers:
                 self.out.fanout(peers, f":{c.prefix} QUIT :{reason}")

@@ -236,6 +236,10 @@ class ChatApp(App[int]):
                 return
             chat.info(SERVER_BUFFER, f"Hosting a room on port {plan.port}. Others can join with:")
             chat.info(SERVER_BUFFER, f"    {hint}")
+            if note := self.controller.join_note:
+                chat.info(SERVER_BUFFER, note)
+            if warning := self.controller.history_warning():
+                chat.info(SERVER_BUFFER, warning, error=True)
             model.join_hint = hint
         else:
             model.join_hint = None

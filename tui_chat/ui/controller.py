@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..irc.limits import DEFAULT_PORT
-from .hosting import lan_join_hint, start_server
+from .hosting import history_warning, lan_join_hint, start_server
 
 if TYPE_CHECKING:
     from ..client import events as ev
@@ -135,7 +135,19 @@ class ConnectionController:
             bind=plan.bind,
             rooms=plan.rooms,
         )
-        return local, lan_join_hint(plan.bind, port)
+        return local, lan_join_hint(plan.bind, port, plan.room)
+
+    def history_warning(self) -> str | None:
+        """The hosted room keeps no history (another host holds the file ...): why."""
+        return history_warning(self.server) if self.server is not None else None
+
+    @property
+    def join_note(self) -> str | None:
+        """What the join command cannot say: that our room needs a password (never which)."""
+        from .netinfo import PASSWORD_NOTE
+
+        plan = self.plan or self.initial
+        return PASSWORD_NOTE if plan.mode == "host" and plan.password else None
 
     def connect(
         self, plan: ConnectionPlan, emit: Callable[[tuple[ev.Event, ...]], None]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..irc.limits import DEFAULT_ROOM
+
 
 def describe_listen_error(bind: str, port: int, exc: OSError) -> str:
     where = f"{bind or 'all interfaces'} port {port}"
@@ -29,8 +31,22 @@ def start_server(bind: str, port: int, password: str | None, data_dir: Path | No
     return server
 
 
-def lan_join_hint(bind: str, port: int) -> str:
-    """The command others on the LAN type to join a room hosted on ``bind``:``port``."""
+def lan_join_hint(bind: str, port: int, room: str = DEFAULT_ROOM) -> str:
+    """The command others on the LAN type to join ``room`` hosted on ``bind``:``port``."""
     from .netinfo import join_hint, lan_address
 
-    return join_hint(lan_address(bind), port)
+    return join_hint(lan_address(bind), port, room)
+
+
+def history_warning(server: Any) -> str | None:
+    """What to tell the host when the room's history cannot be kept, or None."""
+    error = getattr(server, "history_error", None)
+    if not error:
+        return None
+    where = server.config.data_dir
+    if "locked" in error:
+        return (
+            f"History is off: {where} is in use by another tui-chat host or serve on this "
+            "machine. Start this one with --data-dir DIR to keep its own history."
+        )
+    return f"History is off: {error}"

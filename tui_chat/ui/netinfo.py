@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+import shlex
 import socket
+
+from ..irc.limits import DEFAULT_PORT, DEFAULT_ROOM
 
 _WILDCARDS = {"", "0.0.0.0", "::", "*"}
 
@@ -33,7 +36,18 @@ def lan_address(bind: str = "") -> str:
     return address or "127.0.0.1"
 
 
-def join_hint(address: str, port: int) -> str:
-    """The command line others can type to join."""
+def join_hint(address: str, port: int, room: str = DEFAULT_ROOM) -> str:
+    """The command line others can type to join: ``tui-chat join`` parses it as printed.
+
+    The room is left out when it is the default, and given without its ``#`` when that reads
+    the same to ``--room`` (a ``#`` would start a shell comment); anything else is quoted.
+    """
     host = f"[{address}]" if ":" in address else address
-    return f"tui-chat join {host}" + ("" if port == 6667 else f":{port}")
+    line = f"tui-chat join {host}" + ("" if port == DEFAULT_PORT else f":{port}")
+    if room and room.lower() != DEFAULT_ROOM.lower():
+        bare = room[1:] if room.startswith("#") and not room[1:].startswith(("#", "&")) else room
+        line += f" --room {shlex.quote(bare)}"
+    return line
+
+
+PASSWORD_NOTE = "A password is needed: tell them, and tui-chat asks them for it."

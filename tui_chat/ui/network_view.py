@@ -110,6 +110,8 @@ class NetworkView:
                 self._server_info(event)
             case ev.Invited():
                 self._invited(event)
+            case ev.PasswordNeeded():
+                self._password_needed(event)
             case _:
                 pass  # an event this UI does not show
 
@@ -192,6 +194,40 @@ class NetworkView:
             )
             self._add(target, entry)
 
+    def _password_needed(self, event: ev.PasswordNeeded) -> None:
+        if event.sent:
+            parts: tuple[Part, ...] = ((LIT, "The server refused the password"),)
+        else:
+            parts = ((LIT, "The server needs a password"),)
+        if event.reason:
+            parts += (
+                (LIT, " ("),
+                (PLAIN, event.reason),
+                (LIT, ")"),
+            )
+        entry = Entry(time=event.time, kind="error", parts=(*parts, (LIT, ".")), glyph="!!")
+        self._add(SERVER_BUFFER, entry)
+        from .screens.password import PasswordScreen
+
+        app = self.chat.app
+        if any(isinstance(screen, PasswordScreen) for screen in app.screen_stack):
+            return
+        app.push_screen(
+            PasswordScreen(server=event.server, sent=event.sent, reason=event.reason),
+            self._password_typed,
+        )
+
+    def _password_typed(self, password: str | None) -> None:
+        client = self.chat.controller.client
+        if password and client is not None:
+            client.set_password(password)
+            self.chat.info(SERVER_BUFFER, "Connecting with the password you typed…")
+            return
+        hint = "Not connected: the server needs a password. Type /reconnect to be asked again."
+        self.chat.info(SERVER_BUFFER, hint, error=True)
+        if self.model.conversations.current != SERVER_BUFFER:
+            self.chat.hint(hint)
+
     def _registered(self, event: ev.Registered) -> None:
         self.model.my_nick = event.nick
         for key, value in event.isupport:
@@ -203,6 +239,8 @@ class NetworkView:
             self._add(SERVER_BUFFER, info_entry(f"Could not become operator: {exc}"))
         if self.model.join_hint:
             self._add(SERVER_BUFFER, info_entry(f"Others can join with: {self.model.join_hint}"))
+            if note := self.chat.controller.join_note:
+                self._add(SERVER_BUFFER, info_entry(note))
 
     def _chat_message(self, event: ev.ChatMessage) -> None:
         if event.pending_id and event.pending_id in self.model.pending:
@@ -393,6 +431,10 @@ class NetworkView:
                     event.buffer,
                     info_entry(f"Others can join with: {self.model.join_hint}", time=event.time),
                 )
+                if note := self.chat.controller.join_note:
+                    self._add(event.buffer, info_entry(note, time=event.time))
+                if warning := self.chat.controller.history_warning():
+                    self._add(event.buffer, info_entry(warning, time=event.time, error=True))
             if key in self.model.switch_on_join:
                 self.model.switch_on_join.discard(key)
                 self.flush()
@@ -404,6 +446,13 @@ class NetworkView:
             event_entry(event.time, "-->", (NICK, event.nick), (PLAIN, host), (LIT, " joined")),
         )
 
+    def _left(self, key: str, conv: Conversation) -> None:
+        """We are out of the room: nobody is listed (and the header says so)."""
+        conv.joined = False
+        conv.members = ()
+        if key == self.model.conversations.current:
+            self.roster_stale = True
+
     def _parted(self, event: ev.Parted) -> None:
         key = self.model.key(event.buffer)
         conv = self.model.conversations.by_key(key)
@@ -411,8 +460,7 @@ class NetworkView:
             return
         reason = ((LIT, " ("), (IRC, event.reason), (LIT, ")")) if event.reason else ()
         if event.is_self:
-            conv.joined = False
-            conv.members = ()
+            self._left(key, conv)
             if key in self.model.close_on_part:
                 self.model.close_on_part.discard(key)
                 self.chat.close_conversation(key)
@@ -436,8 +484,7 @@ class NetworkView:
         )
         if event.is_self:
             entry.kind = "error"
-            conv.joined = False
-            conv.members = ()
+            self._left(self.model.key(event.buffer), conv)
         self._add(event.buffer, entry)
 
     def _quit(self, event: ev.Quit) -> None:

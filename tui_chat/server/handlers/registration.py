@@ -165,7 +165,7 @@ def try_register(srv: Server, c: Client) -> None:
     c.update_prefix()
     srv.user_count += 1
     srv.max_users = max(srv.max_users, srv.user_count)
-    log.debug("%s registered as %s", c.ip, c.prefix)
+    srv.connlog.note(srv.now, "%s registered as %s", c.ip, c.prefix)
     welcome(srv, c)
 
 

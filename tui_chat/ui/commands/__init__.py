@@ -9,6 +9,7 @@ pick it up from the registry.
 from __future__ import annotations
 
 from . import (  # noqa: F401  (registers them)
+    connection,
     general,
     ignore,
     messages,
@@ -45,6 +46,7 @@ HELP_ORDER = (
     "who",
     "whois",
     "away",
+    "reconnect",
     "quit",
     "help",
     "clear",

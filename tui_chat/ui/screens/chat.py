@@ -183,6 +183,8 @@ class ChatScreen(Screen[None]):
         status = self.model.status
         label = status.server_label
         state, ok = status.state_text(time.monotonic())
+        if ok and conv.kind == "channel" and not conv.joined:
+            state, ok = "not in this room", False
         self.query_one("#header", ChatHeader).header_state = HeaderState(
             room=label or "tui-chat" if conv.kind == "server" else conv.name,
             topic=conv.topic,
