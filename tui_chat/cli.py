@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import __version__
 from .irc.casemap import is_valid_channel, is_valid_nick
-from .irc.limits import DEFAULT_PORT, DEFAULT_ROOM
+from .irc.limits import DEFAULT_PORT, DEFAULT_ROOM, DEFAULT_TLS_PORT
 
 _HOST_PORT_RE = re.compile(
     r"^\[(?P<v6>[^\]]+)\](?::(?P<v6port>\d+))?$|^(?P<host>[^:\[\]]+)(?::(?P<port>\d+))?$"
@@ -144,7 +144,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the chat server alone, without the app")
     serve.add_argument("--bind", default="", help="address to listen on (default: all)")
-    serve.add_argument("--port", type=port_number, default=DEFAULT_PORT, help="default 6667")
+    serve.add_argument(
+        "--port",
+        "--plain-port",
+        dest="port",
+        type=port_number,
+        default=DEFAULT_PORT,
+        help="plaintext port (default 6667)",
+    )
+    serve.add_argument(
+        "--no-plain", action="store_true", help="no plaintext port: TLS clients only"
+    )
+    serve.add_argument(
+        "--tls-port", type=port_number, default=DEFAULT_TLS_PORT, help="TLS port (default 6697)"
+    )
+    serve.add_argument("--no-tls", action="store_true", help="no TLS port: plaintext only")
+    serve.add_argument(
+        "--tls-cert",
+        type=Path,
+        metavar="PEM",
+        help="certificate chain (default: a self-signed one made in the data dir)",
+    )
+    serve.add_argument(
+        "--tls-key", type=Path, metavar="PEM", help="private key (default: in --tls-cert)"
+    )
     serve.add_argument("--server-name", help="server name (default: this host's name)")
     serve.add_argument("--password", help="password clients must send (PASS)")
     serve.add_argument("--motd", type=Path, help="file with the message of the day")
@@ -244,16 +267,31 @@ def _serve(args: argparse.Namespace) -> int:
     from .config import data_dir
     from .server import ServerConfig, run_server
 
+    if args.no_plain and args.no_tls:
+        print(
+            "tui-chat serve: error: --no-plain and --no-tls leave nothing to listen on",
+            file=sys.stderr,
+        )
+        return 2
+    if args.no_tls and (args.tls_cert or args.tls_key):
+        print("tui-chat serve: error: --tls-cert/--tls-key with --no-tls", file=sys.stderr)
+        return 2
+    data = args.data_dir or data_dir()
     config = ServerConfig(
         bind=args.bind,
         port=args.port,
+        plain=not args.no_plain,
+        tls_port=None if args.no_tls else args.tls_port,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        tls_dir=data,
         server_name=args.server_name or socket.gethostname() or "tui-chat",
         password=args.password,
         motd_path=args.motd,
         opers=dict(args.oper),
         # The standalone server keeps history by default, in the user data dir; the embedded
         # one (ServerThread) only when given a data_dir.
-        data_dir=args.data_dir or data_dir(),
+        data_dir=data,
         history=not args.no_history,
         history_days=args.history_days,
         history_limit=args.history_limit,
