@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 import socket
 import sys
 from pathlib import Path
@@ -16,10 +15,6 @@ from pathlib import Path
 from . import __version__
 from .irc.casemap import is_valid_channel, is_valid_nick
 from .irc.limits import DEFAULT_PORT, DEFAULT_ROOM, DEFAULT_TLS_PORT
-
-_HOST_PORT_RE = re.compile(
-    r"^\[(?P<v6>[^\]]+)\](?::(?P<v6port>\d+))?$|^(?P<host>[^:\[\]]+)(?::(?P<port>\d+))?$"
-)
 
 
 def _number(
@@ -88,14 +83,12 @@ def on_off(text: str) -> bool:
 
 def host_port(text: str) -> tuple[str, int]:
     """``HOST``, ``HOST:PORT``, ``[v6]`` or ``[v6]:PORT``; a bare IPv6 literal works too."""
-    match = _HOST_PORT_RE.match(text.strip())
-    if match is None:
-        if text.count(":") > 1 and "[" not in text:  # a bare IPv6 literal such as ::1
-            return text, DEFAULT_PORT
-        raise argparse.ArgumentTypeError(f"expected HOST[:PORT], got {text!r}")
-    host = match["v6"] or match["host"]
-    port_text = match["v6port"] or match["port"]
-    return host, port_number(port_text) if port_text else DEFAULT_PORT
+    from .client.address import BadAddress, split_host_port
+
+    try:
+        return split_host_port(text.strip(), DEFAULT_PORT)
+    except BadAddress as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -120,20 +113,35 @@ def build_parser() -> argparse.ArgumentParser:
 
     host = sub.add_parser("host", help="start a room on this machine and join it")
     host.add_argument("--bind", default="", help="address to listen on (default: all)")
-    host.add_argument("--port", type=port_number, default=DEFAULT_PORT, help="port (default 6667)")
+    host.add_argument(
+        "--port", type=port_number, default=DEFAULT_PORT, help="plaintext port (default 6667)"
+    )
+    host.add_argument(
+        "--tls-port", type=port_number, default=DEFAULT_TLS_PORT, help="TLS port (default 6697)"
+    )
+    host.add_argument("--no-tls", action="store_true", help="plaintext only: no TLS port")
     host.add_argument(
         "--data-dir",
         type=Path,
         help="where the room's history.sqlite3 is kept (default: the platform's user data dir)",
     )
     host.add_argument(
-        "--no-history", action="store_true", help="keep no history (nothing is written)"
+        "--no-history", action="store_true", help="keep no history (no history database is written)"
     )
     client_options(host)
 
     join = sub.add_parser("join", help="join a room on another machine (any IRC server)")
     join.add_argument(
-        "server", metavar="HOST[:PORT]|NAME", help="address, or a server named in the config"
+        "server",
+        metavar="HOST[:PORT]|URL|NAME",
+        help="address, ircs://HOST[:PORT]/ROOM#sha256=… as `host` prints it, or a server named "
+        "in the config",
+    )
+    join.add_argument("--tls", action="store_true", help="connect with TLS (default port 6697)")
+    join.add_argument(
+        "--insecure",
+        action="store_true",
+        help="with TLS, accept any certificate (the header says so)",
     )
     client_options(join)
 
@@ -185,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="where history.sqlite3 is kept (default: the platform's user data dir)",
     )
     serve.add_argument(
-        "--no-history", action="store_true", help="keep no history (nothing is written)"
+        "--no-history", action="store_true", help="keep no history (no history database is written)"
     )
     serve.add_argument(
         "--history-days",
@@ -312,19 +320,33 @@ def _app(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     settings = Settings.load(args.config)
     command = args.command or "connect"
     rooms = None
+    tls = None
     if command == "join":
+        from .client.address import BadAddress, parse_target
+        from .client.tls import TLSPolicy
+        from .config import data_dir
+
         named = settings.server(args.server)
+        use_tls, pin = args.tls or args.insecure, None
         if named is not None:
             server_host, server_port = named.host, named.port
+            use_tls = use_tls or named.tls
             args.nick = args.nick or named.nick
             args.password = args.password or named.password
             if args.room is None and named.rooms:
                 rooms = named.rooms  # all of them, with their keys; the first is shown
         else:
             try:
-                server_host, server_port = host_port(args.server)
-            except argparse.ArgumentTypeError as exc:
-                parser.error(f"argument HOST[:PORT]: {exc}")
+                target = parse_target(args.server, tls=use_tls)
+            except BadAddress as exc:
+                parser.error(f"argument HOST[:PORT]|URL|NAME: {exc}")
+            server_host, server_port, pin = target.host, target.port, target.pin
+            use_tls = target.tls
+            args.room = args.room or target.room
+        if use_tls:
+            tls = TLSPolicy(
+                verify=not args.insecure, pin=pin, pins_path=data_dir() / "known_servers"
+            )
     elif command == "host":
         server_host, server_port = args.bind, args.port
     else:
@@ -335,6 +357,12 @@ def _app(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from .config import data_dir
 
         history_dir = getattr(args, "data_dir", None) or data_dir()
+    # The certificate of a hosted room is kept even without history: invites pin it.
+    tls_port = tls_dir = None
+    if command == "host" and not args.no_tls:
+        from .config import data_dir
+
+        tls_port, tls_dir = args.tls_port, args.data_dir or data_dir()
     from .ui import run_app
 
     return run_app(
@@ -348,6 +376,9 @@ def _app(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         rooms=rooms,
         log=False if getattr(args, "no_log", False) else None,
         data_dir=history_dir,
+        tls=tls,
+        tls_port=tls_port,
+        tls_dir=tls_dir,
     )
 
 

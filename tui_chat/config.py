@@ -19,7 +19,7 @@ from typing import Any
 import platformdirs
 
 from .irc.casemap import is_valid_channel, is_valid_nick, safe_nick
-from .irc.limits import DEFAULT_PORT, DEFAULT_ROOM
+from .irc.limits import DEFAULT_PORT, DEFAULT_ROOM, DEFAULT_TLS_PORT
 
 APP_NAME = "tui-chat"
 
@@ -97,6 +97,7 @@ class NamedServer:
     nick: str | None = None
     rooms: tuple[str, ...] = ()
     password: str | None = None
+    tls: bool = False  # tls = true: connect with TLS (port 6697 unless port says otherwise)
 
 
 @dataclass(frozen=True)
@@ -237,7 +238,8 @@ def _read_servers(table: object) -> tuple[tuple[NamedServer, ...], list[str]]:
         if not isinstance(entry, dict) or not isinstance(entry.get("host"), str):
             problems.append(f'{where}: needs host = "..." (ignored)')
             continue
-        port = entry.get("port", DEFAULT_PORT)
+        tls = entry.get("tls", False)
+        port = entry.get("port", DEFAULT_TLS_PORT if tls is True else DEFAULT_PORT)
         nick = entry.get("nick")
         rooms = entry.get("rooms", [])
         password = entry.get("password")
@@ -255,5 +257,8 @@ def _read_servers(table: object) -> tuple[tuple[NamedServer, ...], list[str]]:
         if password is not None and not isinstance(password, str):
             problems.append(f"{where}: password should be a string (ignored)")
             continue
-        servers.append(NamedServer(name, entry["host"], port, nick, tuple(rooms), password))
+        if not isinstance(tls, bool):
+            problems.append(f"{where}: tls should be true or false (ignored)")
+            continue
+        servers.append(NamedServer(name, entry["host"], port, nick, tuple(rooms), password, tls))
     return tuple(servers), problems

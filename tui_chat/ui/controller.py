@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..irc.limits import DEFAULT_PORT
-from .hosting import lan_join_hint, start_server
+from ..irc.limits import DEFAULT_PORT, DEFAULT_TLS_PORT
+from .hosting import lan_join_hints, start_server
 
 if TYPE_CHECKING:
     from ..client import events as ev
     from ..client.client import ChatClient
+    from ..client.tls import TLSPolicy
     from ..server import ServerThread
 
 # Backpressure: with more than BACKLOG_EVENTS events waiting for the UI, the network worker
@@ -40,6 +41,7 @@ class ConnectionPlan:
     password: str | None
     bind: str = ""  # when hosting
     rooms: tuple[str, ...] = ()  # every room to join ("#room key" with a key); () = just room
+    tls: TLSPolicy | None = None  # how to trust the server over TLS; None: plaintext
 
 
 class Inbox:
@@ -117,8 +119,9 @@ class ConnectionController:
         self.client: ChatClient | None = None
         self.quitting = False
 
-    def host(self, plan: ConnectionPlan) -> tuple[ConnectionPlan, str]:
-        """Start (or reuse) the embedded server; the plan to connect to it and how others join.
+    def host(self, plan: ConnectionPlan) -> tuple[ConnectionPlan, list[str]]:
+        """Start (or reuse) the embedded server; the plan to connect to it and how others join
+        (the tui-chat command line first).
 
         Raises OSError when the server cannot listen.
         """
@@ -135,7 +138,8 @@ class ConnectionController:
             bind=plan.bind,
             rooms=plan.rooms,
         )
-        return local, lan_join_hint(plan.bind, port)
+        # Our own client stays on the loopback's plaintext port: nothing to protect there.
+        return local, lan_join_hints(plan.bind, port, plan.room, self.server)
 
     def connect(
         self, plan: ConnectionPlan, emit: Callable[[tuple[ev.Event, ...]], None]
@@ -153,6 +157,7 @@ class ConnectionController:
             emit=emit,
             options=self.client_options,
             log_dir=self.log_dir,
+            tls=plan.tls,
         )
         return self.client
 
@@ -189,15 +194,18 @@ def make_client(
     options: dict[str, Any],
     rooms: tuple[str, ...] = (),
     log_dir: Path | None = None,
+    tls: TLSPolicy | None = None,
 ) -> ChatClient:
     from ..client.client import ChatClient, ClientSettings
 
     extra: dict[str, Any] = dict(options)
     if log_dir is not None:
         extra.setdefault("log_dir", log_dir)
+    if tls is not None:
+        extra.setdefault("tls", tls)
     settings = ClientSettings(
         host=host,
-        port=port or DEFAULT_PORT,
+        port=port or (DEFAULT_TLS_PORT if tls is not None else DEFAULT_PORT),
         nick=nick,
         realname=realname,
         password=password,

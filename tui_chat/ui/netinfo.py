@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from urllib.parse import quote
+
+from ..irc.limits import DEFAULT_PORT, DEFAULT_ROOM, DEFAULT_TLS_PORT
 
 _WILDCARDS = {"", "0.0.0.0", "::", "*"}
 
@@ -33,7 +36,20 @@ def lan_address(bind: str = "") -> str:
     return address or "127.0.0.1"
 
 
-def join_hint(address: str, port: int) -> str:
-    """The command line others can type to join."""
+def join_hint(address: str, port: int, room: str = "", fingerprint: str | None = None) -> str:
+    """The command line others can type to join: ``tui-chat join ircs://ADDR:PORT/ROOM#sha256=…``
+    with TLS (the fingerprint pins the certificate), ``tui-chat join ADDR[:PORT]`` without."""
     host = f"[{address}]" if ":" in address else address
-    return f"tui-chat join {host}" + ("" if port == 6667 else f":{port}")
+    if fingerprint is not None:
+        path = "/" + quote(room[1:], safe="") if room.startswith("#") and room[1:] else ""
+        shown_port = "" if port == DEFAULT_TLS_PORT else f":{port}"
+        return f"tui-chat join ircs://{host}{shown_port}{path}#sha256={fingerprint}"
+    line = f"tui-chat join {host}" + ("" if port == DEFAULT_PORT else f":{port}")
+    return line + (f" --room {room}" if room and room != DEFAULT_ROOM else "")
+
+
+def irssi_hint(address: str, port: int, fingerprint: str) -> str:
+    """The same for irssi, whose -tls_pinned_cert takes the colon-separated SHA-256."""
+    upper = fingerprint.upper()
+    colons = ":".join(upper[i : i + 2] for i in range(0, len(upper), 2))
+    return f"irssi: /connect -tls -tls_pinned_cert {colons} {address} {port}"
