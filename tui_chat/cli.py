@@ -320,7 +320,7 @@ def _app(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     settings = Settings.load(args.config)
     command = args.command or "connect"
     rooms = None
-    tls = None
+    tls = sasl = None
     if command == "join":
         from .client.address import BadAddress, parse_target
         from .client.tls import TLSPolicy
@@ -331,6 +331,10 @@ def _app(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         if named is not None:
             server_host, server_port = named.host, named.port
             use_tls = use_tls or named.tls
+            if named.sasl is not None:
+                from .client.sasl import SaslConfig
+
+                sasl = SaslConfig(named.sasl, named.account or "", named.sasl_password or "")
             args.nick = args.nick or named.nick
             args.password = args.password or named.password
             if args.room is None and named.rooms:
@@ -345,7 +349,10 @@ def _app(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             args.room = args.room or target.room
         if use_tls:
             tls = TLSPolicy(
-                verify=not args.insecure, pin=pin, pins_path=data_dir() / "known_servers"
+                verify=not args.insecure,
+                pin=pin,
+                pins_path=data_dir() / "known_servers",
+                client_cert=named.client_cert if named is not None else None,
             )
     elif command == "host":
         server_host, server_port = args.bind, args.port
@@ -379,6 +386,7 @@ def _app(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         tls=tls,
         tls_port=tls_port,
         tls_dir=tls_dir,
+        sasl=sasl,
     )
 
 

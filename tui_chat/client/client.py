@@ -38,6 +38,7 @@ from .events import (
     PendingMessage,
     ServerInfo,
 )
+from .sasl import SaslConfig
 from .session import LAG_TOKEN_PREFIX, Session, split_text
 from .tls import (
     CertificateRefused,
@@ -94,6 +95,7 @@ class ClientSettings:
     log_dir: Path | None = None
     # TLS: None is plaintext; see tls.TLSPolicy for how the certificate is trusted.
     tls: TLSPolicy | None = None
+    sasl: SaslConfig | None = None  # log in during registration (PLAIN, or EXTERNAL with TLS)
 
 
 class _Stopped(Exception):
@@ -125,6 +127,7 @@ class ChatClient:
             settings.realname,
             settings.password,
             settings.rooms,
+            sasl=settings.sasl,
         )
         self._requests: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
         self._wake_r, self._wake_w = socket.socketpair()
@@ -541,7 +544,11 @@ class ChatClient:
         address = f"{host}:{s.port}"
         pins = PinStore(policy.pins_path) if policy.pins_path is not None else None
         remembered = pins.get(address) if pins is not None else None
-        context = context_for(policy, remembered)
+        try:
+            context = context_for(policy, remembered)
+        except CertificateRefused as e:
+            raw.close()
+            raise _Refused(str(e)) from None
         try:
             sock = context.wrap_socket(raw, server_hostname=host, do_handshake_on_connect=False)
         except (ssl.SSLError, OSError, ValueError) as e:

@@ -34,6 +34,10 @@ class TLSPolicy:
     verify: bool = True  # False: --insecure
     pin: str | None = None  # SHA-256 (lowercase hex) an invite carried
     pins_path: Path | None = None  # where remembered pins live (None: remember nothing)
+    # A client certificate (PEM; the key in it unless client_key says otherwise): CertFP, and
+    # what SASL EXTERNAL logs in with.
+    client_cert: Path | None = None
+    client_key: Path | None = None
 
 
 def normalize_fingerprint(text: str) -> str | None:
@@ -54,6 +58,13 @@ def context_for(policy: TLSPolicy, remembered: str | None) -> ssl.SSLContext:
     else:
         context = ssl.create_default_context()
     context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if policy.client_cert is not None:
+        try:
+            context.load_cert_chain(policy.client_cert, policy.client_key)
+        except (OSError, ssl.SSLError) as exc:
+            raise CertificateRefused(
+                f"cannot use the client certificate {policy.client_cert}: {exc}"
+            ) from None
     return context
 
 

@@ -11,6 +11,7 @@ FULL_GC_AFTER = 1000  # generation-1 collections between full ones (Python's def
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from ..client.sasl import SaslConfig
     from ..client.tls import TLSPolicy
     from ..config import Settings
 
@@ -30,6 +31,7 @@ def run_app(
     tls: TLSPolicy | None = None,
     tls_port: int | None = None,
     tls_dir: Path | None = None,
+    sasl: SaslConfig | None = None,
 ) -> int:
     """Run the chat app; returns the process exit status.
 
@@ -42,7 +44,8 @@ def run_app(
     passes False); they go to the platform log directory. ``data_dir``: where a hosted room
     keeps its history (None: no history). ``tls``: how to trust a server joined with TLS (None:
     plaintext). ``tls_port``/``tls_dir``: a hosted room also listens with TLS on that port,
-    with the certificate kept in that directory (None: plaintext only).
+    with the certificate kept in that directory (None: plaintext only). ``sasl``: log in with
+    SASL (a named server's account).
     """
     # No cyclic garbage collection until the first frame is drawn (settle_gc turns it back
     # on, after freezing what exists by then): importing Textual and building the screen
@@ -80,6 +83,7 @@ def run_app(
         server_data_dir=data_dir,
         on_first_frame=settle_gc,
         tls=tls,
+        sasl=sasl,
     )
     try:
         status = app.run()

@@ -41,6 +41,7 @@ from .screens.chat import EVENTS_PER_CHUNK, NETWORK_SLICE, NOTIFY_INTERVAL, Chat
 
 if TYPE_CHECKING:
     from ..client.client import ChatClient
+    from ..client.sasl import SaslConfig
     from ..client.tls import TLSPolicy
     from ..config import Settings
     from ..server import ServerThread
@@ -96,6 +97,7 @@ class ChatApp(App[int]):
         server_data_dir: Path | None = None,
         on_first_frame: Callable[[], None] | None = None,
         tls: TLSPolicy | None = None,
+        sasl: SaslConfig | None = None,
     ) -> None:
         super().__init__()
         self.on_first_frame = on_first_frame  # run_app's GC policy; tests leave the GC alone
@@ -113,6 +115,7 @@ class ChatApp(App[int]):
             bind=host or "" if mode == "host" else "",
             rooms=tuple(rooms or ()),
             tls=tls,
+            sasl=sasl,
         )
         self.controller = ConnectionController(
             initial=initial,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +19,7 @@ from .hosting import lan_join_hints, start_server
 if TYPE_CHECKING:
     from ..client import events as ev
     from ..client.client import ChatClient
+    from ..client.sasl import SaslConfig
     from ..client.tls import TLSPolicy
     from ..server import ServerThread
 
@@ -42,6 +43,7 @@ class ConnectionPlan:
     bind: str = ""  # when hosting
     rooms: tuple[str, ...] = ()  # every room to join ("#room key" with a key); () = just room
     tls: TLSPolicy | None = None  # how to trust the server over TLS; None: plaintext
+    sasl: SaslConfig | None = field(default=None, repr=False)  # log in (a named server's account)
 
 
 class Inbox:
@@ -158,6 +160,7 @@ class ConnectionController:
             options=self.client_options,
             log_dir=self.log_dir,
             tls=plan.tls,
+            sasl=plan.sasl,
         )
         return self.client
 
@@ -195,6 +198,7 @@ def make_client(
     rooms: tuple[str, ...] = (),
     log_dir: Path | None = None,
     tls: TLSPolicy | None = None,
+    sasl: SaslConfig | None = None,
 ) -> ChatClient:
     from ..client.client import ChatClient, ClientSettings
 
@@ -203,6 +207,8 @@ def make_client(
         extra.setdefault("log_dir", log_dir)
     if tls is not None:
         extra.setdefault("tls", tls)
+    if sasl is not None:
+        extra.setdefault("sasl", sasl)
     settings = ClientSettings(
         host=host,
         port=port or (DEFAULT_TLS_PORT if tls is not None else DEFAULT_PORT),
