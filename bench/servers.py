@@ -185,6 +185,8 @@ def start_tui_chat(history: bool = True) -> RunningServer:
         argv.append("--no-history")
     elif "--data-dir" in help_text:
         argv += ["--data-dir", str(Path(tmp.name) / "data")]
+    if "--no-tls" in help_text:
+        argv.append("--no-tls")  # the plaintext figures; TLS is measured on its own
     if "--max-clients" in help_text:
         argv += ["--max-clients", "20000"]
     proc, stderr_path = _spawn(argv, tmp, pipe_stdout=True)

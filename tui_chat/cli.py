@@ -8,18 +8,13 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 import socket
 import sys
 from pathlib import Path
 
 from . import __version__
 from .irc.casemap import is_valid_channel, is_valid_nick
-from .irc.limits import DEFAULT_PORT, DEFAULT_ROOM
-
-_HOST_PORT_RE = re.compile(
-    r"^\[(?P<v6>[^\]]+)\](?::(?P<v6port>\d+))?$|^(?P<host>[^:\[\]]+)(?::(?P<port>\d+))?$"
-)
+from .irc.limits import DEFAULT_PORT, DEFAULT_ROOM, DEFAULT_TLS_PORT
 
 
 def _number(
@@ -88,14 +83,12 @@ def on_off(text: str) -> bool:
 
 def host_port(text: str) -> tuple[str, int]:
     """``HOST``, ``HOST:PORT``, ``[v6]`` or ``[v6]:PORT``; a bare IPv6 literal works too."""
-    match = _HOST_PORT_RE.match(text.strip())
-    if match is None:
-        if text.count(":") > 1 and "[" not in text:  # a bare IPv6 literal such as ::1
-            return text, DEFAULT_PORT
-        raise argparse.ArgumentTypeError(f"expected HOST[:PORT], got {text!r}")
-    host = match["v6"] or match["host"]
-    port_text = match["v6port"] or match["port"]
-    return host, port_number(port_text) if port_text else DEFAULT_PORT
+    from .client.address import BadAddress, split_host_port
+
+    try:
+        return split_host_port(text.strip(), DEFAULT_PORT)
+    except BadAddress as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -120,20 +113,35 @@ def build_parser() -> argparse.ArgumentParser:
 
     host = sub.add_parser("host", help="start a room on this machine and join it")
     host.add_argument("--bind", default="", help="address to listen on (default: all)")
-    host.add_argument("--port", type=port_number, default=DEFAULT_PORT, help="port (default 6667)")
+    host.add_argument(
+        "--port", type=port_number, default=DEFAULT_PORT, help="plaintext port (default 6667)"
+    )
+    host.add_argument(
+        "--tls-port", type=port_number, default=DEFAULT_TLS_PORT, help="TLS port (default 6697)"
+    )
+    host.add_argument("--no-tls", action="store_true", help="plaintext only: no TLS port")
     host.add_argument(
         "--data-dir",
         type=Path,
         help="where the room's history.sqlite3 is kept (default: the platform's user data dir)",
     )
     host.add_argument(
-        "--no-history", action="store_true", help="keep no history (nothing is written)"
+        "--no-history", action="store_true", help="keep no history (no history database is written)"
     )
     client_options(host)
 
     join = sub.add_parser("join", help="join a room on another machine (any IRC server)")
     join.add_argument(
-        "server", metavar="HOST[:PORT]|NAME", help="address, or a server named in the config"
+        "server",
+        metavar="HOST[:PORT]|URL|NAME",
+        help="address, ircs://HOST[:PORT]/ROOM#sha256=… as `host` prints it, or a server named "
+        "in the config",
+    )
+    join.add_argument("--tls", action="store_true", help="connect with TLS (default port 6697)")
+    join.add_argument(
+        "--insecure",
+        action="store_true",
+        help="with TLS, accept any certificate (the header says so)",
     )
     client_options(join)
 
@@ -147,7 +155,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the chat server alone, without the app")
     serve.add_argument("--bind", default="", help="address to listen on (default: all)")
-    serve.add_argument("--port", type=port_number, default=DEFAULT_PORT, help="default 6667")
+    serve.add_argument(
+        "--port",
+        "--plain-port",
+        dest="port",
+        type=port_number,
+        default=DEFAULT_PORT,
+        help="plaintext port (default 6667)",
+    )
+    serve.add_argument(
+        "--no-plain", action="store_true", help="no plaintext port: TLS clients only"
+    )
+    serve.add_argument(
+        "--tls-port", type=port_number, default=DEFAULT_TLS_PORT, help="TLS port (default 6697)"
+    )
+    serve.add_argument("--no-tls", action="store_true", help="no TLS port: plaintext only")
+    serve.add_argument(
+        "--tls-cert",
+        type=Path,
+        metavar="PEM",
+        help="certificate chain (default: a self-signed one made in the data dir)",
+    )
+    serve.add_argument(
+        "--tls-key", type=Path, metavar="PEM", help="private key (default: in --tls-cert)"
+    )
     serve.add_argument("--server-name", help="server name (default: this host's name)")
     serve.add_argument("--password", help="password clients must send (PASS)")
     serve.add_argument("--motd", type=Path, help="file with the message of the day")
@@ -165,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="where history.sqlite3 is kept (default: the platform's user data dir)",
     )
     serve.add_argument(
-        "--no-history", action="store_true", help="keep no history (nothing is written)"
+        "--no-history", action="store_true", help="keep no history (no history database is written)"
     )
     serve.add_argument(
         "--history-days",
@@ -257,16 +288,31 @@ def _serve(args: argparse.Namespace) -> int:
     from .config import data_dir
     from .server import ServerConfig, run_server
 
+    if args.no_plain and args.no_tls:
+        print(
+            "tui-chat serve: error: --no-plain and --no-tls leave nothing to listen on",
+            file=sys.stderr,
+        )
+        return 2
+    if args.no_tls and (args.tls_cert or args.tls_key):
+        print("tui-chat serve: error: --tls-cert/--tls-key with --no-tls", file=sys.stderr)
+        return 2
+    data = args.data_dir or data_dir()
     config = ServerConfig(
         bind=args.bind,
         port=args.port,
+        plain=not args.no_plain,
+        tls_port=None if args.no_tls else args.tls_port,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        tls_dir=data,
         server_name=args.server_name or socket.gethostname() or "tui-chat",
         password=args.password,
         motd_path=args.motd,
         opers=dict(args.oper),
         # The standalone server keeps history by default, in the user data dir; the embedded
         # one (ServerThread) only when given a data_dir.
-        data_dir=args.data_dir or data_dir(),
+        data_dir=data,
         history=not args.no_history,
         history_days=args.history_days,
         history_limit=args.history_limit,
@@ -287,19 +333,40 @@ def _app(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     settings = Settings.load(args.config)
     command = args.command or "connect"
     rooms = None
+    tls = sasl = None
     if command == "join":
+        from .client.address import BadAddress, parse_target
+        from .client.tls import TLSPolicy
+        from .config import data_dir
+
         named = settings.server(args.server)
+        use_tls, pin = args.tls or args.insecure, None
         if named is not None:
             server_host, server_port = named.host, named.port
+            use_tls = use_tls or named.tls
+            if named.sasl is not None:
+                from .client.sasl import SaslConfig
+
+                sasl = SaslConfig(named.sasl, named.account or "", named.sasl_password or "")
             args.nick = args.nick or named.nick
             args.password = args.password or named.password
             if args.room is None and named.rooms:
                 rooms = named.rooms  # all of them, with their keys; the first is shown
         else:
             try:
-                server_host, server_port = host_port(args.server)
-            except argparse.ArgumentTypeError as exc:
-                parser.error(f"argument HOST[:PORT]: {exc}")
+                target = parse_target(args.server, tls=use_tls)
+            except BadAddress as exc:
+                parser.error(f"argument HOST[:PORT]|URL|NAME: {exc}")
+            server_host, server_port, pin = target.host, target.port, target.pin
+            use_tls = target.tls
+            args.room = args.room or target.room
+        if use_tls:
+            tls = TLSPolicy(
+                verify=not args.insecure,
+                pin=pin,
+                pins_path=data_dir() / "known_servers",
+                client_cert=named.client_cert if named is not None else None,
+            )
     elif command == "host":
         server_host, server_port = args.bind, args.port
     else:
@@ -310,6 +377,12 @@ def _app(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from .config import data_dir
 
         history_dir = getattr(args, "data_dir", None) or data_dir()
+    # The certificate of a hosted room is kept even without history: invites pin it.
+    tls_port = tls_dir = None
+    if command == "host" and not args.no_tls:
+        from .config import data_dir
+
+        tls_port, tls_dir = args.tls_port, args.data_dir or data_dir()
     from .ui import run_app
 
     return run_app(
@@ -323,6 +396,10 @@ def _app(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         rooms=rooms,
         log=False if getattr(args, "no_log", False) else None,
         data_dir=history_dir,
+        tls=tls,
+        tls_port=tls_port,
+        tls_dir=tls_dir,
+        sasl=sasl,
     )
 
 

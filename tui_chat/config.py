@@ -24,7 +24,7 @@ import platformdirs
 
 from . import toml_writer
 from .irc.casemap import is_valid_channel, is_valid_nick, safe_nick
-from .irc.limits import DEFAULT_PORT, DEFAULT_ROOM
+from .irc.limits import DEFAULT_PORT, DEFAULT_ROOM, DEFAULT_TLS_PORT
 from .irc.mask import MAX_MASK_LEN
 
 APP_NAME = "tui-chat"
@@ -103,6 +103,15 @@ class NamedServer:
     nick: str | None = None
     rooms: tuple[str, ...] = ()
     password: str | None = None
+    tls: bool = False  # tls = true: connect with TLS (port 6697 unless port says otherwise)
+    # SASL login: sasl = "PLAIN" (account, sasl_password) or "EXTERNAL" (client_cert, over TLS).
+    sasl: str | None = None
+    account: str | None = None
+    sasl_password: str | None = field(default=None, repr=False)
+    client_cert: Path | None = None  # PEM with the certificate and its key
+
+
+SASL_MECHANISMS = ("PLAIN", "EXTERNAL")  # what client/sasl.py speaks
 
 
 @dataclass(frozen=True)
@@ -482,7 +491,8 @@ def _read_servers(table: object) -> tuple[tuple[NamedServer, ...], list[str]]:
         if not isinstance(entry, dict) or not isinstance(entry.get("host"), str):
             problems.append(f'{where}: needs host = "..." (ignored)')
             continue
-        port = entry.get("port", DEFAULT_PORT)
+        tls = entry.get("tls", False)
+        port = entry.get("port", DEFAULT_TLS_PORT if tls is True else DEFAULT_PORT)
         nick = entry.get("nick")
         rooms = entry.get("rooms", [])
         password = entry.get("password")
@@ -500,5 +510,41 @@ def _read_servers(table: object) -> tuple[tuple[NamedServer, ...], list[str]]:
         if password is not None and not isinstance(password, str):
             problems.append(f"{where}: password should be a string (ignored)")
             continue
-        servers.append(NamedServer(name, entry["host"], port, nick, tuple(rooms), password))
+        if not isinstance(tls, bool):
+            problems.append(f"{where}: tls should be true or false (ignored)")
+            continue
+        sasl = entry.get("sasl")
+        account = entry.get("account")
+        sasl_password = entry.get("sasl_password")
+        client_cert = entry.get("client_cert")
+        if sasl is not None and (not isinstance(sasl, str) or sasl.upper() not in SASL_MECHANISMS):
+            problems.append(f'{where}: sasl should be "PLAIN" or "EXTERNAL" (ignored)')
+            continue
+        if any(v is not None and not isinstance(v, str) for v in (account, sasl_password)):
+            problems.append(f"{where}: account and sasl_password should be strings (ignored)")
+            continue
+        if client_cert is not None and not isinstance(client_cert, str):
+            problems.append(f"{where}: client_cert should be a file name (ignored)")
+            continue
+        if sasl is not None and sasl.upper() == "PLAIN" and not (account and sasl_password):
+            problems.append(f'{where}: sasl = "PLAIN" needs account and sasl_password (ignored)')
+            continue
+        if sasl is not None and sasl.upper() == "EXTERNAL" and not (tls and client_cert):
+            problems.append(f'{where}: sasl = "EXTERNAL" needs tls and client_cert (ignored)')
+            continue
+        servers.append(
+            NamedServer(
+                name,
+                entry["host"],
+                port,
+                nick,
+                tuple(rooms),
+                password,
+                tls,
+                sasl.upper() if sasl else None,
+                account,
+                sasl_password,
+                Path(client_cert).expanduser() if client_cert else None,
+            )
+        )
     return tuple(servers), problems

@@ -359,7 +359,7 @@ def serve_process(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Serve
         [
             *(sys.executable, "-m", "tui_chat", "serve", "--bind", "127.0.0.1", "--port", "0"),
             *("--server-name", "serve.test", "--password", "s3cret", "--motd", str(motd)),
-            *("--data-dir", str(tmp_path / "data")),
+            *("--data-dir", str(tmp_path / "data"), "--tls-port", "0"),
         ],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,

@@ -87,7 +87,14 @@ def _expect_split_message(raw: RawClient, nick: str, text: str) -> None:
 
 
 class WeeChat:
-    def __init__(self, binary: str, tmp_path: Path, address: ServerAddress, nick: str) -> None:
+    def __init__(
+        self,
+        binary: str,
+        tmp_path: Path,
+        address: ServerAddress,
+        nick: str,
+        server_options: str = "-notls",
+    ) -> None:
         self.dir = tmp_path / "weechat"
         self.dir.mkdir()
         self.stdout = tmp_path / "weechat.out"
@@ -95,7 +102,7 @@ class WeeChat:
             [
                 "/set logger.file.flush_delay 0",  # write logs at once; we read them
                 "/set irc.server_default.anti_flood_prio_high 0",
-                f"/server add t {address.host}/{address.port} -notls -nicks={nick}"
+                f"/server add t {address.host}/{address.port} {server_options} -nicks={nick}"
                 f" -username={nick} -realname=WeeChat -autojoin={ROOM}",
                 "/connect t",
             ]

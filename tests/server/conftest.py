@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ssl
+from pathlib import Path
+
 import pytest
 
 from tui_chat.server import ServerConfig, ServerThread
+from tui_chat.server.tls import self_signed
 
 from .ircclient import TestClient
 
@@ -47,3 +51,22 @@ def connect(server):
     yield factory
     for c in clients:
         c.close()
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory) -> tuple[Path, Path]:
+    """A self-signed certificate and key, made once per test session the way the server does."""
+    return self_signed(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def tls_server(make_server, tls_files) -> ServerThread:
+    """A server listening with plaintext and TLS, each on an ephemeral port."""
+    cert, key = tls_files
+    return make_server(tls_port=0, tls_cert=cert, tls_key=key, flood_limit=False)
+
+
+@pytest.fixture
+def tls_context(tls_files) -> ssl.SSLContext:
+    """A client context that trusts exactly the test certificate (CN tui-chat)."""
+    return ssl.create_default_context(cafile=str(tls_files[0]))

@@ -11,6 +11,7 @@ import contextlib
 import itertools
 import re
 import socket
+import ssl
 import time
 from collections.abc import Callable
 
@@ -29,8 +30,16 @@ class Closed(AssertionError):
 class TestClient:
     __test__ = False  # not a pytest class
 
-    def __init__(self, port: int, host: str = "127.0.0.1", timeout: float = DEFAULT_TIMEOUT):
+    def __init__(
+        self,
+        port: int,
+        host: str = "127.0.0.1",
+        timeout: float = DEFAULT_TIMEOUT,
+        tls: ssl.SSLContext | None = None,
+    ):
         self.sock = socket.create_connection((host, port), timeout=timeout)
+        if tls is not None:
+            self.sock = tls.wrap_socket(self.sock, server_hostname="tui-chat")
         self.timeout = timeout
         self._buf = b""
         self.nick: str | None = None

@@ -38,6 +38,8 @@ def start_server(data_dir) -> tuple[subprocess.Popen, int]:
             "0",
             "--data-dir",
             str(data_dir),
+            "--tls-port",
+            "0",
             "--flood-limit",
             "off",
             # Under load the server can store more of the burst than the default 10,000 per
@@ -159,7 +161,10 @@ def test_kill_9_during_a_burst_loses_and_duplicates_nothing_seen(tmp_path, kill_
 def test_serve_keeps_history_in_the_platform_data_dir_by_default(tmp_path):
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "xdg")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tui_chat", "serve", "--bind", "127.0.0.1", "--port", "0"],
+        [
+            *(sys.executable, "-m", "tui_chat", "serve", "--bind", "127.0.0.1", "--port", "0"),
+            *("--tls-port", "0"),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -202,6 +207,7 @@ def test_serve_no_history_writes_nothing(tmp_path):
             "--data-dir",
             str(data),
             "--no-history",
+            "--no-tls",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

@@ -28,12 +28,15 @@ def _ipv6_loopback_works() -> bool:
 
 
 @pytest.fixture
-def serve_process():
+def serve_process(tmp_path):
     procs: list[subprocess.Popen] = []
 
     def start(*args: str) -> tuple[subprocess.Popen, int]:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "tui_chat", "serve", "--port", "0", *args],
+            [
+                *(sys.executable, "-m", "tui_chat", "serve", "--port", "0", "--tls-port", "0"),
+                *("--data-dir", str(tmp_path / "data"), *args),
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
             text=True,
@@ -106,7 +109,10 @@ def test_serve_bind_failure_exits_nonzero():
         busy.listen()
         port = busy.getsockname()[1]
         proc = subprocess.run(
-            [sys.executable, "-m", "tui_chat", "serve", "--bind", "127.0.0.1", "--port", str(port)],
+            [
+                *(sys.executable, "-m", "tui_chat", "serve", "--bind", "127.0.0.1"),
+                *("--port", str(port), "--no-tls"),
+            ],
             capture_output=True,
             text=True,
             timeout=30,

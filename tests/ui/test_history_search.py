@@ -315,6 +315,7 @@ def test_host_keeps_history_in_the_data_dir_unless_told_not_to(monkeypatch, tmp_
     config = tmp_path / "c.toml"
     config.write_text("")
     host = ["--config", str(config), "host", "--bind", "127.0.0.1", "--port", "0", "--no-log"]
+    host += ["--tls-port", "0"]
 
     assert main(host) == 0
     assert seen["history"] and str(seen["data_dir"]).startswith(str(tmp_path / "xdg-data"))
@@ -326,4 +327,5 @@ def test_host_keeps_history_in_the_data_dir_unless_told_not_to(monkeypatch, tmp_
 
     assert main([*host, "--no-history", "--data-dir", str(tmp_path / "none")]) == 0
     assert seen["data_dir"] is None
-    assert not (tmp_path / "none").exists()
+    # No history; only the certificate that invites pin, which must outlive the run.
+    assert sorted(p.name for p in (tmp_path / "none").iterdir()) == ["tls-cert.pem", "tls-key.pem"]

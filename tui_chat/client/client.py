@@ -16,6 +16,7 @@ import queue
 import secrets
 import selectors
 import socket
+import ssl
 import threading
 import time
 from collections import deque
@@ -38,7 +39,16 @@ from .events import (
     PendingMessage,
     ServerInfo,
 )
+from .sasl import SaslConfig
 from .session import LAG_TOKEN_PREFIX, Session, split_text
+from .tls import (
+    CertificateRefused,
+    PinStore,
+    TLSPolicy,
+    check_certificate,
+    context_for,
+    describe_verify_error,
+)
 
 log = logging.getLogger(__name__)
 
@@ -87,10 +97,21 @@ class ClientSettings:
     max_unsent_bytes: int = 1 << 20
     # Chat logs go to <log_dir>/<server>/<buffer>.log (see chatlog.chat_log_path); None: no logs.
     log_dir: Path | None = None
+    # TLS: None is plaintext; see tls.TLSPolicy for how the certificate is trusted.
+    tls: TLSPolicy | None = None
+    sasl: SaslConfig | None = None  # log in during registration (PLAIN, or EXTERNAL with TLS)
 
 
 class _Stopped(Exception):
     """stop() was called while the worker was waiting."""
+
+
+class _Refused(Exception):
+    """Connecting again cannot help (a certificate we do not trust): the worker stops."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
 
 
 class _ConnectionLost(Exception):
@@ -110,6 +131,7 @@ class ChatClient:
             settings.realname,
             settings.password,
             settings.rooms,
+            sasl=settings.sasl,
         )
         self._requests: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
         self._wake_r, self._wake_w = socket.socketpair()
@@ -125,6 +147,7 @@ class ChatClient:
         self._id_lock = threading.Lock()
         self._connected = False
         self._unwritten = 0  # typed lines not yet written to a socket (under _id_lock)
+        self.security = ""  # "TLS 1.3, pinned" etc. while connected with TLS; "" for plaintext
 
         # Everything below belongs to the worker thread.
         self._events: list[Event] = []
@@ -277,6 +300,9 @@ class ChatClient:
                 self._wait(delay)
         except _Stopped:
             pass
+        except _Refused as e:
+            self._add(ServerInfo(buffer=SERVER_BUFFER, text=e.detail, level="error"))
+            self._state("disconnected", e.detail)
         except Exception:
             log.exception("client worker crashed")
             self._add(ServerInfo(buffer=SERVER_BUFFER, text="internal error", level="error"))
@@ -309,9 +335,12 @@ class ChatClient:
         while self._new_password:
             session.password = self._new_password.pop(0)
         self._retry_now.clear()  # a request made while connected is stale by the next wait
+        self.security = ""
         self._state("connecting")
         try:
             sock = self._connect()
+            if self.settings.tls is not None:
+                sock = self._start_tls(sock, self.settings.tls)
         except _ConnectionLost as e:
             return 0.0, e.detail
         self._sock = sock
@@ -421,8 +450,14 @@ class ChatClient:
     def _recv(self, sock: socket.socket) -> bytes:
         try:
             data = sock.recv(_RECV_SIZE)
-        except (BlockingIOError, InterruptedError):
+            if data and isinstance(sock, ssl.SSLSocket):
+                # The rest of a TLS record OpenSSL holds is invisible to select(): take it now.
+                while sock.pending():
+                    data += sock.recv(_RECV_SIZE)
+        except (BlockingIOError, InterruptedError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
             return b""
+        except ssl.SSLZeroReturnError:
+            raise _ConnectionLost("server closed the connection") from None
         except OSError as e:
             raise _ConnectionLost(f"connection lost: {e.strerror or e}") from None
         if not data:
@@ -550,6 +585,64 @@ class ChatClient:
                 raise
         detail = errors[-1] if errors else "no address"
         raise _ConnectionLost(detail.lower() if detail else "connect failed")
+
+    def _start_tls(self, raw: socket.socket, policy: TLSPolicy) -> ssl.SSLSocket:
+        """The TLS handshake, non-blocking so that stop() still ends the wait; then the trust
+        check (:func:`~.tls.check_certificate`). A handshake that fails or times out is retried
+        like a refused connection; a certificate we do not trust stops the client."""
+        s = self.settings
+        host = strip_brackets(s.host)
+        address = f"{host}:{s.port}"
+        pins = PinStore(policy.pins_path) if policy.pins_path is not None else None
+        remembered = pins.get(address) if pins is not None else None
+        try:
+            context = context_for(policy, remembered)
+        except CertificateRefused as e:
+            raw.close()
+            raise _Refused(str(e)) from None
+        try:
+            sock = context.wrap_socket(raw, server_hostname=host, do_handshake_on_connect=False)
+        except (ssl.SSLError, OSError, ValueError) as e:
+            raw.close()
+            raise _ConnectionLost(f"TLS failed: {e}") from None
+        deadline = time.monotonic() + s.connect_timeout
+        try:
+            while True:
+                try:
+                    sock.do_handshake()
+                    break
+                except ssl.SSLWantReadError:
+                    want = selectors.EVENT_READ
+                except ssl.SSLWantWriteError:
+                    want = selectors.EVENT_WRITE
+                self._sel.register(sock, want)
+                try:
+                    self._wait_for(
+                        lambda: False, deadline - time.monotonic(), "TLS handshake", sock
+                    )
+                finally:
+                    self._sel.unregister(sock)
+            trust = check_certificate(
+                policy, remembered, sock.getpeercert(binary_form=True), address
+            )
+        except ssl.SSLCertVerificationError as e:
+            sock.close()
+            raise _Refused(describe_verify_error(e, address)) from None
+        except CertificateRefused as e:
+            sock.close()
+            raise _Refused(str(e)) from None
+        except (ssl.SSLError, OSError) as e:
+            sock.close()
+            reason = getattr(e, "reason", None) or getattr(e, "strerror", None) or e
+            raise _ConnectionLost(f"TLS handshake failed: {reason}") from None
+        except BaseException:
+            sock.close()
+            raise
+        if pins is not None and trust == "pinned" and policy.pin is not None:
+            pins.remember(address, policy.pin)
+        version = (sock.version() or "TLS").replace("TLSv", "TLS ")
+        self.security = f"{version}, {trust}"
+        return sock
 
     def _resolve(self, host: str, port: int) -> list[Any]:
         if is_ip_literal(host):
@@ -721,6 +814,7 @@ class ChatClient:
                 server=self._server,
                 detail=detail,
                 retry_in=retry_in,
+                security=self.security,
             )
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import socket
+import ssl
 import time
 from collections import deque
 from collections.abc import Callable
@@ -164,8 +165,10 @@ class Outbox:
     def send(self, sock: socket.socket) -> list[Outgoing]:
         """Write what the socket accepts; return the tracked items now fully written."""
         try:
+            # TLS: a write OpenSSL could not finish is retried with the same first bytes, as
+            # it requires; _buf only ever grows at its end until a write succeeds.
             n = sock.send(self._buf)
-        except (BlockingIOError, InterruptedError):
+        except (BlockingIOError, InterruptedError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
             return []
         del self._buf[:n]
         self._sent += n

@@ -33,6 +33,7 @@ class ConnectionState(Event):
     server: str  # "host:port" as the user typed it
     detail: str = ""  # why (refused, DNS failure, ping timeout...), shown in the status
     retry_in: float | None = None  # seconds until the next attempt, when reconnecting
+    security: str = ""  # "TLS 1.3, verified" / "…, pinned" / "…, insecure"; "" in plaintext
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

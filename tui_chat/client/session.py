@@ -50,6 +50,7 @@ from .events import (
     Topic,
 )
 from .history_sync import HistorySync
+from .sasl import SaslConfig, SaslLogin, explain_failure, not_offered
 
 VERSION_REPLY = f"tui-chat {__version__}"
 WANTED_CAPS = (
@@ -149,6 +150,7 @@ class Session:
         password: str | None = None,
         rooms: tuple[str, ...] = (),
         clock: Callable[[], float] = time.monotonic,
+        sasl: SaslConfig | None = None,
     ) -> None:
         self.preferred_nick = nick
         # The nick we had when the last registered connection dropped: asked for first on the
@@ -157,6 +159,8 @@ class Session:
         self.held_nick: str | None = None
         self.nick = nick
         self.registered = False
+        self.sasl = sasl  # log in with SASL during registration (None: no login)
+        self._sasl: SaslLogin | None = None  # this connection's attempt
         self._clock = clock  # only for rate limits (CTCP replies); the protocol needs no clock
         self._ctcp_limit = ReplyLimiter()
         self.username = username or safe_nick(nick, 10, "tuichat")
@@ -185,6 +189,7 @@ class Session:
         self._set_nick(self.held_nick or self.preferred_nick)
         self.asked_nick = self.nick  # what registration asks for first
         self.registered = False
+        self.account = ""  # the account SASL logged us in to (900)
         self.welcomed = False  # registration finished and the rooms were rejoined
         self.caps: set[str] = set()
         self._cap_ls: dict[str, str] = {}
@@ -464,6 +469,20 @@ class Session:
                     self._cap_ls[name] = value
             if not more:
                 wanted = [c for c in WANTED_CAPS if c in self._cap_ls]
+                self._sasl = None
+                if self.sasl is not None and self._cap_negotiating:
+                    sasl_offer = self._cap_ls.get("sasl")
+                    login = SaslLogin(self.sasl)
+                    if login.wants(sasl_offer):
+                        self._sasl = login
+                        wanted.append("sasl")
+                    else:
+                        self.info(
+                            SERVER_BUFFER,
+                            not_offered(self.sasl.mechanism, sasl_offer),
+                            "SASL",
+                            "error",
+                        )
                 if wanted:
                     self._send("CAP", "REQ", " ".join(wanted))
                 else:
@@ -474,8 +493,15 @@ class Session:
                     self.caps.discard(item[1:])
                 else:
                     self.caps.add(item)
+            if self._sasl is not None and "sasl" in self.caps and not self._sasl.active:
+                for line in self._sasl.start():
+                    self._send(*line)
+                return  # CAP END waits for the login's end
             self._cap_end()
         elif sub == "NAK":
+            if self._sasl is not None:
+                self.info(SERVER_BUFFER, not_offered(self._sasl.config.mechanism, None), "SASL")
+                self._sasl = None
             self._cap_end()
         elif sub == "NEW":
             offered = [i.partition("=")[0] for i in msg.params[-1].split()]
@@ -485,6 +511,32 @@ class Session:
         elif sub == "DEL":
             for item in msg.params[-1].split():
                 self.caps.discard(item.partition("=")[0])
+
+    def _on_AUTHENTICATE(self, msg: Message) -> None:
+        if self._sasl is not None:
+            for line in self._sasl.on_authenticate(msg.param(0)):
+                self._send(*line)
+
+    def _rpl_900(self, msg: Message) -> None:  # RPL_LOGGEDIN
+        account = msg.param(2) if len(msg.params) > 3 else ""
+        self.account = account
+        self.info(SERVER_BUFFER, f"Logged in as {account}" if account else msg.params[-1], "900")
+
+    def _rpl_903(self, msg: Message) -> None:  # RPL_SASLSUCCESS
+        if self._sasl is not None:
+            self._sasl.finished()
+        self._cap_end()
+
+    def _sasl_failed(self, msg: Message) -> None:
+        self.info(SERVER_BUFFER, explain_failure(msg.command), "SASL", "error")
+        if self._sasl is not None:
+            self._sasl.finished()
+        self._cap_end()
+
+    _rpl_902 = _rpl_904 = _rpl_905 = _rpl_906 = _rpl_907 = _sasl_failed
+
+    def _rpl_908(self, msg: Message) -> None:  # RPL_SASLMECHS: follows a 904, says what it takes
+        self.info(SERVER_BUFFER, f"The server takes SASL {msg.param(1)}", "908")
 
     def _cap_end(self) -> None:
         if self._cap_negotiating:

@@ -1,6 +1,7 @@
 """Protocol limits and defaults, in one place. Byte counts are of the UTF-8 encoding."""
 
 DEFAULT_PORT = 6667
+DEFAULT_TLS_PORT = 6697
 DEFAULT_ROOM = "#lobby"
 
 # RFC 1459: a line is at most 512 bytes including CR LF, not counting IRCv3 tags.

@@ -14,7 +14,14 @@ VERSION = f"tui-chat-{__version__}"  # as RPL_MYINFO and VERSION name this serve
 @dataclass(frozen=True)
 class ServerConfig:
     bind: str = ""  # "" = all interfaces (dual-stack IPv6 when available)
-    port: int = DEFAULT_PORT  # 0 = ephemeral
+    port: int = DEFAULT_PORT  # the plaintext port; 0 = ephemeral
+    plain: bool = True  # False: no plaintext listener (--no-plain)
+    # TLS listens on tls_port (None: no TLS listener; 0: ephemeral) with tls_cert/tls_key, or,
+    # without them, with a self-signed certificate kept in tls_dir (made on first run).
+    tls_port: int | None = None
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_dir: Path | None = None
     server_name: str = "tui-chat.local"
     network: str = "tui-chat"
     password: str | None = None

@@ -46,6 +46,16 @@ class ServerThread:
         return store.error if store.enabled and not store.healthy else None
 
     @property
+    def tls_port(self) -> int:
+        """The TLS port (0: not listening with TLS)."""
+        return self._server.tls_port
+
+    @property
+    def tls_fingerprint(self) -> str | None:
+        """SHA-256 of the TLS certificate (lowercase hex), once listening with TLS."""
+        return self._server.tls_fingerprint
+
+    @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 

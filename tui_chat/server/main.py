@@ -8,7 +8,9 @@ import sys
 from types import FrameType
 
 from .config import ServerConfig
+from .reactor import BindError
 from .server import Server
+from .tls import TLSSetupError, colon_fingerprint
 
 log = logging.getLogger("tui_chat.server")
 
@@ -26,8 +28,13 @@ def run_server(config: ServerConfig, log_level: int | str = logging.INFO) -> int
     server = Server(config)
     try:
         server.bind()
+    except TLSSetupError as exc:
+        server.close()
+        print(f"tui-chat serve: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
-        where = format_address(config.bind or "*", config.port)
+        port = exc.port if isinstance(exc, BindError) else config.port
+        where = format_address(config.bind or "*", port)
         print(f"tui-chat serve: cannot listen on {where}: {exc.strerror or exc}", file=sys.stderr)
         return 1
 
@@ -39,7 +46,16 @@ def run_server(config: ServerConfig, log_level: int | str = logging.INFO) -> int
     try:
         for host, port in server.addresses:
             log.info("listening on %s", format_address(host, port))
-        print(f"listening on {format_address(*server.addresses[0])}", flush=True)
+        for host, port in server.tls_addresses:
+            log.info("listening with TLS on %s", format_address(host, port))
+        if server.tls_fingerprint is not None:
+            log.info("TLS certificate SHA-256 %s", colon_fingerprint(server.tls_fingerprint))
+        # The first line is what scripts wait for: the plaintext address when there is one.
+        lines = [f"listening on {format_address(*a)}" for a in server.addresses[:1]]
+        lines += [f"listening with TLS on {format_address(*a)}" for a in server.tls_addresses[:1]]
+        if server.tls_fingerprint is not None:
+            lines.append(f"TLS certificate SHA-256 {server.tls_fingerprint}")
+        print("\n".join(lines), flush=True)
         server.run()
     finally:
         for sig, handler in previous.items():

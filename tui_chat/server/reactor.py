@@ -7,6 +7,10 @@ Output is batched: producers write through :class:`~.output.Output`, which appen
 ``client.outbuf`` and puts the client on its dirty list once; after each pass of the loop every
 dirty client gets exactly one ``send()``. A client is registered for EVENT_WRITE only while its
 buffer holds what the kernel would not take.
+
+TLS connections are the same clients on an ``ssl.SSLSocket``: the handshake runs in this loop,
+one non-blocking step per readiness event (``Client.handshaking``), so a peer that opens a
+TLS connection and says nothing costs a descriptor until the registration timeout, never time.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import logging
 import os
 import selectors
 import socket
+import ssl
 import time
 from collections.abc import Callable
 from typing import Any, TypeAlias, cast
@@ -37,7 +42,14 @@ RECV_SIZE = 65536
 # pending input, so TCP pushes back instead of our memory growing.
 HELD_INPUT_LIMIT = 16384
 _LISTENER = "listener"
+_TLS_LISTENER = "tls listener"
 _WAKE = "wake"
+# Most plaintext bytes given to one SSL write. OpenSSL wants a write it could not finish
+# repeated with the same bytes; the first TLS_SEND_MAX bytes of an output buffer that only grows
+# at the end until a write succeeds are the same bytes.
+TLS_SEND_MAX = 256 * 1024
+# What a non-blocking SSL socket raises where a plain one would raise BlockingIOError.
+_SSL_WOULD_BLOCK = (ssl.SSLWantReadError, ssl.SSLWantWriteError)
 # Out of file descriptors, accept() fails at once and the listener stays readable: watching it
 # would spin the loop. It is left alone for a back-off that doubles up to the maximum.
 ACCEPT_PAUSE_FIRST = 0.1
@@ -53,13 +65,23 @@ Address: TypeAlias = tuple[Any, ...]
 Callback: TypeAlias = Callable[..., object]
 
 
+class BindError(OSError):
+    """A port that could not be listened on, and which one (plaintext and TLS are two)."""
+
+    def __init__(self, exc: OSError, port: int) -> None:
+        super().__init__(exc.errno, exc.strerror or str(exc))
+        self.port = port
+
+
 class Reactor:
     def __init__(self, config: ServerConfig, out: Output) -> None:
         self.config = config
         self.out = out
         self.selector = selectors.DefaultSelector()
         self.listeners: list[socket.socket] = []
-        self.addresses: list[tuple[str, int]] = []
+        self.addresses: list[tuple[str, int]] = []  # plaintext listeners
+        self.tls_addresses: list[tuple[str, int]] = []
+        self.tls_context: ssl.SSLContext | None = None
         self.clients: set[Client] = set()
         self.now = time.monotonic()
         self.running = False
@@ -80,39 +102,59 @@ class Reactor:
 
     # -- listening -----------------------------------------------------------------------------
 
-    def bind(self) -> None:
-        """Open the listening sockets. Raises OSError (address in use, ...) in the caller."""
+    def bind(self, tls_context: ssl.SSLContext | None = None) -> None:
+        """Open the listening sockets: plaintext on ``config.port`` (unless ``config.plain`` is
+        off) and, given a context, TLS on ``config.tls_port``. Raises OSError (address in use,
+        ...) in the caller."""
         cfg = self.config
+        self.tls_context = tls_context
+        port = cfg.port
         try:
-            if cfg.bind in ("", "*"):
-                self._bind_any(cfg.port)
-            else:
-                infos = socket.getaddrinfo(
-                    cfg.bind, cfg.port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-                )
-                port = cfg.port
-                for family, _, _, _, sockaddr in infos:
-                    try:
-                        self._listen(family, (sockaddr[0], port, *sockaddr[2:]))
-                    except OSError:
-                        if not self.listeners:
-                            raise
-                        continue  # e.g. "localhost" resolving to an address we cannot use
-                    port = self.addresses[0][1]
+            if cfg.plain:
+                self._bind_port(port, self.addresses, _LISTENER)
+            if tls_context is not None and cfg.tls_port is not None:
+                port = cfg.tls_port
+                self._bind_port(port, self.tls_addresses, _TLS_LISTENER)
+        except OSError as exc:
+            self.close()
+            raise BindError(exc, port) from exc
         except BaseException:
             self.close()
             raise
 
-    def _bind_any(self, port: int) -> None:
+    def _bind_port(self, port: int, addresses: list[tuple[str, int]], kind: str) -> None:
+        cfg = self.config
+        if cfg.bind in ("", "*"):
+            self._bind_any(port, addresses, kind)
+            return
+        infos = socket.getaddrinfo(cfg.bind, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        bound = len(addresses)
+        for family, _, _, _, sockaddr in infos:
+            try:
+                self._listen(family, (sockaddr[0], port, *sockaddr[2:]), addresses, kind)
+            except OSError:
+                if len(addresses) == bound:
+                    raise
+                continue  # e.g. "localhost" resolving to an address we cannot use
+            port = addresses[bound][1]  # port 0: every address family on the same port
+
+    def _bind_any(self, port: int, addresses: list[tuple[str, int]], kind: str) -> None:
         if socket.has_ipv6:
             try:
-                self._listen(socket.AF_INET6, ("::", port), dual_stack=True)
+                self._listen(socket.AF_INET6, ("::", port), addresses, kind, dual_stack=True)
                 return
             except OSError as exc:
                 log.debug("no dual-stack IPv6 (%s); falling back to IPv4", exc)
-        self._listen(socket.AF_INET, ("0.0.0.0", port))
+        self._listen(socket.AF_INET, ("0.0.0.0", port), addresses, kind)
 
-    def _listen(self, family: int, sockaddr: Address, dual_stack: bool = False) -> None:
+    def _listen(
+        self,
+        family: int,
+        sockaddr: Address,
+        addresses: list[tuple[str, int]],
+        kind: str,
+        dual_stack: bool = False,
+    ) -> None:
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -126,12 +168,18 @@ class Reactor:
             raise
         self.listeners.append(sock)
         host, port = sock.getsockname()[:2]
-        self.addresses.append((host, port))
-        self.selector.register(sock, READ, _LISTENER)
+        addresses.append((host, port))
+        self.selector.register(sock, READ, kind)
 
     @property
     def port(self) -> int:
+        """The plaintext port (0: none)."""
         return self.addresses[0][1] if self.addresses else 0
+
+    @property
+    def tls_port(self) -> int:
+        """The TLS port (0: none)."""
+        return self.tls_addresses[0][1] if self.tls_addresses else 0
 
     # -- cross-thread calls and timers ---------------------------------------------------------
 
@@ -161,12 +209,15 @@ class Reactor:
                 for key, mask in events:
                     data = key.data
                     if data.__class__ is Client:
+                        if data.handshaking:
+                            self._handshake(data)
+                            continue
                         if mask & READ:
                             self._read(data)
                         if mask & WRITE and data.sock is not None:
                             out.mark_dirty(data)
-                    elif data is _LISTENER:
-                        self._accept(cast(socket.socket, key.fileobj))
+                    elif data is _LISTENER or data is _TLS_LISTENER:
+                        self._accept(cast(socket.socket, key.fileobj), data is _TLS_LISTENER)
                     else:
                         self._run_calls()
                 while timers and timers[0][0] <= self.now:
@@ -192,7 +243,7 @@ class Reactor:
             fn, args = self._calls.popleft()
             self._guarded(fn, *args)
 
-    def _accept(self, lsock: socket.socket) -> None:
+    def _accept(self, lsock: socket.socket, tls: bool) -> None:
         # Drain a burst of connections per wake-up, but bounded so clients still get served.
         for _ in range(512):
             try:
@@ -209,6 +260,10 @@ class Reactor:
             try:
                 sock.setblocking(False)
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                if tls and self.tls_context is not None:
+                    sock = self.tls_context.wrap_socket(
+                        sock, server_side=True, do_handshake_on_connect=False
+                    )
                 self.on_accept(sock, addr)
             except Exception:
                 log.exception("error accepting %s", addr)
@@ -264,7 +319,18 @@ class Reactor:
             return
         try:
             data = sock.recv(RECV_SIZE)
-        except (BlockingIOError, InterruptedError):
+            if isinstance(sock, ssl.SSLSocket):
+                # OpenSSL may hold the rest of a record (16 KiB at most) where the selector
+                # cannot see it: take it now, or it would wait for the peer's next bytes.
+                while sock.pending():
+                    data += sock.recv(RECV_SIZE)
+        except (BlockingIOError, InterruptedError, ssl.SSLWantReadError):
+            return
+        except ssl.SSLWantWriteError:
+            self.out.mark_dirty(c)  # a TLS key update wants to send first
+            return
+        except ssl.SSLZeroReturnError:
+            self.on_eof(c, "Connection closed")
             return
         except OSError as exc:
             self.on_eof(c, f"Read error: {exc.strerror or exc}")
@@ -279,6 +345,41 @@ class Reactor:
         except Exception:
             log.exception("error handling input from %r", c)
             self.on_eof(c, "Internal error")
+
+    def _handshake(self, c: Client) -> None:
+        """One non-blocking step of a TLS handshake; the selector says when to take the next."""
+        sock = c.sock
+        if sock is None or c.closing:
+            return
+        assert isinstance(sock, ssl.SSLSocket)
+        try:
+            sock.do_handshake()
+        except ssl.SSLWantReadError:
+            self._want(c, READ)
+            return
+        except ssl.SSLWantWriteError:
+            self._want(c, WRITE)
+            return
+        except (ssl.SSLError, OSError, ValueError) as exc:
+            # Garbage, a plaintext client on the TLS port, a reset: it never was a user.
+            reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or exc
+            self.on_eof(c, f"TLS handshake failed: {reason}")
+            return
+        c.handshaking = False
+        c.tls = sock.version() or "TLS"
+        self._want(c, READ)
+        self.on_tls_ready(c)
+        self._read(c)  # the client's first lines may have come with its last handshake bytes
+
+    def _want(self, c: Client, events: int) -> None:
+        sock = c.sock
+        if sock is None or events == c.events:
+            return
+        if c.events == 0:
+            self.selector.register(sock, events, c)
+        else:
+            self.selector.modify(sock, events, c)
+        c.events = events
 
     def register(self, c: Client) -> None:
         assert c.sock is not None  # a new connection
@@ -296,11 +397,16 @@ class Reactor:
             sock = c.sock
             if sock is None:
                 continue
+            if c.handshaking:
+                continue  # its output waits for the handshake, which the selector drives
             buf = c.outbuf
             if buf:
                 try:
-                    n = sock.send(buf)
-                except (BlockingIOError, InterruptedError):
+                    if c.tls is None or len(buf) <= TLS_SEND_MAX:
+                        n = sock.send(buf)
+                    else:
+                        n = sock.send(bytes(buf[:TLS_SEND_MAX]))
+                except (BlockingIOError, InterruptedError, *_SSL_WOULD_BLOCK):
                     n = 0
                 except OSError as exc:
                     self.on_eof(c, f"Write error: {exc.strerror or exc}")
@@ -358,9 +464,12 @@ class Reactor:
             for c in pending:
                 if c.sock is None:
                     continue
+                if c.handshaking:
+                    continue
                 try:
-                    n = c.sock.send(c.outbuf)
-                except (BlockingIOError, InterruptedError):
+                    buf = c.outbuf
+                    n = c.sock.send(buf if len(buf) <= TLS_SEND_MAX else bytes(buf[:TLS_SEND_MAX]))
+                except (BlockingIOError, InterruptedError, *_SSL_WOULD_BLOCK):
                     n = 0
                 except OSError:
                     continue
@@ -405,6 +514,8 @@ class Reactor:
         sock.close()
 
     def on_data(self, c: Client, data: bytes) -> None: ...
+
+    def on_tls_ready(self, c: Client) -> None: ...
 
     def on_eof(self, c: Client, reason: str) -> None: ...
 

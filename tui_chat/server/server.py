@@ -15,6 +15,7 @@ import ipaddress
 import logging
 import secrets
 import socket
+import ssl
 import time
 
 from ..irc import limits
@@ -31,6 +32,7 @@ from .output import Output
 from .reactor import Address, Reactor
 from .registry import lookup
 from .state import CAPABILITIES, HISTORY_CAPABILITIES, Ban, Channel, Client
+from .tls import TLSSetupError, fingerprint, self_signed, server_context
 from .txids import RecentTxids, source_of
 
 log = logging.getLogger("tui_chat.server")
@@ -79,6 +81,7 @@ class Server(Reactor):
         self.isupport = self._build_isupport()
         self._build_bursts()
         self.accepted = self.closed = self.refused = 0
+        self.tls_fingerprint: str | None = None  # SHA-256 of the certificate, once loaded
         self.max_clients = _descriptor_cap(config.max_clients)
         self.txids = RecentTxids()
         # source address -> (failed password attempts, when last counted); least recent first.
@@ -99,6 +102,27 @@ class Server(Reactor):
         )
 
     # -- lifecycle -----------------------------------------------------------------------------
+
+    def bind(self, tls_context: ssl.SSLContext | None = None) -> None:
+        """Listen; with ``config.tls_port`` set, TLS too, with the context the config names
+        (loaded here: :class:`~.tls.TLSSetupError` reaches the caller, as OSError does)."""
+        if tls_context is None and self.config.tls_port is not None:
+            tls_context = self.load_tls()
+        super().bind(tls_context)
+
+    def load_tls(self) -> ssl.SSLContext:
+        cfg = self.config
+        if cfg.tls_cert is not None or cfg.tls_key is not None:
+            cert = cfg.tls_cert or cfg.tls_key
+            key = cfg.tls_key or cfg.tls_cert
+            assert cert is not None and key is not None
+        elif cfg.tls_dir is not None:
+            cert, key = self_signed(cfg.tls_dir, self.name)
+        else:
+            raise TLSSetupError("TLS needs --tls-cert and --tls-key, or a data directory")
+        context = server_context(cert, key)
+        self.tls_fingerprint = fingerprint(cert)
+        return context
 
     def on_start(self) -> None:
         self.motd = self._load_motd()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import socket
+import ssl
 
 from ..irc.casemap import casefold
 from ..irc.mask import Mask
@@ -63,6 +64,7 @@ class Client:
         "dirty",
         "events",
         "fd",
+        "handshaking",
         "hold_until",
         "host",
         "identity",
@@ -85,6 +87,7 @@ class Client:
         "signon",
         "sock",
         "tagmode",
+        "tls",
         "tokens",
         "tokens_at",
         "user",
@@ -105,6 +108,9 @@ class Client:
         self.outbuf = bytearray()
         self.events = 0
         self.dirty = False
+        # A TLS connection: True until the handshake is done, then tls is its version.
+        self.handshaking = isinstance(sock, ssl.SSLSocket)
+        self.tls: str | None = None
         self.closing = False
         self.registered = False
         self.cap_negotiating = False

@@ -11,6 +11,8 @@ FULL_GC_AFTER = 1000  # generation-1 collections between full ones (Python's def
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from ..client.sasl import SaslConfig
+    from ..client.tls import TLSPolicy
     from ..config import Settings
 
 
@@ -26,6 +28,10 @@ def run_app(
     rooms: tuple[str, ...] | None = None,
     log: bool | None = None,
     data_dir: Path | None = None,
+    tls: TLSPolicy | None = None,
+    tls_port: int | None = None,
+    tls_dir: Path | None = None,
+    sasl: SaslConfig | None = None,
 ) -> int:
     """Run the chat app; returns the process exit status.
 
@@ -36,7 +42,10 @@ def run_app(
     ``rooms``: every room to join (``"#room key"`` for a keyed one; a named server's rooms),
     ``room`` is shown first. ``log``: write chat logs (None: as the config file says, ``--no-log``
     passes False); they go to the platform log directory. ``data_dir``: where a hosted room
-    keeps its history (None: no history).
+    keeps its history (None: no history). ``tls``: how to trust a server joined with TLS (None:
+    plaintext). ``tls_port``/``tls_dir``: a hosted room also listens with TLS on that port,
+    with the certificate kept in that directory (None: plaintext only). ``sasl``: log in with
+    SASL (a named server's account).
     """
     # No cyclic garbage collection until the first frame is drawn (settle_gc turns it back
     # on, after freezing what exists by then): importing Textual and building the screen
@@ -49,10 +58,16 @@ def run_app(
 
     server = None
     if mode == "host":
+        from ..server.tls import TLSSetupError
+
         try:
-            server = start_server(host or "", port, password, data_dir)
+            server = start_server(host or "", port, password, data_dir, tls_port, tls_dir)
+        except TLSSetupError as exc:
+            print(f"tui-chat: {exc}", file=sys.stderr)
+            return 2
         except OSError as exc:
-            print(f"tui-chat: {describe_listen_error(host or '', port, exc)}", file=sys.stderr)
+            failed = getattr(exc, "port", port)
+            print(f"tui-chat: {describe_listen_error(host or '', failed, exc)}", file=sys.stderr)
             return 1
     app = ChatApp(
         mode=mode,
@@ -67,6 +82,8 @@ def run_app(
         log_dir=log_dir() if (settings.log if log is None else log) else None,
         server_data_dir=data_dir,
         on_first_frame=settle_gc,
+        tls=tls,
+        sasl=sasl,
     )
     try:
         status = app.run()

@@ -41,6 +41,8 @@ from .screens.chat import EVENTS_PER_CHUNK, NETWORK_SLICE, NOTIFY_INTERVAL, Chat
 
 if TYPE_CHECKING:
     from ..client.client import ChatClient
+    from ..client.sasl import SaslConfig
+    from ..client.tls import TLSPolicy
     from ..config import Settings
     from ..server import ServerThread
     from .screens.connect import ConnectRequest
@@ -94,6 +96,8 @@ class ChatApp(App[int]):
         rooms: tuple[str, ...] | None = None,
         server_data_dir: Path | None = None,
         on_first_frame: Callable[[], None] | None = None,
+        tls: TLSPolicy | None = None,
+        sasl: SaslConfig | None = None,
     ) -> None:
         super().__init__()
         self.on_first_frame = on_first_frame  # run_app's GC policy; tests leave the GC alone
@@ -110,6 +114,8 @@ class ChatApp(App[int]):
             password=password,
             bind=host or "" if mode == "host" else "",
             rooms=tuple(rooms or ()),
+            tls=tls,
+            sasl=sasl,
         )
         self.controller = ConnectionController(
             initial=initial,
@@ -226,7 +232,7 @@ class ChatApp(App[int]):
         chat, model = self.chat, self.chat.model
         if plan.mode == "host":
             try:
-                plan, hint = self.controller.host(plan)
+                plan, hints = self.controller.host(plan)
             except OSError as exc:
                 message = describe_listen_error(plan.bind, plan.port, exc)
                 if self.mode == "connect":
@@ -234,13 +240,18 @@ class ChatApp(App[int]):
                 else:
                     chat.info(SERVER_BUFFER, message, error=True)
                 return
-            chat.info(SERVER_BUFFER, f"Hosting a room on port {plan.port}. Others can join with:")
-            chat.info(SERVER_BUFFER, f"    {hint}")
+            server = self.controller.server
+            ports = f"port {plan.port}"
+            if server is not None and server.tls_port:
+                ports = f"ports {server.tls_port} (TLS) and {plan.port}"
+            chat.info(SERVER_BUFFER, f"Hosting a room on {ports}. Others can join with:")
+            for line in hints:
+                chat.info(SERVER_BUFFER, f"    {line}")
             if note := self.controller.join_note:
                 chat.info(SERVER_BUFFER, note)
             if warning := self.controller.history_warning():
                 chat.info(SERVER_BUFFER, warning, error=True)
-            model.join_hint = hint
+            model.join_hint = hints[0]
         else:
             model.join_hint = None
         model.my_nick = plan.nick

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..irc.limits import DEFAULT_PORT
-from .hosting import history_warning, lan_join_hint, start_server
+from ..irc.limits import DEFAULT_PORT, DEFAULT_TLS_PORT
+from .hosting import history_warning, lan_join_hints, start_server
 
 if TYPE_CHECKING:
     from ..client import events as ev
     from ..client.client import ChatClient
+    from ..client.sasl import SaslConfig
+    from ..client.tls import TLSPolicy
     from ..server import ServerThread
 
 # Backpressure: with more than BACKLOG_EVENTS events waiting for the UI, the network worker
@@ -40,6 +42,8 @@ class ConnectionPlan:
     password: str | None
     bind: str = ""  # when hosting
     rooms: tuple[str, ...] = ()  # every room to join ("#room key" with a key); () = just room
+    tls: TLSPolicy | None = None  # how to trust the server over TLS; None: plaintext
+    sasl: SaslConfig | None = field(default=None, repr=False)  # log in (a named server's account)
 
 
 class Inbox:
@@ -117,8 +121,9 @@ class ConnectionController:
         self.client: ChatClient | None = None
         self.quitting = False
 
-    def host(self, plan: ConnectionPlan) -> tuple[ConnectionPlan, str]:
-        """Start (or reuse) the embedded server; the plan to connect to it and how others join.
+    def host(self, plan: ConnectionPlan) -> tuple[ConnectionPlan, list[str]]:
+        """Start (or reuse) the embedded server; the plan to connect to it and how others join
+        (the tui-chat command line first).
 
         Raises OSError when the server cannot listen.
         """
@@ -135,7 +140,8 @@ class ConnectionController:
             bind=plan.bind,
             rooms=plan.rooms,
         )
-        return local, lan_join_hint(plan.bind, port, plan.room)
+        # Our own client stays on the loopback's plaintext port: nothing to protect there.
+        return local, lan_join_hints(plan.bind, port, plan.room, self.server)
 
     def history_warning(self) -> str | None:
         """The hosted room keeps no history (another host holds the file ...): why."""
@@ -165,6 +171,8 @@ class ConnectionController:
             emit=emit,
             options=self.client_options,
             log_dir=self.log_dir,
+            tls=plan.tls,
+            sasl=plan.sasl,
         )
         return self.client
 
@@ -201,15 +209,21 @@ def make_client(
     options: dict[str, Any],
     rooms: tuple[str, ...] = (),
     log_dir: Path | None = None,
+    tls: TLSPolicy | None = None,
+    sasl: SaslConfig | None = None,
 ) -> ChatClient:
     from ..client.client import ChatClient, ClientSettings
 
     extra: dict[str, Any] = dict(options)
     if log_dir is not None:
         extra.setdefault("log_dir", log_dir)
+    if tls is not None:
+        extra.setdefault("tls", tls)
+    if sasl is not None:
+        extra.setdefault("sasl", sasl)
     settings = ClientSettings(
         host=host,
-        port=port or DEFAULT_PORT,
+        port=port or (DEFAULT_TLS_PORT if tls is not None else DEFAULT_PORT),
         nick=nick,
         realname=realname,
         password=password,

@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..irc.limits import DEFAULT_ROOM
-
 
 def describe_listen_error(bind: str, port: int, exc: OSError) -> str:
     where = f"{bind or 'all interfaces'} port {port}"
@@ -18,24 +16,49 @@ def describe_listen_error(bind: str, port: int, exc: OSError) -> str:
     return f"Cannot host on {where}: {reason}"
 
 
-def start_server(bind: str, port: int, password: str | None, data_dir: Path | None = None) -> Any:
-    """Start the embedded server; raises OSError when it cannot listen.
+def start_server(
+    bind: str,
+    port: int,
+    password: str | None,
+    data_dir: Path | None = None,
+    tls_port: int | None = None,
+    tls_dir: Path | None = None,
+) -> Any:
+    """Start the embedded server; raises OSError when it cannot listen, and
+    :class:`~tui_chat.server.tls.TLSSetupError` when it cannot set up TLS.
 
     ``data_dir``: where it keeps history (``history.sqlite3``), as ``tui-chat serve`` does;
-    None keeps none (tests, ``--no-history``).
+    None keeps none (tests, ``--no-history``). ``tls_port``: listen with TLS there too, with
+    the self-signed certificate kept in ``tls_dir`` (None: plaintext only).
     """
     from ..server import ServerConfig, ServerThread
 
-    server = ServerThread(ServerConfig(bind=bind, port=port, password=password, data_dir=data_dir))
+    config = ServerConfig(
+        bind=bind,
+        port=port,
+        password=password,
+        data_dir=data_dir,
+        tls_port=tls_port if tls_dir is not None else None,
+        tls_dir=tls_dir,
+    )
+    server = ServerThread(config)
     server.start()
     return server
 
 
-def lan_join_hint(bind: str, port: int, room: str = DEFAULT_ROOM) -> str:
-    """The command others on the LAN type to join ``room`` hosted on ``bind``:``port``."""
-    from .netinfo import join_hint, lan_address
+def lan_join_hints(bind: str, port: int, room: str, server: Any) -> list[str]:
+    """How others on the LAN join a room hosted on ``bind``: the tui-chat command first (over
+    TLS with the certificate pinned when the server listens with TLS), then irssi's."""
+    from .netinfo import irssi_hint, join_hint, lan_address
 
-    return join_hint(lan_address(bind), port, room)
+    address = lan_address(bind)
+    fingerprint = server.tls_fingerprint if server.tls_port else None
+    if fingerprint is None:
+        return [join_hint(address, port, room)]
+    return [
+        join_hint(address, server.tls_port, room, fingerprint),
+        irssi_hint(address, server.tls_port, fingerprint),
+    ]
 
 
 def history_warning(server: Any) -> str | None:

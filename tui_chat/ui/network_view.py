@@ -153,6 +153,7 @@ class NetworkView:
         previous = self.status.phase
         self.status.phase = event.phase
         self.status.detail = event.detail
+        self.status.security = event.security
         self.status.retry_at = (
             time.monotonic() + event.retry_in if event.retry_in is not None else None
         )

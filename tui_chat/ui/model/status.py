@@ -14,12 +14,15 @@ class ConnectionStatus:
     server_label: str = ""  # "host:port" of the server in use
     started: bool = False  # a session was started (else "not connected")
     down_announced: bool = False  # "Disconnected" was written to the rooms already
+    security: str = ""  # "TLS 1.3, pinned" / "…, verified" / "…, insecure"; "" in plaintext
 
     def state_text(self, now: float) -> tuple[str, bool]:
         """The header's words for the phase, and whether they are good news."""
         phase = self.phase
         if phase == "connected":
-            return "connected", True
+            if self.security.endswith("insecure"):
+                return f"connected · {self.security} (certificate NOT checked)", False
+            return ("connected · " + self.security) if self.security else "connected", True
         if phase in ("connecting", "registering"):
             return "connecting…", False
         if phase == "reconnecting":

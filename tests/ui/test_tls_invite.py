@@ -1,0 +1,101 @@
+"""A hosted room over TLS: the invite line carries the room and the certificate's fingerprint,
+and a second app that follows it joins over TLS with the certificate pinned."""
+
+from __future__ import annotations
+
+import re
+
+from tui_chat.client.address import parse_target
+from tui_chat.client.events import SERVER_BUFFER
+from tui_chat.client.tls import PinStore, TLSPolicy
+from tui_chat.config import Settings
+from tui_chat.ui.app import ChatApp
+from tui_chat.ui.hosting import start_server
+
+from .conftest import FAST_RECONNECT, conv_text, joined, screen_text, type_line, wait_for
+
+SIZE = (120, 36)
+
+
+async def test_the_invite_line_joins_over_tls_with_the_certificate_pinned(tmp_path):
+    server = start_server("127.0.0.1", 0, None, None, tls_port=0, tls_dir=tmp_path / "host")
+    host = ChatApp(
+        mode="host",
+        host="127.0.0.1",
+        port=server.port,
+        nick="alice",
+        room="#dev",
+        password=None,
+        settings=Settings(nick="alice", path=tmp_path / "a.toml"),
+        data_path=tmp_path / "a",
+        client_options=dict(FAST_RECONNECT),
+        server=server,
+    )
+    async with host.run_test(size=SIZE) as host_pilot:
+        await joined(host_pilot, host, "#dev")
+        hint = conv_text(host, SERVER_BUFFER)
+        fingerprint = server.tls_fingerprint
+        assert fingerprint is not None
+        invite = f"tui-chat join ircs://127.0.0.1:{server.tls_port}/dev#sha256={fingerprint}"
+        assert invite in hint, hint
+        colons = ":".join(fingerprint.upper()[i : i + 2] for i in range(0, 64, 2))
+        assert f"-tls_pinned_cert {colons} 127.0.0.1 {server.tls_port}" in hint
+        assert f"ports {server.tls_port} (TLS) and {server.port}" in hint
+
+        url = re.search(r"tui-chat join (\S+)", hint)
+        assert url is not None
+        target = parse_target(url[1])
+        assert (target.tls, target.room, target.pin) == (True, "#dev", fingerprint)
+        pins = tmp_path / "known_servers"
+        guest = ChatApp(
+            mode="join",
+            host=target.host,
+            port=target.port,
+            nick="bob",
+            room=target.room,
+            password=None,
+            settings=Settings(nick="bob", path=tmp_path / "b.toml"),
+            data_path=tmp_path / "b",
+            client_options=dict(FAST_RECONNECT),
+            tls=TLSPolicy(pin=target.pin, pins_path=pins),
+        )
+        async with guest.run_test(size=SIZE) as guest_pilot:
+            await joined(guest_pilot, guest, "#dev")
+            await wait_for(
+                guest_pilot,
+                lambda: re.search(r"connected · TLS 1\.[23], pinned", screen_text(guest)),
+                what="the header saying TLS and pinned",
+            )
+            await type_line(guest_pilot, "hello over tls")
+            await wait_for(host_pilot, lambda: "hello over tls" in screen_text(host))
+            await guest_pilot.press("ctrl+q")
+        assert PinStore(pins).get(f"127.0.0.1:{server.tls_port}") == fingerprint
+        await host_pilot.press("ctrl+q")
+
+
+async def test_a_wrong_pin_stops_with_a_clear_message_and_no_retry(tmp_path):
+    server = start_server("127.0.0.1", 0, None, None, tls_port=0, tls_dir=tmp_path / "host")
+    try:
+        guest = ChatApp(
+            mode="join",
+            host="127.0.0.1",
+            port=server.tls_port,
+            nick="bob",
+            room="#dev",
+            password=None,
+            settings=Settings(nick="bob", path=tmp_path / "b.toml"),
+            data_path=tmp_path / "b",
+            client_options=dict(FAST_RECONNECT),
+            tls=TLSPolicy(pin="0" * 64, pins_path=tmp_path / "known_servers"),
+        )
+        async with guest.run_test(size=SIZE) as pilot:
+            await wait_for(
+                pilot,
+                lambda: "is not the one in the invite" in screen_text(guest),
+                what="the refusal on screen",
+            )
+            await wait_for(pilot, lambda: "disconnected" in screen_text(guest))
+            assert "reconnecting" not in screen_text(guest)
+            await pilot.press("ctrl+q")
+    finally:
+        server.stop()
