@@ -450,6 +450,19 @@ def config_toml(settings: Settings, header: list[str], *, secrets: bool = False)
                 out.append(f"password = {toml_writer.string(server.password)}")
             else:
                 out.append(_comment("password = ... (set; tui-chat config --show-secrets)"))
+        if server.tls:
+            out.append("tls = true")
+        if server.sasl is not None:
+            out.append(f"sasl = {toml_writer.string(server.sasl)}")
+        if server.account is not None:
+            out.append(f"account = {toml_writer.string(server.account)}")
+        if server.sasl_password is not None:
+            if secrets:
+                out.append(f"sasl_password = {toml_writer.string(server.sasl_password)}")
+            else:
+                out.append(_comment("sasl_password = ... (set; tui-chat config --show-secrets)"))
+        if server.client_cert is not None:
+            out.append(f"client_cert = {toml_writer.string(str(server.client_cert))}")
     return "\n".join(out) + "\n"
 
 

@@ -32,6 +32,19 @@ password = "hunter2"
 
 [servers."odd name"]
 host = "::1"
+
+[servers.libera]
+host = "irc.libera.chat"
+tls = true
+sasl = "PLAIN"
+account = "al"
+sasl_password = "sasl-hunter3"
+
+[servers.oftc]
+host = "irc.oftc.net"
+tls = true
+sasl = "EXTERNAL"
+client_cert = "/home/al/oftc.pem"
 """
 
 
@@ -66,9 +79,19 @@ def test_config_leaves_secrets_out_unless_asked(tmp_path):
     result = run_cli("config", "--config", str(path), home=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "hunter2" not in result.stdout and "sekrit" not in result.stdout
-    work = tomllib.loads(result.stdout)["servers"]["work"]
+    assert "sasl-hunter3" not in result.stdout
+    servers = tomllib.loads(result.stdout)["servers"]
+    work = servers["work"]
     assert work["rooms"] == ["#team", "#ops"]
     assert "password" not in work
+    assert servers["libera"] == {
+        "host": "irc.libera.chat",
+        "port": 6697,
+        "rooms": [],
+        "tls": True,
+        "sasl": "PLAIN",
+        "account": "al",
+    }
 
 
 def test_config_output_stays_toml_whatever_the_file_and_paths_hold(tmp_path):
