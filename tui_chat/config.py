@@ -73,6 +73,12 @@ DEFAULT_CONFIG_TEXT = """\
 # Write a plain-text log of every room and conversation in the log directory.
 # log = true
 
+# Line up messages after a nick column this many cells wide (WeeChat style); 0: "<nick> text".
+# nick_column = 0
+
+# Hide joins, parts and quits of people who have not spoken for 5 minutes (/filter toggles).
+# smart_filter = true
+
 # Nicks whose messages you never want to see.
 # ignore = ["spambot"]
 
@@ -112,6 +118,8 @@ class Settings:
     theme: str = "textual-dark"
     log: bool = True
     ignore: tuple[str, ...] = ()
+    nick_column: int = 0  # cells of the aligned nick column (WeeChat style); 0: none
+    smart_filter: bool = True  # hide joins, parts and quits of people quiet for 5 minutes
     servers: tuple[NamedServer, ...] = ()
     path: Path | None = None
     problem: str | None = None  # why (part of) the file could not be used, shown to the user
@@ -190,6 +198,8 @@ def _check(key: str, value: object) -> str | None:
         "theme": str,
         "log": bool,
         "ignore": list,
+        "nick_column": int,
+        "smart_filter": bool,
     }
     expected = kinds.get(key)
     if expected is None:
@@ -203,6 +213,8 @@ def _check(key: str, value: object) -> str | None:
         return f"{value!r} is not a valid room name"
     if key == "scrollback" and isinstance(value, int) and not 100 <= value <= 1_000_000:
         return "should be between 100 and 1000000"
+    if key == "nick_column" and isinstance(value, int) and not 0 <= value <= 32:
+        return "should be between 0 (no column) and 32"
     if key == "ignore" and isinstance(value, list) and not all(isinstance(v, str) for v in value):
         return "should be a list of nicks"
     return None

@@ -8,7 +8,7 @@ pick it up from the registry.
 
 from __future__ import annotations
 
-from . import general, messages, moderation, people, rooms  # noqa: F401  (registers them)
+from . import general, messages, moderation, people, rooms, view  # noqa: F401  (registers them)
 from .registry import (
     CommandSpec,
     Invocation,

@@ -10,7 +10,7 @@ import time
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -21,6 +21,7 @@ from ...client.names import SERVER_BUFFER
 from .. import commands
 from ..messages import NetworkEvents, SearchLogResult
 from ..model import ChatModel, Conversation, Kind, info_entry
+from ..model.panels import Panels
 from ..search_view import SearchView
 from ..text import sanitize
 from ..widgets import (
@@ -64,13 +65,21 @@ class ChatScreen(Screen[None]):
         self._network_view: NetworkView | None = None
         self.searching = SearchView(self)
         self.last_alert = 0.0
+        self.panels = Panels()
+        self.jump_origin: str | None = None  # where a run of Alt+A started, to return to
+        model.conversations.smart_filter = settings.smart_filter
 
     def compose(self) -> ComposeResult:
         yield ChatHeader(id="header")
         with Horizontal(id="body"):
             yield Sidebar(id="sidebar")
             with Vertical(id="main"):
-                yield MessageLog(timestamp_format=self.settings.timestamp_format, id="log")
+                yield MessageLog(
+                    timestamp_format=self.settings.timestamp_format,
+                    nick_column=self.settings.nick_column,
+                    smart_filter=self.settings.smart_filter,
+                    id="log",
+                )
                 # The search results and bar are mounted on first use (Ctrl+F, /search).
                 yield Static(id="unseen")
             yield UserList(id="userlist")
@@ -90,6 +99,12 @@ class ChatScreen(Screen[None]):
         if self.settings.problem:
             self.info(SERVER_BUFFER, self.settings.problem, error=True)
         self.set_interval(1.0, self._tick)
+        self.panels.fit(self.app.size.width)
+        self.show_panels()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.panels.fit(event.size.width):
+            self.show_panels()
 
     # -- widgets -----------------------------------------------------------------------------
 
@@ -143,10 +158,10 @@ class ChatScreen(Screen[None]):
         if conv is None:
             return
         model.conversations.current = key
-        conv.unread = conv.mentions = 0
+        conv.seen()
         self.log_view.show(conv.log)
         userlist = self.query_one("#userlist", UserList)
-        userlist.display = conv.kind == "channel"
+        userlist.display = conv.kind == "channel" and self.panels.userlist
         if conv.kind == "channel":
             userlist.roster = RosterView(conv.members, model.casemapping)
         self.refresh_sidebar()
@@ -170,6 +185,7 @@ class ChatScreen(Screen[None]):
                 label=label if conv.kind == "server" else conv.name,
                 unread=conv.unread,
                 mentions=conv.mentions,
+                activity=conv.activity,
                 current=conv is shown,
                 joined=conv.joined or conv.kind == "server",
             )
@@ -356,6 +372,36 @@ class ChatScreen(Screen[None]):
         target = conversations.at(index)
         if target is not None:
             self.show(conversations.key_of(target))
+
+    def show_panels(self) -> None:
+        """Show or hide the sidebar and the user list as :attr:`panels` says."""
+        self.query_one("#sidebar", Sidebar).display = self.panels.sidebar
+        conv = self.model.conversations.shown
+        self.query_one("#userlist", UserList).display = (
+            conv is not None and conv.kind == "channel" and self.panels.userlist
+        )
+
+    def toggle_panel(self, panel: str) -> None:
+        self.panels.toggle(panel)
+        self.show_panels()
+
+    def next_active(self) -> None:
+        """Alt+A: the next conversation with mentions, else with messages; with none left,
+        back to where the run of Alt+A started (as WeeChat's jump_smart does)."""
+        conversations = self.model.conversations
+        target = conversations.next_active()
+        if target is None:
+            origin, self.jump_origin = self.jump_origin, None
+            if origin is not None and origin in conversations:
+                self.show(origin)
+            return
+        if self.jump_origin is None:
+            self.jump_origin = conversations.current
+        self.show(conversations.key_of(target))
+
+    def set_smart_filter(self, on: bool) -> None:
+        self.model.conversations.smart_filter = on
+        self.log_view.set_look(smart_filter=on)
 
     def switch_to(self, index: int) -> None:
         conv = self.model.conversations.at(index)
