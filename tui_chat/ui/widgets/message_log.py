@@ -22,6 +22,7 @@ from rich.control import strip_control_codes
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -150,6 +151,14 @@ class MessageLog(ScrollView, can_focus=False):
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, self._on_theme_changed)
+
+    def on_click(self, event: events.Click) -> None:
+        # Terminals open a hyperlink themselves only with a modifier while the app reports
+        # the mouse: a plain click on a link opens it too. The link is one we built (http/s).
+        link = event.style.link
+        if link and link.startswith(("http://", "https://")):
+            event.stop()
+            self.app.open_url(link)
 
     def _on_theme_changed(self, _theme: object) -> None:
         self.notify_style_update()
