@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from rich.style import Style
 
 from tui_chat.config import Settings
 from tui_chat.server import ServerConfig, ServerThread
@@ -68,6 +69,25 @@ def screen_has_no_actions(app) -> bool:
         link.startswith(("http://", "https://")) and link_target(text.strip()) in link
         for link, text in runs
     )
+
+
+def style_at(app, row: int, column: int) -> Style:
+    """The style of the cell at ``row``, ``column`` (characters, the screen's text is cell-true
+    for the ASCII used here)."""
+    x = 0
+    for segment in screen_strips(app)[row]:
+        if x + len(segment.text) > column:
+            return segment.style or Style()
+        x += len(segment.text)
+    raise AssertionError(f"no cell {column} in row {row}")
+
+
+def find(app, fragment: str) -> tuple[int, int]:
+    for row, line in enumerate(screen_lines(app)):
+        column = line.find(fragment)
+        if column >= 0:
+            return row, column
+    raise AssertionError(f"{fragment!r} is not on screen")
 
 
 def log_text(app) -> str:

@@ -7,37 +7,16 @@ import unicodedata
 from datetime import UTC, datetime
 
 from adversarial.hostile_server import hostile_server
-from rich.style import Style
 from textual.app import App, ComposeResult
 
 from tui_chat.ui.model import IRC, BufferLog, Entry
-from tui_chat.ui.textual_compat import screen_strips
 from tui_chat.ui.widgets.log_styles import line_strip
 from tui_chat.ui.widgets.message_log import MessageLog
 
-from .conftest import Peer, joined, screen_lines, screen_text, type_line, wait_for
+from .conftest import Peer, find, joined, screen_lines, screen_text, style_at, type_line, wait_for
 
 SIZE = (120, 36)
 LONG = "the quick brown fox jumps over the lazy dog and keeps running " * 3
-
-
-def style_at(app, row: int, column: int) -> Style:
-    """The style of the cell at ``row``, ``column`` (characters, the screen's text is cell-true
-    for the ASCII used here)."""
-    x = 0
-    for segment in screen_strips(app)[row]:
-        if x + len(segment.text) > column:
-            return segment.style or Style()
-        x += len(segment.text)
-    raise AssertionError(f"no cell {column} in row {row}")
-
-
-def find(app, fragment: str) -> tuple[int, int]:
-    for row, line in enumerate(screen_lines(app)):
-        column = line.find(fragment)
-        if column >= 0:
-            return row, column
-    raise AssertionError(f"{fragment!r} is not on screen")
 
 
 async def test_message_text_is_the_brightest_and_alike_on_every_wrapped_line(
