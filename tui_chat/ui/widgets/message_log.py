@@ -353,10 +353,13 @@ class MessageLog(ScrollView, can_focus=False):
 
     def _strips(self, layout: Layout, a: int, entry: Entry) -> list[Strip]:
         """The wrapped, rendered lines of absolute entry ``a`` (cached); makes its height exact."""
+        if entry.smart and self.smart_filter:
+            # Hidden by the smart filter: no lines, and no room taken in the wrap cache (a join
+            # flood would push out every visible line). The filter's state is in the layout key.
+            if not layout.exact[a] or layout.heights[a]:
+                layout.set_height(a, 0)
+            return []
         strips = layout.wraps.get(entry)
-        if strips is None and entry.smart and self.smart_filter:
-            strips = []  # hidden by the smart filter: no lines (the layout key has the setting)
-            layout.wraps[entry] = strips
         if strips is None:
             console = self.app.console
             width = layout.key[0]
