@@ -67,6 +67,7 @@ class ChatScreen(Screen[None]):
         self.last_alert = 0.0
         self.panels = Panels()
         self.jump_origin: str | None = None  # where a run of Alt+A started, to return to
+        self.jump_landed = ""  # where the last Alt+A went
         model.conversations.smart_filter = settings.smart_filter
 
     def compose(self) -> ComposeResult:
@@ -389,6 +390,8 @@ class ChatScreen(Screen[None]):
         """Alt+A: the next conversation with mentions, else with messages; with none left,
         back to where the run of Alt+A started (as WeeChat's jump_smart does)."""
         conversations = self.model.conversations
+        if self.jump_origin is not None and conversations.current != self.jump_landed:
+            self.jump_origin = None  # the reader went elsewhere since: a new run starts here
         target = conversations.next_active()
         if target is None:
             origin, self.jump_origin = self.jump_origin, None
@@ -397,7 +400,8 @@ class ChatScreen(Screen[None]):
             return
         if self.jump_origin is None:
             self.jump_origin = conversations.current
-        self.show(conversations.key_of(target))
+        self.jump_landed = conversations.key_of(target)
+        self.show(self.jump_landed)
 
     def set_smart_filter(self, on: bool) -> None:
         self.model.conversations.smart_filter = on

@@ -218,7 +218,7 @@ class MessageLog(ScrollView, can_focus=False):
             nick = plain_text(entry.nick, style=nick_style(entry.nick, self.casemapping))
             who = Text()
             if entry.prefix and kind != "notice":
-                who.append(entry.prefix, style=st.status)
+                who.append(sanitize(entry.prefix), style=st.status)  # the server's chars
             who.append_text(nick)
         if kind == "message":
             if self.nick_column:
