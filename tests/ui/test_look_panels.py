@@ -94,3 +94,30 @@ async def test_sidebar_colours_activity_and_alt_a_visits_mentions_first(server, 
         await pilot.press("alt+a")  # noise is not activity: back where the run started
         await wait_for(pilot, lambda: convs.current == "#lobby", what="back to the start")
         assert quiet.activity == Activity.NOISE
+
+
+async def test_with_the_sidebar_folded_the_header_lists_conversations_with_news(
+    server, make_app, peers
+):
+    app = make_app(server.port)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await joined(pilot, app)
+        for room in ("#busy", "#dev"):
+            await type_line(pilot, f"/join {room}")
+            await wait_for(pilot, lambda r=room: app.chat.model.conversations.current == r)
+        bob = Peer(server.port, "bob")
+        peers.append(bob)
+        await bob.register(pilot)
+        for room in ("#busy", "#dev"):
+            await bob.join(pilot, room)
+        await pilot.press("alt+2")
+        await wait_for(pilot, lambda: app.chat.model.conversations.current == "#lobby")
+        assert "Act:" not in screen_text(app).splitlines()[0]
+        bob.send("PRIVMSG #busy :chatter")
+        bob.send("PRIVMSG #dev :alice: look")
+        await wait_for(pilot, lambda: "Act: 3 4" in screen_text(app).splitlines()[0])
+        row, column = find(app, "Act: 3 4")
+        busy, dev = style_at(app, row, column + 5), style_at(app, row, column + 7)
+        assert busy.color != dev.color  # the mention stands out
+        await pilot.press("f7")  # the sidebar shows the news itself: the header need not
+        await wait_for(pilot, lambda: "Act:" not in screen_text(app).splitlines()[0])

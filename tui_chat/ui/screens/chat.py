@@ -21,6 +21,7 @@ from ...client.names import SERVER_BUFFER
 from .. import commands
 from ..messages import NetworkEvents, SearchLogResult
 from ..model import ChatModel, Conversation, Kind, info_entry
+from ..model.activity import Activity
 from ..model.panels import Panels
 from ..search_view import SearchView
 from ..text import sanitize
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 
 NETWORK_SLICE = 0.005  # seconds of network events handled before keys and redraws get a turn
 NOTIFY_INTERVAL = 5.0  # seconds between bells/notifications while the app is not focused
+MAX_ACT = 12  # conversations listed in the header's "Act:" while the sidebar is hidden
 
 
 class ChatScreen(Screen[None]):
@@ -200,6 +202,14 @@ class ChatScreen(Screen[None]):
         status = self.model.status
         label = status.server_label
         state, ok = status.state_text(time.monotonic())
+        activity: tuple[tuple[int, Activity], ...] = ()
+        if not self.panels.sidebar:
+            # The sidebar is folded away: its news goes in the header, as irssi's "Act:".
+            activity = tuple(
+                (i + 1, c.activity)
+                for i, c in enumerate(self.model.conversations)
+                if c.activity >= Activity.MESSAGES
+            )[:MAX_ACT]
         self.query_one("#header", ChatHeader).header_state = HeaderState(
             room=label or "tui-chat" if conv.kind == "server" else conv.name,
             topic=conv.topic,
@@ -207,6 +217,7 @@ class ChatScreen(Screen[None]):
             state=state,
             ok=ok,
             lag=status.shown_lag,
+            activity=activity,
         )
 
     def _tick(self) -> None:
@@ -377,6 +388,7 @@ class ChatScreen(Screen[None]):
     def show_panels(self) -> None:
         """Show or hide the sidebar and the user list as :attr:`panels` says."""
         self.query_one("#sidebar", Sidebar).display = self.panels.sidebar
+        self.refresh_header()
         conv = self.model.conversations.shown
         self.query_one("#userlist", UserList).display = (
             conv is not None and conv.kind == "channel" and self.panels.userlist
