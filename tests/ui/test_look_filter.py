@@ -9,7 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tui_chat.ui.links import find_urls, link_target
-from tui_chat.ui.model.activity import MAX_SPEAKERS, SMART_WINDOW, RecentSpeakers
+from tui_chat.ui.model.activity import (
+    MAX_SPEAKERS,
+    SMART_WINDOW,
+    UNMASK_WINDOW,
+    QuietJoins,
+    RecentSpeakers,
+)
+from tui_chat.ui.model.entries import Entry
 from tui_chat.ui.textual_compat import screen_strips
 
 from .conftest import (
@@ -43,7 +50,7 @@ async def test_smart_filter_hides_quiet_peoples_joins_parts_and_quits(server, ma
         await wait_for(pilot, lambda: any("quit" in e.plain for e in lobby.log.entries))
         await pilot.pause()
         shown = screen_text(app)
-        assert "talker (talker@" not in shown  # talker's join: not yet a speaker then
+        assert "talker (talker@127.0.0.1) joined" in shown  # hidden, then shown as talker spoke
         assert "quiet (quiet@" not in shown and "quiet quit" not in shown
         assert "talker left (off to lunch)" in shown  # spoke a moment ago: the part shows
 
@@ -55,6 +62,24 @@ async def test_smart_filter_hides_quiet_peoples_joins_parts_and_quits(server, ma
         await type_line(pilot, "/filter on")
         await wait_for(pilot, lambda: "quiet quit (Quit: gone)" not in screen_text(app))
         assert "talker left (off to lunch)" in screen_text(app)
+
+
+async def test_a_hidden_join_shows_once_the_newcomer_speaks(server, make_app, peers):
+    app = make_app(server.port)
+    async with app.run_test(size=SIZE) as pilot:
+        await joined(pilot, app)
+        lurker, newcomer = Peer(server.port, "lurker"), Peer(server.port, "newcomer")
+        peers += [lurker, newcomer]
+        for peer in (lurker, newcomer):
+            await peer.register(pilot)
+            await peer.join(pilot, "#lobby")
+        await wait_for(pilot, lambda: "Users (3)" in screen_text(app))
+        assert "joined" not in screen_text(app).replace("You joined", "")
+        newcomer.send("PRIVMSG #lobby :hi, I am new")
+        await wait_for(pilot, lambda: "newcomer (newcomer@127.0.0.1) joined" in screen_text(app))
+        shown = screen_text(app)
+        assert shown.index("newcomer (newcomer@") < shown.index("hi, I am new")
+        assert "lurker (lurker@" not in shown  # said nothing: still hidden
 
 
 async def test_the_smart_filter_setting_off_shows_every_join(server, make_app, peers):
@@ -81,6 +106,20 @@ def test_recent_speakers_forget_after_five_minutes_and_stay_bounded():
     later = t0 + timedelta(hours=1)
     speakers.spoke("late", later)  # everything older than the window goes
     assert len(speakers) == 1 and speakers.recent("late", later)
+
+
+def test_quiet_joins_show_only_within_thirty_minutes_and_stay_bounded():
+    joins = QuietJoins()
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    entry = Entry(time=t0, kind="event", glyph="-->", about="bob", smart=True)
+    joins.add("bob", entry)
+    assert joins.take("bob", t0 + UNMASK_WINDOW) is entry
+    assert joins.take("bob", t0) is None  # taken once
+    joins.add("bob", entry)
+    assert joins.take("bob", t0 + UNMASK_WINDOW + timedelta(seconds=1)) is None
+    for i in range(MAX_SPEAKERS * 20):
+        joins.add(f"n{i}", Entry(time=t0, kind="event", glyph="-->", about=f"n{i}"))
+    assert len(joins) <= MAX_SPEAKERS
 
 
 def links_on_screen(app) -> dict[str, str]:

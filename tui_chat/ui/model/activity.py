@@ -9,11 +9,17 @@ from __future__ import annotations
 from collections import OrderedDict, deque
 from datetime import datetime, timedelta
 from enum import IntEnum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from .entries import Entry
 
 # WeeChat's irc.look.smart_filter_delay: a join, part or quit of someone who has not spoken
 # for this long is noise.
 SMART_WINDOW = timedelta(minutes=5)
+# WeeChat's irc.look.smart_filter_join_unmask: a hidden join shows again when its nick speaks
+# within this long of joining.
+UNMASK_WINDOW = timedelta(minutes=30)
 MAX_SPEAKERS = 256  # per room: more distinct speakers within five minutes is a flood
 MAX_LINKS = 20  # per conversation, for /url
 
@@ -54,6 +60,39 @@ class RecentSpeakers:
 
     def __len__(self) -> int:
         return len(self._last)
+
+
+class QuietJoins:
+    """A room's hidden joins by casefolded nick, so the join shows once the newcomer speaks."""
+
+    __slots__ = ("_joins",)
+
+    def __init__(self) -> None:
+        self._joins: OrderedDict[str, Entry] = OrderedDict()
+
+    def add(self, key: str, entry: Entry) -> None:
+        joins = self._joins
+        joins.pop(key, None)
+        joins[key] = entry
+        horizon = entry.time - UNMASK_WINDOW
+        while joins:
+            oldest_key, oldest = next(iter(joins.items()))
+            if oldest.time >= horizon and len(joins) <= MAX_SPEAKERS:
+                break
+            del joins[oldest_key]
+
+    def take(self, key: str, when: datetime) -> Entry | None:
+        """The hidden join of ``key`` if it is recent enough to show now (forgotten either way)."""
+        entry = self._joins.pop(key, None)
+        if entry is None or when - entry.time > UNMASK_WINDOW:
+            return None
+        return entry
+
+    def drop(self, key: str) -> None:
+        self._joins.pop(key, None)
+
+    def __len__(self) -> int:
+        return len(self._joins)
 
 
 class Link(NamedTuple):

@@ -18,7 +18,7 @@ from ...client.names import SERVER_BUFFER
 from ...irc.casemap import casefold, is_channel
 from ...irc.formatting import strip_formatting
 from ..links import find_urls
-from .activity import Activity, Link, RecentSpeakers, link_list
+from .activity import Activity, Link, QuietJoins, RecentSpeakers, link_list
 from .entries import IRC, BufferLog, Entry
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ class Conversation:
     noise: int = 0  # joins, parts... since it was last shown (those the smart filter shows)
     joined: bool = False
     speakers: RecentSpeakers = field(default_factory=RecentSpeakers, repr=False)
+    quiet_joins: QuietJoins = field(default_factory=QuietJoins, repr=False)
     links: deque[Link] = field(default_factory=link_list, repr=False)
     # Casefolded nick -> channel prefix, rebuilt when ``members`` is replaced (by identity).
     prefix_of: dict[str, str] = field(default_factory=dict, repr=False)
@@ -89,6 +90,9 @@ class Conversations:
         self._seq = count()
         self.queries = 0  # open conversations of kind "query"
         self.smart_filter = True  # hidden noise does not count as activity
+        # Hidden joins whose nick has just spoken: the screen shows them again (drained once
+        # per batch of network events, so it holds at most a batch's worth).
+        self.unmasked: list[tuple[Conversation, Entry]] = []
         self.cap_told = False  # the reader knows new senders go to the server window
 
     # -- lookup ------------------------------------------------------------------------------
@@ -225,10 +229,18 @@ class Conversations:
             if kind in CHAT_KINDS and entry.nick:
                 mapping = self.casemapping
                 entry.prefix = conv.member_prefix(entry.nick, mapping)
-                conv.speakers.spoke(casefold(entry.nick, mapping), entry.time)
+                key = casefold(entry.nick, mapping)
+                conv.speakers.spoke(key, entry.time)
+                join = conv.quiet_joins.take(key, entry.time)
+                if join is not None:
+                    self.unmasked.append((conv, join))
             elif kind == "event" and entry.about:
                 key = casefold(entry.about, self.casemapping)
                 entry.smart = not conv.speakers.recent(key, entry.time)
+                if entry.glyph == "-->" and entry.smart:  # a join ("<--": part or quit)
+                    conv.quiet_joins.add(key, entry)
+                else:
+                    conv.quiet_joins.drop(key)
         if kind in CHAT_KINDS:
             self._collect_links(conv, entry)
         self.note(conv, kind, is_self=entry.is_self, mention=entry.mention)

@@ -280,6 +280,7 @@ class ChatScreen(Screen[None]):
                 events, more = inbox.take(EVENTS_PER_CHUNK)
                 self.network.apply_all(events)
         self.network.flush()
+        self.reveal_joins()
         self.network.show_rosters()
         self.refresh_sidebar()
         self.refresh_header()
@@ -414,6 +415,14 @@ class ChatScreen(Screen[None]):
             self.jump_origin = conversations.current
         self.jump_landed = conversations.key_of(target)
         self.show(self.jump_landed)
+
+    def reveal_joins(self) -> None:
+        """Joins the smart filter hid whose nick has spoken since: shown again."""
+        unmasked = self.model.conversations.unmasked
+        if unmasked:
+            self.model.conversations.unmasked = []
+            for conv, entry in unmasked:
+                self.log_view.reveal(conv.log, entry)
 
     def set_smart_filter(self, on: bool) -> None:
         self.model.conversations.smart_filter = on

@@ -35,6 +35,8 @@ from ..textual_compat import set_virtual_size_quietly
 from .log_layout import Layout, LayoutKey, estimate_lines
 from .log_styles import LogStyles, component_background, component_text_style, line_strip
 
+REVEAL_SEARCH = 500  # entries searched from the newest for a join to show again
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Highlight:
@@ -636,6 +638,36 @@ class MessageLog(ScrollView, can_focus=False):
                         a = buffer.dropped - layout.base + index
                         if 0 <= a < len(layout.exact):
                             layout.exact[a] = False
+        if shown:
+            self._settle(top)
+            self.refresh()
+
+    def reveal(self, buffer: BufferLog, entry: Entry) -> None:
+        """Show a join the smart filter hid, now that its nick has spoken (WeeChat's unmask).
+
+        Only among the last :data:`REVEAL_SEARCH` entries: the join is recent, and the search
+        stays bounded in a flood of newcomers saying hello. An older one stays hidden.
+        """
+        entries = buffer.entries
+        n = len(entries)
+        for i in range(n - 1, max(-1, n - 1 - REVEAL_SEARCH), -1):
+            if entries[i] is entry:
+                break
+        else:
+            return
+        entry.smart = False
+        layout = buffer.layout
+        if layout is None or layout.version != buffer.version:
+            return  # laid out afresh (with the entry shown) when next synced
+        a = buffer.dropped - layout.base + i
+        if not 0 <= a < len(layout.heights):
+            return  # not laid out yet: it is estimated as shown when it is
+        shown = buffer is self.buffer and self.is_mounted
+        top = self._top() if shown else None
+        width, stamp_len = layout.key[0], layout.stamp_len
+        layout.wraps.discard(entry)
+        estimate = estimate_lines(entry, width, stamp_len, self.nick_column, self.smart_filter)
+        layout.set_height(a, estimate, exact=False)
         if shown:
             self._settle(top)
             self.refresh()
