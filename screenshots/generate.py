@@ -107,7 +107,7 @@ async def hosted_room(tmp: Path) -> None:
             await pilot.press("enter")
             script = [
                 (bob, "PRIVMSG #lobby :morning all"),
-                (carol, "PRIVMSG #lobby :hi bob! coffee is on"),
+                (carol, "PRIVMSG #lobby :hi bob! coffee is on, agenda at https://example.com/demo"),
                 (bob, "PRIVMSG #lobby :\x01ACTION grabs a mug\x01"),
                 (
                     dave,

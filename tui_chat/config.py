@@ -79,6 +79,12 @@ DEFAULT_CONFIG_TEXT = """\
 # Write a plain-text log of every room and conversation in the log directory.
 # log = true
 
+# Line up messages after a nick column this many cells wide (WeeChat style); 0: "<nick> text".
+# nick_column = 0
+
+# Hide joins, parts and quits of people who have not spoken for 5 minutes (/filter toggles).
+# smart_filter = true
+
 # People whose messages you never want to see: nicks, or nick!user@host masks with * and ?.
 # ignore = ["spambot", "*!*@spam.example"]
 
@@ -127,6 +133,8 @@ class Settings:
     theme: str = "textual-dark"
     log: bool = True
     ignore: tuple[str, ...] = ()
+    nick_column: int = 0  # cells of the aligned nick column (WeeChat style); 0: none
+    smart_filter: bool = True  # hide joins, parts and quits of people quiet for 5 minutes
     servers: tuple[NamedServer, ...] = ()
     path: Path | None = None
     problem: str | None = None  # why (part of) the file could not be used, shown to the user
@@ -219,6 +227,8 @@ ABOUT: dict[str, str] = {
     "theme": "A Textual theme name, such as textual-dark, nord or gruvbox.",
     "log": "Write a plain-text log of every room and conversation in the log directory.",
     "ignore": "People whose messages are hidden: nicks or nick!user@host masks (* and ?).",
+    "nick_column": "Line messages up after a nick column this many cells wide, 0 to 32 (0: off).",
+    "smart_filter": "Hide joins, parts and quits of people who have not spoken for 5 minutes.",
 }
 
 
@@ -284,6 +294,8 @@ def _check(key: str, value: object) -> str | None:
         bad = next((v for v in value if not valid_ignore_entry(v)), None)
         if bad is not None:
             return f"{bad!r} is not a nick or nick!user@host mask"
+    if key == "nick_column" and isinstance(value, int) and not 0 <= value <= 32:
+        return "should be between 0 (no column) and 32"
     return None
 
 

@@ -93,7 +93,7 @@ async def show(pilot, app, name: str) -> None:
 @pytest.mark.timeout(90)
 async def test_hostile_text_in_every_field_is_literal_and_inert(make_app):
     with hostile_server() as hs:
-        app = make_app(hs.port)
+        app = make_app(hs.port, smart_filter=False)  # parts and quits of the quiet show too
         async with app.run_test(size=(220, 60), notifications=True) as pilot:
             await joined(pilot, app)
             me = hs.nick

@@ -89,10 +89,10 @@ async def test_full_scrollback_survives_resizes_and_shows_its_end(make_app):
 @pytest.mark.timeout(60)
 async def test_markup_nicks_and_a_zwj_emoji_topic_stay_text(make_app):
     with hostile_server() as hs:
-        app = make_app(hs.port)
+        app = make_app(hs.port, smart_filter=False)  # the joins' hostile nicks show too
         async with app.run_test(size=(120, 30)) as pilot:
             await joined(pilot, app)
-            topic = FAMILY * 300
+            topic = FAMILY * 100  # 600 cells: shown without joiners, each emoji takes two
             hs.send(
                 f":{CLICK}!u@h JOIN #lobby",
                 ":[b]bold!u@h JOIN #lobby",
@@ -104,7 +104,9 @@ async def test_markup_nicks_and_a_zwj_emoji_topic_stay_text(make_app):
             await wait_for(pilot, lambda: "[link=https://x]y" in log_text(app))
             shown = screen_text(app)
             assert f"{CLICK}" in shown and "[b]bold" in shown and "[i]hello[/i]" in shown
-            assert FAMILY in screen_lines(app)[0]  # the header shows the topic, cut to fit
+            # The header shows the topic, cut to fit, the family's members without the joiners
+            # (terminals disagree on a joined sequence's width).
+            assert FAMILY.replace("\u200d", "") in screen_lines(app)[0]
             assert screen_has_no_actions(app)
             for width in (30, 121):
                 await pilot.resize_terminal(width, 20)

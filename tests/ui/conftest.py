@@ -11,10 +11,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from rich.style import Style
 
 from tui_chat.config import Settings
 from tui_chat.server import ServerConfig, ServerThread
 from tui_chat.ui.app import ChatApp
+from tui_chat.ui.links import link_target
 from tui_chat.ui.textual_compat import screen_strips
 
 TIMEOUT = 10.0
@@ -46,18 +48,46 @@ def screen_text(app) -> str:
 
 
 def screen_has_no_actions(app) -> bool:
-    """No cell on screen carries a link or a click action (markup that got interpreted)."""
+    """No cell on screen carries a click action (markup that got interpreted), and every link
+    is one we made: an http(s) URL whose cells show where it goes."""
+    runs: list[tuple[str, str]] = []  # (link, the text of a run of cells carrying it)
     for strip in screen_strips(app):
+        previous = None
         for segment in strip:
             style = segment.style
-            if style is None:
-                continue
-            if style.link:
+            link = style.link if style is not None else None
+            if link:
+                if link == previous:
+                    runs[-1] = (link, runs[-1][1] + segment.text)
+                else:
+                    runs.append((link, segment.text))
+            previous = link
+            if style is not None and any(key.startswith("@") for key in style.meta):
                 return False
-            meta = style.meta
-            if any(key.startswith("@") for key in meta):
-                return False
-    return True
+    # Each run is the URL, or a piece of it where the log wrapped it.
+    return all(
+        link.startswith(("http://", "https://")) and link_target(text.strip()) in link
+        for link, text in runs
+    )
+
+
+def style_at(app, row: int, column: int) -> Style:
+    """The style of the cell at ``row``, ``column`` (characters, the screen's text is cell-true
+    for the ASCII used here)."""
+    x = 0
+    for segment in screen_strips(app)[row]:
+        if x + len(segment.text) > column:
+            return segment.style or Style()
+        x += len(segment.text)
+    raise AssertionError(f"no cell {column} in row {row}")
+
+
+def find(app, fragment: str) -> tuple[int, int]:
+    for row, line in enumerate(screen_lines(app)):
+        column = line.find(fragment)
+        if column >= 0:
+            return row, column
+    raise AssertionError(f"{fragment!r} is not on screen")
 
 
 def log_text(app) -> str:

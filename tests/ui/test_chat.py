@@ -59,7 +59,7 @@ async def test_host_chat_and_quit_leaves_nothing_behind(tmp_path, peers):
         await bob.expect(pilot, "PRIVMSG #lobby :hello bob")
         await type_line(pilot, "/me waves")
         await bob.expect(pilot, "\x01ACTION waves\x01")
-        await wait_for(pilot, lambda: "* alice waves" in screen_text(app))
+        await wait_for(pilot, lambda: "* @alice waves" in screen_text(app))
 
         await pilot.press("ctrl+q")
         await bob.expect(pilot, "QUIT")
@@ -327,13 +327,14 @@ async def test_scrollback_is_bounded_and_relayouts_on_resize(server, make_app, p
         assert "message number 60" in entries[0].plain
         log = app.chat.log_view
         before = log.line_count()
-        await pilot.resize_terminal(80, 30)
+        # Below 100 columns the side panels fold away: 60 columns still leave the log narrower.
+        await pilot.resize_terminal(60, 30)
         await wait_for(pilot, lambda: log.line_count() > before)
         await wait_for(pilot, lambda: log.scroll_y == log.max_scroll_y)
         last = log.visible_text()[-1].strip()
         assert last.endswith("padding")
         await wait_for(pilot, lambda: last in screen_text(app))
-        assert all(len(line) <= 80 for line in screen_text(app).splitlines())
+        assert all(len(line) <= 60 for line in screen_text(app).splitlines())
         app.theme = "textual-light"
         await pilot.pause()
         assert last in screen_text(app)

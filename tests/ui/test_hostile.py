@@ -44,7 +44,7 @@ async def test_hostile_text_is_literal_and_inert(make_app, peers, tmp_path):
         evil.send(f"TOPIC #lobby :{CLICK}topic [link=https://x]x[/link] \x1b[31mred\u202e")
         evil.wait_sync(" TOPIC ")
         buddy.wait_sync(" 001 ")
-        app = make_app(server.port)
+        app = make_app(server.port, smart_filter=False)  # buddy's quit shows though quiet
         async with app.run_test(size=(120, 36)) as pilot:
             await joined(pilot, app)
             await buddy.join(pilot, "#lobby")
@@ -64,8 +64,8 @@ async def test_hostile_text_is_literal_and_inert(make_app, peers, tmp_path):
                 evil.send(f"PRIVMSG #lobby :{message}")
             await wait_for(pilot, lambda: "csi done" in screen_text(app))
             shown = screen_text(app)
-            assert f"<[bold]evil> {CLICK}click me[/]" in shown
-            assert f"<[bold]evil>  {CLICK}leading space" in shown
+            assert f"<@[bold]evil> {CLICK}click me[/]" in shown
+            assert f"<@[bold]evil>  {CLICK}leading space" in shown
             assert "[link=https://x]link[/link] [bold]bold[/bold] [/]" in shown
             assert "ctlbell[2Jescdelevilc1csi done" in shown
             assert_clean(app)

@@ -50,7 +50,9 @@ if TYPE_CHECKING:
 # After a quit refused over unsent lines, another quit within this many seconds goes anyway.
 QUIT_AGAIN_SECONDS = 10.0
 
-_CHAT_SCREEN_ACTIONS = frozenset({"search", "search_step", "cycle", "switch", "page", "log_end"})
+_CHAT_SCREEN_ACTIONS = frozenset(
+    {"search", "search_step", "cycle", "switch", "page", "log_end", "next_active", "toggle_panel"}
+)
 
 
 class ChatApp(App[int]):
@@ -73,6 +75,10 @@ class ChatApp(App[int]):
         Binding("pageup", "page(-1)", "Scroll up", show=False, id="app.page_up"),
         Binding("pagedown", "page(1)", "Scroll down", show=False, id="app.page_down"),
         Binding("ctrl+end", "log_end", "Newest", show=False, id="app.log_end"),
+        Binding("alt+a", "next_active", "Next active", show=False, id="app.next_active"),
+        # F7/F8: plain F-keys reach the app through tmux, screen, xterm, VTE and Konsole alike.
+        Binding("f7", "toggle_panel('sidebar')", "Rooms", id="app.toggle_sidebar"),
+        Binding("f8", "toggle_panel('userlist')", "Users", id="app.toggle_userlist"),
         *[
             Binding(f"alt+{n}", f"switch({n - 1})", f"Room {n}", show=False, id=f"app.room{n}")
             for n in range(1, 10)
@@ -183,6 +189,12 @@ class ChatApp(App[int]):
 
     def action_log_end(self) -> None:
         self.chat.log_view.jump_to_end()
+
+    def action_next_active(self) -> None:
+        self.chat.next_active()
+
+    def action_toggle_panel(self, panel: str) -> None:
+        self.chat.toggle_panel(panel)
 
     # -- the connection ------------------------------------------------------------------------
 

@@ -140,9 +140,7 @@ class NetworkView:
         conv = self._open(buffer)
         key = self.model.key(conv.name)
         self.batches.setdefault(key, []).append(entry)
-        self.model.conversations.note(
-            conv, entry.kind, is_self=entry.is_self, mention=entry.mention
-        )
+        self.model.conversations.observe(conv, entry)
         return conv
 
     def _set_casemapping(self, mapping: str) -> None:
@@ -444,7 +442,14 @@ class NetworkView:
         host = f" ({event.userhost})" if event.userhost else ""
         self._add(
             event.buffer,
-            event_entry(event.time, "-->", (NICK, event.nick), (PLAIN, host), (LIT, " joined")),
+            event_entry(
+                event.time,
+                "-->",
+                (NICK, event.nick),
+                (PLAIN, host),
+                (LIT, " joined"),
+                about=event.nick,
+            ),
         )
 
     def _left(self, key: str, conv: Conversation) -> None:
@@ -470,7 +475,9 @@ class NetworkView:
             return
         self._add(
             event.buffer,
-            event_entry(event.time, "<--", (NICK, event.nick), (LIT, " left"), *reason),
+            event_entry(
+                event.time, "<--", (NICK, event.nick), (LIT, " left"), *reason, about=event.nick
+            ),
         )
 
     def _kicked(self, event: ev.Kicked) -> None:
@@ -494,7 +501,14 @@ class NetworkView:
             if self.model.key(buffer) in self.model.conversations:
                 self._add(
                     buffer,
-                    event_entry(event.time, "<--", (NICK, event.nick), (LIT, " quit"), *reason),
+                    event_entry(
+                        event.time,
+                        "<--",
+                        (NICK, event.nick),
+                        (LIT, " quit"),
+                        *reason,
+                        about=event.nick,
+                    ),
                 )
 
     def _nick_changed(self, event: ev.NickChanged) -> None:

@@ -22,6 +22,8 @@ from rich.text import Text
 from tui_chat.irc.casemap import casefold
 from tui_chat.irc.formatting import Span, parse_formatting, strip_formatting
 
+from .links import find_urls, link_target
+
 # mIRC colours 0-15 and the extended 16-98, as listed in https://modern.ircdocs.horse/formatting.
 # Fixed RGB rather than the terminal's 16 ANSI colours: senders pick these colours by number
 # expecting mIRC's look, and a terminal theme may remap ANSI "blue" to anything.
@@ -101,16 +103,46 @@ def span_style(span: Span) -> Style:
     )
 
 
+# Joiners and modifiers that make one glyph of several characters: Rich counts such a sequence
+# as one glyph, two cells wide, while many terminals (tmux 3.3, older VTE, the Linux console)
+# draw each part, up to eight cells. Dropped, every terminal and Rich agree on the width, so
+# no border or scrollbar moves; a family emoji shows as its members, a thumbs-up untinted.
+_JOINERS = {
+    0x00AD: None,  # soft hyphen: invisible to Rich, one cell in some terminals
+    0x200B: None,  # zero-width space
+    0x200D: None,  # zero-width joiner
+    **dict.fromkeys(range(0x2060, 0x2065)),  # word joiner and invisible operators
+    **dict.fromkeys(range(0xFE00, 0xFE10)),  # variation selectors (text/emoji presentation)
+    0xFEFF: None,  # zero-width no-break space
+    **dict.fromkeys(range(0x1F3FB, 0x1F400)),  # skin tone modifiers
+    **dict.fromkeys(range(0xE0000, 0xE0080)),  # tag characters (subdivision flags)
+    **dict.fromkeys(range(0xE0100, 0xE01F0)),  # variation selectors supplement
+}
+
+
+def cell_safe(s: str) -> str:
+    """``s`` without the characters whose width terminals disagree on (see ``_JOINERS``)."""
+    return s if s.isascii() else s.translate(_JOINERS)
+
+
 def sanitize(s: str) -> str:
     """Plain, display-safe text: controls and formatting codes removed, tabs made spaces."""
-    return strip_formatting(s).replace("\t", " ")
+    return cell_safe(strip_formatting(s).replace("\t", " "))
 
 
-def irc_text(s: str, style: str | Style = "") -> Text:
-    """Untrusted IRC text with its mIRC formatting as styles; ``style`` is the base style."""
+def irc_text(s: str, style: str | Style = "", link: Style | None = None) -> Text:
+    """Untrusted IRC text with its mIRC formatting as styles; ``style`` is the base style.
+
+    With ``link``, http(s) URLs get that style and a terminal hyperlink built by
+    :func:`link_target` from the text (never from anything the sender escaped).
+    """
     text = Text(style=style)
     for span in parse_formatting(s.replace("\t", " ")):
-        text.append(span.text, None if span.plain else span_style(span))
+        text.append(cell_safe(span.text), None if span.plain else span_style(span))
+    if link is not None and "://" in text.plain:
+        plain = text.plain
+        for start, end in find_urls(plain):
+            text.stylize(link + Style(link=link_target(plain[start:end])), start, end)
     return text
 
 

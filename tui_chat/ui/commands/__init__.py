@@ -17,6 +17,7 @@ from . import (  # noqa: F401  (registers them)
     people,
     rooms,
     settings,
+    view,
 )
 from .registry import (
     CommandSpec,

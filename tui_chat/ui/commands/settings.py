@@ -40,11 +40,21 @@ def _read_when_used(chat: ChatScreen, value: object) -> None:
 
 
 # Settings that take effect as soon as they are set, and how.
+def _nick_column(chat: ChatScreen, value: object) -> None:
+    chat.log_view.set_look(nick_column=int(str(value)))
+
+
+def _smart_filter(chat: ChatScreen, value: object) -> None:
+    chat.set_smart_filter(bool(value))
+
+
 APPLY_NOW: dict[str, Callable[[ChatScreen, object], None]] = {
     "theme": _theme,
     "timestamp_format": _timestamps,
     "notifications": _read_when_used,
     "ignore": _ignore,
+    "nick_column": _nick_column,
+    "smart_filter": _smart_filter,
 }
 
 _RESTART_NOTES = {

@@ -8,14 +8,18 @@ conversations, and no event may cost more because of them.
 from __future__ import annotations
 
 import bisect
+from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import count, islice
 from typing import TYPE_CHECKING, Literal
 
 from ...client.names import SERVER_BUFFER
 from ...irc.casemap import casefold, is_channel
-from .entries import BufferLog
+from ...irc.formatting import strip_formatting
+from ..links import find_urls
+from .activity import Activity, Link, QuietJoins, RecentSpeakers, link_list
+from .entries import IRC, BufferLog, Entry
 
 if TYPE_CHECKING:
     from ...client.events import Member
@@ -41,7 +45,36 @@ class Conversation:
     members: tuple[Member, ...] = ()
     unread: int = 0
     mentions: int = 0
+    noise: int = 0  # joins, parts... since it was last shown (those the smart filter shows)
     joined: bool = False
+    speakers: RecentSpeakers = field(default_factory=RecentSpeakers, repr=False)
+    quiet_joins: QuietJoins = field(default_factory=QuietJoins, repr=False)
+    links: deque[Link] = field(default_factory=link_list, repr=False)
+    # Casefolded nick -> channel prefix, rebuilt when ``members`` is replaced (by identity).
+    prefix_of: dict[str, str] = field(default_factory=dict, repr=False)
+    prefix_source: tuple[tuple[Member, ...], str] | None = field(default=None, repr=False)
+
+    @property
+    def activity(self) -> Activity:
+        if self.mentions:
+            return Activity.MENTIONS
+        if self.unread:
+            return Activity.MESSAGES
+        return Activity.NOISE if self.noise else Activity.NONE
+
+    def seen(self) -> None:
+        """Shown now: nothing is new any more."""
+        self.unread = self.mentions = self.noise = 0
+
+    def member_prefix(self, nick: str, casemapping: str) -> str:
+        """``nick``'s highest channel prefix ("@", "+") in the current member list, or ""."""
+        source = self.prefix_source
+        if source is None or source[0] is not self.members or source[1] != casemapping:
+            self.prefix_of = {
+                casefold(m.nick, casemapping): m.prefixes[:1] for m in self.members if m.prefixes
+            }
+            self.prefix_source = (self.members, casemapping)
+        return self.prefix_of.get(casefold(nick, casemapping), "")
 
 
 class Conversations:
@@ -56,6 +89,10 @@ class Conversations:
         self._keys: dict[str, str] = {}
         self._seq = count()
         self.queries = 0  # open conversations of kind "query"
+        self.smart_filter = True  # hidden noise does not count as activity
+        # Hidden joins whose nick has just spoken: the screen shows them again (drained once
+        # per batch of network events, so it holds at most a batch's worth).
+        self.unmasked: list[tuple[Conversation, Entry]] = []
         self.cap_told = False  # the reader knows new senders go to the server window
 
     # -- lookup ------------------------------------------------------------------------------
@@ -179,6 +216,61 @@ class Conversations:
         if shown is not None:
             self.current = self.key_of(shown)
         return True
+
+    def observe(self, conv: Conversation, entry: Entry) -> None:
+        """A line arrives in ``conv``: stamp it with what is true now, and count it.
+
+        A chat line takes its sender's channel prefix from the member list of this moment and
+        marks the sender as a recent speaker; a join, part or quit of someone who has not
+        spoken for :data:`~.activity.SMART_WINDOW` is marked for the smart filter.
+        """
+        kind = entry.kind
+        if conv.kind == "channel":
+            if kind in CHAT_KINDS and entry.nick:
+                mapping = self.casemapping
+                entry.prefix = conv.member_prefix(entry.nick, mapping)
+                key = casefold(entry.nick, mapping)
+                conv.speakers.spoke(key, entry.time)
+                join = conv.quiet_joins.take(key, entry.time)
+                if join is not None:
+                    self.unmasked.append((conv, join))
+            elif kind == "event" and entry.about:
+                key = casefold(entry.about, self.casemapping)
+                entry.smart = not conv.speakers.recent(key, entry.time)
+                if entry.glyph == "-->" and entry.smart:  # a join ("<--": part or quit)
+                    conv.quiet_joins.add(key, entry)
+                else:
+                    conv.quiet_joins.drop(key)
+        if kind in CHAT_KINDS:
+            self._collect_links(conv, entry)
+        self.note(conv, kind, is_self=entry.is_self, mention=entry.mention)
+        if kind == "event" and conv is not self.shown and not (entry.smart and self.smart_filter):
+            conv.noise += 1
+
+    @staticmethod
+    def _collect_links(conv: Conversation, entry: Entry) -> None:
+        for role, value in entry.parts:
+            if role == IRC and "://" in value:
+                text = strip_formatting(value)
+                for start, end in find_urls(text):
+                    conv.links.append(Link(entry.time, entry.nick, text[start:end]))
+
+    def next_active(self) -> Conversation | None:
+        """Where Alt+A goes: the busiest conversation (mentions, then messages; noise is not
+        activity), the first such after the shown one in sidebar order; None when all are quiet.
+        """
+        shown = self.shown
+        order = self._order
+        start = self.index_of(shown) + 1 if shown is not None else 0
+        best: Conversation | None = None
+        for i in range(len(order)):
+            conv = order[(start + i) % len(order)]
+            if conv is shown:
+                continue
+            level = conv.activity
+            if level >= Activity.MESSAGES and (best is None or level > best.activity):
+                best = conv
+        return best
 
     def note(self, conv: Conversation, kind: str, *, is_self: bool, mention: bool) -> None:
         """Count a line added to ``conv`` as unread (and a mention) unless it is shown.

@@ -44,6 +44,9 @@ class Entry:
     pending_id: str | None = None
     msgid: str | None = None
     history: bool = False  # replayed by the server, not seen live
+    prefix: str = ""  # the sender's channel status ("@", "+") when the line arrived
+    about: str = ""  # whose join, part or quit this event is (the smart filter's subject)
+    smart: bool = False  # noise from someone quiet: hidden while the smart filter is on
 
     @property
     def plain(self) -> str:
@@ -51,8 +54,9 @@ class Entry:
         return "".join(text for _, text in self.parts)
 
 
-def event_entry(time: datetime, glyph: str, *parts: Part) -> Entry:
-    return Entry(time=time, kind="event", parts=tuple(parts), glyph=glyph)
+def event_entry(time: datetime, glyph: str, *parts: Part, about: str = "") -> Entry:
+    """A join, part, nick change...; ``about`` names the nick of a join, part or quit."""
+    return Entry(time=time, kind="event", parts=tuple(parts), glyph=glyph, about=about)
 
 
 def info_entry(text: str, *, error: bool = False, time: datetime | None = None) -> Entry:

@@ -10,7 +10,7 @@ import time
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -21,6 +21,8 @@ from ...client.names import SERVER_BUFFER
 from .. import commands
 from ..messages import NetworkEvents, SearchLogResult
 from ..model import ChatModel, Conversation, Kind, info_entry
+from ..model.activity import Activity
+from ..model.panels import Panels
 from ..search_view import SearchView
 from ..text import sanitize
 from ..widgets import (
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
 
 NETWORK_SLICE = 0.005  # seconds of network events handled before keys and redraws get a turn
 NOTIFY_INTERVAL = 5.0  # seconds between bells/notifications while the app is not focused
+MAX_ACT = 12  # conversations listed in the header's "Act:" while the sidebar is hidden
 
 
 class ChatScreen(Screen[None]):
@@ -64,13 +67,22 @@ class ChatScreen(Screen[None]):
         self._network_view: NetworkView | None = None
         self.searching = SearchView(self)
         self.last_alert = 0.0
+        self.panels = Panels()
+        self.jump_origin: str | None = None  # where a run of Alt+A started, to return to
+        self.jump_landed = ""  # where the last Alt+A went
+        model.conversations.smart_filter = settings.smart_filter
 
     def compose(self) -> ComposeResult:
         yield ChatHeader(id="header")
         with Horizontal(id="body"):
             yield Sidebar(id="sidebar")
             with Vertical(id="main"):
-                yield MessageLog(timestamp_format=self.settings.timestamp_format, id="log")
+                yield MessageLog(
+                    timestamp_format=self.settings.timestamp_format,
+                    nick_column=self.settings.nick_column,
+                    smart_filter=self.settings.smart_filter,
+                    id="log",
+                )
                 # The search results and bar are mounted on first use (Ctrl+F, /search).
                 yield Static(id="unseen")
             yield UserList(id="userlist")
@@ -90,6 +102,12 @@ class ChatScreen(Screen[None]):
         if self.settings.problem:
             self.info(SERVER_BUFFER, self.settings.problem, error=True)
         self.set_interval(1.0, self._tick)
+        self.panels.fit(self.app.size.width)
+        self.show_panels()
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.panels.fit(event.size.width):
+            self.show_panels()
 
     # -- widgets -----------------------------------------------------------------------------
 
@@ -143,10 +161,10 @@ class ChatScreen(Screen[None]):
         if conv is None:
             return
         model.conversations.current = key
-        conv.unread = conv.mentions = 0
+        conv.seen()
         self.log_view.show(conv.log)
         userlist = self.query_one("#userlist", UserList)
-        userlist.display = conv.kind == "channel"
+        userlist.display = conv.kind == "channel" and self.panels.userlist
         if conv.kind == "channel":
             userlist.roster = RosterView(conv.members, model.casemapping)
         self.refresh_sidebar()
@@ -170,6 +188,7 @@ class ChatScreen(Screen[None]):
                 label=label if conv.kind == "server" else conv.name,
                 unread=conv.unread,
                 mentions=conv.mentions,
+                activity=conv.activity,
                 current=conv is shown,
                 joined=conv.joined or conv.kind == "server",
             )
@@ -185,6 +204,14 @@ class ChatScreen(Screen[None]):
         state, ok = status.state_text(time.monotonic())
         if ok and conv.kind == "channel" and not conv.joined:
             state, ok = "not in this room", False
+        activity: tuple[tuple[int, Activity], ...] = ()
+        if not self.panels.sidebar:
+            # The sidebar is folded away: its news goes in the header, as irssi's "Act:".
+            activity = tuple(
+                (i + 1, c.activity)
+                for i, c in enumerate(self.model.conversations)
+                if c.activity >= Activity.MESSAGES
+            )[:MAX_ACT]
         self.query_one("#header", ChatHeader).header_state = HeaderState(
             room=label or "tui-chat" if conv.kind == "server" else conv.name,
             topic=conv.topic,
@@ -192,6 +219,7 @@ class ChatScreen(Screen[None]):
             state=state,
             ok=ok,
             lag=status.shown_lag,
+            activity=activity,
         )
 
     def _tick(self) -> None:
@@ -264,6 +292,7 @@ class ChatScreen(Screen[None]):
 
     def _show_network_changes(self) -> None:
         self.network.flush()
+        self.reveal_joins()
         self.network.show_rosters()
         self.refresh_sidebar()
         self.refresh_header()
@@ -365,6 +394,48 @@ class ChatScreen(Screen[None]):
         target = conversations.at(index)
         if target is not None:
             self.show(conversations.key_of(target))
+
+    def show_panels(self) -> None:
+        """Show or hide the sidebar and the user list as :attr:`panels` says."""
+        self.query_one("#sidebar", Sidebar).display = self.panels.sidebar
+        self.refresh_header()
+        conv = self.model.conversations.shown
+        self.query_one("#userlist", UserList).display = (
+            conv is not None and conv.kind == "channel" and self.panels.userlist
+        )
+
+    def toggle_panel(self, panel: str) -> None:
+        self.panels.toggle(panel)
+        self.show_panels()
+
+    def next_active(self) -> None:
+        """Alt+A: the next conversation with mentions, else with messages; with none left,
+        back to where the run of Alt+A started (as WeeChat's jump_smart does)."""
+        conversations = self.model.conversations
+        if self.jump_origin is not None and conversations.current != self.jump_landed:
+            self.jump_origin = None  # the reader went elsewhere since: a new run starts here
+        target = conversations.next_active()
+        if target is None:
+            origin, self.jump_origin = self.jump_origin, None
+            if origin is not None and origin in conversations:
+                self.show(origin)
+            return
+        if self.jump_origin is None:
+            self.jump_origin = conversations.current
+        self.jump_landed = conversations.key_of(target)
+        self.show(self.jump_landed)
+
+    def reveal_joins(self) -> None:
+        """Joins the smart filter hid whose nick has spoken since: shown again."""
+        unmasked = self.model.conversations.unmasked
+        if unmasked:
+            self.model.conversations.unmasked = []
+            for conv, entry in unmasked:
+                self.log_view.reveal(conv.log, entry)
+
+    def set_smart_filter(self, on: bool) -> None:
+        self.model.conversations.smart_filter = on
+        self.log_view.set_look(smart_filter=on)
 
     def switch_to(self, index: int) -> None:
         conv = self.model.conversations.at(index)

@@ -18,6 +18,8 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("Tab", 'Complete a nick ("nick: " at the start of a line) or a /command'),
     ("Alt+1 … Alt+9", "Switch to conversation 1-9 in the sidebar"),
     ("Ctrl+Up / Ctrl+Down", "Previous / next conversation"),
+    ("Alt+A", "Next conversation with mentions, then with messages, then back"),
+    ("F7 / F8", "Show or hide the room list / the user list (folded below 100 columns)"),
     ("Page Up / Page Down", "Scroll the messages"),
     ("End (at end of line), Ctrl+End", "Jump back to the newest message"),
     ("Ctrl+F", "Search this conversation and its log file (same as /search TEXT)"),

@@ -1,4 +1,5 @@
-"""The header: room, topic, server, connection state and lag, on one line."""
+"""The header: room, topic, server, connection state and lag, on one line; while the sidebar is
+folded away, also which conversations have news (irssi's "Act:")."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from ..model.activity import Activity
 from ..text import irc_text, plain_text
 from .log_styles import component_text_style
 
@@ -21,10 +23,20 @@ class HeaderState:
     state: str = ""
     ok: bool = False
     lag: float | None = None
+    # (sidebar number, level) of conversations with messages or mentions, when the sidebar
+    # is hidden; empty otherwise.
+    activity: tuple[tuple[int, Activity], ...] = ()
 
 
 class ChatHeader(Widget):
-    COMPONENT_CLASSES = {"header--room", "header--state-ok", "header--state-bad", "header--dim"}
+    COMPONENT_CLASSES = {
+        "header--room",
+        "header--state-ok",
+        "header--state-bad",
+        "header--dim",
+        "header--act-messages",
+        "header--act-mentions",
+    }
 
     header_state: reactive[HeaderState] = reactive(HeaderState)
 
@@ -40,6 +52,15 @@ class ChatHeader(Widget):
             left.append("  ")
             left.append_text(irc_text(st.topic))
         right = Text(no_wrap=True, end="")
+        if st.activity:
+            right.append("Act:", style=get("header--dim"))
+            for number, level in st.activity:
+                mentioned = level >= Activity.MENTIONS
+                right.append(" ")
+                right.append(
+                    str(number), style=get(f"header--act-{'mentions' if mentioned else 'messages'}")
+                )
+            right.append("  ")
         if st.server:
             right.append_text(plain_text(st.server, style=get("header--dim")))
             right.append("  ")

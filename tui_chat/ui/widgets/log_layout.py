@@ -69,9 +69,13 @@ class Layout:
         return a, target - self.cum[a]
 
 
-def estimate_lines(entry: Entry, width: int, stamp_len: int) -> int:
-    """Lines ``entry`` will probably take at ``width``, without wrapping it."""
+def estimate_lines(
+    entry: Entry, width: int, stamp_len: int, nick_column: int = 0, smart_filter: bool = False
+) -> int:
+    """Lines ``entry`` will probably take at ``width``, without wrapping it (0: hidden)."""
     kind = entry.kind
+    if smart_filter and entry.smart:
+        return 0
     if kind == "day" or kind == "separator":
         return 1
     body = 0
@@ -79,8 +83,10 @@ def estimate_lines(entry: Entry, width: int, stamp_len: int) -> int:
         body += len(text)
     if entry.pending:
         body += 17
-    if kind == "message" or kind == "action" or kind == "notice":
-        indent = stamp_len + 4 + len(entry.nick)
+    if nick_column:
+        indent = stamp_len + nick_column + 4
+    elif kind == "message" or kind == "action" or kind == "notice":
+        indent = stamp_len + 4 + len(entry.nick) + len(entry.prefix)
     else:
         indent = stamp_len + 2 + len(entry.glyph or "--")
     room = width - indent

@@ -15,6 +15,9 @@ from textual.widget import Widget
 @dataclass(frozen=True, slots=True)
 class LogStyles:
     time: Style
+    text: Style  # what people say: the brightest thing in the log
+    status: Style  # a nick's channel prefix ("@", "+")
+    link: Style
     event: Style
     notice: Style
     info: Style

@@ -22,6 +22,7 @@ from rich.control import strip_control_codes
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
@@ -29,10 +30,12 @@ from textual.strip import Strip
 
 from ...irc.formatting import parse_formatting
 from ..model.entries import IRC, NICK, PLAIN, BufferLog, Entry, Part
-from ..text import irc_text, nick_style, plain_text, sanitize, span_style
+from ..text import cell_safe, irc_text, nick_style, plain_text, sanitize, span_style
 from ..textual_compat import set_virtual_size_quietly
 from .log_layout import Layout, LayoutKey, estimate_lines
 from .log_styles import LogStyles, component_background, component_text_style, line_strip
+
+REVEAL_SEARCH = 500  # entries searched from the newest for a join to show again
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -55,6 +58,9 @@ class MessageLog(ScrollView, can_focus=False):
 
     COMPONENT_CLASSES = {
         "log--time",
+        "log--text",
+        "log--status",
+        "log--link",
         "log--event",
         "log--notice",
         "log--info",
@@ -79,12 +85,17 @@ class MessageLog(ScrollView, can_focus=False):
         self,
         *,
         timestamp_format: str = "%H:%M",
+        nick_column: int = 0,
+        smart_filter: bool = False,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.timestamp_format = timestamp_format
+        # Cells of the WeeChat-style aligned nick column; 0: "<nick> text" with no column.
+        self.nick_column = max(0, nick_column)
+        self.smart_filter = smart_filter  # hide entries marked ``smart`` (quiet people's joins)
         self.casemapping = "ascii"
         self.buffer: BufferLog | None = None
         self.highlight: Highlight | None = None
@@ -107,6 +118,9 @@ class MessageLog(ScrollView, can_focus=False):
 
         return LogStyles(
             time=get("log--time"),
+            text=get("log--text"),
+            status=get("log--status"),
+            link=get("log--link"),
             event=get("log--event"),
             notice=get("log--notice"),
             info=get("log--info"),
@@ -140,8 +154,25 @@ class MessageLog(ScrollView, can_focus=False):
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, self._on_theme_changed)
 
+    def on_click(self, event: events.Click) -> None:
+        # Terminals open a hyperlink themselves only with a modifier while the app reports
+        # the mouse: a plain click on a link opens it too. The link is one we built (http/s).
+        link = event.style.link
+        if link and link.startswith(("http://", "https://")):
+            event.stop()
+            self.app.open_url(link)
+
     def _on_theme_changed(self, _theme: object) -> None:
         self.notify_style_update()
+
+    def set_look(self, *, nick_column: int | None = None, smart_filter: bool | None = None) -> None:
+        """Change the nick column or the smart filter: every buffer is laid out again."""
+        if nick_column is not None:
+            self.nick_column = max(0, nick_column)
+        if smart_filter is not None:
+            self.smart_filter = smart_filter
+        self._generation += 1
+        self._relayout()
 
     # -- rendering one entry --------------------------------------------------------------
 
@@ -158,7 +189,7 @@ class MessageLog(ScrollView, can_focus=False):
             if role == NICK:
                 text.append_text(plain_text(value, style=nick_style(value, self.casemapping)))
             elif role == IRC:
-                text.append_text(irc_text(value))
+                text.append_text(irc_text(value, link=self.styles_for_render.link))
             elif role == PLAIN:
                 text.append_text(plain_text(value))
             else:
@@ -177,39 +208,66 @@ class MessageLog(ScrollView, can_focus=False):
         if entry.kind == "separator":
             return Text(), Text(f"── {entry.plain} ──", style=st.separator)
         stamp = entry.time.astimezone().strftime(self.timestamp_format)
-        prefix = Text(stamp + " ", style=st.time)
+        # The time, brackets and glyphs are quiet; the text people said is the brightest thing
+        # (log--text), and a continuation line gets the same style as the first.
+        prefix = Text()
+        prefix.append(stamp, style=st.time)
+        prefix.append(" ")
+        label = Text()
         nick = None
-        if entry.kind == "message":
-            # irssi/WeeChat style "<nick>": the brackets set the nick apart from the text.
+        kind = entry.kind
+        if kind in ("message", "action", "notice"):
             nick = plain_text(entry.nick, style=nick_style(entry.nick, self.casemapping))
-            prefix.append("<", style=st.time)
-            prefix.append_text(nick)
-            prefix.append(">", style=st.time)
-            body = self._render_parts(entry.parts)
-        elif entry.kind == "action":
-            prefix.append("* ", style=st.action)
-            nick = plain_text(entry.nick, style=nick_style(entry.nick, self.casemapping))
-            prefix.append_text(nick)
-            body = self._render_parts(entry.parts, st.action)
-        elif entry.kind == "notice":
-            prefix.append("-", style=st.notice)
-            nick = plain_text(entry.nick, style=nick_style(entry.nick, self.casemapping))
-            prefix.append_text(nick)
-            prefix.append("-", style=st.notice)
+            who = Text()
+            if entry.prefix and kind != "notice":
+                who.append(sanitize(entry.prefix), style=st.status)  # the server's chars
+            who.append_text(nick)
+        if kind == "message":
+            if self.nick_column:
+                label = who
+            else:
+                label.append("<", style=st.time)
+                label.append_text(who)
+                label.append(">", style=st.time)
+            body = self._render_parts(entry.parts, st.text)
+        elif kind == "action":
+            body = self._render_parts(entry.parts, st.text + st.action)
+            if self.nick_column:
+                label.append("*", style=st.action)
+                body = Text.assemble(who, " ", body)
+            else:
+                label.append("* ", style=st.action)
+                label.append_text(who)
+        elif kind == "notice":
+            label.append("-", style=st.notice)
+            label.append_text(who)
+            label.append("-", style=st.notice)
             body = self._render_parts(entry.parts, st.notice)
         else:
-            style = {"event": st.event, "info": st.info, "error": st.error}.get(entry.kind, st.info)
-            prefix.append(entry.glyph or "--", style=style)
+            style = {"event": st.event, "info": st.info, "error": st.error}.get(kind, st.info)
+            label.append(entry.glyph or "--", style=style)
             body = self._render_parts(entry.parts, style)
+        column = self.nick_column
+        if column:
+            if label.cell_len > column:
+                # WeeChat's mark of a cut nick: the column stays aligned whatever the nick.
+                label.truncate(column - 1)
+                label.append("+", style=st.time)
+            prefix.append(" " * (column - label.cell_len))
+            prefix.append_text(label)
+            prefix.append(" │", style=st.time)
+        else:
+            prefix.append_text(label)
+        nick_at = prefix.cell_len  # where a search match in the nick is looked for, from here
         prefix.append(" ")
         highlight = self.highlight
         if highlight is not None and entry in highlight.entries:
             style = st.match_current if entry is highlight.current else st.match
             body.highlight_regex(highlight.pattern, style)
             if nick is not None and highlight.pattern.search(nick.plain):
-                start = prefix.plain.find(nick.plain, len(stamp))
+                start = prefix.plain.rfind(nick.plain, len(stamp), nick_at)
                 for m in highlight.pattern.finditer(nick.plain):
-                    if m.end() > m.start():
+                    if start >= 0 and m.end() > m.start():
                         prefix.stylize(style, start + m.start(), start + m.end())
         if entry.pending:
             prefix.stylize(st.pending)
@@ -232,7 +290,12 @@ class MessageLog(ScrollView, can_focus=False):
             lines = list((prefix + body).wrap(console, width))
         else:
             wrapped = body.wrap(console, width - indent)
-            pad = Text(" " * indent)
+            if self.nick_column and entry.kind not in ("day", "separator"):
+                pad = Text(" " * (indent - 2))
+                pad.append("│", style=self.styles_for_render.time)
+                pad.append(" ")
+            else:
+                pad = Text(" " * indent)
             lines = [(prefix if i == 0 else pad) + line for i, line in enumerate(wrapped)]
             if not lines:
                 lines = [prefix]
@@ -266,8 +329,9 @@ class MessageLog(ScrollView, can_focus=False):
                     width, stamp_len = key[0], layout.stamp_len
                     estimate = estimate_lines
                     heights = layout.heights
+                    column, smart = self.nick_column, self.smart_filter
                     for entry in islice(entries, len(entries) - new, None):
-                        heights.append(estimate(entry, width, stamp_len))
+                        heights.append(estimate(entry, width, stamp_len, column, smart))
                     layout.exact.extend(bytes(new))
                 start = buffer.dropped - layout.base
                 if start > 4096 and start * 2 > len(layout.heights):
@@ -281,13 +345,22 @@ class MessageLog(ScrollView, can_focus=False):
         if layout is not None and layout.key == key:
             fresh.wraps = layout.wraps  # keyed by entry: still right after an insert
         width = key[0]
-        fresh.heights = [estimate_lines(entry, width, stamp_len) for entry in entries]
+        column, smart = self.nick_column, self.smart_filter
+        fresh.heights = [
+            estimate_lines(entry, width, stamp_len, column, smart) for entry in entries
+        ]
         fresh.exact = bytearray(len(entries))
         buffer.layout = fresh
         return fresh
 
     def _strips(self, layout: Layout, a: int, entry: Entry) -> list[Strip]:
         """The wrapped, rendered lines of absolute entry ``a`` (cached); makes its height exact."""
+        if entry.smart and self.smart_filter:
+            # Hidden by the smart filter: no lines, and no room taken in the wrap cache (a join
+            # flood would push out every visible line). The filter's state is in the layout key.
+            if not layout.exact[a] or layout.heights[a]:
+                layout.set_height(a, 0)
+            return []
         strips = layout.wraps.get(entry)
         if strips is None:
             console = self.app.console
@@ -313,11 +386,11 @@ class MessageLog(ScrollView, can_focus=False):
         styles, that ``render_entry`` + ``wrap_entry`` + :func:`line_strip` would. None when the
         entry needs the general path (another kind, pending, a mention, highlighted, too long).
         """
-        if entry.kind != "message" or entry.pending or entry.mention:
+        if entry.kind != "message" or entry.pending or entry.mention or self.nick_column:
             return None
         parts = entry.parts
-        if len(parts) != 1 or parts[0][0] != IRC:
-            return None
+        if len(parts) != 1 or parts[0][0] != IRC or "://" in parts[0][1]:
+            return None  # links are styled by the general path
         highlight = self.highlight
         if highlight is not None and entry in highlight.entries:
             return None
@@ -325,22 +398,27 @@ class MessageLog(ScrollView, can_focus=False):
         if not nick:
             return None
         st = self.styles_for_render
-        time = st.time
+        on_time = base + st.time
+        text_style = st.text
         stamp = strip_control_codes(entry.time.astimezone().strftime(self.timestamp_format))
-        on_time = base + time
-        on_time_twice = base + (time + time)
-        # As Rich renders ``prefix + body``: the prefix's style (time) is the whole line's base
-        # style, and every span boundary starts a new segment.
-        segments = [
-            Segment(stamp + " ", on_time),
-            Segment("<", on_time_twice),
-            Segment(nick, base + (time + nick_style(entry.nick, self.casemapping))),
-            Segment(">", on_time_twice),
+        # As Rich renders ``prefix + body``: every span boundary starts a new segment, and
+        # the body's own style (log--text) is under each of its formatting spans.
+        segments = [Segment(stamp, on_time), Segment(" ", base), Segment("<", on_time)]
+        cells = cell_len(stamp) + 4 + cell_len(nick)
+        if entry.prefix:
+            status = strip_control_codes(sanitize(entry.prefix))
+            if status:
+                segments.append(Segment(status, base + st.status))
+                cells += cell_len(status)
+        segments += [
+            Segment(nick, base + nick_style(entry.nick, self.casemapping)),
+            Segment(">", on_time),
+            Segment(" ", base),
         ]
-        cells = cell_len(stamp) + 3 + cell_len(nick)
-        plain = " "
+        plain = ""
+        on_text = base + text_style
         for span in parse_formatting(parts[0][1].replace("\t", " ")):
-            text = strip_control_codes(span.text)
+            text = strip_control_codes(cell_safe(span.text))
             if not text or "\n" in text:
                 return None
             cells += cell_len(text)
@@ -348,12 +426,11 @@ class MessageLog(ScrollView, can_focus=False):
                 plain += text
                 continue
             if plain:
-                segments.append(Segment(plain, on_time))
+                segments.append(Segment(plain, on_text))
                 plain = ""
-            segments.append(Segment(text, base + (time + span_style(span))))
+            segments.append(Segment(text, base + (text_style + span_style(span))))
         if plain:
-            segments.append(Segment(plain, on_time))
-        cells += 1
+            segments.append(Segment(plain, on_text))
         if cells > width:
             return None
         if cells < width:
@@ -429,7 +506,7 @@ class MessageLog(ScrollView, can_focus=False):
             while a < end and covered < height:
                 covered += len(self._strips(layout, a, entries[a - start]))
                 a += 1
-            within = min(within, layout.heights[first] - 1)
+            within = max(0, min(within, layout.heights[first] - 1))
             self._set_lines(layout.prefix(end) - layout.prefix(start))
             y = layout.prefix(first) - layout.prefix(start) + within
             if round(self.scroll_y) != y:
@@ -561,6 +638,36 @@ class MessageLog(ScrollView, can_focus=False):
                         a = buffer.dropped - layout.base + index
                         if 0 <= a < len(layout.exact):
                             layout.exact[a] = False
+        if shown:
+            self._settle(top)
+            self.refresh()
+
+    def reveal(self, buffer: BufferLog, entry: Entry) -> None:
+        """Show a join the smart filter hid, now that its nick has spoken (WeeChat's unmask).
+
+        Only among the last :data:`REVEAL_SEARCH` entries: the join is recent, and the search
+        stays bounded in a flood of newcomers saying hello. An older one stays hidden.
+        """
+        entries = buffer.entries
+        n = len(entries)
+        for i in range(n - 1, max(-1, n - 1 - REVEAL_SEARCH), -1):
+            if entries[i] is entry:
+                break
+        else:
+            return
+        entry.smart = False
+        layout = buffer.layout
+        if layout is None or layout.version != buffer.version:
+            return  # laid out afresh (with the entry shown) when next synced
+        a = buffer.dropped - layout.base + i
+        if not 0 <= a < len(layout.heights):
+            return  # not laid out yet: it is estimated as shown when it is
+        shown = buffer is self.buffer and self.is_mounted
+        top = self._top() if shown else None
+        width, stamp_len = layout.key[0], layout.stamp_len
+        layout.wraps.discard(entry)
+        estimate = estimate_lines(entry, width, stamp_len, self.nick_column, self.smart_filter)
+        layout.set_height(a, estimate, exact=False)
         if shown:
             self._settle(top)
             self.refresh()

@@ -1,4 +1,5 @@
-"""The sidebar: conversations, numbered for Alt+1..9, with unread and mention counts."""
+"""The sidebar: conversations, numbered for Alt+1..9, coloured by what is new in them (mentions,
+messages, or only joins and parts), with unread and mention counts."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from ..model.activity import Activity
 from ..text import plain_text
 from .log_styles import component_background, component_text_style
 
@@ -23,6 +25,15 @@ class SidebarItem:
     mentions: int
     current: bool
     joined: bool
+    activity: Activity = Activity.NONE
+
+
+_ACTIVITY_CLASS = {
+    Activity.NONE: "sidebar--quiet",
+    Activity.NOISE: "sidebar--noise",
+    Activity.MESSAGES: "sidebar--messages",
+    Activity.MENTIONS: "sidebar--mentioned",
+}
 
 
 class Sidebar(Static):
@@ -34,6 +45,10 @@ class Sidebar(Static):
         "sidebar--mentions",
         "sidebar--number",
         "sidebar--parted",
+        "sidebar--quiet",
+        "sidebar--noise",
+        "sidebar--messages",
+        "sidebar--mentioned",
     }
 
     class Selected(Message):
@@ -56,11 +71,13 @@ class Sidebar(Static):
             number = f"{i + 1}" if i < 9 else " "
             line = Text(no_wrap=True, overflow="ellipsis", end="")
             line.append(f"{number} ", style=get("sidebar--number"))
-            line.append_text(
-                plain_text(item.label, style=get("sidebar--parted"))
-                if not item.joined
-                else plain_text(item.label)
-            )
+            if not item.joined:
+                label = get("sidebar--parted")
+            elif item.current:
+                label = Style()
+            else:
+                label = get(_ACTIVITY_CLASS[item.activity])
+            line.append_text(plain_text(item.label, style=label))
             if item.unread:
                 line.append(f" {item.unread}", style=get("sidebar--unread"))
             if item.mentions:
