@@ -7,11 +7,19 @@ import inspect
 import re
 from pathlib import Path
 
+import textual
+from textual import events
+from textual._xterm_parser import XTermParser
 from textual.app import App, ComposeResult
 from textual.widgets import Input
 
 import tui_chat.ui as ui_package
-from tui_chat.ui.textual_compat import INPUT_WATCH_VALUE_SHA256
+from tui_chat.ui.terminal_keys import key_from_cursor_report
+from tui_chat.ui.textual_compat import (
+    ESCAPE_DIGIT_UPSTREAM,
+    INPUT_WATCH_VALUE_SHA256,
+    read_escape_digits_as_alt,
+)
 from tui_chat.ui.widgets import ChatInput
 
 
@@ -34,9 +42,49 @@ def test_private_textual_names_are_used_only_in_textual_compat():
         for path in sources
         if path.name not in ("textual_compat.py", "test_textual_compat.py")
         for n, line in enumerate(path.read_text().splitlines(), 1)
-        if private.search(line) or re.search(r"def _on_(key|paste)\b", line)
+        if private.search(line)
+        or re.search(r"def _on_(key|paste)\b", line)
+        or re.search(r"\b_ansi_sequences\b|\b_xterm_parser\b", line)
     ]
     assert offenders == []
+
+
+def parse_keys(data: str) -> list[object]:
+    parser = XTermParser()
+    return [*parser.feed(data), *parser.feed("")]
+
+
+def test_upstream_still_maps_escape_digits_to_macos_characters():
+    # read_escape_digits_as_alt overrides these entries of the table; when an upgrade changes
+    # them (or fixes the mapping), look again at whether the override is still needed.
+    source = (Path(textual.__file__).parent / "_ansi_sequences.py").read_text()
+    for sequence, character in ESCAPE_DIGIT_UPSTREAM.items():
+        entry = f'"{sequence.encode("unicode_escape").decode()}": "{character}",'
+        assert entry in source, entry
+
+
+def test_escape_digits_parse_as_alt_digits():
+    read_escape_digits_as_alt()
+    for n in range(10):
+        keys = parse_keys(f"\x1b{n}")
+        assert [(k.key, k.character) for k in keys] == [(f"alt+{n}", None)]  # type: ignore[attr-defined]
+    # Typed characters are untouched: a macOS Option+1 sends "¡" itself.
+    assert [k.key for k in parse_keys("¡a")] == ["inverted_exclamation_mark", "a"]  # type: ignore[attr-defined]
+
+
+def test_shift_f3_arrives_as_a_cursor_report_and_is_read_back_as_the_key():
+    # xterm's Shift+F3 is CSI 1;2R; Textual 8.2.8 reads it as a cursor position report, and
+    # ChatApp turns that back into the key. When the parser learns the key, this fails.
+    [report] = parse_keys("\x1b[1;2R")
+    assert isinstance(report, events.CursorPosition)
+    assert (report.x, report.y) == (1, 0)
+    key = key_from_cursor_report(report)
+    assert key is not None and key.key == "shift+f3"
+    [ctrl] = parse_keys("\x1b[1;5R")
+    assert isinstance(ctrl, events.CursorPosition)
+    key = key_from_cursor_report(ctrl)
+    assert key is not None and key.key == "ctrl+f3"
+    assert key_from_cursor_report(events.CursorPosition(1, 4)) is None
 
 
 class InputApp(App[None]):
