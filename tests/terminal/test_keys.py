@@ -38,7 +38,7 @@ def four(rooms: ChatTerminal) -> Iterator[ChatTerminal]:
     rooms.reset()
 
 
-@covers("help:Enter", "app.quit")
+@covers("help:Enter")
 def test_enter_sends_the_line_once(fresh: ChatTerminal) -> None:
     fresh.term.type("hello from a real terminal")
     fresh.wait_input("hello from a real terminal")
