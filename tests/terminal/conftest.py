@@ -125,11 +125,17 @@ class ChatTerminal:
         self.peer.sync()
 
 
-def start_chat(tmp: Path, server: ServerThread) -> tuple[Terminal, TestClient]:
+def start_chat(
+    tmp: Path, server: ServerThread, *, cols: int = 120, rows: int = 36
+) -> tuple[Terminal, TestClient]:
+    """The app joined to ``#keys`` on ``server``, and ``peer`` there first."""
     peer = TestClient(server.port).register(PEER)
     peer.join(ROOM)
     term = start_app(
-        tmp / "home", "join", f"127.0.0.1:{server.port}", "--nick", ME, "--room", ROOM, "--no-log"
+        tmp / "home",
+        *("join", f"127.0.0.1:{server.port}", "--nick", ME, "--room", ROOM, "--no-log"),
+        cols=cols,
+        rows=rows,
     )
     term.wait_for(f"You joined {ROOM}", timeout=30)
     term.wait_for("Type a message, or /help")

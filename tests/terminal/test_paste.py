@@ -6,9 +6,13 @@ sent" are facts about the wire, not the screen.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from .conftest import ChatTerminal
+from tui_chat.server import ServerConfig, ServerThread
+
+from .conftest import ChatTerminal, start_chat
 from .harness import covers
 
 pytestmark = pytest.mark.timeout(120)
@@ -95,3 +99,24 @@ def test_edit_then_send_sends_the_edited_lines(fresh: ChatTerminal) -> None:
         fresh.peer_hears(f"long paste {i}")
     fresh.wait_input(EMPTY)
     assert fresh.peer_heard() == []
+
+
+def test_the_prompt_fits_80_by_24_with_a_long_paste(tmp_path: Path) -> None:
+    server = ServerThread(
+        ServerConfig(bind="127.0.0.1", port=0, server_name="test.server", flood_limit=False)
+    ).start()
+    term, peer = None, None
+    try:
+        term, peer = start_chat(tmp_path, server, cols=80, rows=24)
+        term.paste("\n".join(f"row {i}" for i in range(40)))
+        term.wait_for("Paste 40 lines?")
+        term.wait_for("Send 40 lines (Ctrl+Y)")
+        term.wait_for("Cancel (Esc)")
+        term.press("escape")
+        term.wait_gone("Paste 40 lines?")
+    finally:
+        if term is not None:
+            term.close()
+        if peer is not None:
+            peer.close()
+        server.stop(timeout=5.0)
