@@ -184,3 +184,10 @@ def test_zero_width_joiner_is_kept(fresh: ChatTerminal) -> None:
     flag = "🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"
     fresh.term.type(f"{coder} and {flag}\r")
     fresh.peer_hears(f"{coder} and {flag}")
+
+
+def test_kitty_protocol_text_and_enter(fresh: ChatTerminal) -> None:
+    # Textual asks for the kitty protocol with "report all keys" (CSI > 25 u): a terminal that
+    # honours it sends even letters as CSI codepoint u, and Enter as CSI 13 u.
+    fresh.term.send("".join(f"\x1b[{ord(c)}u" for c in "kitty") + KITTY_KEYS["enter"])
+    fresh.peer_hears("kitty")
