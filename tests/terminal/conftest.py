@@ -130,16 +130,24 @@ def start_chat(
 ) -> tuple[Terminal, TestClient]:
     """The app joined to ``#keys`` on ``server``, and ``peer`` there first."""
     peer = TestClient(server.port).register(PEER)
-    peer.join(ROOM)
-    term = start_app(
-        tmp / "home",
-        *("join", f"127.0.0.1:{server.port}", "--nick", ME, "--room", ROOM, "--no-log"),
-        cols=cols,
-        rows=rows,
-    )
-    term.wait_for(f"You joined {ROOM}", timeout=30)
-    term.wait_for("Type a message, or /help")
-    peer.expect(lambda m: m.command == "JOIN" and source_nick(m.source) == ME)
+    term: Terminal | None = None
+    try:
+        peer.join(ROOM)
+        term = start_app(
+            tmp / "home",
+            *("join", f"127.0.0.1:{server.port}", "--nick", ME, "--room", ROOM, "--no-log"),
+            cols=cols,
+            rows=rows,
+        )
+        term.wait_for(f"You joined {ROOM}", timeout=30)
+        term.wait_for("Type a message, or /help")
+        peer.expect(lambda m: m.command == "JOIN" and source_nick(m.source) == ME)
+    except BaseException:
+        # The caller gets nothing to clean up, so nothing may be left running.
+        if term is not None:
+            term.close()
+        peer.close()
+        raise
     return term, peer
 
 

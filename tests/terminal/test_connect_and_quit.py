@@ -63,9 +63,10 @@ def test_ctrl_q_quits(tmp_path: Path, server: ServerThread, table: dict[str, str
 @covers("connect.join", "connect.host")
 def test_connect_screen_keys(tmp_path: Path, server: ServerThread) -> None:
     peer = TestClient(server.port).register(PEER)
-    peer.join(ROOM)
-    term: Terminal = start_app(tmp_path / "home", "--config", str(tmp_path / "none.toml"))
+    term: Terminal | None = None
     try:
+        peer.join(ROOM)
+        term = start_app(tmp_path / "home", "--config", str(tmp_path / "none.toml"))
         term.wait_for(lambda _: field(term, "Port") == "6667")
         # The server field has the focus and is empty. With the port made invalid first,
         # neither key can connect or listen anywhere, and each says why in its own words.
@@ -99,5 +100,6 @@ def test_connect_screen_keys(tmp_path: Path, server: ServerThread) -> None:
         term.wait_for(f"You joined {ROOM}", timeout=20)
         peer.expect(lambda m: m.command == "JOIN" and m.params[0] == ROOM)
     finally:
-        term.close()
+        if term is not None:
+            term.close()
         peer.close()
