@@ -191,3 +191,14 @@ def test_kitty_protocol_text_and_enter(fresh: ChatTerminal) -> None:
     # honours it sends even letters as CSI codepoint u, and Enter as CSI 13 u.
     fresh.term.send("".join(f"\x1b[{ord(c)}u" for c in "kitty") + KITTY_KEYS["enter"])
     fresh.peer_hears("kitty")
+
+
+@covers("help:Enter")
+def test_keys_that_arrive_together_keep_their_order(fresh: ChatTerminal) -> None:
+    # One read holds several keys when typing fast, over SSH, or from tmux send-keys: Backspace,
+    # Enter and Ctrl+U must act where they were typed, not after the letters that followed.
+    fresh.term.send("helo\x7flo\rnext\x15fresh\r")
+    fresh.peer_hears("hello")
+    fresh.peer_hears("fresh")
+    fresh.wait_input("Type a message, or /help")
+    assert fresh.peer_heard() == []

@@ -17,6 +17,7 @@ from textual.widgets import Input
 if TYPE_CHECKING:
     from rich.console import Console
     from textual.app import App
+    from textual.binding import Binding
     from textual.driver import Driver
     from textual.notifications import Notification
     from textual.screen import Screen
@@ -104,6 +105,18 @@ def read_escape_digits_as_alt() -> None:
         table[f"\x1b{n}"] = (AltDigit(f"alt+{n}"),)
 
 
+def own_key_bindings(widget: Widget, key: str) -> list[Binding]:
+    """The widget's own non-priority bindings for ``key``, as the app resolved them (keymap too).
+
+    Textual runs a focused widget's bindings only once the key has bubbled up to the App
+    (``App._on_key``), while Input inserts printable keys at once in its own ``_on_key``; keys
+    that arrive in one read (typing fast, over SSH, tmux send-keys) run out of order:
+    "ab<Backspace>c" gives "ac"... or "abc" minus its last letter, and Enter can send a line
+    with the next word on it (Textual issue #6605). ChatInput runs these inline instead.
+    """
+    return [b for b in widget._bindings.key_to_bindings.get(key, ()) if not b.priority]
+
+
 # -- for tests and benchmarks, which look at the app from outside ----------------------------
 
 
@@ -161,6 +174,7 @@ __all__ = [
     "FastInput",
     "app_driver",
     "notifications",
+    "own_key_bindings",
     "read_escape_digits_as_alt",
     "render_frame",
     "screen_strips",

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.message import Message
 
 from ..commands.registry import complete_command
-from ..textual_compat import FastInput
+from ..textual_compat import FastInput, own_key_bindings
 
 MAX_HISTORY = 500
 
@@ -137,7 +137,7 @@ class ChatInput(FastInput):
         self.cursor_position = start + len(option) + len(suffix)
         self._completion = (start, options, index, typed)
 
-    def on_key(self, event: events.Key) -> None:
+    async def on_key(self, event: events.Key) -> None:
         # Runs before Input's own key handling (which then goes on as usual).
         if event.key != "tab":
             self._completion = None
@@ -146,6 +146,18 @@ class ChatInput(FastInput):
             event.stop()
             assert event.character is not None
             self._insert(event.character)
+            return
+        # Run our own keys (Backspace, Ctrl+U, Enter, Tab...) now, in order with the characters
+        # typed around them, instead of after a trip up to the App. One that declines (Input's
+        # Page Up when it has nothing to scroll) leaves the key to go on to the app's bindings.
+        for binding in own_key_bindings(self, event.key):
+            if await self.app.run_action(binding.action, self):
+                event.prevent_default()
+                event.stop()
+                if binding.action == "submit":
+                    # The line left in Submitted; what is typed next starts the next one.
+                    self._set_value("")
+                return
 
     def _insert(self, text: str) -> None:
         selection = self.selection
