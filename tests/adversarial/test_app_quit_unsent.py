@@ -23,6 +23,7 @@ from ui.conftest import (
     wait_for,
 )
 
+from tui_chat.ui.screens.paste import PasteScreen
 from tui_chat.ui.textual_compat import notifications
 
 __all__ = ["make_app", "peers", "server"]  # fixtures shared with tests/ui
@@ -30,8 +31,11 @@ __all__ = ["make_app", "peers", "server"]  # fixtures shared with tests/ui
 PASTE = 15
 
 
-def _paste(app, lines: list[str]) -> None:
+async def _paste(pilot, app, lines: list[str]) -> None:
+    """Paste, and send from the paste prompt (a paste of more than 3 lines asks first)."""
     app.chat.chat_input.post_message(events.Paste("\n".join(lines)))
+    await wait_for(pilot, lambda: isinstance(app.screen, PasteScreen), what="the paste prompt")
+    await pilot.press("ctrl+y")
 
 
 def _said_then_quit(peer: Peer, nick: str = "alice") -> tuple[list[str], list[str]]:
@@ -67,7 +71,7 @@ async def test_lines_pasted_right_before_quit_all_reach_the_peer_before_the_quit
             await bob.join(pilot, "#lobby")
             client = app.controller.client
             lines = [f"pasted line {i:02d}" for i in range(PASTE)]
-            _paste(app, lines)
+            await _paste(pilot, app, lines)
             await wait_for(pilot, lambda: client.unsent_lines() > 0, what="the paste handled")
             # Most of the paste is still waiting for the pace when the user quits.
             assert client.unsent_lines() >= PASTE - 5 - 2
@@ -95,7 +99,7 @@ async def test_quit_over_lines_that_cannot_leave_in_time_asks_and_a_second_ctrl_
         await bob.join(pilot, "#lobby")
         client = app.controller.client
         lines = [f"slow line {i:02d}" for i in range(PASTE)]
-        _paste(app, lines)
+        await _paste(pilot, app, lines)
         await wait_for(pilot, lambda: client.unsent_lines() > 0, what="the paste handled")
 
         await pilot.press("ctrl+q")

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
@@ -38,6 +38,8 @@ from .hosting import describe_listen_error, start_server
 from .messages import InboxReady
 from .model import ChatModel
 from .screens.chat import EVENTS_PER_CHUNK, NETWORK_SLICE, NOTIFY_INTERVAL, ChatScreen
+from .terminal_keys import key_from_cursor_report
+from .textual_compat import read_escape_digits_as_alt
 
 if TYPE_CHECKING:
     from ..client.client import ChatClient
@@ -70,8 +72,10 @@ class ChatApp(App[int]):
         Binding("ctrl+f", "search", "Search", id="app.search"),
         Binding("f3", "search_step(1)", "Next match", show=False, id="app.search_next"),
         Binding("shift+f3", "search_step(-1)", "Previous match", show=False, id="app.search_prev"),
-        Binding("ctrl+up", "cycle(-1)", "Prev room", key_display="^↑", id="app.previous"),
-        Binding("ctrl+down", "cycle(1)", "Next room", key_display="^↓", id="app.next"),
+        # Ctrl+P / Ctrl+N (irssi's keys) wherever the terminal or desktop takes Ctrl+arrows
+        # (macOS Spaces) or Alt+digits (GNOME Terminal's tabs, Option without Meta).
+        Binding("ctrl+up,ctrl+p", "cycle(-1)", "Prev room", key_display="^↑/^P", id="app.previous"),
+        Binding("ctrl+down,ctrl+n", "cycle(1)", "Next room", key_display="^↓/^N", id="app.next"),
         Binding("pageup", "page(-1)", "Scroll up", show=False, id="app.page_up"),
         Binding("pagedown", "page(1)", "Scroll down", show=False, id="app.page_down"),
         Binding("ctrl+end", "log_end", "Newest", show=False, id="app.log_end"),
@@ -106,6 +110,7 @@ class ChatApp(App[int]):
         sasl: SaslConfig | None = None,
     ) -> None:
         super().__init__()
+        read_escape_digits_as_alt()  # Alt+1..9 from xterm, tmux, GNOME Terminal
         self.on_first_frame = on_first_frame  # run_app's GC policy; tests leave the GC alone
         self.settings = settings
         self.mode = mode
@@ -168,6 +173,12 @@ class ChatApp(App[int]):
             self.on_first_frame()
 
     # -- keys ----------------------------------------------------------------------------------
+
+    @on(events.CursorPosition)
+    def _f3_with_modifiers(self, event: events.CursorPosition) -> None:
+        key = key_from_cursor_report(event)
+        if key is not None:
+            self.post_message(key)
 
     def action_help(self) -> None:
         self.chat.show_help()

@@ -7,7 +7,8 @@ copied here and fails when an upgrade changes it, so a copy never drifts silentl
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, cast
 
 from textual.geometry import Size
 from textual.widget import Widget
@@ -16,6 +17,7 @@ from textual.widgets import Input
 if TYPE_CHECKING:
     from rich.console import Console
     from textual.app import App
+    from textual.binding import Binding
     from textual.driver import Driver
     from textual.notifications import Notification
     from textual.screen import Screen
@@ -66,6 +68,53 @@ class FastInput(Input):
         else:
             # Clamp the selection (and so the cursor) to the new value's length.
             self.selection = self.selection
+
+
+# -- the terminal's bytes -> keys ------------------------------------------------------------
+
+# Textual 8.2.8 maps ESC+digit to the characters macOS's Option+digit types (a WezTerm-on-macOS
+# quirk): "\x1b1" -> "¡". Every xterm-like terminal with Alt as Meta (xterm's metaSendsEscape,
+# tmux, GNOME Terminal, Konsole, iTerm's "Esc+") sends exactly those bytes for Alt+1, so the
+# Alt+1..9 bindings typed "¡™£¢∞§¶•ª" instead. A real Option+1 on macOS sends the UTF-8 "¡"
+# itself, which this does not touch. The table is private and has no public hook; the parser
+# looks each sequence up in it, and a tuple value there becomes Key(value.value).
+ESCAPE_DIGIT_UPSTREAM = dict(zip([f"\x1b{n}" for n in range(10)], "º¡™£¢∞§¶•ª", strict=True))
+
+
+class AltDigit(StrEnum):
+    """Key names for ESC+digit, shaped like Textual's ``Keys`` members (the table wants .value)."""
+
+    ALT_0 = "alt+0"
+    ALT_1 = "alt+1"
+    ALT_2 = "alt+2"
+    ALT_3 = "alt+3"
+    ALT_4 = "alt+4"
+    ALT_5 = "alt+5"
+    ALT_6 = "alt+6"
+    ALT_7 = "alt+7"
+    ALT_8 = "alt+8"
+    ALT_9 = "alt+9"
+
+
+def read_escape_digits_as_alt() -> None:
+    """Make the terminal parser read ESC 0..9 as Alt+0..9 (idempotent; for this process)."""
+    from textual import _ansi_sequences
+
+    table = cast("dict[str, object]", _ansi_sequences.ANSI_SEQUENCES_KEYS)
+    for n in range(10):
+        table[f"\x1b{n}"] = (AltDigit(f"alt+{n}"),)
+
+
+def own_key_bindings(widget: Widget, key: str) -> list[Binding]:
+    """The widget's own non-priority bindings for ``key``, as the app resolved them (keymap too).
+
+    Textual runs a focused widget's bindings only once the key has bubbled up to the App
+    (``App._on_key``), while Input inserts printable keys at once in its own ``_on_key``; keys
+    that arrive in one read (typing fast, over SSH, tmux send-keys) run out of order:
+    "ab<Backspace>c" gives "ac"... or "abc" minus its last letter, and Enter can send a line
+    with the next word on it (Textual issue #6605). ChatInput runs these inline instead.
+    """
+    return [b for b in widget._bindings.key_to_bindings.get(key, ()) if not b.priority]
 
 
 # -- for tests and benchmarks, which look at the app from outside ----------------------------
@@ -119,10 +168,14 @@ def render_frame(update: object, console: Console) -> None:
 
 
 __all__ = [
+    "ESCAPE_DIGIT_UPSTREAM",
     "INPUT_WATCH_VALUE_SHA256",
+    "AltDigit",
     "FastInput",
     "app_driver",
     "notifications",
+    "own_key_bindings",
+    "read_escape_digits_as_alt",
     "render_frame",
     "screen_strips",
     "set_virtual_size_quietly",

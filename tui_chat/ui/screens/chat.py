@@ -301,8 +301,7 @@ class ChatScreen(Screen[None]):
 
     @on(ChatInput.Submitted, "#input")
     async def _submitted(self, event: ChatInput.Submitted) -> None:
-        line = event.value
-        self.chat_input.value = ""
+        line = event.value  # the input has emptied itself (keys typed since stay in it)
         self.chat_input.remember(line)
         await self.handle_line(line)
 

@@ -13,11 +13,17 @@ from textual.widgets import Label, Static
 from ..commands import help_commands
 
 KEYS: tuple[tuple[str, str], ...] = (
-    ("Enter", "Send the line (a multi-line paste sends one message per line)"),
+    ("Enter", "Send the line"),
+    (
+        "Paste",
+        "One line goes into the input; 2-3 lines are sent, one message each; more ask first "
+        "(Ctrl+Y sends, Ctrl+E edits, Esc cancels). Pasted lines go as text, never as /commands",
+    ),
     ("Up / Down", "Walk the input history"),
     ("Tab", 'Complete a nick ("nick: " at the start of a line) or a /command'),
     ("Alt+1 … Alt+9", "Switch to conversation 1-9 in the sidebar"),
     ("Ctrl+Up / Ctrl+Down", "Previous / next conversation"),
+    ("Ctrl+P / Ctrl+N", "The same, where the terminal takes Ctrl+arrows or Alt+digits"),
     ("Alt+A", "Next conversation with mentions, then with messages, then back"),
     ("F7 / F8", "Show or hide the room list / the user list (folded below 100 columns)"),
     ("Page Up / Page Down", "Scroll the messages"),

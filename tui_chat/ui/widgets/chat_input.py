@@ -1,4 +1,4 @@
-"""The line editor: history on Up/Down, Tab completion, multi-line paste, End to the log."""
+"""The line editor: history on Up/Down, Tab completion, paste, End to the log."""
 
 from __future__ import annotations
 
@@ -10,13 +10,32 @@ from textual.binding import Binding
 from textual.message import Message
 
 from ..commands.registry import complete_command
-from ..textual_compat import FastInput
+from ..textual_compat import FastInput, own_key_bindings
 
 MAX_HISTORY = 500
 
+# A paste of more lines than this asks first (the paste prompt); up to this many are sent.
+PASTE_ASK_OVER = 3
+
+# Format characters that belong inside what people type: zero-width joiner and non-joiner
+# (emoji sequences, Persian and Indic scripts) and the tag characters of flag emoji.
+# str.isprintable() is False for them, so Input drops them as if they were control keys.
+_JOINERS = frozenset({"\u200c", "\u200d", *map(chr, range(0xE0020, 0xE0080))})
+
+
+def keeps_joiner(character: str | None) -> bool:
+    """A key whose character Input would drop though it belongs in the text."""
+    return character is not None and character in _JOINERS
+
 
 class ChatInput(FastInput):
-    """The line editor: history on Up/Down, Tab completion, multi-line paste, End to the log."""
+    """The line editor: history on Up/Down, Tab completion, paste, End to the log.
+
+    A paste goes in once. One line is inserted at the cursor (a leading ``/`` doubled when it
+    lands at the start, so a pasted ``/quit`` is said rather than run); two or three lines are
+    sent, one message each, with what was typed around the cursor joined to the first and
+    last; more lines open the paste prompt first (:mod:`..screens.paste`).
+    """
 
     BINDINGS = [
         Binding("up", "history(-1)", "Previous line", show=False, id="input.history_previous"),
@@ -25,7 +44,7 @@ class ChatInput(FastInput):
     ]
 
     class Lines(Message):
-        """Several lines pasted at once: each is sent as its own message."""
+        """Several lines pasted at once: each is sent as its own message, as text."""
 
         def __init__(self, lines: list[str]) -> None:
             super().__init__()
@@ -118,25 +137,67 @@ class ChatInput(FastInput):
         self.cursor_position = start + len(option) + len(suffix)
         self._completion = (start, options, index, typed)
 
-    def on_key(self, event: events.Key) -> None:
+    async def on_key(self, event: events.Key) -> None:
         # Runs before Input's own key handling (which then goes on as usual).
         if event.key != "tab":
             self._completion = None
+        if keeps_joiner(event.character):
+            event.prevent_default()
+            event.stop()
+            assert event.character is not None
+            self._insert(event.character)
+            return
+        # Run our own keys (Backspace, Ctrl+U, Enter, Tab...) now, in order with the characters
+        # typed around them, instead of after a trip up to the App. One that declines (Input's
+        # Page Up when it has nothing to scroll) leaves the key to go on to the app's bindings.
+        for binding in own_key_bindings(self, event.key):
+            if await self.app.run_action(binding.action, self):
+                event.prevent_default()
+                event.stop()
+                if binding.action == "submit":
+                    # The line left in Submitted; what is typed next starts the next one.
+                    self._set_value("")
+                return
+
+    def _insert(self, text: str) -> None:
+        selection = self.selection
+        if selection.is_empty:
+            self.insert_text_at_cursor(text)
+        else:
+            self.replace(text, *selection)
 
     # -- paste and End -----------------------------------------------------------------
 
     def on_paste(self, event: events.Paste) -> None:
-        lines = event.text.splitlines()
-        if len(lines) <= 1:
-            return  # Input pastes one line itself
-        event.prevent_default()  # Input would paste only the first line
+        # Every paste is handled here: Input's own handler would insert the first line only.
+        event.prevent_default()
         event.stop()
+        lines = [line for line in event.text.splitlines() if line.strip()]
+        if not lines:
+            return
+        if len(lines) == 1:
+            line = lines[0]
+            at_start = self.cursor_position == 0 and self.selection.is_empty
+            self._insert("/" + line if at_start and line.startswith("/") else line)
+            return
         before = self.value[: self.cursor_position]
         after = self.value[self.cursor_position :]
         lines[0] = before + lines[0]
         lines[-1] = lines[-1] + after
-        self._set_value("")
-        self.post_message(self.Lines([line for line in lines if line.strip()]))
+        if len(lines) <= PASTE_ASK_OVER:
+            self._set_value("")
+            self.post_message(self.Lines(lines))
+            return
+        from ..screens.paste import PasteScreen
+
+        def answered(chosen: list[str] | None) -> None:
+            # Cancel leaves the input as it was, with what had been typed.
+            if chosen:
+                self._set_value("")
+                self.post_message(self.Lines(chosen))
+            self.focus()
+
+        self.app.push_screen(PasteScreen("\n".join(lines)), answered)
 
     def action_end(self, select: bool = False) -> None:
         if not select and self.cursor_position >= len(self.value):

@@ -1,0 +1,204 @@
+"""Every key on the help screen, as xterm, tmux and GNOME-like terminals send it.
+
+The app runs on a pty (one start for the module); each test writes the bytes a terminal sends
+and checks the screen, or what the peer in the room received. "Nothing happened" is checked
+after a later key that does show something, so the app has read the earlier one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from .conftest import PEER, ROOM, ChatTerminal
+from .harness import KEYS, KITTY_KEYS, covers
+
+pytestmark = pytest.mark.timeout(120)
+
+OTHER_ROOMS = ("#two", "#three")
+# The sidebar's order: the server, then the rooms in the order they were joined.
+SIDEBAR = ("127.0.0.1:", ROOM, *OTHER_ROOMS)
+
+
+@pytest.fixture(scope="module")
+def rooms(chat: ChatTerminal) -> ChatTerminal:
+    """Two more rooms, so Alt+digit and Ctrl+arrows have somewhere to go."""
+    chat.reset()
+    for room in OTHER_ROOMS:
+        chat.term.type(f"/join {room}\r")
+        chat.wait_header(room)
+    return chat
+
+
+@pytest.fixture
+def four(rooms: ChatTerminal) -> Iterator[ChatTerminal]:
+    rooms.reset()
+    yield rooms
+    rooms.reset()
+
+
+@covers("help:Enter")
+def test_enter_sends_the_line_once(fresh: ChatTerminal) -> None:
+    fresh.term.type("hello from a real terminal")
+    fresh.wait_input("hello from a real terminal")
+    fresh.term.press("enter")
+    fresh.peer_hears("hello from a real terminal")
+    fresh.wait_input("Type a message, or /help")
+    assert fresh.peer_heard() == []
+
+
+@covers("help:Alt+1 … Alt+9", *(f"app.room{n}" for n in range(1, 10)))
+@pytest.mark.parametrize("table", [KEYS, KITTY_KEYS], ids=["xterm", "kitty"])
+def test_alt_digit_switches_conversation(four: ChatTerminal, table: dict[str, str]) -> None:
+    term = four.term
+    for n in (4, 1, 3, 2):
+        term.press(f"alt+{n}", table=table)
+        four.wait_header(SIDEBAR[n - 1])
+    # Alt+5 … Alt+9 have no conversation here: nothing happens, and nothing is typed.
+    for n in range(5, 10):
+        term.press(f"alt+{n}", table=table)
+    term.press("alt+1", table=table)
+    four.wait_header(SIDEBAR[0])
+    assert four.input_text() == "Type a message, or /help"
+    assert not any(mark in term.text() for mark in "¡™£¢∞§¶•ª")
+
+
+@covers("help:Ctrl+Up / Ctrl+Down", "app.previous", "app.next")
+def test_ctrl_arrows_cycle_conversations(four: ChatTerminal) -> None:
+    term = four.term
+    term.press("ctrl+down")
+    four.wait_header("#two")
+    term.press("ctrl+down")
+    four.wait_header("#three")
+    term.press("ctrl+down")  # wraps round to the server
+    four.wait_header(SIDEBAR[0])
+    term.press("ctrl+up")
+    four.wait_header("#three")
+
+
+@covers("help:Ctrl+P / Ctrl+N", "app.previous", "app.next")
+def test_ctrl_p_and_n_cycle_conversations(four: ChatTerminal) -> None:
+    term = four.term
+    term.press("ctrl+n")
+    four.wait_header("#two")
+    term.press("ctrl+p")
+    four.wait_header(ROOM)
+    term.press("ctrl+p")
+    four.wait_header(SIDEBAR[0])
+
+
+@covers("help:Up / Down", "input.history_previous", "input.history_next")
+def test_up_and_down_walk_the_history(fresh: ChatTerminal) -> None:
+    term = fresh.term
+    for line in ("first line", "second line"):
+        term.type(line + "\r")
+        fresh.peer_hears(line)
+    term.type("draft")
+    fresh.wait_input("draft")
+    term.press("up")
+    fresh.wait_input("second line")
+    term.press("up")
+    fresh.wait_input("first line")
+    term.press("down")
+    fresh.wait_input("second line")
+    term.press("down")
+    fresh.wait_input("draft")
+
+
+@covers("help:Tab", "input.complete")
+def test_tab_completes_a_nick_and_a_command(fresh: ChatTerminal) -> None:
+    term = fresh.term
+    term.type("pe")
+    term.press("tab")
+    fresh.wait_input(f"{PEER}:")
+    term.press("ctrl+u")
+    term.type("/hel")
+    term.press("tab")
+    fresh.wait_input("/help")
+
+
+@covers("help:Page Up / Page Down", "app.page_up", "app.page_down")
+@covers("help:End (at end of line), Ctrl+End", "app.log_end")
+def test_page_keys_scroll_and_end_keys_come_back(fresh: ChatTerminal) -> None:
+    term = fresh.term
+    for i in range(80):
+        fresh.say_from_peer(f"scrollback line {i:02}")
+    term.wait_for("scrollback line 79")
+    term.press("pageup")
+    term.wait_gone("scrollback line 79")
+    term.press("pagedown")
+    term.wait_for("scrollback line 79")
+    term.press("pageup", "pageup")
+    term.wait_gone("scrollback line 79")
+    term.press("ctrl+end")
+    term.wait_for("scrollback line 79")
+    term.press("pageup")
+    term.wait_gone("scrollback line 79")
+    term.press("end")  # the input is empty, so the cursor is at its end
+    term.wait_for("scrollback line 79")
+
+
+@covers("help:Ctrl+F", "app.search", "help:Enter / F3, Shift+F3", "app.search_next")
+@covers("app.search_prev", "help:Esc", "search.close")
+@pytest.mark.parametrize("table", [KEYS, KITTY_KEYS], ids=["xterm", "kitty"])
+def test_search_keys(fresh: ChatTerminal, table: dict[str, str]) -> None:
+    term = fresh.term
+    needle = "kittyneedle" if table is KITTY_KEYS else "xtermneedle"  # one search per run
+    for i in range(3):
+        fresh.say_from_peer(f"{needle} number {i}")
+    term.wait_for(f"{needle} number 2")
+    term.press("ctrl+f")
+    term.wait_for("Search:")
+    term.type(needle + "\r")
+    term.wait_for("1/3")
+    term.press("f3", table=table)
+    term.wait_for("2/3")
+    term.press("f3", table=table)
+    term.wait_for("3/3")
+    term.press("shift+f3", table=table)
+    term.wait_for("2/3")
+    term.press("shift+f3", table=table)
+    term.wait_for("1/3")
+    term.press("escape", table=table)
+    term.wait_gone("Search:")
+    assert fresh.input_text() == "Type a message, or /help"
+
+
+@covers("help:F1", "app.help", "help.close")
+@pytest.mark.parametrize("f1", ["f1", "f1.rxvt"])
+@pytest.mark.parametrize("close", ["escape", "f1", "q"])
+def test_f1_opens_help_and_esc_f1_or_q_close_it(fresh: ChatTerminal, f1: str, close: str) -> None:
+    term = fresh.term
+    term.press(f1)
+    term.wait_for("tui-chat help")
+    term.send(KEYS.get(close, close))
+    term.wait_gone("tui-chat help")
+    term.type("x")  # the input has the focus again
+    fresh.wait_input("x")
+
+
+def test_zero_width_joiner_is_kept(fresh: ChatTerminal) -> None:
+    # An emoji sequence as a terminal delivers typed text (IME, compose, emoji picker).
+    coder = "👩\u200d💻"
+    flag = "🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f"
+    fresh.term.type(f"{coder} and {flag}\r")
+    fresh.peer_hears(f"{coder} and {flag}")
+
+
+def test_kitty_protocol_text_and_enter(fresh: ChatTerminal) -> None:
+    # Textual asks for the kitty protocol with "report all keys" (CSI > 25 u): a terminal that
+    # honours it sends even letters as CSI codepoint u, and Enter as CSI 13 u.
+    fresh.term.send("".join(f"\x1b[{ord(c)}u" for c in "kitty") + KITTY_KEYS["enter"])
+    fresh.peer_hears("kitty")
+
+
+@covers("help:Enter")
+def test_keys_that_arrive_together_keep_their_order(fresh: ChatTerminal) -> None:
+    # One read holds several keys when typing fast, over SSH, or from tmux send-keys: Backspace,
+    # Enter and Ctrl+U must act where they were typed, not after the letters that followed.
+    fresh.term.send("helo\x7flo\rnext\x15fresh\r")
+    fresh.peer_hears("hello")
+    fresh.peer_hears("fresh")
+    fresh.wait_input("Type a message, or /help")
+    assert fresh.peer_heard() == []
