@@ -71,6 +71,8 @@ KEYS: dict[str, str] = {
     "f3": "\x1bOR",
     "shift+f1": "\x1b[1;2P",
     "shift+f3": "\x1b[1;2R",
+    "f7": "\x1b[18~",
+    "f8": "\x1b[19~",
     **{f"alt+{n}": f"\x1b{n}" for n in range(10)},
     **{f"alt+{c}": f"\x1b{c}" for c in "abcdefghijklmnopqrstuvwxyz"},
 }

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from .conftest import PEER, ROOM, ChatTerminal
+from .conftest import ME, PEER, ROOM, ChatTerminal
 from .harness import KEYS, KITTY_KEYS, covers
 
 pytestmark = pytest.mark.timeout(120)
@@ -202,3 +202,98 @@ def test_keys_that_arrive_together_keep_their_order(fresh: ChatTerminal) -> None
     fresh.peer_hears("fresh")
     fresh.wait_input("Type a message, or /help")
     assert fresh.peer_heard() == []
+
+
+@covers("help:Alt+A", "app.next_active")
+def test_alt_a_goes_to_mentions_first_then_messages_then_back(four: ChatTerminal) -> None:
+    """Activity in two other rooms: Alt+A (ESC a, as xterm and tmux send it) visits the one
+    that mentions us first, then the one with messages, then comes back where it started."""
+    term, peer = four.term, four.peer
+    for room in OTHER_ROOMS:
+        peer.join(room)
+    try:
+        peer.send("PRIVMSG #two :just chatting in two")
+        peer.send(f"PRIVMSG #three :{ME}: a word for you in three")
+        peer.sync()
+        term.wait_for(lambda t: "#three" in t.text())  # the sidebar has drawn the activity
+        term.press("alt+a")
+        four.wait_header("#three")
+        term.wait_for("a word for you in three")
+        term.press("alt+a")
+        four.wait_header("#two")
+        term.wait_for("just chatting in two")
+        term.press("alt+a")
+        four.wait_header(ROOM)
+        assert "å" not in term.text()  # macOS's Option+A, which Textual might type instead
+    finally:
+        for room in OTHER_ROOMS:
+            peer.send(f"PART {room}")
+        peer.sync()
+
+
+@covers("help:F7 / F8", "app.toggle_sidebar", "app.toggle_userlist")
+def test_f7_and_f8_hide_and_show_the_side_panels(fresh: ChatTerminal) -> None:
+    term = fresh.term
+    users = "Users ("
+    assert users in term.text()
+    left = term.row(3)[:20]
+    assert "127.0.0.1" in term.text()[term.text().index("\n") :], "the sidebar is showing"
+    term.press("f8")
+    term.wait_gone(users)
+    term.press("f8")
+    term.wait_for(users)
+    term.press("f7")
+    term.wait_for(lambda t: t.row(3)[:20] != left)
+    assert "127.0.0.1" not in "\n".join(term.row(y)[:20] for y in range(1, 20))
+    term.press("f7")
+    term.wait_for(lambda t: t.row(3)[:20] == left)
+
+
+def _listed_rooms(term) -> list[str]:
+    """The room names in /list's table, top to bottom."""
+    lines = term.text().splitlines()
+    top = next(i for i, line in enumerate(lines) if "Room" in line and "Users" in line)
+    names = []
+    for line in lines[top + 1 :]:
+        words = line.strip("█ ").split()
+        if not words or not words[0].startswith("#"):
+            break
+        names.append(words[0])
+    return names
+
+
+@covers("rooms.up", "rooms.down", "rooms.join", "rooms.close")
+def test_room_list_keys_move_join_and_close(fresh: ChatTerminal) -> None:
+    """/list's table: Down then Enter joins the second row; Down, Up, Enter the first; Esc
+    closes and changes nothing."""
+    term, peer = fresh.term, fresh.peer
+    peer.join("#listed")
+    try:
+        term.type("/list\r")
+        term.wait_for(lambda t: len(_listed_rooms(t)) == 2)
+        first, second = _listed_rooms(term)
+        term.press("down")
+        term.press("enter")
+        term.wait_gone("Rooms on this server")
+        fresh.wait_header(second)
+        term.type("/list\r")
+        term.wait_for(lambda t: len(_listed_rooms(t)) == 2)
+        first, second = _listed_rooms(term)
+        term.press("down")
+        term.press("up")
+        term.press("enter")
+        term.wait_gone("Rooms on this server")
+        fresh.wait_header(first)
+        term.type("/list\r")
+        term.wait_for("Rooms on this server")
+        term.press("escape")
+        term.wait_gone("Rooms on this server")
+        assert fresh.header() == first
+        term.type("/part #listed\r")  # shows something: the keys before it were read by now
+        term.wait_for("You left")
+    finally:
+        if "Rooms on this server" in term.text():
+            term.press("escape")
+            term.wait_gone("Rooms on this server")
+        peer.send("PART #listed")
+        peer.sync()

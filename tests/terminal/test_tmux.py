@@ -142,6 +142,26 @@ def test_tmux_alt_digits_and_ctrl_keys_switch_conversations(chat: TmuxChat) -> N
     assert not any(mark in chat.text() for mark in "¡™£")
 
 
+def test_tmux_alt_a_and_f7_f8(chat: TmuxChat) -> None:
+    """M-a (ESC a) jumps to the room with news, not typing "a"; F7/F8 fold the side panels."""
+    chat.peer.join("#two")
+    try:
+        chat.peer.send(f"PRIVMSG #two :{ME}: over here")
+        chat.peer.sync()
+        chat.keys("M-a")
+        chat.wait_header("#two")
+        chat.keys("M-a")
+        chat.wait_header(ROOM)
+        assert chat.input_text(chat.screen()) == EMPTY
+        chat.keys("F8")
+        chat.wait(lambda lines: "Users (" not in "\n".join(lines), "the user list folded")
+        chat.keys("F8")
+        chat.wait("Users (", "the user list back")
+    finally:
+        chat.peer.send("PART #two")
+        chat.peer.sync()
+
+
 def test_tmux_search_f3_and_shift_f3(chat: TmuxChat) -> None:
     for i in range(3):
         chat.peer.send(f"PRIVMSG {ROOM} :tmuxneedle {i}")

@@ -158,6 +158,11 @@ class ChatInput(FastInput):
                     # The line left in Submitted; what is typed next starts the next one.
                     self._set_value("")
                 return
+        if event.key.startswith(("alt+", "ctrl+")) and event.character is not None:
+            # A terminal's Alt+A (ESC a) reaches us as "alt+a" with the character "a": Input
+            # would type the "a" and the key would never reach the app's binding. A modified
+            # key is a command, never text; it goes on up unchanged.
+            event.prevent_default()
 
     def _insert(self, text: str) -> None:
         selection = self.selection
