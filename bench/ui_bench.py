@@ -429,6 +429,16 @@ def first_frame_seconds(argv: list[str], marker: bytes, env: dict, timeout: floa
 
 
 def startup(reps: int, tmp: Path) -> dict:
+    # Bytecode as an installed package has it (pip compiles at install): with
+    # PYTHONDONTWRITEBYTECODE set, a checkout would otherwise compile every module it edited
+    # on every start and measure the compiler.
+    import tui_chat
+
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(Path(tui_chat.__file__).parent)],
+        check=True,
+        timeout=120,
+    )
     server = servers.start_tui_chat()
     try:
         home = tmp / "home"

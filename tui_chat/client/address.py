@@ -8,10 +8,10 @@ and the certificate's fingerprint to pin. ``irc://`` is the plaintext form. Port
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
 
 from ..irc.limits import DEFAULT_PORT, DEFAULT_TLS_PORT
-from .tls import normalize_fingerprint
+
+_HEX = frozenset("0123456789abcdef")
 
 
 class BadAddress(ValueError):
@@ -57,7 +57,17 @@ def _port(port_text: str, text: str, default_port: int) -> int:
     return int(port_text)
 
 
+def normalize_fingerprint(text: str) -> str | None:
+    """``AB:CD:…`` or ``abcd…`` (64 hex digits) -> lowercase hex; None if it is not one."""
+    digest = text.strip().replace(":", "").lower()
+    if len(digest) != 64 or not set(digest) <= _HEX:
+        return None
+    return digest
+
+
 def _parse_url(text: str) -> JoinTarget:
+    from urllib.parse import unquote, urlsplit
+
     try:
         url = urlsplit(text)
     except ValueError as exc:

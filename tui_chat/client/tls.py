@@ -14,15 +14,18 @@ Pins live in ``known_servers`` in the data directory, one ``host:port sha256`` p
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
-import ssl
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .address import normalize_fingerprint
+
+if TYPE_CHECKING:
+    import ssl
 
 PINS_FILE = "known_servers"
 MAX_PINS = 1000  # addresses remembered; the oldest go first
-_HEX = frozenset("0123456789abcdef")
 
 
 class CertificateRefused(Exception):
@@ -40,17 +43,11 @@ class TLSPolicy:
     client_key: Path | None = None
 
 
-def normalize_fingerprint(text: str) -> str | None:
-    """``AB:CD:…`` or ``abcd…`` (64 hex digits) -> lowercase hex; None if it is not one."""
-    digest = text.strip().replace(":", "").lower()
-    if len(digest) != 64 or not set(digest) <= _HEX:
-        return None
-    return digest
-
-
 def context_for(policy: TLSPolicy, remembered: str | None) -> ssl.SSLContext:
     """The context for a handshake: a pinned or insecure one checks nothing itself (the pin is
     checked after the handshake, against the exact certificate); otherwise the system's CAs."""
+    import ssl  # here, not at the top: `tui-chat join` parses its options before the first frame
+
     if policy.pin is not None or remembered is not None or not policy.verify:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         context.check_hostname = False
@@ -73,6 +70,8 @@ def check_certificate(
 ) -> str:
     """How the certificate ``der`` is trusted ("pinned", "verified", "insecure"), or
     :class:`CertificateRefused` with what to do about it."""
+    import hashlib
+
     if der is None:
         raise CertificateRefused(f"{address} sent no certificate")
     presented = hashlib.sha256(der).hexdigest()
