@@ -42,17 +42,15 @@ class RecentSpeakers:
         self._last: OrderedDict[str, datetime] = OrderedDict()
 
     def spoke(self, key: str, when: datetime) -> None:
+        # O(1) and no date arithmetic per line (this runs for every line of a flood): the
+        # count bound keeps it small, and recent() compares times, so an old entry left here
+        # until it is pushed out is never mistaken for a recent one.
         last = self._last
-        last.pop(key, None)
+        if key in last:
+            last.move_to_end(key)
         last[key] = when
-        horizon = when - SMART_WINDOW
-        # Oldest first (by arrival): drop what is too old to matter, then anything over the
-        # bound. Each key is dropped at most once per time it was added: O(1) amortised.
-        while last:
-            oldest_key, oldest = next(iter(last.items()))
-            if oldest >= horizon and len(last) <= MAX_SPEAKERS:
-                break
-            del last[oldest_key]
+        if len(last) > MAX_SPEAKERS:
+            last.popitem(last=False)
 
     def recent(self, key: str, when: datetime) -> bool:
         spoke = self._last.get(key)

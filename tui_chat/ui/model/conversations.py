@@ -66,15 +66,16 @@ class Conversation:
         """Shown now: nothing is new any more."""
         self.unread = self.mentions = self.noise = 0
 
-    def member_prefix(self, nick: str, casemapping: str) -> str:
-        """``nick``'s highest channel prefix ("@", "+") in the current member list, or ""."""
+    def member_prefix(self, key: str, casemapping: str) -> str:
+        """The highest channel prefix ("@", "+") of the casefolded nick ``key`` in the current
+        member list, or ""."""
         source = self.prefix_source
         if source is None or source[0] is not self.members or source[1] != casemapping:
             self.prefix_of = {
                 casefold(m.nick, casemapping): m.prefixes[:1] for m in self.members if m.prefixes
             }
             self.prefix_source = (self.members, casemapping)
-        return self.prefix_of.get(casefold(nick, casemapping), "")
+        return self.prefix_of.get(key, "")
 
 
 class Conversations:
@@ -228,8 +229,8 @@ class Conversations:
         if conv.kind == "channel":
             if kind in CHAT_KINDS and entry.nick:
                 mapping = self.casemapping
-                entry.prefix = conv.member_prefix(entry.nick, mapping)
                 key = casefold(entry.nick, mapping)
+                entry.prefix = conv.member_prefix(key, mapping)
                 conv.speakers.spoke(key, entry.time)
                 join = conv.quiet_joins.take(key, entry.time)
                 if join is not None:
