@@ -42,6 +42,11 @@ async def test_the_invite_line_joins_over_tls_with_the_certificate_pinned(tmp_pa
         assert f"-tls_pinned_cert {colons} 127.0.0.1 {server.tls_port}" in hint
         assert f"ports {server.tls_port} (TLS) and {server.port}" in hint
 
+        # /share puts the whole line on the clipboard (the log wraps it mid-fingerprint).
+        await type_line(host_pilot, "/share")
+        await wait_for(host_pilot, lambda: host.clipboard == invite, what="the invite copied")
+        assert "/share copies the first line" in hint
+
         url = re.search(r"tui-chat join (\S+)", hint)
         assert url is not None
         target = parse_target(url[1])
@@ -96,6 +101,32 @@ async def test_a_wrong_pin_stops_with_a_clear_message_and_no_retry(tmp_path):
             )
             await wait_for(pilot, lambda: "disconnected" in screen_text(guest))
             assert "reconnecting" not in screen_text(guest)
+            await pilot.press("ctrl+q")
+    finally:
+        server.stop()
+
+
+async def test_share_says_so_when_not_hosting(tmp_path):
+    from tui_chat.server import ServerConfig, ServerThread
+
+    server = ServerThread(ServerConfig(bind="127.0.0.1", port=0)).start()
+    try:
+        app = ChatApp(
+            mode="join",
+            host="127.0.0.1",
+            port=server.port,
+            nick="bob",
+            room="#dev",
+            password=None,
+            settings=Settings(nick="bob", path=tmp_path / "b.toml"),
+            data_path=tmp_path / "b",
+            client_options=dict(FAST_RECONNECT),
+        )
+        async with app.run_test(size=SIZE) as pilot:
+            await joined(pilot, app, "#dev")
+            await type_line(pilot, "/share")
+            await wait_for(pilot, lambda: "Not hosting a room" in screen_text(app))
+            assert app.clipboard == ""
             await pilot.press("ctrl+q")
     finally:
         server.stop()

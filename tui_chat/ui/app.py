@@ -270,6 +270,7 @@ class ChatApp(App[int]):
             chat.info(SERVER_BUFFER, f"Hosting a room on {ports}. Others can join with:")
             for line in hints:
                 chat.info(SERVER_BUFFER, f"    {line}")
+            chat.info(SERVER_BUFFER, "/share copies the first line to the clipboard.")
             if note := self.controller.join_note:
                 chat.info(SERVER_BUFFER, note)
             if warning := self.controller.history_warning():

@@ -48,6 +48,7 @@ HELP_ORDER = (
     "whois",
     "away",
     "reconnect",
+    "share",
     "quit",
     "help",
     "clear",

@@ -30,3 +30,20 @@ def reconnect(chat: ChatScreen) -> None:
         return
     chat.hint("Reconnecting…")
     start(plan)
+
+
+@command(
+    "share",
+    usage="/share",
+    help="Copy the line others join with to the clipboard (when hosting a room).",
+)
+def share(chat: ChatScreen) -> None:
+    # The line is longer than the log is wide (an ircs:// URL and a 64-digit fingerprint), and
+    # a wrapped line copied with the mouse comes out broken: the clipboard gets it whole
+    # (OSC 52; tmux needs set-clipboard on).
+    line = chat.model.join_hint
+    if not line:
+        chat.hint("Not hosting a room: there is no join line to share.")
+        return
+    chat.app.copy_to_clipboard(line)
+    chat.info(chat.model.conversations.current, f"Copied to the clipboard: {line}")
