@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -291,6 +292,22 @@ def test_ctcp_version_and_ping_are_answered(fake_server):
         conn.send(":bob!b@h PRIVMSG alice :\x01ACTION dances\x01")
         action = sink.wait(ChatMessage, sender="bob")
         assert action.kind == "action" and action.text == "dances" and action.buffer == "bob"
+
+
+def test_ctcp_time_and_clientinfo_are_answered(fake_server):
+    with running_client(fast_settings("127.0.0.1", fake_server.port, rooms=())) as (_c, sink):
+        conn = fake_server.accept()
+        conn.register("alice")
+        sink.wait(Registered)
+        conn.send(":dave!d@h PRIVMSG alice :\x01TIME\x01")
+        reply = conn.expect("NOTICE")
+        assert reply.param(0) == "dave"
+        assert re.fullmatch(r"\x01TIME \w{3} \w{3} \d\d \d\d:\d\d:\d\d \d{4}\x01", reply.param(1))
+        conn.send(":erin!e@h PRIVMSG alice :\x01CLIENTINFO\x01")
+        assert conn.expect("NOTICE").params == (
+            "erin",
+            "\x01CLIENTINFO ACTION CLIENTINFO PING TIME VERSION\x01",
+        )
 
 
 def test_commands_and_raw_lines(fake_server):

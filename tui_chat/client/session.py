@@ -65,6 +65,7 @@ WANTED_CAPS = (
     "draft/chathistory",
 )
 LAG_TOKEN_PREFIX = "tui-chat-lag-"
+CTCP_ANSWERED = ("CLIENTINFO", "PING", "TIME", "VERSION")  # rate-limited (see ctcp.py)
 TXID_TAG = "+tui-chat/txid"  # client-only tag: a typed line's id, kept across re-sends
 # Private partners remembered (display name, nick changes): a peer-controlled name is a key
 # here, so the oldest are forgotten.
@@ -1207,14 +1208,19 @@ class Session:
         if command == "NOTICE":  # a reply to a CTCP of ours
             self.info(SERVER_BUFFER, f"CTCP {ctcp} reply from {sender}: {arg}", "CTCP")
             return
-        if ctcp not in ("VERSION", "PING"):
+        if ctcp not in CTCP_ANSWERED:
             return
         if not sender or not self._ctcp_limit.allow(self.fold(sender), self._clock()):
             return  # a flood of requests: silence costs nothing, answers cost our own lines
         if ctcp == "VERSION":
-            self._send("NOTICE", sender, f"\x01VERSION {VERSION_REPLY}\x01")
+            answer = VERSION_REPLY
+        elif ctcp == "PING":
+            answer = reply_argument(arg)
+        elif ctcp == "TIME":
+            answer = time.strftime("%a %b %d %H:%M:%S %Y")  # local time, as irssi and WeeChat
         else:
-            self._send("NOTICE", sender, f"\x01PING {reply_argument(arg)}\x01")
+            answer = " ".join(("ACTION", *CTCP_ANSWERED))
+        self._send("NOTICE", sender, f"\x01{ctcp} {answer}\x01")
         self.info(SERVER_BUFFER, f"CTCP {ctcp} from {sender}", "CTCP")
 
 

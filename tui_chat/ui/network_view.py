@@ -31,6 +31,7 @@ from .model import (
     event_entry,
     info_entry,
 )
+from .model.netsplit import Netsplits, split_servers
 from .model.room_list import row_from_reply
 from .text import sanitize
 
@@ -51,6 +52,7 @@ class NetworkView:
         # The shown channel's members changed: the user list is rebuilt once per batch of
         # events (see show_rosters), not once per Roster event.
         self.roster_stale = False
+        self.netsplits = Netsplits()
 
     @property
     def model(self) -> ChatModel:
@@ -117,6 +119,10 @@ class NetworkView:
 
     def flush(self) -> None:
         """Append the gathered lines to their conversations' logs."""
+        for room, when, text in self.netsplits.take_lines():
+            if self.model.key(room) in self.model.conversations:
+                # Nicks and server names are the network's words: shown as data, never markup.
+                self._add(room, event_entry(when, "<->", (PLAIN, text)))
         batches, self.batches = self.batches, {}
         for key, entries in batches.items():
             conv = self.model.conversations.by_key(key)
@@ -439,6 +445,10 @@ class NetworkView:
                 self.flush()
                 self.chat.show(key)
             return
+        if self.netsplits.rejoined(
+            event.buffer, event.nick, self.model.key(event.nick), event.time
+        ):
+            return  # the netjoin's one line (see flush)
         host = f" ({event.userhost})" if event.userhost else ""
         self._add(
             event.buffer,
@@ -496,6 +506,13 @@ class NetworkView:
         self._add(event.buffer, entry)
 
     def _quit(self, event: ev.Quit) -> None:
+        servers = split_servers(event.reason)
+        if servers is not None:  # a netsplit: one line per room for all of them (see flush)
+            key = self.model.key(event.nick)
+            for buffer in event.buffers:
+                if is_channel(buffer):
+                    self.netsplits.quit(buffer, servers, event.nick, key, event.time)
+            return
         reason = ((LIT, " ("), (IRC, event.reason), (LIT, ")")) if event.reason else ()
         for buffer in event.buffers:
             if self.model.key(buffer) in self.model.conversations:
