@@ -44,7 +44,30 @@ def certs(tmp_path_factory) -> dict[str, Path]:
             *("-CAkey", str(d / "ca.key"), "-CAcreateserial", "-days", "2"),
             *("-extfile", str(d / f"{name}.ext"), "-out", str(d / f"{name}.pem")),
         )
+    # Expired: signed by the same CA for 127.0.0.1, valid for one day in 2020 (`openssl ca`
+    # takes explicit dates, `x509 -req` does not).
+    (d / "index.txt").write_text("")
+    (d / "serial").write_text("1000\n")
+    (d / "ca.cnf").write_text(
+        "[ca]\ndefault_ca = default\n[default]\n"
+        f"database = {d / 'index.txt'}\nnew_certs_dir = {d}\nserial = {d / 'serial'}\n"
+        "default_md = sha256\npolicy = anything\ncopy_extensions = copy\n"
+        "[anything]\ncommonName = supplied\n"
+    )
+    run(
+        *("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"),
+        *("-keyout", str(d / "expired.key"), "-out", str(d / "expired.csr")),
+        *("-subj", "/CN=expired", "-addext", "subjectAltName=IP:127.0.0.1"),
+    )
+    run(
+        *("ca", "-batch", "-config", str(d / "ca.cnf"), "-cert", str(d / "ca.pem")),
+        *("-keyfile", str(d / "ca.key"), "-in", str(d / "expired.csr")),
+        *("-out", str(d / "expired.pem"), "-startdate", "20200101000000Z"),
+        *("-enddate", "20200102000000Z"),
+    )
     return {
+        "expired": d / "expired.pem",
+        "expired.key": d / "expired.key",
         "self": cert,
         "self.key": key,
         "ca": d / "ca.pem",
@@ -163,6 +186,18 @@ def test_a_certificate_for_another_host_is_refused(certs, monkeypatch):
         with running_client(settings) as (_, sink):
             final = _refused(sink, "is not trusted")
             assert "mismatch" in final.detail.lower() or "127.0.0.1" in final.detail
+    finally:
+        server.stop()
+
+
+def test_an_expired_certificate_is_refused(certs, monkeypatch):
+    monkeypatch.setenv("SSL_CERT_FILE", str(certs["ca"]))
+    server = tls_server(certs["expired"], certs["expired.key"])
+    try:
+        settings = fast_settings("127.0.0.1", server.tls_port, tls=TLSPolicy())
+        with running_client(settings) as (_, sink):
+            final = _refused(sink, "is not trusted")
+            assert "expired" in final.detail, final.detail
     finally:
         server.stop()
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tui_chat.server import ServerConfig, ServerThread
-from tui_chat.server.tls import TLSSetupError, fingerprint
+from tui_chat.server.tls import TLSSetupError, fingerprint, self_signed
 
 from .ircclient import TestClient
 
@@ -193,3 +193,19 @@ def test_serve_reports_which_port_is_busy(tmp_path):
     assert proc.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in err, err
     assert os.path.exists(tmp_path / "d" / "tls-cert.pem")
+
+
+def test_fingerprint_reads_the_first_certificate_of_a_file_with_text_around_it(tmp_path, tls_files):
+    """`openssl ca` writes a text dump before the PEM, and a chain file holds several: the
+    fingerprint is the first certificate's, as OpenSSL serves it."""
+    cert, _ = tls_files
+    pem = cert.read_text()
+    other, _ = self_signed(tmp_path / "other", "other")
+    chain = tmp_path / "chain.pem"
+    chain.write_text("Certificate:\n    Data: (a dump)\n" + pem + other.read_text())
+    der = ssl.PEM_cert_to_DER_cert(pem)
+    assert fingerprint(chain) == hashlib.sha256(der).hexdigest() == fingerprint(cert)
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_text("no certificate here\n")
+    with pytest.raises(TLSSetupError, match="cannot read certificate"):
+        fingerprint(garbage)

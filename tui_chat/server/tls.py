@@ -104,10 +104,16 @@ def self_signed(directory: Path, common_name: str = "tui-chat") -> tuple[Path, P
 
 
 def fingerprint(cert: Path) -> str:
-    """The SHA-256 of the certificate (DER), lowercase hex: what invites pin."""
+    """The SHA-256 of the certificate (DER; the first of a chain), lowercase hex: what invites
+    pin. Text around the PEM block (``openssl ca`` writes a dump before it) is skipped, as
+    OpenSSL itself does when it loads the file."""
+    begin, end = "-----BEGIN CERTIFICATE-----", "-----END CERTIFICATE-----"
     try:
-        der = ssl.PEM_cert_to_DER_cert(cert.read_text(encoding="ascii"))
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        text = cert.read_text(encoding="ascii", errors="replace")
+        start = text.index(begin)
+        stop = text.index(end, start) + len(end)
+        der = ssl.PEM_cert_to_DER_cert(text[start:stop])
+    except (OSError, ValueError) as exc:
         raise TLSSetupError(f"cannot read certificate {cert}: {exc}") from None
     return hashlib.sha256(der).hexdigest()
 
