@@ -43,7 +43,7 @@ import servers
 from loadgen import BenchError, close_all, drain, exchange, make_nicks, percentile, register
 
 ALL_SERVERS = ["tui-chat", "miniircd", "ngircd", "inspircd"]
-PHASES = ["fanout", "history", "idle", "latency", "ui"]
+PHASES = ["fanout", "history", "tls", "idle", "latency", "ui"]
 HISTORY_SHAPE = (100, 4)  # receivers, senders of the history on/off comparison
 HISTORY_TARGET = 0.75  # issue 4: with history on, fan-out stays within 25% of history off
 # Fan-out and latency clients connect a few at a time: some peers listen() with a tiny backlog
@@ -181,20 +181,32 @@ def run_fanout(name: str, n_recv: int, n_send: int, cfg: Settings, **start) -> C
 
 def run_history(cfg: Settings) -> Cell:
     """tui-chat fan-out with history on and off, alternated; medians of each side."""
+    return run_pair(cfg, "history", {"history": True}, {"history": False})
+
+
+def run_tls(cfg: Settings) -> Cell:
+    """tui-chat fan-out with every client on TLS, and the same in plaintext, alternated."""
+    return run_pair(cfg, "TLS", {"tls": True}, {"tls": False})
+
+
+def run_pair(cfg: Settings, what: str, on: dict, off: dict) -> Cell:
+    """The HISTORY_SHAPE fan-out against tui-chat started with ``on`` and with ``off``,
+    alternated (so drifting machine load hits both); medians of each side."""
     n_recv, n_send = HISTORY_SHAPE
     runs: dict[bool, list[dict]] = {True: [], False: []}
     problems = []
     for i in range(cfg.history_rounds):
         # Alternate which side goes first, so neither always follows the other's cleanup.
-        for history in (True, False) if i % 2 == 0 else (False, True):
-            cell = guarded(run_fanout, "tui-chat", n_recv, n_send, cfg, history=history, limit=120)
+        for side in (True, False) if i % 2 == 0 else (False, True):
+            start = on if side else off
+            cell = guarded(run_fanout, "tui-chat", n_recv, n_send, cfg, **start, limit=120)
             if cell.error:
-                problems.append(f"history {'on' if history else 'off'}: {cell.error}")
+                problems.append(f"{what} {'on' if side else 'off'}: {cell.error}")
             if cell.values and not cell.error:
-                runs[history].append(cell.values)
+                runs[side].append(cell.values)
     values: dict = {"rounds": cfg.history_rounds}
-    for history, label in ((True, "on"), (False, "off")):
-        got = runs[history]
+    for side, label in ((True, "on"), (False, "off")):
+        got = runs[side]
         values[f"n_{label}"] = len(got)
         for metric in ("rate", "cpu_us"):
             values[f"{metric}_{label}"] = (
@@ -408,9 +420,11 @@ def print_table(names: list[str], results: dict, cfg: Settings, quick: bool) -> 
         lines.append(
             row(f"{tag}: generator CPU %", names, cells, lambda v: fmt(v["gen_cpu"], ".0f"))
         )
-    cells = results.get("history", {})
-    if cells:
-        tag = f"fan-out {HISTORY_SHAPE[0]} recv + {HISTORY_SHAPE[1]} send, history on / off"
+    for key, label in (("history", "history on / off"), ("tls", "TLS / plaintext")):
+        cells = results.get(key, {})
+        if not cells:
+            continue
+        tag = f"fan-out {HISTORY_SHAPE[0]} recv + {HISTORY_SHAPE[1]} send, {label}"
         lines.append(
             row(
                 f"{tag}: deliveries/s (ratio)",
@@ -632,6 +646,10 @@ def main(argv: list[str] | None = None) -> int:
                 cell = run_history(cfg)
                 results.setdefault("history", {})[name] = cell
                 progress(name, "fan-out history on / off", cell)
+            if "tls" in server_phases and name == "tui-chat":
+                cell = run_tls(cfg)
+                results.setdefault("tls", {})[name] = cell
+                progress(name, "fan-out TLS / plaintext", cell)
             if "idle" in server_phases:
                 cell = guarded(run_idle, name, cfg, limit=150)
                 results.setdefault("idle", {})[name] = cell

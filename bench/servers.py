@@ -63,6 +63,7 @@ class RunningServer:
     tmp: tempfile.TemporaryDirectory
     stderr_path: Path
     notes: list[str] = field(default_factory=list)
+    tls: bool = False  # addr is a TLS port: clients handshake first
 
     @property
     def addr(self) -> tuple[str, int]:
@@ -164,9 +165,10 @@ def _discard(stream) -> None:
         pass
 
 
-def start_tui_chat(history: bool = True) -> RunningServer:
+def start_tui_chat(history: bool = True, tls: bool = False) -> RunningServer:
     """tui-chat as `tui-chat serve` runs by default, with history (in a temporary data dir);
-    ``history=False`` adds --no-history, for the history on/off comparison."""
+    ``history=False`` adds --no-history, for the history on/off comparison. The plaintext port
+    is measured, unless ``tls``: then the TLS port (self-signed certificate in the data dir)."""
     exe = _find(VENV_BIN / "tui-chat", "tui-chat")
     if exe is None or not (REPO / "tui_chat" / "server" / "__init__.py").exists():
         raise ServerUnavailable("not installed (tui_chat/server missing)")
@@ -185,12 +187,16 @@ def start_tui_chat(history: bool = True) -> RunningServer:
         argv.append("--no-history")
     elif "--data-dir" in help_text:
         argv += ["--data-dir", str(Path(tmp.name) / "data")]
-    if "--no-tls" in help_text:
+    if tls:
+        argv += ["--tls-port", "0", "--data-dir", str(Path(tmp.name) / "data")]
+    elif "--no-tls" in help_text:
         argv.append("--no-tls")  # the plaintext figures; TLS is measured on its own
     if "--max-clients" in help_text:
         argv += ["--max-clients", "20000"]
     proc, stderr_path = _spawn(argv, tmp, pipe_stdout=True)
-    server = RunningServer("tui-chat", proc, "127.0.0.1", 0, tmp, stderr_path)
+    server = RunningServer("tui-chat", proc, "127.0.0.1", 0, tmp, stderr_path, tls=tls)
+    banner = rb"listening with TLS on " if tls else rb"listening on "
+    address = re.compile(re.escape(banner) + rb"\[?([0-9a-fA-F.:]+?)\]?:(\d+)")
     deadline = time.monotonic() + START_TIMEOUT
     buf = b""
     try:
@@ -202,7 +208,7 @@ def start_tui_chat(history: bool = True) -> RunningServer:
                 if not chunk:
                     break
                 buf += chunk
-                match = re.search(rb"listening on \[?([0-9a-fA-F.:]+?)\]?:(\d+)", buf)
+                match = address.search(buf)
                 if match:
                     server.port = int(match.group(2))
                     # Keep the pipe drained so a chatty server never blocks or gets EPIPE.
