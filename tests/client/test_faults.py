@@ -419,3 +419,23 @@ def test_preferred_nick_is_retried_periodically_and_quietly(fake_server):
         sink.wait(NickChanged, new="alice", is_self=True)
         assert client.nick == "alice"
         assert not sink.of(ServerInfo, command="433")
+
+
+def test_isupport_linelen_lets_longer_lines_through_unsplit(fake_server):
+    """A server that says LINELEN=1024 takes a 900-byte message whole; without it, the same
+    text is split to fit 512 bytes."""
+    words = ["word"] * 180  # 900 bytes with the spaces
+    for isupport, one_line in (("LINELEN=1024", True), ("", False)):
+        settings = fast_settings("127.0.0.1", fake_server.port, rooms=())
+        with running_client(settings) as (client, sink):
+            conn = fake_server.accept()
+            conn.register("alice", isupport=isupport)
+            sink.wait(Registered)
+            client.say("bob", " ".join(words))
+            got: list[str] = []
+            while sum(len(line.split()) for line in got) < len(
+                words
+            ):  # bounded by expect's timeout
+                got.append(conn.expect("PRIVMSG").param(1))
+            assert " ".join(got).split() == words
+            assert (len(got) == 1) is one_line, [len(line) for line in got]

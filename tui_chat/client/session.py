@@ -76,6 +76,9 @@ MAX_CHANNELS = 500
 MAX_MEMBERS = 20_000  # per channel
 MAX_ISUPPORT = 256
 MAX_CAPS = 256
+# Longest line a server's LINELEN may make us send: what our own reader takes from a server
+# (tags aside), so an echo of our longest line still fits.
+MAX_LINELEN = 4096
 MAX_OPEN_WHOIS = 64  # WHOIS replies begun (311) and not yet ended (318)
 # Worst case of the "nick!user@host" the server prepends when relaying our lines, used until
 # we have seen our own full source (RFC 2812 allows 63-byte hostnames; usernames stay short).
@@ -201,6 +204,7 @@ class Session:
         self.chantypes = CHANTYPES
         self.chanmodes = ("beI", "k", "l", "imnpst")
         self.nicklen = 0
+        self.line_limit = MAX_LINE_BYTES  # a server's ISUPPORT LINELEN may raise it
         self.channels: dict[str, _Channel] = {}
         self.server_name = ""
         self.userhost: str | None = None  # our own "user@host" once seen
@@ -312,7 +316,7 @@ class Session:
         """Text bytes that fit in ``COMMAND target :text`` once the server adds our source."""
         source = len(self.nick) + (1 + len(self.userhost) if self.userhost else _ASSUMED_USERHOST)
         overhead = 1 + source + 1 + len(command) + 1 + len(target.encode()) + 2 + 2
-        return MAX_LINE_BYTES - overhead
+        return self.line_limit - overhead
 
     def _mentions(self, text: str) -> bool:
         if self._mention_re is None:
@@ -632,6 +636,10 @@ class Session:
                 self._recase(value)
             elif name == "NICKLEN" and (nicklen := parse_decimal(value, 1, 512)) is not None:
                 self.nicklen = nicklen
+            elif (
+                name == "LINELEN" and (limit := parse_decimal(value, 512, MAX_LINELEN)) is not None
+            ):
+                self.line_limit = limit
             elif name == "CHANMODES":
                 parts = value.split(",")
                 if len(parts) >= 4:
