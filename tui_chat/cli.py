@@ -379,10 +379,12 @@ def _app(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         history_dir = getattr(args, "data_dir", None) or data_dir()
     # The certificate of a hosted room is kept even without history: invites pin it.
     tls_port = tls_dir = None
-    if command == "host" and not args.no_tls:
+    if (command == "host" and not args.no_tls) or command == "connect":
+        # A room hosted from the connect screen listens with TLS too, on the default port.
         from .config import data_dir
 
-        tls_port, tls_dir = args.tls_port, args.data_dir or data_dir()
+        tls_port = args.tls_port if command == "host" else DEFAULT_TLS_PORT
+        tls_dir = getattr(args, "data_dir", None) or data_dir()
     from .ui import run_app
 
     return run_app(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from tests.client.conftest import free_port
 from tui_chat.client.address import parse_target
 from tui_chat.client.events import SERVER_BUFFER
 from tui_chat.client.tls import PinStore, TLSPolicy
@@ -130,3 +131,33 @@ async def test_share_says_so_when_not_hosting(tmp_path):
             await pilot.press("ctrl+q")
     finally:
         server.stop()
+
+
+async def test_a_room_hosted_from_the_connect_screen_listens_with_tls_too(tmp_path):
+    app = ChatApp(
+        mode="connect",
+        host=None,
+        port=6667,
+        nick=None,
+        room=None,
+        password=None,
+        settings=Settings(nick="dora", path=tmp_path / "c.toml"),
+        data_path=tmp_path / "data",
+        client_options=dict(FAST_RECONNECT),
+        server_tls=(0, tmp_path / "tls"),
+    )
+    app.controller.host_bind = "127.0.0.1"  # tests listen on the loopback only
+    async with app.run_test(size=SIZE) as pilot:
+        assert app.screen.__class__.__name__ == "ConnectScreen"
+        app.screen.query_one("#connect-host").value = "127.0.0.1"
+        # The form takes 1-65535: an ephemeral port the kernel just handed out and let go.
+        app.screen.query_one("#connect-port").value = str(free_port())
+        app.screen.query_one("#connect-host").focus()
+        await pilot.press("ctrl+o")
+        await joined(pilot, app)
+        server = app.controller.server
+        assert server is not None and server.tls_port and server.tls_fingerprint
+        hint = conv_text(app, SERVER_BUFFER)
+        assert f"ircs://127.0.0.1:{server.tls_port}/lobby#sha256={server.tls_fingerprint}" in hint
+        assert (tmp_path / "tls" / "tls-cert.pem").exists()
+        await pilot.press("ctrl+q")

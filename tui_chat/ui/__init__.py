@@ -81,6 +81,7 @@ def run_app(
         rooms=rooms,
         log_dir=log_dir() if (settings.log if log is None else log) else None,
         server_data_dir=data_dir,
+        server_tls=(tls_port, tls_dir) if tls_port is not None and tls_dir is not None else None,
         on_first_frame=settle_gc,
         tls=tls,
         sasl=sasl,

@@ -105,6 +105,7 @@ class ChatApp(App[int]):
         log_dir: Path | None = None,
         rooms: tuple[str, ...] | None = None,
         server_data_dir: Path | None = None,
+        server_tls: tuple[int, Path] | None = None,
         on_first_frame: Callable[[], None] | None = None,
         tls: TLSPolicy | None = None,
         sasl: SaslConfig | None = None,
@@ -133,6 +134,7 @@ class ChatApp(App[int]):
             realname=settings.realname,
             server=server,
             server_data_dir=server_data_dir,
+            server_tls=server_tls,
             client_options=client_options,
             log_dir=log_dir,
         )
@@ -238,7 +240,7 @@ class ChatApp(App[int]):
             nick=request.nick,
             room=request.room,
             password=None,
-            bind="",
+            bind=self.controller.host_bind,
         )
         if request.mode == "join":
             from .recent import RecentServer, remember
@@ -254,10 +256,15 @@ class ChatApp(App[int]):
     def start_session(self, plan: ConnectionPlan) -> None:
         chat, model = self.chat, self.chat.model
         if plan.mode == "host":
+            from ..server.tls import TLSSetupError
+
             try:
                 plan, hints = self.controller.host(plan)
-            except OSError as exc:
-                message = describe_listen_error(plan.bind, plan.port, exc)
+            except (OSError, TLSSetupError) as exc:
+                if isinstance(exc, TLSSetupError):
+                    message = f"Cannot host with TLS: {exc}"
+                else:
+                    message = describe_listen_error(plan.bind, getattr(exc, "port", plan.port), exc)
                 if self.mode == "connect":
                     self.ask_connect(message)
                 else:

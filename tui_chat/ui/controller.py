@@ -108,6 +108,7 @@ class ConnectionController:
         realname: str,
         server: ServerThread | None = None,
         server_data_dir: Path | None = None,
+        server_tls: tuple[int, Path] | None = None,
         client_options: dict[str, Any] | None = None,
         log_dir: Path | None = None,
     ) -> None:
@@ -115,6 +116,9 @@ class ConnectionController:
         self.realname = realname
         self.server = server  # a started ServerThread when run_app started it
         self.server_data_dir = server_data_dir  # history of a room hosted from the connect screen
+        # (TLS port, certificate dir) of a room hosted from the connect screen; None: plaintext
+        self.server_tls = server_tls
+        self.host_bind = ""  # where a room hosted from the connect screen listens ("": all)
         self.client_options = client_options or {}
         self.log_dir = log_dir  # chat logs (and search in them); None: logging off
         self.plan: ConnectionPlan | None = None  # the one in use
@@ -128,7 +132,10 @@ class ConnectionController:
         Raises OSError when the server cannot listen.
         """
         if self.server is None:
-            self.server = start_server(plan.bind, plan.port, plan.password, self.server_data_dir)
+            tls_port, tls_dir = self.server_tls or (None, None)
+            self.server = start_server(
+                plan.bind, plan.port, plan.password, self.server_data_dir, tls_port, tls_dir
+            )
         port = self.server.port
         local = ConnectionPlan(
             mode="host",
