@@ -121,6 +121,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     host.add_argument("--no-tls", action="store_true", help="plaintext only: no TLS port")
     host.add_argument(
+        "--tls-cert",
+        type=Path,
+        metavar="PEM",
+        help="certificate chain (default: a self-signed one made in the data dir)",
+    )
+    host.add_argument(
+        "--tls-key", type=Path, metavar="PEM", help="private key (default: in --tls-cert)"
+    )
+    host.add_argument(
         "--data-dir",
         type=Path,
         help="where the room's history.sqlite3 is kept (default: the platform's user data dir)",
@@ -379,6 +388,12 @@ def _app(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         history_dir = getattr(args, "data_dir", None) or data_dir()
     # The certificate of a hosted room is kept even without history: invites pin it.
     tls_port = tls_dir = None
+    tls_files = None
+    if command == "host" and (args.tls_cert or args.tls_key):
+        if args.no_tls:
+            parser.error("--tls-cert/--tls-key with --no-tls")
+        cert = args.tls_cert or args.tls_key
+        tls_files = (cert, args.tls_key or cert)
     if (command == "host" and not args.no_tls) or command == "connect":
         # A room hosted from the connect screen listens with TLS too, on the default port.
         from .config import data_dir
@@ -402,6 +417,7 @@ def _app(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         tls_port=tls_port,
         tls_dir=tls_dir,
         sasl=sasl,
+        tls_files=tls_files,
     )
 
 

@@ -161,3 +161,31 @@ async def test_a_room_hosted_from_the_connect_screen_listens_with_tls_too(tmp_pa
         assert f"ircs://127.0.0.1:{server.tls_port}/lobby#sha256={server.tls_fingerprint}" in hint
         assert (tmp_path / "tls" / "tls-cert.pem").exists()
         await pilot.press("ctrl+q")
+
+
+def test_host_takes_its_certificate_from_tls_cert_and_tls_key(monkeypatch, tmp_path, capsys):
+    """`tui-chat host --tls-cert/--tls-key` serves that certificate; a missing one is one line
+    and exit status 2, before the full-screen app starts."""
+    from tui_chat.cli import main
+    from tui_chat.server.tls import fingerprint, self_signed
+    from tui_chat.ui import app as app_module
+
+    seen = {}
+
+    def fake_run(self):
+        seen["fingerprint"] = self.controller.server.tls_fingerprint
+        return 0
+
+    monkeypatch.setattr(app_module.ChatApp, "run", fake_run)
+    cert, key = self_signed(tmp_path / "mine", "chat.example")
+    config = tmp_path / "c.toml"
+    config.write_text("")
+    host = ["--config", str(config), "host", "--bind", "127.0.0.1", "--port", "0", "--no-log"]
+    host += ["--tls-port", "0", "--no-history", "--data-dir", str(tmp_path / "data")]
+    assert main([*host, "--tls-cert", str(cert), "--tls-key", str(key)]) == 0
+    assert seen["fingerprint"] == fingerprint(cert)
+    assert not (tmp_path / "data" / "tls-cert.pem").exists()  # no self-signed one was made
+
+    assert main([*host, "--tls-cert", str(tmp_path / "missing.pem")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "missing.pem: no such file" in err, err

@@ -32,6 +32,7 @@ def run_app(
     tls_port: int | None = None,
     tls_dir: Path | None = None,
     sasl: SaslConfig | None = None,
+    tls_files: tuple[Path, Path] | None = None,
 ) -> int:
     """Run the chat app; returns the process exit status.
 
@@ -45,7 +46,8 @@ def run_app(
     keeps its history (None: no history). ``tls``: how to trust a server joined with TLS (None:
     plaintext). ``tls_port``/``tls_dir``: a hosted room also listens with TLS on that port,
     with the certificate kept in that directory (None: plaintext only). ``sasl``: log in with
-    SASL (a named server's account).
+    SASL (a named server's account). ``tls_files``: the hosted room's certificate and key
+    (``--tls-cert``/``--tls-key``) instead of the self-signed one.
     """
     # No cyclic garbage collection until the first frame is drawn (settle_gc turns it back
     # on, after freezing what exists by then): importing Textual and building the screen
@@ -61,7 +63,9 @@ def run_app(
         from ..server.tls import TLSSetupError
 
         try:
-            server = start_server(host or "", port, password, data_dir, tls_port, tls_dir)
+            server = start_server(
+                host or "", port, password, data_dir, tls_port, tls_dir, tls_files
+            )
         except TLSSetupError as exc:
             print(f"tui-chat: {exc}", file=sys.stderr)
             return 2

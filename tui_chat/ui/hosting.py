@@ -23,13 +23,15 @@ def start_server(
     data_dir: Path | None = None,
     tls_port: int | None = None,
     tls_dir: Path | None = None,
+    tls_files: tuple[Path, Path] | None = None,
 ) -> Any:
     """Start the embedded server; raises OSError when it cannot listen, and
     :class:`~tui_chat.server.tls.TLSSetupError` when it cannot set up TLS.
 
     ``data_dir``: where it keeps history (``history.sqlite3``), as ``tui-chat serve`` does;
     None keeps none (tests, ``--no-history``). ``tls_port``: listen with TLS there too, with
-    the self-signed certificate kept in ``tls_dir`` (None: plaintext only).
+    the self-signed certificate kept in ``tls_dir``, or ``tls_files`` (certificate, key) when
+    given (None: plaintext only).
     """
     from ..server import ServerConfig, ServerThread
 
@@ -38,8 +40,10 @@ def start_server(
         port=port,
         password=password,
         data_dir=data_dir,
-        tls_port=tls_port if tls_dir is not None else None,
+        tls_port=tls_port if tls_dir is not None or tls_files is not None else None,
         tls_dir=tls_dir,
+        tls_cert=tls_files[0] if tls_files else None,
+        tls_key=tls_files[1] if tls_files else None,
     )
     server = ServerThread(config)
     server.start()
