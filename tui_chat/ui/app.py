@@ -307,7 +307,10 @@ class ChatApp(App[int]):
 
     @on(InboxReady)
     async def _inbox_ready(self, _message: InboxReady) -> None:
-        await self.chat.drain_inbox()
+        # The app's queue outlives the screen's: a wake-up still queued while the app shuts
+        # down (or a test's run ends without quitting) finds the screen's widgets gone.
+        if self.chat.is_mounted and self.chat.is_running:
+            await self.chat.drain_inbox()
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
