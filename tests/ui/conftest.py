@@ -230,13 +230,15 @@ def make_app(tmp_path: Path):
         room: str = "#lobby",
         mode: str = "join",
         client_options: dict | None = None,
+        app_options: dict | None = None,
         **settings,
     ):
+        """``app_options``: more ChatApp arguments (tls=, server=, server_tls=, host=...)."""
         settings.setdefault("nick", nick)
         settings.setdefault("notifications", True)
+        options = {"host": "127.0.0.1", **(app_options or {})}
         return ChatApp(
             mode=mode,
-            host="127.0.0.1",
             port=port,
             nick=nick,
             room=room,
@@ -244,6 +246,7 @@ def make_app(tmp_path: Path):
             settings=Settings(path=tmp_path / "config.toml", **settings),
             data_path=tmp_path / "data",
             client_options={**FAST_RECONNECT, **(client_options or {})},
+            **options,
         )
 
     return make

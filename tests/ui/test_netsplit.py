@@ -5,13 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from tui_chat.client import events as ev
-from tui_chat.config import Settings
 from tui_chat.server import ServerConfig, ServerThread
-from tui_chat.ui.app import ChatApp
 from tui_chat.ui.messages import NetworkEvents
 from tui_chat.ui.model.netsplit import split_servers
 
-from .conftest import FAST_RECONNECT, conv_text, joined, wait_for
+from .conftest import conv_text, joined, wait_for
 
 SIZE = (120, 36)
 USERS = ["[@click=app.quit]x"] + [f"u{i}" for i in range(36)]
@@ -34,20 +32,10 @@ def test_split_reasons():
         assert split_servers(reason) is None, reason
 
 
-async def test_netsplit_and_netjoin_are_one_line_each(tmp_path):
+async def test_netsplit_and_netjoin_are_one_line_each(make_app):
     server = ServerThread(ServerConfig(bind="127.0.0.1", port=0)).start()
     try:
-        app = ChatApp(
-            mode="join",
-            host="127.0.0.1",
-            port=server.port,
-            nick="me",
-            room="#lobby",
-            password=None,
-            settings=Settings(nick="me", path=tmp_path / "c.toml", smart_filter=False),
-            data_path=tmp_path,
-            client_options=dict(FAST_RECONNECT),
-        )
+        app = make_app(server.port, nick="me", smart_filter=False)
         async with app.run_test(size=SIZE) as pilot:
             await joined(pilot, app)
             now = datetime.now(UTC)

@@ -9,29 +9,16 @@ from tests.client.conftest import free_port
 from tui_chat.client.address import parse_target
 from tui_chat.client.events import SERVER_BUFFER
 from tui_chat.client.tls import PinStore, TLSPolicy
-from tui_chat.config import Settings
-from tui_chat.ui.app import ChatApp
 from tui_chat.ui.hosting import start_server
 
-from .conftest import FAST_RECONNECT, conv_text, joined, screen_text, type_line, wait_for
+from .conftest import conv_text, joined, screen_text, type_line, wait_for
 
 SIZE = (120, 36)
 
 
-async def test_the_invite_line_joins_over_tls_with_the_certificate_pinned(tmp_path):
+async def test_the_invite_line_joins_over_tls_with_the_certificate_pinned(tmp_path, make_app):
     server = start_server("127.0.0.1", 0, None, None, tls_port=0, tls_dir=tmp_path / "host")
-    host = ChatApp(
-        mode="host",
-        host="127.0.0.1",
-        port=server.port,
-        nick="alice",
-        room="#dev",
-        password=None,
-        settings=Settings(nick="alice", path=tmp_path / "a.toml"),
-        data_path=tmp_path / "a",
-        client_options=dict(FAST_RECONNECT),
-        server=server,
-    )
+    host = make_app(server.port, room="#dev", mode="host", app_options={"server": server})
     async with host.run_test(size=SIZE) as host_pilot:
         await joined(host_pilot, host, "#dev")
         hint = conv_text(host, SERVER_BUFFER)
@@ -53,17 +40,11 @@ async def test_the_invite_line_joins_over_tls_with_the_certificate_pinned(tmp_pa
         target = parse_target(url[1])
         assert (target.tls, target.room, target.pin) == (True, "#dev", fingerprint)
         pins = tmp_path / "known_servers"
-        guest = ChatApp(
-            mode="join",
-            host=target.host,
-            port=target.port,
+        guest = make_app(
+            target.port,
             nick="bob",
             room=target.room,
-            password=None,
-            settings=Settings(nick="bob", path=tmp_path / "b.toml"),
-            data_path=tmp_path / "b",
-            client_options=dict(FAST_RECONNECT),
-            tls=TLSPolicy(pin=target.pin, pins_path=pins),
+            app_options={"host": target.host, "tls": TLSPolicy(pin=target.pin, pins_path=pins)},
         )
         async with guest.run_test(size=SIZE) as guest_pilot:
             await joined(guest_pilot, guest, "#dev")
@@ -79,21 +60,11 @@ async def test_the_invite_line_joins_over_tls_with_the_certificate_pinned(tmp_pa
         await host_pilot.press("ctrl+q")
 
 
-async def test_a_wrong_pin_stops_with_a_clear_message_and_no_retry(tmp_path):
+async def test_a_wrong_pin_stops_with_a_clear_message_and_no_retry(tmp_path, make_app):
     server = start_server("127.0.0.1", 0, None, None, tls_port=0, tls_dir=tmp_path / "host")
     try:
-        guest = ChatApp(
-            mode="join",
-            host="127.0.0.1",
-            port=server.tls_port,
-            nick="bob",
-            room="#dev",
-            password=None,
-            settings=Settings(nick="bob", path=tmp_path / "b.toml"),
-            data_path=tmp_path / "b",
-            client_options=dict(FAST_RECONNECT),
-            tls=TLSPolicy(pin="0" * 64, pins_path=tmp_path / "known_servers"),
-        )
+        pin = TLSPolicy(pin="0" * 64, pins_path=tmp_path / "known_servers")
+        guest = make_app(server.tls_port, nick="bob", room="#dev", app_options={"tls": pin})
         async with guest.run_test(size=SIZE) as pilot:
             await wait_for(
                 pilot,
@@ -107,22 +78,12 @@ async def test_a_wrong_pin_stops_with_a_clear_message_and_no_retry(tmp_path):
         server.stop()
 
 
-async def test_share_says_so_when_not_hosting(tmp_path):
+async def test_share_says_so_when_not_hosting(make_app):
     from tui_chat.server import ServerConfig, ServerThread
 
     server = ServerThread(ServerConfig(bind="127.0.0.1", port=0)).start()
     try:
-        app = ChatApp(
-            mode="join",
-            host="127.0.0.1",
-            port=server.port,
-            nick="bob",
-            room="#dev",
-            password=None,
-            settings=Settings(nick="bob", path=tmp_path / "b.toml"),
-            data_path=tmp_path / "b",
-            client_options=dict(FAST_RECONNECT),
-        )
+        app = make_app(server.port, nick="bob", room="#dev")
         async with app.run_test(size=SIZE) as pilot:
             await joined(pilot, app, "#dev")
             await type_line(pilot, "/share")
@@ -133,18 +94,12 @@ async def test_share_says_so_when_not_hosting(tmp_path):
         server.stop()
 
 
-async def test_a_room_hosted_from_the_connect_screen_listens_with_tls_too(tmp_path):
-    app = ChatApp(
+async def test_a_room_hosted_from_the_connect_screen_listens_with_tls_too(tmp_path, make_app):
+    app = make_app(
+        6667,
+        nick="dora",
         mode="connect",
-        host=None,
-        port=6667,
-        nick=None,
-        room=None,
-        password=None,
-        settings=Settings(nick="dora", path=tmp_path / "c.toml"),
-        data_path=tmp_path / "data",
-        client_options=dict(FAST_RECONNECT),
-        server_tls=(0, tmp_path / "tls"),
+        app_options={"host": None, "server_tls": (0, tmp_path / "tls")},
     )
     app.controller.host_bind = "127.0.0.1"  # tests listen on the loopback only
     async with app.run_test(size=SIZE) as pilot:
