@@ -165,6 +165,20 @@ def test_search_keys(fresh: ChatTerminal, table: dict[str, str]) -> None:
     assert fresh.input_text() == "Type a message, or /help"
 
 
+@covers("help:Ctrl+F", "app.search")
+def test_letters_typed_right_after_ctrl_f_go_into_the_search(fresh: ChatTerminal) -> None:
+    """Ctrl+F and the first letters in one read (a fast typist, tmux, SSH): they belong in the
+    search field, not in the chat input behind it."""
+    term = fresh.term
+    fresh.say_from_peer("fastneedle here")
+    term.wait_for("fastneedle here")
+    term.send(KEYS["ctrl+f"] + "fastneedle\r")
+    term.wait_for("1/1")
+    term.press("escape")
+    term.wait_gone("Search:")
+    assert fresh.input_text() == "Type a message, or /help"
+
+
 @covers("help:F1", "app.help", "help.close")
 @pytest.mark.parametrize("f1", ["f1", "f1.rxvt"])
 @pytest.mark.parametrize("close", ["escape", "f1", "q"])

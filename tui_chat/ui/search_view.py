@@ -50,7 +50,9 @@ class SearchView:
             self.run(query)
         elif chat.model.search is None:
             bar.set_status("Enter searches; F3 next, Shift+F3 previous, Esc closes")
-        field.focus()
+        # At once, not with focus() (which waits for the app's queue): letters typed right
+        # after Ctrl+F, in the same read from the terminal, belong in the search field.
+        chat.set_focus(field)
         field.cursor_position = len(field.value)
 
     async def find(self, query: str) -> None:

@@ -105,7 +105,7 @@ def read_escape_digits_as_alt() -> None:
         table[f"\x1b{n}"] = (AltDigit(f"alt+{n}"),)
 
 
-def own_key_bindings(widget: Widget, key: str) -> list[Binding]:
+def own_key_bindings(widget: Widget | App[Any], key: str) -> list[Binding]:
     """The widget's own non-priority bindings for ``key``, as the app resolved them (keymap too).
 
     Textual runs a focused widget's bindings only once the key has bubbled up to the App

@@ -139,6 +139,14 @@ class ChatInput(FastInput):
 
     async def on_key(self, event: events.Key) -> None:
         # Runs before Input's own key handling (which then goes on as usual).
+        focused = self.screen.focused
+        if focused is not None and focused is not self:
+            # Keys that were queued for us before a key moved the focus (Ctrl+F and the first
+            # letters of the search, in one read from the terminal) go where the focus is now.
+            event.prevent_default()
+            event.stop()
+            focused.post_message(events.Key(event.key, event.character))
+            return
         if event.key != "tab":
             self._completion = None
         if keeps_joiner(event.character):
@@ -157,6 +165,13 @@ class ChatInput(FastInput):
                 if binding.action == "submit":
                     # The line left in Submitted; what is typed next starts the next one.
                     self._set_value("")
+                return
+        # The app's keys (Ctrl+F, Ctrl+Up...) run now as well, in order with the keys around
+        # them: after a trip up to the App, the keys behind them would already have been typed.
+        for binding in own_key_bindings(self.app, event.key):
+            if await self.app.run_action(binding.action, self.app):
+                event.prevent_default()
+                event.stop()
                 return
         if event.key.startswith(("alt+", "ctrl+")) and event.character is not None:
             # A terminal's Alt+A (ESC a) reaches us as "alt+a" with the character "a": Input
