@@ -28,9 +28,15 @@ async def test_panels_fold_below_100_columns_and_return_when_wide_again(server, 
         await wait_for(pilot, lambda: app.chat.log_view.size.width > wide_log - 21)
         assert "Users (" not in screen_text(app)
         assert all(len(line) <= 99 for line in screen_text(app).splitlines())
+        await pilot.resize_terminal(80, 30)
+        # Narrow, the footer packs its keys: the last one is whole, not "f8 Use".
+        await wait_for(
+            pilot, lambda: screen_text(app).splitlines()[-1].rstrip().endswith("f8 Users")
+        )
         await pilot.resize_terminal(100, 30)
         await wait_for(pilot, lambda: shown(app) == (True, True), what="panels back")
         await wait_for(pilot, lambda: "Users (1)" in screen_text(app))
+        assert "f7 Rooms  f8 Users" in screen_text(app)  # wide again: the spacious footer
 
 
 async def test_f7_and_f8_toggle_the_panels_and_the_choice_outlives_a_resize(server, make_app):

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 NETWORK_SLICE = 0.005  # seconds of network events handled before keys and redraws get a turn
 NOTIFY_INTERVAL = 5.0  # seconds between bells/notifications while the app is not focused
+NARROW_FOOTER = 100  # columns below which the footer is drawn compact
 MAX_ACT = 12  # conversations listed in the header's "Act:" while the sidebar is hidden
 
 
@@ -106,6 +107,8 @@ class ChatScreen(Screen[None]):
         self.show_panels()
 
     def on_resize(self, event: events.Resize) -> None:
+        # Narrow, the footer's keys lose their padding so that the last one is not cut off.
+        self.query_one(Footer).compact = event.size.width < NARROW_FOOTER
         if self.panels.fit(event.size.width):
             self.show_panels()
 
