@@ -20,6 +20,7 @@ from ..state import (
     Channel,
     Client,
     member_prefix,
+    sees_invisible,
 )
 from . import chathistory
 
@@ -118,7 +119,7 @@ def send_names(srv: Server, c: Client, ch: Channel) -> None:
     names: list[str] = []
     size = 0
     for m, flags in ch.members.items():
-        if m.invisible and not visible_all:
+        if m.invisible and not visible_all and not sees_invisible(c, m):
             continue
         entry = member_prefix(flags, multi) + (m.prefix if full else m.nick)
         if size + len(entry) > _NAMES_WIDTH and names:

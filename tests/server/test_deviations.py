@@ -1,0 +1,44 @@
+"""Protocol deviations a strict client would hit (issue 11), checked against the real server."""
+
+from __future__ import annotations
+
+
+def test_user_with_empty_realname_gets_461(connect):
+    c = connect()
+    c.send("NICK alice")
+    c.send("USER al 0 * :")
+    err = c.expect(lambda m: m.command in ("461", "001"))
+    assert err.command == "461" and err.params[1] == "USER"
+    # Still unregistered, and a proper USER afterwards completes registration.
+    c.send("USER al 0 * :Alice Liddell")
+    c.expect("001")
+
+
+def _who_nicks(c, target: str) -> set[str]:
+    c.send(f"WHO {target}")
+    got = c.collect("315")
+    return {m.params[5] for m in got if m.command == "352"}
+
+
+def _names(c, target: str) -> set[str]:
+    c.send(f"NAMES {target}")
+    got = c.collect("366")
+    return {n.lstrip("@+") for m in got if m.command == "353" for n in m.params[-1].split()}
+
+
+def test_invisible_user_hidden_only_from_those_sharing_no_channel(connect):
+    alice, bob, carol = connect("alice"), connect("bob"), connect("carol")
+    alice.send("MODE alice +i")
+    alice.expect("MODE")
+    alice.join("#room")
+    alice.join("#side")
+    bob.join("#side")  # shares #side with alice, not #room
+    carol.join("#room")
+    assert "alice" in _who_nicks(bob, "#room")
+    assert "alice" in _names(bob, "#room")
+    assert "alice" in _who_nicks(carol, "#room")  # a member of the room itself
+    assert "alice" in _names(carol, "#room")
+    stranger = connect("dave")
+    assert "alice" not in _who_nicks(stranger, "#room")
+    assert "alice" not in _names(stranger, "#room")
+    assert "carol" in _who_nicks(stranger, "#room")
