@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def test_user_with_empty_realname_gets_461(connect):
     c = connect()
@@ -42,3 +44,15 @@ def test_invisible_user_hidden_only_from_those_sharing_no_channel(connect):
     assert "alice" not in _who_nicks(stranger, "#room")
     assert "alice" not in _names(stranger, "#room")
     assert "carol" in _who_nicks(stranger, "#room")
+
+
+@pytest.mark.parametrize("key", ["two words", "   ", ""])
+def test_mode_k_with_a_key_join_cannot_carry_gets_696(connect, key):
+    alice = connect("alice")
+    alice.join("#room")
+    alice.send(f"MODE #room +k :{key}")
+    err = alice.expect(lambda m: m.command in ("696", "MODE"))
+    assert err.command == "696"
+    assert err.params[1:4] == ("#room", "k", "*")
+    bob = connect("bob")
+    bob.join("#room")  # no key was set
