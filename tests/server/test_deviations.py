@@ -56,3 +56,21 @@ def test_mode_k_with_a_key_join_cannot_carry_gets_696(connect, key):
     assert err.params[1:4] == ("#room", "k", "*")
     bob = connect("bob")
     bob.join("#room")  # no key was set
+
+
+def test_chantypes_advertised_is_what_join_and_history_treat_as_rooms(connect):
+    from tui_chat.server.history import is_channel
+
+    c = connect()
+    c.send("NICK alice")
+    c.send("USER al 0 * :Alice")
+    burst = c.collect(lambda m: m.command in ("376", "422"))
+    tokens = [p for m in burst if m.command == "005" for p in m.params[1:-1]]
+    chantypes = next(t.partition("=")[2] for t in tokens if t.startswith("CHANTYPES="))
+    assert chantypes == "#"
+    for prefix in "#&":
+        c.send(f"JOIN {prefix}room")
+        answer = c.expect(lambda m: m.command in ("JOIN", "476", "479"))
+        assert (answer.command == "JOIN") == (prefix in chantypes)
+        # History files a target under a room or a private conversation by the same rule.
+        assert is_channel(f"{prefix}room") == (prefix in chantypes)

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 
 from ...irc import numerics as N
 from ...irc.casemap import is_valid_nick
-from ...irc.limits import CHANTYPES
 from ...irc.message import Message
 from ...irc.numbers import parse_decimal
 from ..history import (
     MESSAGE_COMMANDS,
     HistoryRecord,
     SelectorError,
+    is_channel,
     parse_selector,
     private_key,
     replay_text,
@@ -140,7 +140,7 @@ def cmd_chathistory(srv: Server, c: Client, msg: Message) -> None:
 
 def _messages(srv: Server, c: Client, sub: str, params: tuple[str, ...], limit: int) -> None:
     target = params[1]
-    if target[:1] in CHANTYPES:
+    if is_channel(target):
         ch = srv.find_channel(target)
         if ch is None or c not in ch.members:
             _fail(srv, c, "INVALID_TARGET", sub, target, description=_NOT_RETRIEVED)
