@@ -74,3 +74,32 @@ def test_chantypes_advertised_is_what_join_and_history_treat_as_rooms(connect):
         assert (answer.command == "JOIN") == (prefix in chantypes)
         # History files a target under a room or a private conversation by the same rule.
         assert is_channel(f"{prefix}room") == (prefix in chantypes)
+
+
+def _targmax(c) -> dict[str, int]:
+    c.send("VERSION")  # the server resends ISUPPORT after VERSION
+    burst = c.collect("351")
+    burst += c.collect(lambda m: m.command == "005" and "TARGMAX" in " ".join(m.params))
+    token = next(p for m in burst if m.command == "005" for p in m.params if p[:8] == "TARGMAX=")
+    pairs = (item.partition(":") for item in token[8:].split(","))
+    return {cmd: int(n) for cmd, _, n in pairs if n}
+
+
+def test_kick_and_names_take_several_targets_as_targmax_says(connect):
+    op = connect("op")
+    targmax = _targmax(op)
+    kick_max, names_max = targmax.get("KICK", 1), targmax.get("NAMES", 1)
+    assert kick_max >= 2 and names_max >= 2
+    victims = [connect(f"v{i}") for i in range(kick_max)]
+    op.join("#room")
+    for v in victims:
+        v.join("#room")
+    op.send(f"KICK #room {','.join(v.nick for v in victims)} :out")
+    kicked = {op.expect("KICK").params[1] for _ in victims}
+    assert kicked == {v.nick for v in victims}
+    rooms = [f"#r{i}" for i in range(names_max)]
+    for room in rooms:
+        op.join(room)
+    op.send(f"NAMES {','.join(rooms)}")
+    ended = [op.expect("366").params[1] for _ in rooms]
+    assert ended == rooms

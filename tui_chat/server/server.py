@@ -221,7 +221,7 @@ class Server(Reactor):
             "PREFIX=(ov)@+",
             "STATUSMSG=@+",
             f"TARGMAX=PRIVMSG:{L.MAX_TARGETS},NOTICE:{L.MAX_TARGETS},TAGMSG:{L.MAX_TARGETS},"
-            "JOIN:,PART:,KICK:1,NAMES:1,WHOIS:1",
+            f"JOIN:,PART:,KICK:{L.MAX_TARGETS},NAMES:{L.MAX_TARGETS},WHOIS:1",
             f"TOPICLEN={L.TOPICLEN}",
             f"USERLEN={L.USERLEN}",
             "UTF8ONLY",
