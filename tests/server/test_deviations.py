@@ -103,3 +103,31 @@ def test_kick_and_names_take_several_targets_as_targmax_says(connect):
     op.send(f"NAMES {','.join(rooms)}")
     ended = [op.expect("366").params[1] for _ in rooms]
     assert ended == rooms
+
+
+@pytest.mark.parametrize(
+    ("line", "context", "description"),
+    [
+        ("CHATHISTORY", "*", "Insufficient parameters"),
+        ("CHATHISTORY FETCH #h * 10", "FETCH", "Unknown command"),
+        ("CHATHISTORY LATEST #h *", "LATEST", "Insufficient parameters"),
+        ("CHATHISTORY LATEST #h * 10 extra", "LATEST", "Too many parameters"),
+    ],
+)
+def test_chathistory_syntax_errors_are_invalid_params(
+    make_server, tmp_path, line, context, description
+):
+    # The current IRCv3 chathistory text: a syntactically invalid command (unknown subcommand,
+    # missing or excess parameters) is FAIL CHATHISTORY INVALID_PARAMS <the given command>.
+    from .ircclient import TestClient
+
+    server = make_server(data_dir=tmp_path / "data")
+    c = TestClient(server.port)
+    try:
+        c.register("alice", caps=("batch", "server-time", "message-tags"))
+        c.join("#h")
+        c.send(line)
+        fail = c.expect(lambda m: m.command in ("FAIL", "BATCH"))
+        assert fail.params == ("CHATHISTORY", "INVALID_PARAMS", context, description)
+    finally:
+        c.close()
