@@ -191,10 +191,10 @@ def test_topic_is_stored_for_event_playback_clients(connect):
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        ("CHATHISTORY", ("NEED_MORE_PARAMS", "*")),
-        ("CHATHISTORY FETCH #h * 10", ("UNKNOWN_COMMAND", "FETCH")),
-        ("CHATHISTORY LATEST #h *", ("NEED_MORE_PARAMS", "LATEST")),
-        ("CHATHISTORY BETWEEN #h * 10", ("NEED_MORE_PARAMS", "BETWEEN")),
+        ("CHATHISTORY", ("INVALID_PARAMS", "*")),
+        ("CHATHISTORY FETCH #h * 10", ("INVALID_PARAMS", "FETCH")),
+        ("CHATHISTORY LATEST #h *", ("INVALID_PARAMS", "LATEST")),
+        ("CHATHISTORY BETWEEN #h * 10", ("INVALID_PARAMS", "BETWEEN")),
         ("CHATHISTORY LATEST #h * ten", ("INVALID_PARAMS", "LATEST", "ten")),
         ("CHATHISTORY LATEST #h * -1", ("INVALID_PARAMS", "LATEST", "-1")),
         ("CHATHISTORY BEFORE #h * 10", ("INVALID_PARAMS", "BEFORE", "*")),

@@ -9,6 +9,9 @@ from .. import __version__
 from ..irc.limits import DEFAULT_PORT
 
 VERSION = f"tui-chat-{__version__}"  # as RPL_MYINFO and VERSION name this server
+# One server, so no "&" (server-local) channels: they would only add a second namespace for
+# lookalike room names. ISUPPORT, JOIN and history all use this one value.
+CHANTYPES = "#"
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,8 @@ from pathlib import Path
 from typing import Any, TypeAlias, overload
 
 from ..irc.casemap import casefold
-from ..irc.limits import CHANTYPES
+from ..irc.casemap import is_channel as _is_channel_name
+from .config import CHANTYPES
 
 log = logging.getLogger("tui_chat.server.history")
 
@@ -248,7 +249,7 @@ def msgid_seq(msgid: str) -> int | None:
 
 
 def is_channel(target: str) -> bool:
-    return target[:1] in CHANTYPES
+    return _is_channel_name(target, CHANTYPES)
 
 
 def conversation_key(nick_a: str, nick_b: str) -> str:

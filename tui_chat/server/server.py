@@ -24,7 +24,7 @@ from ..irc.casemap import casefold
 from ..irc.fitting import fit_line
 from ..irc.message import Message, ParseError, parse
 from . import handlers  # noqa: F401  (registers every command)
-from .config import VERSION, ServerConfig
+from .config import CHANTYPES, VERSION, ServerConfig
 from .connlog import ConnectionLog
 from .handlers.messages import fast_privmsg
 from .history import HistoryRecord, HistoryStore, private_key
@@ -210,7 +210,7 @@ class Server(Reactor):
             f"CHANLIMIT=#:{L.MAX_CHANNELS_PER_USER}",
             "CHANMODES=b,k,l,imnst",
             f"CHANNELLEN={L.CHANNELLEN}",
-            "CHANTYPES=#",
+            f"CHANTYPES={CHANTYPES}",
             "ELIST=U",
             f"KICKLEN={L.KICKLEN}",
             f"MAXLIST=b:{L.MAX_LIST_ENTRIES}",
@@ -221,7 +221,7 @@ class Server(Reactor):
             "PREFIX=(ov)@+",
             "STATUSMSG=@+",
             f"TARGMAX=PRIVMSG:{L.MAX_TARGETS},NOTICE:{L.MAX_TARGETS},TAGMSG:{L.MAX_TARGETS},"
-            "JOIN:,PART:,KICK:1,NAMES:1,WHOIS:1",
+            f"JOIN:,PART:,KICK:{L.MAX_TARGETS},NAMES:{L.MAX_TARGETS},WHOIS:1",
             f"TOPICLEN={L.TOPICLEN}",
             f"USERLEN={L.USERLEN}",
             "UTF8ONLY",

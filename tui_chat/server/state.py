@@ -41,6 +41,15 @@ MEMBER_OP = 1
 MEMBER_VOICE = 2
 
 
+def sees_invisible(viewer: Client, u: Client) -> bool:
+    """Whether ``u``'s ``+i`` leaves them visible to ``viewer``: it hides a user only from those
+    who share no channel with them. Bounded by the channel limit per user, not by channel sizes."""
+    if viewer is u or viewer.oper:
+        return True
+    small, big = sorted((viewer.channels, u.channels), key=len)
+    return any(key in big for key in small)
+
+
 def member_prefix(flags: int, multi: bool) -> str:
     """``@``, ``+`` (both, ``@+``, for a client with multi-prefix) or nothing."""
     if flags & MEMBER_OP:

@@ -11,6 +11,7 @@ from ...irc import numerics as N
 from ...irc.casemap import casefold, has_spoofing_chars, is_valid_channel
 from ...irc.message import Message
 from ...irc.numbers import parse_decimal
+from ..config import CHANTYPES
 from ..registry import command
 from ..state import (
     CAP_AWAY_NOTIFY,
@@ -20,6 +21,7 @@ from ..state import (
     Channel,
     Client,
     member_prefix,
+    sees_invisible,
 )
 from . import chathistory
 
@@ -43,7 +45,7 @@ def cmd_join(srv: Server, c: Client, msg: Message) -> None:
 
 
 def join_channel(srv: Server, c: Client, name: str, key: str) -> None:
-    if not is_valid_channel(name, chantypes="#"):
+    if not is_valid_channel(name, chantypes=CHANTYPES):
         if has_spoofing_chars(name):
             # The name is not echoed back: it is exactly what must not be shown.
             srv.out.reply(c, N.ERR_BADCHANNAME, "*", "Illegal channel name")
@@ -118,7 +120,7 @@ def send_names(srv: Server, c: Client, ch: Channel) -> None:
     names: list[str] = []
     size = 0
     for m, flags in ch.members.items():
-        if m.invisible and not visible_all:
+        if m.invisible and not visible_all and not sees_invisible(c, m):
             continue
         entry = member_prefix(flags, multi) + (m.prefix if full else m.nick)
         if size + len(entry) > _NAMES_WIDTH and names:

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 
 from ...irc import numerics as N
 from ...irc.casemap import is_valid_nick
-from ...irc.limits import CHANTYPES
 from ...irc.message import Message
 from ...irc.numbers import parse_decimal
 from ..history import (
     MESSAGE_COMMANDS,
     HistoryRecord,
     SelectorError,
+    is_channel,
     parse_selector,
     private_key,
     replay_text,
@@ -110,15 +110,19 @@ def cmd_chathistory(srv: Server, c: Client, msg: Message) -> None:
         return
     params = msg.params
     if not params:
-        _fail(srv, c, "NEED_MORE_PARAMS", "*", description="Missing parameters")
+        _fail(srv, c, "INVALID_PARAMS", "*", description="Insufficient parameters")
         return
     sub = params[0].upper()
     need = SUBCOMMANDS.get(sub)
     if need is None:
-        _fail(srv, c, "UNKNOWN_COMMAND", params[0], description="Unknown command")
+        _fail(srv, c, "INVALID_PARAMS", params[0], description="Unknown command")
         return
-    if len(params) < need:
-        _fail(srv, c, "NEED_MORE_PARAMS", sub, description="Missing parameters")
+    if len(params) != need:
+        # The current chathistory text: every syntactically invalid command is INVALID_PARAMS
+        # (the 2019 draft's UNKNOWN_COMMAND and NEED_MORE_PARAMS are gone).
+        too_many = len(params) > need
+        text = "Too many parameters" if too_many else "Insufficient parameters"
+        _fail(srv, c, "INVALID_PARAMS", sub, description=text)
         return
     limit_text = params[need - 1]
     limit = parse_decimal(limit_text, 0, 1 << 62)
@@ -140,7 +144,7 @@ def cmd_chathistory(srv: Server, c: Client, msg: Message) -> None:
 
 def _messages(srv: Server, c: Client, sub: str, params: tuple[str, ...], limit: int) -> None:
     target = params[1]
-    if target[:1] in CHANTYPES:
+    if is_channel(target):
         ch = srv.find_channel(target)
         if ch is None or c not in ch.members:
             _fail(srv, c, "INVALID_TARGET", sub, target, description=_NOT_RETRIEVED)

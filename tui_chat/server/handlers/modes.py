@@ -174,7 +174,16 @@ def channel_mode(srv: Server, c: Client, msg: Message) -> None:
                 need_privilege = True
                 continue
             if on:
-                if not key or key.startswith(":") or "," in key:
+                if key is None or not _valid_key(key):
+                    # A key no client could send back in JOIN is refused, as Ergo does.
+                    srv.out.reply(
+                        c,
+                        N.ERR_INVALIDMODEPARAM,
+                        ch.name,
+                        "k",
+                        _error_param(key or ""),
+                        "Invalid channel key",
+                    )
                     continue
                 key = key[:32]
                 if ch.password != key:
@@ -218,6 +227,18 @@ def channel_mode(srv: Server, c: Client, msg: Message) -> None:
         srv.save_room(ch)
         recipients = ch.members if flags is not None else [*ch.members, c]
         srv.out.fanout(recipients, f":{c.prefix} MODE {ch.name} {format_changes(changes)}")
+
+
+def _valid_key(key: str) -> bool:
+    """A key JOIN can carry: non-empty, no space or comma, not starting with a colon."""
+    return bool(key) and " " not in key and "," not in key and not key.startswith(":")
+
+
+def _error_param(value: str) -> str:
+    """A parameter echoed in an error as one middle parameter, as Ergo's SafeErrorParam does."""
+    if not value or " " in value or value.startswith(":"):
+        return "*"
+    return value
 
 
 def _ban(srv: Server, c: Client, ch: Channel, on: bool, mask: str) -> Change | None:

@@ -14,7 +14,7 @@ from ...irc.message import Message
 from ...irc.numbers import parse_decimal
 from ..config import VERSION
 from ..registry import command
-from ..state import CAP_MULTI_PREFIX, Client, member_prefix
+from ..state import CAP_MULTI_PREFIX, Client, member_prefix, sees_invisible
 from .registration import lusers_bytes, send_motd
 
 if TYPE_CHECKING:
@@ -37,17 +37,16 @@ def cmd_who(srv: Server, c: Client, msg: Message) -> None:
         if ch is not None and (c in ch.members or not ch.secret or c.oper):
             see_all = c in ch.members or c.oper
             for u, flags in list(ch.members.items()):
-                if see_all or not u.invisible:
+                if see_all or not u.invisible or sees_invisible(c, u):
                     who_line(srv, c, ch.name, u, flags)
     else:
         matcher = Mask(mask if mask != "0" else "*")
-        peers = srv.peers(c)
         # An overlong mask matches nobody: it bounds the cost of every comparison below.
         users = list(srv.nicks.values()) if len(mask) <= MAX_MASK_LEN else []
         for u in users:
             if not u.registered:
                 continue
-            if u.invisible and u is not c and not c.oper and u not in peers:
+            if u.invisible and not sees_invisible(c, u):
                 continue
             if not any(matcher.match(f) for f in (u.nick, u.user, u.host, u.realname)):
                 continue

@@ -78,9 +78,13 @@ def cmd_user(srv: Server, c: Client, msg: Message) -> None:
     if c.registered or c.user:
         srv.out.reply(c, N.ERR_ALREADYREGISTERED, "You may not reregister")
         return
+    if not msg.params[3]:
+        # Modern IRC: an empty realname is a missing parameter (Ergo answers 461).
+        srv.out.reply(c, N.ERR_NEEDMOREPARAMS, "USER", "Not enough parameters")
+        return
     user = _USER_BAD.sub("", msg.params[0])[: limits.USERLEN] or "user"
     c.user = user
-    c.realname = msg.params[3][:100] or user
+    c.realname = msg.params[3][:100]
     try_register(srv, c)
 
 
