@@ -439,3 +439,16 @@ def test_isupport_linelen_lets_longer_lines_through_unsplit(fake_server):
                 got.append(conn.expect("PRIVMSG").param(1))
             assert " ".join(got).split() == words
             assert (len(got) == 1) is one_line, [len(line) for line in got]
+
+
+def test_an_empty_real_name_registers_with_the_default_one():
+    """Strict servers (ours, Ergo) refuse USER with an empty real name with 461."""
+    from tui_chat.server import ServerConfig, ServerThread
+
+    server = ServerThread(ServerConfig(bind="127.0.0.1", port=0)).start()
+    try:
+        settings = fast_settings("127.0.0.1", server.port, rooms=(), realname="")
+        with running_client(settings) as (_c, sink):
+            assert sink.wait(Registered).nick == "alice"
+    finally:
+        server.stop()

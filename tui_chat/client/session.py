@@ -65,6 +65,7 @@ WANTED_CAPS = (
     "draft/chathistory",
 )
 LAG_TOKEN_PREFIX = "tui-chat-lag-"
+DEFAULT_REALNAME = "tui-chat user"
 CTCP_ANSWERED = ("CLIENTINFO", "PING", "TIME", "VERSION")  # rate-limited (see ctcp.py)
 TXID_TAG = "+tui-chat/txid"  # client-only tag: a typed line's id, kept across re-sends
 # Private partners remembered (display name, nick changes): a peer-controlled name is a key
@@ -248,7 +249,9 @@ class Session:
         if self.password:
             lines.append(Message.of("PASS", self.password).to_line())
         lines.append(Message.of("NICK", self.nick).to_line())
-        lines.append(Message.of("USER", self.username, "0", "*", self.realname).to_line())
+        # An empty real name is a protocol error (461) on strict servers, ours included.
+        realname = self.realname.strip() or DEFAULT_REALNAME
+        lines.append(Message.of("USER", self.username, "0", "*", realname).to_line())
         self._cap_negotiating = True
         return lines
 
