@@ -12,6 +12,7 @@ import contextlib
 import os
 import socket
 import ssl
+import threading
 import time
 
 import pytest
@@ -124,4 +125,27 @@ def test_garbage_on_the_tls_port_is_dropped_without_affecting_others(
         assert secure.expect("PONG").params[-1] == "still-here"
     finally:
         probe.close()
+        secure.close()
+
+
+def test_the_tls_port_is_still_tls_after_accepting_pauses(hostile_tls_server, tls_context):  # noqa: F811
+    """Out of descriptors, the server stops watching its listeners for a while; when it watches
+    them again, the TLS port must still hand its connections to the TLS handshake."""
+    server = hostile_tls_server
+    reactor = server._server  # the loop's own pause and resume, run in its thread
+    done = threading.Event()
+
+    def pause_and_resume() -> None:
+        reactor._accept_paused = True
+        for sock in reactor.listeners:
+            reactor.selector.unregister(sock)
+        reactor._resume_accept()
+        done.set()
+
+    reactor.call_soon_threadsafe(pause_and_resume)
+    assert done.wait(5)
+    secure = TestClient(server.tls_port, tls=tls_context)
+    try:
+        secure.register("after-pause")
+    finally:
         secure.close()

@@ -79,6 +79,7 @@ class Reactor:
         self.out = out
         self.selector = selectors.DefaultSelector()
         self.listeners: list[socket.socket] = []
+        self._listener_kinds: dict[socket.socket, str] = {}  # _LISTENER or _TLS_LISTENER
         self.addresses: list[tuple[str, int]] = []  # plaintext listeners
         self.tls_addresses: list[tuple[str, int]] = []
         self.tls_context: ssl.SSLContext | None = None
@@ -167,6 +168,7 @@ class Reactor:
             sock.close()
             raise
         self.listeners.append(sock)
+        self._listener_kinds[sock] = kind
         host, port = sock.getsockname()[:2]
         addresses.append((host, port))
         self.selector.register(sock, READ, kind)
@@ -309,7 +311,7 @@ class Reactor:
             return
         self._accept_paused = False
         for sock in self.listeners:
-            self.selector.register(sock, READ, _LISTENER)
+            self.selector.register(sock, READ, self._listener_kinds[sock])
         if self._spare_fd is None:
             self._spare_fd = _reserve_fd()
 
@@ -495,6 +497,7 @@ class Reactor:
                 self.selector.unregister(sock)
             sock.close()
         self.listeners = []
+        self._listener_kinds.clear()
         if self._spare_fd is not None:
             os.close(self._spare_fd)
             self._spare_fd = None
