@@ -43,12 +43,16 @@ async def test_netsplit_and_netjoin_are_one_line_each(make_app):
             quits = tuple(
                 ev.Quit(nick=u, reason=split, buffers=("#lobby",), time=now) for u in USERS
             )
+            # Someone we talk to in private splits too: their conversation says so itself.
+            talk = ev.ChatMessage(buffer="pat", sender="pat", text="hi", time=now)
+            pat = ev.Quit(nick="pat", reason=split, buffers=("#lobby", "pat"), time=now)
             ordinary = ev.Quit(nick="zed", reason="hub.test leaf.test now", buffers=("#lobby",))
-            app.chat.post_message(NetworkEvents((*quits, ordinary)))
+            app.chat.post_message(NetworkEvents((talk, *quits, pat, ordinary)))
             await wait_for(pilot, lambda: "netsplit" in conv_text(app, "#lobby"))
             text = conv_text(app, "#lobby")
-            assert text.count("netsplit hub.test ⇄ leaf.test: 37 users") == 1, text
-            assert "([@click=app.quit]x, u0, u1, u2, u3, u4, u5, u6 and 29 more)" in text
+            assert text.count("netsplit hub.test ⇄ leaf.test: 38 users") == 1, text
+            assert "pat quit (hub.test leaf.test)" in conv_text(app, "pat")
+            assert "([@click=app.quit]x, u0, u1, u2, u3, u4, u5, u6 and 30 more)" in text
             assert "u3 quit" not in text
             assert "zed quit (hub.test leaf.test now)" in text  # not a split: as it came
             joins = tuple(ev.Joined(buffer="#lobby", nick=u, time=now) for u in USERS)

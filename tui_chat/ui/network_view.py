@@ -506,15 +506,16 @@ class NetworkView:
         self._add(event.buffer, entry)
 
     def _quit(self, event: ev.Quit) -> None:
+        buffers = event.buffers
         servers = split_servers(event.reason)
         if servers is not None:  # a netsplit: one line per room for all of them (see flush)
             key = self.model.key(event.nick)
-            for buffer in event.buffers:
+            for buffer in buffers:
                 if is_channel(buffer):
                     self.netsplits.quit(buffer, servers, event.nick, key, event.time)
-            return
+            buffers = tuple(b for b in buffers if not is_channel(b))  # a query: its own line
         reason = ((LIT, " ("), (IRC, event.reason), (LIT, ")")) if event.reason else ()
-        for buffer in event.buffers:
+        for buffer in buffers:
             if self.model.key(buffer) in self.model.conversations:
                 self._add(
                     buffer,
