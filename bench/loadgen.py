@@ -61,7 +61,7 @@ class BenchError(Exception):
 
 
 class Conn:
-    __slots__ = ("buf", "closed", "fd", "nick", "out", "sock")
+    __slots__ = ("buf", "closed", "error", "fd", "nick", "out", "sock")
 
     def __init__(self, sock: socket.socket, nick: bytes) -> None:
         self.sock = sock
@@ -70,6 +70,32 @@ class Conn:
         self.buf = b""
         self.out = b""
         self.closed = False
+        self.error = ""  # why the connection closed, when a socket error closed it
+
+    def receive(self) -> bytes | None:
+        """The complete lines that arrived (an unfinished one waits in ``buf``), or None when
+        nothing was ready. The end of the connection marks it closed and gives b"".
+
+        For setup and teardown: the traffic loop reads its receivers itself, faster.
+        """
+        try:
+            data = _recv(self.sock)
+        except _WOULD_BLOCK:
+            return None
+        except OSError as exc:
+            self.error = str(exc)
+            data = b""
+        if not data:
+            self.closed = True
+            return b""
+        data = self.buf + data
+        end = data.rfind(b"\n") + 1
+        self.buf = data[end:]
+        return data[:end]
+
+    def answer_pings(self, lines: bytes) -> None:
+        if _has_ping(lines, len(lines)):
+            self.sock.send(_pongs(lines, len(lines)))
 
     def flush(self) -> bool:
         """Send what is queued; True when nothing is left."""
@@ -162,31 +188,26 @@ def register(
                     ep.modify(fd, EPOLLIN)
                 if not ev & (EPOLLIN | select.EPOLLHUP | select.EPOLLERR):
                     continue
-                try:
-                    data = _recv(conn.sock)
-                except _WOULD_BLOCK:
+                lines = conn.receive()
+                if lines is None:
                     continue
-                except OSError as exc:
-                    data = b""
-                    problems.append(str(exc))
-                if not data:
+                if conn.closed:
                     ep.unregister(fd)
                     del pending[fd]
                     conn.close()
+                    if conn.error:
+                        problems.append(conn.error)
                     problems.append("connection closed by the server before 001")
                     continue
-                data = conn.buf + data
-                end = data.rfind(b"\n") + 1
-                conn.buf = data[end:]
-                if data.find(b" 001 ", 0, end) >= 0:
+                if b" 001 " in lines:
                     ep.unregister(fd)
                     del pending[fd]
                     conn.buf = b""
                     result.conns.append(conn)
-                elif _has_ping(data, end):
-                    conn.sock.send(_pongs(data, end))
-                elif data.find(b" 433 ", 0, end) >= 0 or data.startswith(b"ERROR"):
-                    problems.append(data[:end].decode(errors="replace").strip()[:100])
+                elif _has_ping(lines, len(lines)):
+                    conn.answer_pings(lines)
+                elif b" 433 " in lines or lines.startswith(b"ERROR"):
+                    problems.append(lines.decode(errors="replace").strip()[:100])
 
     def give_up_on_pending() -> None:
         for conn, _ in pending.values():
@@ -284,24 +305,17 @@ def exchange(
                     ep.modify(fd, EPOLLIN)
                 if not ev & (EPOLLIN | select.EPOLLHUP | select.EPOLLERR):
                     continue
-                try:
-                    data = _recv(conn.sock)
-                except _WOULD_BLOCK:
+                lines = conn.receive()
+                if lines is None:
                     continue
-                except OSError:
-                    data = b""
-                if not data:
-                    conn.closed = True
+                if conn.closed:
                     ep.unregister(fd)
                     continue
-                data = conn.buf + data
-                end = data.rfind(b"\n") + 1
-                conn.buf = data[end:]
-                if data.find(marker, 0, end) >= 0:
+                if marker in lines:
                     ep.unregister(fd)
                     del waiting[fd]
-                elif _has_ping(data, end):
-                    conn.sock.send(_pongs(data, end))
+                else:
+                    conn.answer_pings(lines)
         return list(waiting.values())
     finally:
         ep.close()
@@ -319,22 +333,14 @@ def drain(conns: list[Conn], *, quiet: float = 0.25, limit: float = 5.0) -> None
         while time.monotonic() < deadline and time.monotonic() - last < quiet:
             for fd, _ev in ep.poll(0.05):
                 conn = by_fd[fd]
-                try:
-                    data = _recv(conn.sock)
-                except _WOULD_BLOCK:
+                lines = conn.receive()
+                if lines is None:
                     continue
-                except OSError:
-                    data = b""
-                if not data:
-                    conn.closed = True
+                if conn.closed:
                     ep.unregister(fd)
                     continue
                 last = time.monotonic()
-                data = conn.buf + data
-                end = data.rfind(b"\n") + 1
-                conn.buf = data[end:]
-                if _has_ping(data, end):
-                    conn.sock.send(_pongs(data, end))
+                conn.answer_pings(lines)
     finally:
         ep.close()
 
