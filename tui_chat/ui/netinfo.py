@@ -61,9 +61,11 @@ def join_hint(
 
 def irssi_hint(address: str, port: int, fingerprint: str) -> str:
     """The same for irssi, whose -tls_pinned_cert takes the colon-separated SHA-256."""
-    upper = fingerprint.upper()
-    colons = ":".join(upper[i : i + 2] for i in range(0, len(upper), 2))
-    return f"irssi: /connect -tls -tls_pinned_cert {colons} {address} {port}"
+    from ..server.tls import colon_fingerprint  # the form `serve` logs, made in one place
+
+    return (
+        f"irssi: /connect -tls -tls_pinned_cert {colon_fingerprint(fingerprint)} {address} {port}"
+    )
 
 
 PASSWORD_NOTE = "A password is needed: tell them, and tui-chat asks them for it."
