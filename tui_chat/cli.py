@@ -111,24 +111,27 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
         p.add_argument("--no-log", action="store_true", help="write no chat logs this time")
 
+    def tls_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--tls-port", type=port_number, default=DEFAULT_TLS_PORT, help="TLS port (default 6697)"
+        )
+        p.add_argument("--no-tls", action="store_true", help="no TLS port: plaintext only")
+        p.add_argument(
+            "--tls-cert",
+            type=Path,
+            metavar="PEM",
+            help="certificate chain (default: a self-signed one made in the data dir)",
+        )
+        p.add_argument(
+            "--tls-key", type=Path, metavar="PEM", help="private key (default: in --tls-cert)"
+        )
+
     host = sub.add_parser("host", help="start a room on this machine and join it")
     host.add_argument("--bind", default="", help="address to listen on (default: all)")
     host.add_argument(
         "--port", type=port_number, default=DEFAULT_PORT, help="plaintext port (default 6667)"
     )
-    host.add_argument(
-        "--tls-port", type=port_number, default=DEFAULT_TLS_PORT, help="TLS port (default 6697)"
-    )
-    host.add_argument("--no-tls", action="store_true", help="plaintext only: no TLS port")
-    host.add_argument(
-        "--tls-cert",
-        type=Path,
-        metavar="PEM",
-        help="certificate chain (default: a self-signed one made in the data dir)",
-    )
-    host.add_argument(
-        "--tls-key", type=Path, metavar="PEM", help="private key (default: in --tls-cert)"
-    )
+    tls_options(host)
     host.add_argument(
         "--data-dir",
         type=Path,
@@ -175,19 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--no-plain", action="store_true", help="no plaintext port: TLS clients only"
     )
-    serve.add_argument(
-        "--tls-port", type=port_number, default=DEFAULT_TLS_PORT, help="TLS port (default 6697)"
-    )
-    serve.add_argument("--no-tls", action="store_true", help="no TLS port: plaintext only")
-    serve.add_argument(
-        "--tls-cert",
-        type=Path,
-        metavar="PEM",
-        help="certificate chain (default: a self-signed one made in the data dir)",
-    )
-    serve.add_argument(
-        "--tls-key", type=Path, metavar="PEM", help="private key (default: in --tls-cert)"
-    )
+    tls_options(serve)
     serve.add_argument("--server-name", help="server name (default: this host's name)")
     serve.add_argument("--password", help="password clients must send (PASS)")
     serve.add_argument("--motd", type=Path, help="file with the message of the day")
@@ -260,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "serve":
-        return _serve(args)
+        return _serve(parser, args)
     if args.command == "config":
         return _config(args)
     return _app(parser, args)
@@ -293,27 +284,34 @@ def _config(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(args: argparse.Namespace) -> int:
+def tls_files(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> tuple[Path, Path] | None:
+    """``--tls-cert``/``--tls-key`` as (certificate, key): either names the other's file when
+    it holds both; None without them. With ``--no-tls`` they are a one-line error (exit 2)."""
+    if not (args.tls_cert or args.tls_key):
+        return None
+    if args.no_tls:
+        parser.error("--tls-cert/--tls-key with --no-tls")
+    cert = args.tls_cert or args.tls_key
+    return cert, args.tls_key or cert
+
+
+def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from .config import data_dir
     from .server import ServerConfig, run_server
 
     if args.no_plain and args.no_tls:
-        print(
-            "tui-chat serve: error: --no-plain and --no-tls leave nothing to listen on",
-            file=sys.stderr,
-        )
-        return 2
-    if args.no_tls and (args.tls_cert or args.tls_key):
-        print("tui-chat serve: error: --tls-cert/--tls-key with --no-tls", file=sys.stderr)
-        return 2
+        parser.error("--no-plain and --no-tls leave nothing to listen on")
+    files = tls_files(parser, args)
     data = args.data_dir or data_dir()
     config = ServerConfig(
         bind=args.bind,
         port=args.port,
         plain=not args.no_plain,
         tls_port=None if args.no_tls else args.tls_port,
-        tls_cert=args.tls_cert,
-        tls_key=args.tls_key,
+        tls_cert=files[0] if files else None,
+        tls_key=files[1] if files else None,
         tls_dir=data,
         server_name=args.server_name or socket.gethostname() or "tui-chat",
         password=args.password,
@@ -388,12 +386,7 @@ def _app(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         history_dir = getattr(args, "data_dir", None) or data_dir()
     # The certificate of a hosted room is kept even without history: invites pin it.
     tls_port = tls_dir = None
-    tls_files = None
-    if command == "host" and (args.tls_cert or args.tls_key):
-        if args.no_tls:
-            parser.error("--tls-cert/--tls-key with --no-tls")
-        cert = args.tls_cert or args.tls_key
-        tls_files = (cert, args.tls_key or cert)
+    files = tls_files(parser, args) if command == "host" else None
     if (command == "host" and not args.no_tls) or command == "connect":
         # A room hosted from the connect screen listens with TLS too, on the default port.
         from .config import data_dir
@@ -417,7 +410,7 @@ def _app(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         tls_port=tls_port,
         tls_dir=tls_dir,
         sasl=sasl,
-        tls_files=tls_files,
+        tls_files=files,
     )
 
 
