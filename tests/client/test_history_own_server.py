@@ -87,3 +87,20 @@ def test_killed_client_comes_back_to_exactly_the_missed_messages(server, tmp_pat
     log = chat_log_path(logs, "127.0.0.1", "#room", server.port).read_text()
     said = [line[20:] for line in log.splitlines() if "<bob>" in line]
     assert said == [f"<bob> {t}" for t in ["before", *missed, "welcome back"]]
+
+
+def test_a_first_join_shows_the_rooms_latest_lines_as_earlier_history(server):
+    with registered(server.port, "alice") as (alice, asink):
+        for text in ("first", "second"):
+            [pid] = alice.say("#room", text)
+            asink.wait(MessageDelivered, pending_id=pid)
+        # bob negotiates draft/chathistory, so the server replays nothing on its own: the
+        # context comes from the client's CHATHISTORY LATEST.
+        with registered(server.port, "bob") as (_bob, bsink):
+            replayed = bsink.wait(HistoryReplayed, buffer="#room")
+            assert (replayed.kind, replayed.count) == ("earlier", 2)
+            got = [e for e in bsink.events if isinstance(e, ChatMessage)]
+            assert [(m.text, m.sender, m.is_history) for m in got] == [
+                ("first", "alice", True),
+                ("second", "alice", True),
+            ]

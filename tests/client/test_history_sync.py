@@ -45,7 +45,9 @@ def chat(events: list) -> list[str]:
 def test_rejoin_asks_after_the_last_msgid_and_releases_the_gap_at_the_sentinel_without_dupes():
     session = Session("alice", rooms=("#lobby",))
     connected(session)
-    assert session.out == []  # a first join has no gap to fill
+    # A first join has no gap to fill: it asks for the room's latest lines as context.
+    assert session.out == ["CHATHISTORY LATEST #lobby * 50"]
+    session.out.clear()
     feed(session, "@msgid=m1;time=2030-01-01T10:00:01.000Z :bob!u@h PRIVMSG #lobby :one")
 
     connected(session)  # the connection dropped; we are back in #lobby

@@ -107,6 +107,21 @@ def test_replay_on_join_for_capable_and_plain_clients(connect):
     assert not [m for m in plain.sync() if m.command == "NOTICE"]
 
 
+def test_a_chathistory_client_gets_no_replay_on_join_and_asks_for_latest(connect):
+    alice = connect("alice", caps=CAPABLE)
+    alice.join("#r")
+    echoes = say(alice, "#r", ["one", "two"])
+
+    # The spec: a server SHOULD NOT replay on join to a client that negotiated chathistory.
+    bob = connect("bob", caps=(*CAPABLE, "draft/chathistory"))
+    bob.join("#r")
+    assert not [m for m in bob.sync() if m.command in ("BATCH", "PRIVMSG", "NOTICE")]
+    bob.send("CHATHISTORY LATEST #r * 10")
+    params, lines = batch(bob)
+    assert params == ("#r",)
+    assert [m.tags["msgid"] for m in lines] == [e.tags["msgid"] for e in echoes]
+
+
 def test_replay_count_and_off(make_server, tmp_path):
     for replay, expected in ((2, ["m2", "m3"]), (0, [])):
         srv = make_server(data_dir=tmp_path / f"d{replay}", history_replay=replay)

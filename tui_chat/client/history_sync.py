@@ -1,4 +1,4 @@
-"""History sync for one user: replays on join, gap fill after a reconnect, duplicates dropped.
+"""History sync for one user: context on a first join, gap fill after a reconnect, no dupes.
 
 A :class:`HistorySync` belongs to a :class:`~tui_chat.client.session.Session` and sees the lines
 the session is fed that concern history: ``BATCH`` (history batches and the messages inside
@@ -25,6 +25,8 @@ from .events import SERVER_BUFFER, ChatMessage, Event, HistoryKind, HistoryRepla
 # every batch the request (and the JOIN before it) produced has arrived.
 HISTORY_TOKEN_PREFIX = "tui-chat-history-"
 HISTORY_BATCH_TYPES = frozenset({"chathistory", "draft/chathistory"})
+# Messages asked for on a first join, as context: what our server used to replay unasked.
+JOIN_CONTEXT = 50
 HISTORY_FETCH_LIMIT = 200  # messages asked for per gap; the server's ISUPPORT value may lower it
 # msgids remembered per buffer for dropping duplicates: well above any one replay or gap fill.
 SEEN_IDS_PER_BUFFER = 2000
@@ -184,6 +186,8 @@ class HistorySync:
             self._last[key] = (None, self._host.message_time or datetime.now(UTC))
         if key in self._joined_before:
             self._rejoined_channel(display, key)
+        elif self.available():
+            self._request_latest(display)
         self._joined_before.add(key)
 
     def available(self) -> bool:
@@ -210,6 +214,15 @@ class HistorySync:
         gap = _Gap(buffer, 0, by_msgid=msgid is not None)
         self._gaps[key] = gap
         self._request_after(key, gap)
+
+    def _request_latest(self, buffer: str) -> None:
+        # A server that offers draft/chathistory does not replay on join (the spec says it
+        # SHOULD NOT): the context of a first join is asked for. A server that replays anyway
+        # sends the same msgids twice, and the second copy is dropped.
+        count = min(JOIN_CONTEXT, self._limit())
+        self._host.out.append(
+            Message.of("CHATHISTORY", "LATEST", buffer, "*", str(count)).to_line()
+        )
 
     def _request_after(self, key: str, gap: _Gap) -> None:
         host = self._host

@@ -15,6 +15,7 @@ from ..config import CHANTYPES
 from ..registry import command
 from ..state import (
     CAP_AWAY_NOTIFY,
+    CAP_CHATHISTORY,
     CAP_MULTI_PREFIX,
     CAP_USERHOST_IN_NAMES,
     MEMBER_OP,
@@ -86,7 +87,9 @@ def join_channel(srv: Server, c: Client, name: str, key: str) -> None:
     if ch.topic:
         send_topic(srv, c, ch)
     send_names(srv, c, ch)
-    if srv.config.history_replay and srv.history.enabled:
+    # A draft/chathistory client asks for what it wants (the spec says the server SHOULD NOT
+    # replay to it); everyone else gets the context unasked.
+    if srv.config.history_replay and srv.history.enabled and not c.caps & CAP_CHATHISTORY:
         chathistory.replay(srv, c, ch)
 
 
