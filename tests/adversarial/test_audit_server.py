@@ -102,7 +102,6 @@ def test_chathistory_with_extreme_parameters(make_server, tmp_path):  # noqa: F8
         open_echoes = say(alice, "#open", [f"open {i}" for i in range(10)])
         hidden_echoes = say(alice, "#hidden", ["hidden secret"])
         bob.join("#open")
-        batch(bob)  # the replay on JOIN
 
         # limit 0 and limits far past the maximum give the server's maximum, or a FAIL.
         for limit in ("0", str(1 << 62)):

@@ -37,6 +37,7 @@ def admitted_with_key(srv, nick: str, clients: list[TestClient]) -> TestClient:
     friend = client(srv, nick, clients)
     friend.send("JOIN #vault sesame")
     friend.expect("JOIN")
+    friend.send("CHATHISTORY LATEST #vault * 100")
     assert [m.params[-1] for m in batch(friend)[1]] == ["secret one", "secret two"]
     friend.send("MODE #vault -k sesame")
     friend.expect("482")  # joined with the key, but not the room's operator
@@ -127,6 +128,7 @@ def test_history_of_a_room_whose_protection_is_unknown_is_sealed(make_server, tm
         srv = make_server(data_dir=data)
         again = client(srv, "again", clients)
         again.join("#old")
+        again.send("CHATHISTORY LATEST #old * 100")
         assert [m.params[-1] for m in batch(again)[1]] == ["new line"]
     finally:
         for c in clients:
