@@ -105,6 +105,22 @@ def test_kick_and_names_take_several_targets_as_targmax_says(connect):
     assert ended == rooms
 
 
+@pytest.mark.parametrize("command", ["KICK #room", "NAMES", "WHOIS"])
+def test_more_targets_than_targmax_get_407_and_nothing_is_done(connect, command):
+    op = connect("op")
+    limit = _targmax(op)[command.split()[0]]
+    op.join("#room")
+    victim = connect("victim")
+    victim.join("#room")
+    # One real target among too many: the request is refused whole, not cut at the limit.
+    names = ["victim"] if command != "NAMES" else ["#room"]
+    names += [f"x{i}" for i in range(limit)]
+    op.send(f"{command} {','.join(names)}")
+    assert op.expect("407").params[1] == ",".join(names)
+    replies = [m.command for m in op.sync()]
+    assert not {"KICK", "353", "366", "311", "318", "401"} & set(replies)
+
+
 @pytest.mark.parametrize(
     ("line", "context", "description"),
     [

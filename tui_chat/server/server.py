@@ -221,7 +221,7 @@ class Server(Reactor):
             "PREFIX=(ov)@+",
             "STATUSMSG=@+",
             f"TARGMAX=PRIVMSG:{L.MAX_TARGETS},NOTICE:{L.MAX_TARGETS},TAGMSG:{L.MAX_TARGETS},"
-            f"JOIN:,PART:,KICK:{L.MAX_TARGETS},NAMES:{L.MAX_TARGETS},WHOIS:1",
+            f"JOIN:,PART:,KICK:{L.MAX_TARGETS},NAMES:{L.MAX_TARGETS},WHOIS:{L.MAX_TARGETS}",
             f"TOPICLEN={L.TOPICLEN}",
             f"USERLEN={L.USERLEN}",
             "UTF8ONLY",

@@ -25,6 +25,7 @@ from ..state import (
     sees_invisible,
 )
 from . import chathistory
+from .targets import split_targets
 
 if TYPE_CHECKING:
     from ..server import Server
@@ -196,7 +197,8 @@ def cmd_names(srv: Server, c: Client, msg: Message) -> None:
     if not msg.params or not msg.params[0]:
         srv.out.reply(c, N.RPL_ENDOFNAMES, "*", "End of /NAMES list")
         return
-    for name in msg.params[0].split(",")[: limits.MAX_TARGETS]:
+    names = split_targets(srv, c, msg.params[0])
+    for name in names or ():
         ch = srv.find_channel(name)
         if ch is not None and (not ch.secret or c in ch.members or c.oper):
             send_names(srv, c, ch)
@@ -243,7 +245,7 @@ def cmd_kick(srv: Server, c: Client, msg: Message) -> None:
         srv.out.reply(c, N.ERR_CHANOPRIVSNEEDED, ch.name, "You're not channel operator")
         return
     reason = (msg.param(2) or c.nick)[: limits.KICKLEN]
-    for nick in msg.params[1].split(",")[: limits.MAX_TARGETS]:
+    for nick in split_targets(srv, c, msg.params[1]) or ():
         target = srv.find_user(nick)
         if target is None:
             srv.out.reply(c, N.ERR_NOSUCHNICK, nick, "No such nick/channel")

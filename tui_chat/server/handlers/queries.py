@@ -16,6 +16,7 @@ from ..config import VERSION
 from ..registry import command
 from ..state import CAP_MULTI_PREFIX, Client, member_prefix, sees_invisible
 from .registration import lusers_bytes, send_motd
+from .targets import split_targets
 
 if TYPE_CHECKING:
     from ..server import Server
@@ -64,7 +65,7 @@ def cmd_whois(srv: Server, c: Client, msg: Message) -> None:
     if not msg.params or not msg.params[-1]:
         srv.out.reply(c, N.ERR_NONICKNAMEGIVEN, "No nickname given")
         return
-    for nick in msg.params[-1].split(",")[: limits.MAX_TARGETS]:
+    for nick in split_targets(srv, c, msg.params[-1]) or ():
         u = srv.find_user(nick)
         if u is None:
             srv.out.reply(c, N.ERR_NOSUCHNICK, nick, "No such nick/channel")
