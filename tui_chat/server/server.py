@@ -28,6 +28,7 @@ from .config import CHANTYPES, VERSION, ServerConfig
 from .connlog import ConnectionLog
 from .handlers.messages import fast_privmsg
 from .history import HistoryRecord, HistoryStore, private_key
+from .logins import Logins
 from .output import Output
 from .reactor import Address, Reactor
 from .registry import lookup
@@ -77,6 +78,13 @@ class Server(Reactor):
             name: bit
             for name, bit in CAPABILITIES.items()
             if self.history.enabled or name not in HISTORY_CAPABILITIES
+        }
+        self.logins = Logins(config, self.call_soon_threadsafe, lambda: self.now)
+        # CAP LS 302 values (see handlers.registration.cmd_cap).
+        self.cap_values = {
+            "sasl": "PLAIN",
+            # REGISTER before connecting, unless that would skip the server password.
+            "draft/account-registration": "before-connect" if config.password is None else "",
         }
         self.isupport = self._build_isupport()
         self._build_bursts()
@@ -250,6 +258,7 @@ class Server(Reactor):
         self.running = False
 
     def close(self) -> None:
+        self.logins.close()
         super().close()
         self.history.close()
 
@@ -674,6 +683,11 @@ class Server(Reactor):
         """Stop processing this client's input for a while (the rest of its lines wait)."""
         c.hold_until = max(c.hold_until, self.now + seconds)
         self.call_later(c.hold_until - self.now, self._resume, c)
+
+    def release(self, c: Client) -> None:
+        """End a :meth:`hold` early (the work it waited for is done) and run what queued."""
+        c.hold_until = self.now
+        self._resume(c)
 
     def _take_token(self, c: Client) -> bool:
         cfg = self.config

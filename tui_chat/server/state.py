@@ -5,9 +5,13 @@ from __future__ import annotations
 import secrets
 import socket
 import ssl
+from typing import TYPE_CHECKING
 
 from ..irc.casemap import casefold
 from ..irc.mask import Mask
+
+if TYPE_CHECKING:
+    from .logins import SaslExchange
 
 # Capability bits (a client's enabled CAPs are one int).
 CAP_MESSAGE_TAGS = 1
@@ -20,6 +24,8 @@ CAP_CAP_NOTIFY = 64
 CAP_BATCH = 128
 CAP_CHATHISTORY = 256
 CAP_EVENT_PLAYBACK = 512
+CAP_SASL = 1 << 10
+CAP_ACCOUNT_REGISTRATION = 1 << 11
 
 CAPABILITIES = {
     "message-tags": CAP_MESSAGE_TAGS,
@@ -32,6 +38,8 @@ CAPABILITIES = {
     "batch": CAP_BATCH,
     "draft/chathistory": CAP_CHATHISTORY,
     "draft/event-playback": CAP_EVENT_PLAYBACK,
+    "sasl": CAP_SASL,
+    "draft/account-registration": CAP_ACCOUNT_REGISTRATION,
 }
 # Offered only when the server keeps history.
 HISTORY_CAPABILITIES = frozenset({"draft/chathistory", "draft/event-playback"})
@@ -61,6 +69,7 @@ class Client:
     """One TCP connection and, once registered, one user."""
 
     __slots__ = (
+        "account",
         "away",
         "bad_at",
         "bad_lines",
@@ -93,6 +102,7 @@ class Client:
         "prefix",
         "realname",
         "registered",
+        "sasl",
         "signon",
         "sock",
         "tagmode",
@@ -151,6 +161,8 @@ class Client:
         self.bad_at = now
         # Names this connection's private history (history.private_key): random, never reused.
         self.identity = secrets.token_hex(8)
+        self.account: str | None = None  # the account logged in to (its registered spelling)
+        self.sasl: SaslExchange | None = None  # made at the first AUTHENTICATE
 
     def set_caps(self, caps: int) -> None:
         self.caps = caps

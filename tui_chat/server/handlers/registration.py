@@ -16,6 +16,7 @@ from ...irc.message import Message
 from ...irc.numbers import parse_decimal
 from ..registry import command
 from ..state import CAP_CAP_NOTIFY, MEMBER_OP, MEMBER_VOICE, Client
+from .accounts import abort_exchange
 
 if TYPE_CHECKING:
     from ..server import Server
@@ -99,7 +100,7 @@ def cmd_cap(srv: Server, c: Client, msg: Message) -> None:
         if version is not None and version >= 302:
             c.cap_302 = True
             c.set_caps(c.caps | CAP_CAP_NOTIFY)  # implied by CAP LS 302
-        srv.out.send(c, f":{srv.name} CAP {nick} LS :{' '.join(srv.capabilities)}")
+        srv.out.send(c, f":{srv.name} CAP {nick} LS :{' '.join(offered_caps(srv, c))}")
     elif sub == "LIST":
         enabled = [name for name, bit in srv.capabilities.items() if c.caps & bit]
         srv.out.send(c, f":{srv.name} CAP {nick} LIST :{' '.join(enabled)}")
@@ -127,6 +128,14 @@ def cmd_cap(srv: Server, c: Client, msg: Message) -> None:
         srv.out.reply(c, N.ERR_INVALIDCAPCMD, msg.params[0], "Invalid CAP command")
 
 
+def offered_caps(srv: Server, c: Client) -> list[str]:
+    """CAP LS: names, with their values for a client that sent ``CAP LS 302``."""
+    if not c.cap_302:
+        return list(srv.capabilities)
+    values = srv.cap_values
+    return [f"{name}={values[name]}" if values.get(name) else name for name in srv.capabilities]
+
+
 def requested_caps(srv: Server, c: Client, wanted: str) -> dict[str, bool] | None:
     """A CAP REQ list as {capability: enable}, or None if it must be NAKed as a whole.
 
@@ -152,6 +161,7 @@ def requested_caps(srv: Server, c: Client, wanted: str) -> dict[str, bool] | Non
 def try_register(srv: Server, c: Client) -> None:
     if c.registered or not c.nick or not c.user or c.cap_negotiating:
         return
+    abort_exchange(srv, c)
     password = srv.config.password
     if password is not None:
         if srv.auth_throttled(c):
