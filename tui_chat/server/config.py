@@ -82,3 +82,7 @@ class ServerConfig:
     registration_decay: float = 1200.0
     sasl_attempts: int = 3  # failed logins on one connection before it is closed
     kdf_queue: int = 16  # password hashes queued or running at once; past it, "try later"
+    # A registered account's name is a reserved nick: anyone else holding it is renamed after
+    # nick_grace seconds unless they log in to it (0: the nick is refused to them outright).
+    nick_enforcement: bool = True
+    nick_grace: float = 30.0

@@ -23,7 +23,10 @@ from ..irc import numerics as N
 from ..irc.casemap import casefold
 from ..irc.fitting import fit_line
 from ..irc.message import Message, ParseError, parse
-from . import handlers  # noqa: F401  (registers every command)
+from . import (
+    handlers,  # noqa: F401  (registers every command)
+    nickguard,
+)
 from .config import CHANTYPES, VERSION, ServerConfig
 from .connlog import ConnectionLog
 from .handlers.messages import fast_privmsg
@@ -583,6 +586,8 @@ class Server(Reactor):
             elif not c.registered:
                 if now - c.connected_at > cfg.registration_timeout:
                     self.disconnect(c, "Registration timed out")
+            elif c.nick_deadline and now >= c.nick_deadline:
+                nickguard.due(self, c)  # a nick reserved for an account: its grace is over
             elif now < c.hold_until:
                 continue  # commands are queued: the client is busy, not idle
             else:

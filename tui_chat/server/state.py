@@ -93,6 +93,7 @@ class Client:
         "last_active",
         "last_message",
         "nick",
+        "nick_deadline",
         "oper",
         "oper_failures",
         "outbuf",
@@ -163,6 +164,8 @@ class Client:
         self.identity = secrets.token_hex(8)
         self.account: str | None = None  # the account logged in to (its registered spelling)
         self.sasl: SaslExchange | None = None  # made at the first AUTHENTICATE
+        # When the sweep renames this client off a nick reserved for an account (0: never).
+        self.nick_deadline = 0.0
 
     def set_caps(self, caps: int) -> None:
         self.caps = caps

@@ -17,6 +17,7 @@ from ...irc.casemap import casefold, is_valid_nick
 from ...irc.message import Message
 from ..accounts import Account
 from ..logins import SASL_CHUNK, SASL_MAX_BYTES, SaslExchange
+from ..nickguard import check_nick
 from ..passwords import hash_password, verify_password
 from ..registry import command
 from ..state import Client
@@ -45,6 +46,8 @@ def log_in(srv: Server, c: Client, account: Account) -> None:
     srv.out.reply(
         c, N.RPL_LOGGEDIN, _source(c), account.name, f"You are now logged in as {account.name}"
     )
+    if c.registered:
+        check_nick(srv, c)  # the nick may be this account's: its grace period ends
 
 
 def _live(c: Client) -> bool:
