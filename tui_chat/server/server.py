@@ -236,6 +236,7 @@ class Server(Reactor):
             f"TOPICLEN={L.TOPICLEN}",
             f"USERLEN={L.USERLEN}",
             "UTF8ONLY",
+            "WHOX",
         ] + (
             [f"CHATHISTORY={self.config.chathistory_max}", "MSGREFTYPES=msgid,timestamp"]
             if self.history.enabled

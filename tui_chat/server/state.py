@@ -26,6 +26,9 @@ CAP_CHATHISTORY = 256
 CAP_EVENT_PLAYBACK = 512
 CAP_SASL = 1 << 10
 CAP_ACCOUNT_REGISTRATION = 1 << 11
+CAP_ACCOUNT_TAG = 1 << 12
+CAP_ACCOUNT_NOTIFY = 1 << 13
+CAP_EXTENDED_JOIN = 1 << 14
 
 CAPABILITIES = {
     "message-tags": CAP_MESSAGE_TAGS,
@@ -40,6 +43,9 @@ CAPABILITIES = {
     "draft/event-playback": CAP_EVENT_PLAYBACK,
     "sasl": CAP_SASL,
     "draft/account-registration": CAP_ACCOUNT_REGISTRATION,
+    "account-tag": CAP_ACCOUNT_TAG,
+    "account-notify": CAP_ACCOUNT_NOTIFY,
+    "extended-join": CAP_EXTENDED_JOIN,
 }
 # Offered only when the server keeps history.
 HISTORY_CAPABILITIES = frozenset({"draft/chathistory", "draft/event-playback"})
@@ -169,8 +175,12 @@ class Client:
 
     def set_caps(self, caps: int) -> None:
         self.caps = caps
-        # 0: plain, 1: time only, 2: message tags, 3: message tags with time.
-        self.tagmode = (1 if caps & CAP_SERVER_TIME else 0) | (2 if caps & CAP_MESSAGE_TAGS else 0)
+        # Bits: 1 server-time, 2 message-tags, 4 account-tag (see output._tags).
+        self.tagmode = (
+            (1 if caps & CAP_SERVER_TIME else 0)
+            | (2 if caps & CAP_MESSAGE_TAGS else 0)
+            | (4 if caps & CAP_ACCOUNT_TAG else 0)
+        )
 
     def update_prefix(self) -> None:
         self.prefix = f"{self.nick}!{self.user}@{self.host}"

@@ -20,7 +20,7 @@ from ..logins import SASL_CHUNK, SASL_MAX_BYTES, SaslExchange
 from ..nickguard import check_nick
 from ..passwords import hash_password, verify_password
 from ..registry import command
-from ..state import Client
+from ..state import CAP_ACCOUNT_NOTIFY, CAP_EXTENDED_JOIN, Channel, Client
 
 if TYPE_CHECKING:
     from ..server import Server
@@ -48,6 +48,21 @@ def log_in(srv: Server, c: Client, account: Account) -> None:
     )
     if c.registered:
         check_nick(srv, c)  # the nick may be this account's: its grace period ends
+        notify = [p for p in srv.peers(c) if p.caps & CAP_ACCOUNT_NOTIFY]
+        if notify:
+            srv.out.fanout(notify, f":{c.prefix} ACCOUNT {account.name}", account=account.name)
+
+
+def fanout_join(srv: Server, ch: Channel, c: Client) -> None:
+    """``c``'s JOIN to the members, with account and realname for those with extended-join."""
+    line = f":{c.prefix} JOIN {ch.name}"
+    extended = [m for m in ch.members if m.caps & CAP_EXTENDED_JOIN]
+    if extended:
+        srv.out.fanout(extended, f"{line} {c.account or '*'} :{c.realname}", account=c.account)
+        plain = [m for m in ch.members if not m.caps & CAP_EXTENDED_JOIN]
+        srv.out.fanout(plain, line, account=c.account)
+    else:
+        srv.out.fanout(ch.members, line, account=c.account)
 
 
 def _live(c: Client) -> bool:
