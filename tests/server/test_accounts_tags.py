@@ -163,3 +163,18 @@ def test_whois_names_the_account(srv):
     finally:
         hank.close()
         ivy.close()
+
+
+def test_an_account_with_a_backslash_is_escaped_in_the_tag(srv):
+    odd = logged_in(srv.port, "back\\slash")
+    tagged = TestClient(srv.port).register("tagged", caps=("account-tag", "server-time"))
+    try:
+        odd.join("#room")
+        tagged.join("#room")
+        odd.send("PRIVMSG #room :hi")
+        msg = tagged.expect("PRIVMSG")
+        assert msg.tags["account"] == "back\\slash" and "time" in msg.tags
+        assert "account=back\\\\slash" in tagged.received[-1]
+    finally:
+        odd.close()
+        tagged.close()

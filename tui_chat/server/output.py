@@ -30,17 +30,27 @@ def trailing(params: Iterable[str]) -> str:
     return " ".join([*middle, ":" + last])
 
 
-def _tags(mode: int, stamp: str, msgid: str, client_tags: str, account: str | None) -> bytes:
-    """The tag prefix of one tag mode (Client.tagmode bits: 1 time, 2 message tags, 4 account)."""
-    tags = []
-    if mode & 1:
-        tags.append("time=" + stamp)
-    if mode & 2:
-        tags.append("msgid=" + msgid)
-    if mode & 4 and account:
-        # A nick's characters need no tag escaping but the backslash.
-        tags.append("account=" + account.replace("\\", "\\\\"))
-    return ("@" + ";".join(tags) + (client_tags if mode & 2 else "") + " ").encode()
+def _tag_prefix(mode: int, stamp: str, msgid: str, client_tags: str, account: str) -> str:
+    """The tags of one tag mode (Client.tagmode bits: 1 server-time, 2 message-tags, 4
+    account-tag; 4 only for a sender with an account). f-strings: this runs per relayed line."""
+    if mode == 3:
+        return f"@time={stamp};msgid={msgid}{client_tags} "
+    if mode == 7:
+        return f"@time={stamp};msgid={msgid};account={account}{client_tags} "
+    if mode == 1:
+        return f"@time={stamp} "
+    if mode == 2:
+        return f"@msgid={msgid}{client_tags} "
+    if mode == 5:
+        return f"@time={stamp};account={account} "
+    if mode == 6:
+        return f"@msgid={msgid};account={account}{client_tags} "
+    return f"@account={account} "  # 4
+
+
+def account_tag_value(account: str | None) -> str:
+    # A nick's characters need no tag escaping but the backslash.
+    return account.replace("\\", "\\\\") if account else ""
 
 
 class _Batch:
@@ -50,7 +60,16 @@ class _Batch:
     account: for anyone else the variants with and without it are the same bytes.
     """
 
-    __slots__ = ("account", "bufs", "channel", "client_tags", "mask", "skip")
+    __slots__ = (
+        "account",
+        "account_tag",
+        "bufs",
+        "channel",
+        "client_tags",
+        "mask",
+        "skip",
+        "tagged",
+    )
 
     def __init__(
         self,
@@ -64,8 +83,11 @@ class _Batch:
         self.skip = skip
         self.client_tags = client_tags
         self.account = account
+        self.account_tag = account_tag_value(account)
         self.mask = 7 if account else 3
         self.bufs: list[bytearray | None] = [bytearray() if i in modes else None for i in range(8)]
+        # (mode, buffer) of each tagged mode present: the per-line loop touches only these.
+        self.tagged = [(i, buf) for i, buf in enumerate(self.bufs) if i and buf is not None]
 
 
 class Output:
@@ -157,6 +179,7 @@ class Output:
             base = fit_line(base)
         variants: list[bytes | None] = [base, None, None, None, None, None, None, None]
         mask = 7 if account else 3
+        account_tag = account_tag_value(account)
         dirty = self.dirty
         for m in recipients:
             if m is skip:
@@ -168,7 +191,8 @@ class Output:
             if data is None:
                 if stamp is None or msgid is None:
                     stamp, msgid = self.timestamp(), self.new_msgid()
-                data = variants[mode] = _tags(mode, stamp, msgid, client_tags, account) + base
+                tags = _tag_prefix(mode, stamp, msgid, client_tags, account_tag)
+                data = variants[mode] = tags.encode() + base
             m.outbuf += data
             if not m.dirty:
                 m.dirty = True
@@ -206,16 +230,16 @@ class Output:
             mask = 7 if account else 3
             modes = {m.tagmode & mask for m in ch.members}
             batch = self._batch = _Batch(ch, skip, client_tags, account, modes)
-        bufs = batch.bufs
-        plain = bufs[0]
+        plain = batch.bufs[0]
         if plain is not None:
             plain += base
-        for mode in range(1, 8):
-            buf = bufs[mode]
-            if buf is not None:
-                if stamp is None or msgid is None:
-                    stamp, msgid = self.timestamp(), self.new_msgid()
-                buf += _tags(mode, stamp, msgid, client_tags, account) + base
+        tagged = batch.tagged
+        if tagged:
+            if stamp is None or msgid is None:
+                stamp, msgid = self.timestamp(), self.new_msgid()
+            account_tag = batch.account_tag
+            for mode, buf in tagged:
+                buf += _tag_prefix(mode, stamp, msgid, client_tags, account_tag).encode() + base
 
     def materialize(self) -> None:
         """Append the pending channel batch (see :meth:`fanout_channel`) to its members."""
