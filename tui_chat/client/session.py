@@ -27,6 +27,7 @@ from tui_chat.irc.limits import CHANTYPES, MAX_LINE_BYTES
 from tui_chat.irc.numbers import parse_decimal
 
 from . import replies
+from .accounts import register_reply
 from .ctcp import ReplyLimiter, reply_argument
 from .events import (
     SERVER_BUFFER,
@@ -529,6 +530,9 @@ class Session:
         account = msg.param(2) if len(msg.params) > 3 else ""
         self.account = account
         self.info(SERVER_BUFFER, f"Logged in as {account}" if account else msg.params[-1], "900")
+
+    def _on_REGISTER(self, msg: Message) -> None:  # the answer to /register
+        self.info(SERVER_BUFFER, register_reply(msg), "REGISTER")
 
     def _rpl_903(self, msg: Message) -> None:  # RPL_SASLSUCCESS
         if self._sasl is not None:
