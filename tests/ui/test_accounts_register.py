@@ -9,8 +9,9 @@ from tests.client.conftest import server_process
 from tests.client.test_real_servers import SERVERS
 from tests.server.ircclient import TestClient
 from tui_chat.client.events import SERVER_BUFFER
+from tui_chat.ui.widgets.user_list import ACCOUNT_MARK
 
-from .conftest import conv_text, joined, start_test_server, type_line, wait_for
+from .conftest import conv_text, joined, screen_text, start_test_server, type_line, wait_for
 
 PASSWORD = "hunter2 is long enough"
 
@@ -68,3 +69,27 @@ async def test_register_on_a_server_without_accounts_is_refused_plainly(make_app
             assert PASSWORD not in conv_text(app, SERVER_BUFFER)
             assert PASSWORD not in conv_text(app, "#lobby")
             assert app.chat.model.status.phase == "connected"
+
+
+async def test_the_user_list_marks_who_is_logged_in(make_app):
+    server = start_test_server(scrypt_n=1 << 10)
+    peers: list[TestClient] = []
+    try:
+        for nick in ("zoe", "yan"):
+            peer = TestClient(server.port).register(nick)
+            peers.append(peer)
+            peer.join("#lobby")
+        zoe, yan = peers
+        zoe.send(f"REGISTER * * :{PASSWORD}")
+        zoe.expect("900")
+        app = make_app(server.port, nick="alice")
+        async with app.run_test(size=(120, 30)) as pilot:
+            await joined(pilot, app)
+            await wait_for(pilot, lambda: f"zoe{ACCOUNT_MARK}" in screen_text(app), what="zoe ✓")
+            assert f"yan{ACCOUNT_MARK}" not in screen_text(app)
+            yan.send(f"REGISTER * * :{PASSWORD}")
+            await wait_for(pilot, lambda: f"yan{ACCOUNT_MARK}" in screen_text(app), what="yan ✓")
+    finally:
+        for peer in peers:
+            peer.close()
+        server.stop()
