@@ -102,6 +102,7 @@ class Member:
     prefixes: str = ""  # highest first, e.g. "@+" with multi-prefix
     away: bool = False
     userhost: str | None = None
+    account: str | None = None  # logged in to this account (account-notify, extended-join, WHOX)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

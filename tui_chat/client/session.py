@@ -27,6 +27,7 @@ from tui_chat.irc.limits import CHANTYPES, MAX_LINE_BYTES
 from tui_chat.irc.numbers import parse_decimal
 
 from . import replies
+from .accounts import register_reply
 from .ctcp import ReplyLimiter, reply_argument
 from .events import (
     SERVER_BUFFER,
@@ -63,8 +64,11 @@ WANTED_CAPS = (
     "cap-notify",
     "batch",
     "draft/chathistory",
+    "account-notify",
+    "extended-join",
 )
 LAG_TOKEN_PREFIX = "tui-chat-lag-"
+WHOX_TOKEN = "147"  # marks the WHOX replies to our own WHO after a join
 DEFAULT_REALNAME = "tui-chat user"
 CTCP_ANSWERED = ("CLIENTINFO", "PING", "TIME", "VERSION")  # rate-limited (see ctcp.py)
 TXID_TAG = "+tui-chat/txid"  # client-only tag: a typed line's id, kept across re-sends
@@ -114,6 +118,7 @@ class _MemberState:
     prefixes: str = ""  # mode symbols, ordered highest first
     away: bool = False
     userhost: str | None = None
+    account: str | None = None  # the account logged in to, when the server says
 
 
 @dataclass
@@ -530,6 +535,9 @@ class Session:
         self.account = account
         self.info(SERVER_BUFFER, f"Logged in as {account}" if account else msg.params[-1], "900")
 
+    def _on_REGISTER(self, msg: Message) -> None:  # the answer to /register
+        self.info(SERVER_BUFFER, register_reply(msg), "REGISTER")
+
     def _rpl_903(self, msg: Message) -> None:  # RPL_SASLSUCCESS
         if self._sasl is not None:
             self._sasl.finished()
@@ -802,12 +810,18 @@ class Session:
                 if old is not None:
                     member.away = old.away
                     member.userhost = member.userhost or old.userhost
+                    member.account = old.account
             chan.members = chan.new_members
             chan.new_members = {}
             chan.names_done = True
         self._roster(chan)
-        if "away-notify" in self.caps and self.fold(chan.name) in self._auto_who:
-            self._send("WHO", chan.name)
+        if self.fold(chan.name) in self._auto_who and (
+            "away-notify" in self.caps or "account-notify" in self.caps
+        ):
+            if "WHOX" in self.isupport:  # the accounts too (RPL_WHOSPCRPL, _rpl_354)
+                self._send("WHO", chan.name, f"%tcuhnfa,{WHOX_TOKEN}")
+            else:
+                self._send("WHO", chan.name)
 
     def _rpl_352(self, msg: Message) -> None:
         # <me> <channel> <user> <host> <server> <nick> <flags> :<hops> <realname>
@@ -818,6 +832,33 @@ class Session:
                 self._roster(chan)
             return
         self._generic_numeric(msg, replies.who_reply(msg.params))
+
+    def _rpl_354(self, msg: Message) -> None:
+        # Our WHOX: <me> <token> <channel> <user> <host> <nick> <flags> <account>
+        if msg.param(1) != WHOX_TOKEN or self.fold(msg.param(2)) not in self._auto_who:
+            self._generic_numeric(msg)
+            return
+        user, host, nick, flags, account = (msg.param(i) for i in range(3, 8))
+        changed = self._apply_away(nick, flags.startswith("G"), f"{user}@{host}")
+        changed += self._apply_account(nick, account if account not in ("", "0") else None)
+        for chan in changed:
+            self._roster(chan)
+
+    def _on_ACCOUNT(self, msg: Message) -> None:  # account-notify
+        account = msg.param(0)
+        nick = source_nick(msg.source)
+        for chan in self._apply_account(nick, account if account not in ("", "*") else None):
+            self._roster(chan)
+
+    def _apply_account(self, nick: str, account: str | None) -> list[_Channel]:
+        key = self.fold(nick)
+        changed = []
+        for chan in self.channels.values():
+            member = chan.members.get(key)
+            if member is not None and member.account != account:
+                member.account = account
+                changed.append(chan)
+        return changed
 
     def _rpl_315(self, msg: Message) -> None:
         key = self.fold(msg.param(1))
@@ -939,7 +980,13 @@ class Session:
             return (rank[m.prefixes[0]] if m.prefixes else len(rank), self.fold(m.nick))
 
         members = tuple(
-            Member(nick=m.nick, prefixes=m.prefixes, away=m.away, userhost=m.userhost)
+            Member(
+                nick=m.nick,
+                prefixes=m.prefixes,
+                away=m.away,
+                userhost=m.userhost,
+                account=m.account,
+            )
             for m in sorted(chan.members.values(), key=order)
         )
         self.events.append(Roster(buffer=chan.name, members=members))
@@ -978,7 +1025,10 @@ class Session:
         chan = self.channels.get(key)
         if chan is None or len(chan.members) >= MAX_MEMBERS:
             return
-        chan.members[self.fold(nick)] = _MemberState(nick, userhost=userhost)
+        member = chan.members[self.fold(nick)] = _MemberState(nick, userhost=userhost)
+        if "extended-join" in self.caps and len(msg.params) > 2:
+            # JOIN <channel> <account or *> :<realname>
+            member.account = msg.params[1] if msg.params[1] != "*" else None
         self._emit(Joined, buffer=chan.name, nick=nick, userhost=userhost)
         self._roster(chan)
 

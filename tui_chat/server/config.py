@@ -71,3 +71,18 @@ class ServerConfig:
     garbage_limit_unregistered: int = 10
     # Closed connections get this long to read their ERROR line before the socket is dropped.
     close_linger: float = 2.0
+    # Accounts (draft/account-registration, SASL PLAIN): stored in data_dir when history is
+    # kept there, else in memory for the server's lifetime.
+    account_registration: bool = True  # False: REGISTER refused, existing accounts still log in
+    scrypt_n: int = 1 << 14  # scrypt cost (a power of two): ~80 ms per hash, off the loop thread
+    max_accounts: int = 10_000
+    # New accounts per source address (an IPv6 /64 is one): a leaky bucket that holds
+    # registrations_per_ip and drains one per registration_decay seconds.
+    registrations_per_ip: int = 3
+    registration_decay: float = 1200.0
+    sasl_attempts: int = 3  # failed logins on one connection before it is closed
+    kdf_queue: int = 16  # password hashes queued or running at once; past it, "try later"
+    # A registered account's name is a reserved nick: anyone else holding it is renamed after
+    # nick_grace seconds unless they log in to it (0: the nick is refused to them outright).
+    nick_enforcement: bool = True
+    nick_grace: float = 30.0

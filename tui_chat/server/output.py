@@ -30,18 +30,64 @@ def trailing(params: Iterable[str]) -> str:
     return " ".join([*middle, ":" + last])
 
 
-class _Batch:
-    """Lines to every member of ``channel`` but ``skip``, one buffer per tag mode (see Client)."""
+def _tag_prefix(mode: int, stamp: str, msgid: str, client_tags: str, account: str) -> str:
+    """The tags of one tag mode (Client.tagmode bits: 1 server-time, 2 message-tags, 4
+    account-tag; 4 only for a sender with an account). f-strings: this runs per relayed line."""
+    if mode == 3:
+        return f"@time={stamp};msgid={msgid}{client_tags} "
+    if mode == 7:
+        return f"@time={stamp};msgid={msgid};account={account}{client_tags} "
+    if mode == 1:
+        return f"@time={stamp} "
+    if mode == 2:
+        return f"@msgid={msgid}{client_tags} "
+    if mode == 5:
+        return f"@time={stamp};account={account} "
+    if mode == 6:
+        return f"@msgid={msgid};account={account}{client_tags} "
+    return f"@account={account} "  # 4
 
-    __slots__ = ("bufs", "channel", "client_tags", "skip")
+
+def account_tag_value(account: str | None) -> str:
+    # A nick's characters need no tag escaping but the backslash.
+    return account.replace("\\", "\\\\") if account else ""
+
+
+class _Batch:
+    """Lines to every member of ``channel`` but ``skip``, one buffer per tag mode (see Client).
+
+    ``mask`` keeps the account-tag bit of the members' modes only for a sender logged in to an
+    account: for anyone else the variants with and without it are the same bytes.
+    """
+
+    __slots__ = (
+        "account",
+        "account_tag",
+        "bufs",
+        "channel",
+        "client_tags",
+        "mask",
+        "skip",
+        "tagged",
+    )
 
     def __init__(
-        self, channel: Channel, skip: Client | None, client_tags: str, modes: set[int]
+        self,
+        channel: Channel,
+        skip: Client | None,
+        client_tags: str,
+        account: str | None,
+        modes: set[int],
     ) -> None:
         self.channel = channel
         self.skip = skip
         self.client_tags = client_tags
-        self.bufs: list[bytearray | None] = [bytearray() if i in modes else None for i in range(4)]
+        self.account = account
+        self.account_tag = account_tag_value(account)
+        self.mask = 7 if account else 3
+        self.bufs: list[bytearray | None] = [bytearray() if i in modes else None for i in range(8)]
+        # (mode, buffer) of each tagged mode present: the per-line loop touches only these.
+        self.tagged = [(i, buf) for i, buf in enumerate(self.bufs) if i and buf is not None]
 
 
 class Output:
@@ -117,36 +163,35 @@ class Output:
         tags_only: bool = False,
         stamp: str | None = None,
         msgid: str | None = None,
+        account: str | None = None,
     ) -> None:
         """Deliver one line to many clients: encoded once per tag variant, never per recipient.
 
         ``client_tags`` is the already-escaped ``;+tag=value...`` suffix relayed to clients with
         message-tags. ``tags_only`` is for TAGMSG, which only message-tags clients understand.
-        ``stamp`` and ``msgid`` are given for a stored line (see ``Server.store``).
+        ``stamp`` and ``msgid`` are given for a stored line (see ``Server.store``). ``account``
+        is the sender's account, for clients with account-tag.
         """
         if self._batch is not None:
             self.materialize()
         base = (line + "\r\n").encode()
         if len(base) > limits.MAX_LINE_BYTES:
             base = fit_line(base)
-        variants: list[bytes | None] = [base, None, None, None]
+        variants: list[bytes | None] = [base, None, None, None, None, None, None, None]
+        mask = 7 if account else 3
+        account_tag = account_tag_value(account)
         dirty = self.dirty
         for m in recipients:
             if m is skip:
                 continue
-            mode = m.tagmode
-            if tags_only and mode < 2:
+            mode = m.tagmode & mask
+            if tags_only and not mode & 2:
                 continue
             data = variants[mode]
             if data is None:
                 if stamp is None or msgid is None:
                     stamp, msgid = self.timestamp(), self.new_msgid()
-                if mode == 1:
-                    tags = f"@time={stamp} "
-                elif mode == 2:
-                    tags = f"@msgid={msgid}{client_tags} "
-                else:
-                    tags = f"@time={stamp};msgid={msgid}{client_tags} "
+                tags = _tag_prefix(mode, stamp, msgid, client_tags, account_tag)
                 data = variants[mode] = tags.encode() + base
             m.outbuf += data
             if not m.dirty:
@@ -161,6 +206,7 @@ class Output:
         skip: Client | None,
         stamp: str | None,
         msgid: str | None,
+        account: str | None = None,
     ) -> None:
         """:meth:`fanout` to every member of ``ch`` (but ``skip``), batched.
 
@@ -177,22 +223,23 @@ class Output:
             or batch.channel is not ch
             or batch.skip is not skip
             or batch.client_tags != client_tags
+            or batch.account != account
         ):
             if batch is not None:
                 self.materialize()
-            batch = self._batch = _Batch(ch, skip, client_tags, {m.tagmode for m in ch.members})
-        plain, timed, tagged, both = batch.bufs
+            mask = 7 if account else 3
+            modes = {m.tagmode & mask for m in ch.members}
+            batch = self._batch = _Batch(ch, skip, client_tags, account, modes)
+        plain = batch.bufs[0]
         if plain is not None:
             plain += base
-        if timed is not None or tagged is not None or both is not None:
+        tagged = batch.tagged
+        if tagged:
             if stamp is None or msgid is None:
                 stamp, msgid = self.timestamp(), self.new_msgid()
-            if timed is not None:
-                timed += f"@time={stamp} ".encode() + base
-            if tagged is not None:
-                tagged += f"@msgid={msgid}{client_tags} ".encode() + base
-            if both is not None:
-                both += f"@time={stamp};msgid={msgid}{client_tags} ".encode() + base
+            account_tag = batch.account_tag
+            for mode, buf in tagged:
+                buf += _tag_prefix(mode, stamp, msgid, client_tags, account_tag).encode() + base
 
     def materialize(self) -> None:
         """Append the pending channel batch (see :meth:`fanout_channel`) to its members."""
@@ -201,12 +248,13 @@ class Output:
             return
         self._batch = None
         skip = batch.skip
+        mask = batch.mask
         variants = [b"" if b is None else bytes(b) for b in batch.bufs]
         dirty = self.dirty
         for m in batch.channel.members:
             if m is skip:
                 continue
-            m.outbuf += variants[m.tagmode]
+            m.outbuf += variants[m.tagmode & mask]
             if not m.dirty:
                 m.dirty = True
                 dirty.append(m)

@@ -23,11 +23,15 @@ from ..irc import numerics as N
 from ..irc.casemap import casefold
 from ..irc.fitting import fit_line
 from ..irc.message import Message, ParseError, parse
-from . import handlers  # noqa: F401  (registers every command)
+from . import (
+    handlers,  # noqa: F401  (registers every command)
+    nickguard,
+)
 from .config import CHANTYPES, VERSION, ServerConfig
 from .connlog import ConnectionLog
 from .handlers.messages import fast_privmsg
 from .history import HistoryRecord, HistoryStore, private_key
+from .logins import Logins
 from .output import Output
 from .reactor import Address, Reactor
 from .registry import lookup
@@ -77,6 +81,13 @@ class Server(Reactor):
             name: bit
             for name, bit in CAPABILITIES.items()
             if self.history.enabled or name not in HISTORY_CAPABILITIES
+        }
+        self.logins = Logins(config, self.call_soon_threadsafe, lambda: self.now)
+        # CAP LS 302 values (see handlers.registration.cmd_cap).
+        self.cap_values = {
+            "sasl": "PLAIN",
+            # REGISTER before connecting, unless that would skip the server password.
+            "draft/account-registration": "before-connect" if config.password is None else "",
         }
         self.isupport = self._build_isupport()
         self._build_bursts()
@@ -225,6 +236,7 @@ class Server(Reactor):
             f"TOPICLEN={L.TOPICLEN}",
             f"USERLEN={L.USERLEN}",
             "UTF8ONLY",
+            "WHOX",
         ] + (
             [f"CHATHISTORY={self.config.chathistory_max}", "MSGREFTYPES=msgid,timestamp"]
             if self.history.enabled
@@ -250,6 +262,7 @@ class Server(Reactor):
         self.running = False
 
     def close(self) -> None:
+        self.logins.close()
         super().close()
         self.history.close()
 
@@ -574,6 +587,8 @@ class Server(Reactor):
             elif not c.registered:
                 if now - c.connected_at > cfg.registration_timeout:
                     self.disconnect(c, "Registration timed out")
+            elif c.nick_deadline and now >= c.nick_deadline:
+                nickguard.due(self, c)  # a nick reserved for an account: its grace is over
             elif now < c.hold_until:
                 continue  # commands are queued: the client is busy, not idle
             else:
@@ -674,6 +689,11 @@ class Server(Reactor):
         """Stop processing this client's input for a while (the rest of its lines wait)."""
         c.hold_until = max(c.hold_until, self.now + seconds)
         self.call_later(c.hold_until - self.now, self._resume, c)
+
+    def release(self, c: Client) -> None:
+        """End a :meth:`hold` early (the work it waited for is done) and run what queued."""
+        c.hold_until = self.now
+        self._resume(c)
 
     def _take_token(self, c: Client) -> bool:
         cfg = self.config

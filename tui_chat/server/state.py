@@ -5,9 +5,13 @@ from __future__ import annotations
 import secrets
 import socket
 import ssl
+from typing import TYPE_CHECKING
 
 from ..irc.casemap import casefold
 from ..irc.mask import Mask
+
+if TYPE_CHECKING:
+    from .logins import SaslExchange
 
 # Capability bits (a client's enabled CAPs are one int).
 CAP_MESSAGE_TAGS = 1
@@ -20,6 +24,11 @@ CAP_CAP_NOTIFY = 64
 CAP_BATCH = 128
 CAP_CHATHISTORY = 256
 CAP_EVENT_PLAYBACK = 512
+CAP_SASL = 1 << 10
+CAP_ACCOUNT_REGISTRATION = 1 << 11
+CAP_ACCOUNT_TAG = 1 << 12
+CAP_ACCOUNT_NOTIFY = 1 << 13
+CAP_EXTENDED_JOIN = 1 << 14
 
 CAPABILITIES = {
     "message-tags": CAP_MESSAGE_TAGS,
@@ -32,6 +41,11 @@ CAPABILITIES = {
     "batch": CAP_BATCH,
     "draft/chathistory": CAP_CHATHISTORY,
     "draft/event-playback": CAP_EVENT_PLAYBACK,
+    "sasl": CAP_SASL,
+    "draft/account-registration": CAP_ACCOUNT_REGISTRATION,
+    "account-tag": CAP_ACCOUNT_TAG,
+    "account-notify": CAP_ACCOUNT_NOTIFY,
+    "extended-join": CAP_EXTENDED_JOIN,
 }
 # Offered only when the server keeps history.
 HISTORY_CAPABILITIES = frozenset({"draft/chathistory", "draft/event-playback"})
@@ -61,6 +75,7 @@ class Client:
     """One TCP connection and, once registered, one user."""
 
     __slots__ = (
+        "account",
         "away",
         "bad_at",
         "bad_lines",
@@ -84,6 +99,7 @@ class Client:
         "last_active",
         "last_message",
         "nick",
+        "nick_deadline",
         "oper",
         "oper_failures",
         "outbuf",
@@ -93,6 +109,7 @@ class Client:
         "prefix",
         "realname",
         "registered",
+        "sasl",
         "signon",
         "sock",
         "tagmode",
@@ -151,11 +168,19 @@ class Client:
         self.bad_at = now
         # Names this connection's private history (history.private_key): random, never reused.
         self.identity = secrets.token_hex(8)
+        self.account: str | None = None  # the account logged in to (its registered spelling)
+        self.sasl: SaslExchange | None = None  # made at the first AUTHENTICATE
+        # When the sweep renames this client off a nick reserved for an account (0: never).
+        self.nick_deadline = 0.0
 
     def set_caps(self, caps: int) -> None:
         self.caps = caps
-        # 0: plain, 1: time only, 2: message tags, 3: message tags with time.
-        self.tagmode = (1 if caps & CAP_SERVER_TIME else 0) | (2 if caps & CAP_MESSAGE_TAGS else 0)
+        # Bits: 1 server-time, 2 message-tags, 4 account-tag (see output._tags).
+        self.tagmode = (
+            (1 if caps & CAP_SERVER_TIME else 0)
+            | (2 if caps & CAP_MESSAGE_TAGS else 0)
+            | (4 if caps & CAP_ACCOUNT_TAG else 0)
+        )
 
     def update_prefix(self) -> None:
         self.prefix = f"{self.nick}!{self.user}@{self.host}"

@@ -25,6 +25,7 @@ from ..state import (
     sees_invisible,
 )
 from . import chathistory
+from .accounts import fanout_join
 from .targets import split_targets
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ def join_channel(srv: Server, c: Client, name: str, key: str) -> None:
             return
         ch.invited.pop(c.identity, None)
     srv.add_member(ch, c, flags)
-    srv.out.fanout(ch.members, f":{c.prefix} JOIN {ch.name}")
+    fanout_join(srv, ch, c)
     if c.away:
         notify = [m for m in ch.members if m.caps & CAP_AWAY_NOTIFY and m is not c]
         srv.out.fanout(notify, f":{c.prefix} AWAY :{c.away}")

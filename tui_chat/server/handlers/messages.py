@@ -76,7 +76,14 @@ def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
             # echo it again exactly as it was, relay and store nothing.
             if c.caps & CAP_ECHO_MESSAGE:
                 for echoed, first_stamp, first_msgid in seen:
-                    srv.out.fanout([c], echoed, client_tags, stamp=first_stamp, msgid=first_msgid)
+                    srv.out.fanout(
+                        [c],
+                        echoed,
+                        client_tags,
+                        stamp=first_stamp,
+                        msgid=first_msgid,
+                        account=c.account,
+                    )
             return
         delivered = []
     c.last_message = srv.now
@@ -106,7 +113,13 @@ def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
             if delivered is not None:
                 stamp, msgid = _remember(srv, delivered, line, stamp, msgid)
             srv.out.fanout(
-                recipients, line, client_tags, tags_only=tags_only, stamp=stamp, msgid=msgid
+                recipients,
+                line,
+                client_tags,
+                tags_only=tags_only,
+                stamp=stamp,
+                msgid=msgid,
+                account=c.account,
             )
             if user.away and cmd == "PRIVMSG":
                 srv.out.reply(c, N.RPL_AWAY, user.nick, user.away)
@@ -175,7 +188,8 @@ def relay_channel(
     if delivered is not None:
         stamp, msgid = _remember(srv, delivered, line, stamp, msgid)
     if recipients is ch.members and not tags_only:
-        srv.out.fanout_channel(ch, line, client_tags, None if echo else c, stamp, msgid)
+        skip = None if echo else c
+        srv.out.fanout_channel(ch, line, client_tags, skip, stamp, msgid, c.account)
     else:
         srv.out.fanout(
             recipients,
@@ -185,6 +199,7 @@ def relay_channel(
             tags_only=tags_only,
             stamp=stamp,
             msgid=msgid,
+            account=c.account,
         )
 
 

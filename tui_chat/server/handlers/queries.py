@@ -15,6 +15,7 @@ from ...irc.numbers import parse_decimal
 from ..config import VERSION
 from ..registry import command
 from ..state import CAP_MULTI_PREFIX, Client, member_prefix, sees_invisible
+from ..whox import Whox, parse_whox, whox_line
 from .registration import lusers_bytes, send_motd
 from .targets import split_targets
 
@@ -22,7 +23,12 @@ if TYPE_CHECKING:
     from ..server import Server
 
 
-def who_line(srv: Server, c: Client, channel: str, u: Client, flags: int) -> None:
+def who_line(
+    srv: Server, c: Client, channel: str, u: Client, flags: int, whox: Whox | None = None
+) -> None:
+    if whox is not None:
+        whox_line(srv, c, whox, channel, u, flags)
+        return
     status = ("G" if u.away else "H") + ("*" if u.oper else "")
     status += member_prefix(flags, bool(c.caps & CAP_MULTI_PREFIX))
     srv.out.reply(
@@ -33,13 +39,14 @@ def who_line(srv: Server, c: Client, channel: str, u: Client, flags: int) -> Non
 @command("WHO", 0)
 def cmd_who(srv: Server, c: Client, msg: Message) -> None:
     mask = msg.param(0) or "*"
+    whox = parse_whox(msg.param(1))
     if mask[:1] == "#":
         ch = srv.find_channel(mask)
         if ch is not None and (c in ch.members or not ch.secret or c.oper):
             see_all = c in ch.members or c.oper
             for u, flags in list(ch.members.items()):
                 if see_all or not u.invisible or sees_invisible(c, u):
-                    who_line(srv, c, ch.name, u, flags)
+                    who_line(srv, c, ch.name, u, flags, whox)
     else:
         matcher = Mask(mask if mask != "0" else "*")
         # An overlong mask matches nobody: it bounds the cost of every comparison below.
@@ -56,7 +63,7 @@ def cmd_who(srv: Server, c: Client, msg: Message) -> None:
                 if not ch.secret or c in ch.members:
                     channel, flags = ch.name, ch.members[u]
                     break
-            who_line(srv, c, channel, u, flags)
+            who_line(srv, c, channel, u, flags, whox)
     srv.out.reply(c, N.RPL_ENDOFWHO, mask, "End of WHO list")
 
 
@@ -85,6 +92,8 @@ def cmd_whois(srv: Server, c: Client, msg: Message) -> None:
             srv.out.reply(c, N.RPL_AWAY, u.nick, u.away)
         if u.oper:
             srv.out.reply(c, N.RPL_WHOISOPERATOR, u.nick, "is an IRC operator")
+        if u.account is not None:
+            srv.out.reply(c, N.RPL_WHOISACCOUNT, u.nick, u.account, "is logged in as")
         idle = str(int(srv.now - u.last_message))
         srv.out.reply(c, N.RPL_WHOISIDLE, u.nick, idle, str(u.signon), "seconds idle, signon time")
         srv.out.reply(c, N.RPL_ENDOFWHOIS, u.nick, "End of /WHOIS list")

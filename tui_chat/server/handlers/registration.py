@@ -14,8 +14,10 @@ from ...irc.casemap import casefold, is_valid_nick
 from ...irc.fitting import fit_line
 from ...irc.message import Message
 from ...irc.numbers import parse_decimal
+from ..nickguard import check_nick, guest_nick, rename, reserved_for_other, strict
 from ..registry import command
 from ..state import CAP_CAP_NOTIFY, MEMBER_OP, MEMBER_VOICE, Client
+from .accounts import abort_exchange
 
 if TYPE_CHECKING:
     from ..server import Server
@@ -48,11 +50,11 @@ def cmd_nick(srv: Server, c: Client, msg: Message) -> None:
         srv.out.reply(c, N.ERR_NICKNAMEINUSE, nick, "Nickname is already in use")
         return
     if not c.registered:
-        if c.key and srv.nicks.get(c.key) is c:
-            del srv.nicks[c.key]
-        c.nick, c.key = nick, key
-        srv.nicks[key] = c
+        rename(srv, c, nick)
         try_register(srv, c)
+        return
+    if key != c.key and strict(srv) and reserved_for_other(srv, c, key):
+        srv.out.reply(c, N.ERR_NICKNAMEINUSE, nick, "Nickname is reserved by a registered account")
         return
     if nick == c.nick:
         return
@@ -63,14 +65,8 @@ def cmd_nick(srv: Server, c: Client, msg: Message) -> None:
                 c, N.ERR_BANNICKCHANGE, ch.name, "Cannot change nickname while banned on channel"
             )
             return
-    recipients = srv.peers(c)
-    recipients.add(c)
-    srv.out.fanout(recipients, f":{c.prefix} NICK :{nick}")
-    srv.remember(c)
-    del srv.nicks[c.key]
-    c.nick, c.key = nick, key
-    srv.nicks[key] = c
-    c.update_prefix()
+    rename(srv, c, nick)
+    check_nick(srv, c)
 
 
 @command("USER", 4, before_registration=True)
@@ -99,7 +95,7 @@ def cmd_cap(srv: Server, c: Client, msg: Message) -> None:
         if version is not None and version >= 302:
             c.cap_302 = True
             c.set_caps(c.caps | CAP_CAP_NOTIFY)  # implied by CAP LS 302
-        srv.out.send(c, f":{srv.name} CAP {nick} LS :{' '.join(srv.capabilities)}")
+        srv.out.send(c, f":{srv.name} CAP {nick} LS :{' '.join(offered_caps(srv, c))}")
     elif sub == "LIST":
         enabled = [name for name, bit in srv.capabilities.items() if c.caps & bit]
         srv.out.send(c, f":{srv.name} CAP {nick} LIST :{' '.join(enabled)}")
@@ -127,6 +123,14 @@ def cmd_cap(srv: Server, c: Client, msg: Message) -> None:
         srv.out.reply(c, N.ERR_INVALIDCAPCMD, msg.params[0], "Invalid CAP command")
 
 
+def offered_caps(srv: Server, c: Client) -> list[str]:
+    """CAP LS: names, with their values for a client that sent ``CAP LS 302``."""
+    if not c.cap_302:
+        return list(srv.capabilities)
+    values = srv.cap_values
+    return [f"{name}={values[name]}" if values.get(name) else name for name in srv.capabilities]
+
+
 def requested_caps(srv: Server, c: Client, wanted: str) -> dict[str, bool] | None:
     """A CAP REQ list as {capability: enable}, or None if it must be NAKed as a whole.
 
@@ -152,6 +156,7 @@ def requested_caps(srv: Server, c: Client, wanted: str) -> dict[str, bool] | Non
 def try_register(srv: Server, c: Client) -> None:
     if c.registered or not c.nick or not c.user or c.cap_negotiating:
         return
+    abort_exchange(srv, c)
     password = srv.config.password
     if password is not None:
         if srv.auth_throttled(c):
@@ -163,6 +168,8 @@ def try_register(srv: Server, c: Client) -> None:
             srv.out.reply(c, N.ERR_PASSWDMISMATCH, "Password incorrect")
             srv.disconnect(c, "Bad password")
             return
+    if strict(srv) and reserved_for_other(srv, c, c.key):
+        rename(srv, c, guest_nick(srv))  # before the welcome, which names the nick it is
     c.registered = True
     c.signon = int(time.time())
     c.last_message = srv.now
@@ -171,6 +178,7 @@ def try_register(srv: Server, c: Client) -> None:
     srv.max_users = max(srv.max_users, srv.user_count)
     srv.connlog.note(srv.now, "%s registered as %s", c.ip, c.prefix)
     welcome(srv, c)
+    check_nick(srv, c)
 
 
 def welcome(srv: Server, c: Client) -> None:

@@ -9,6 +9,7 @@ pick it up from the registry.
 from __future__ import annotations
 
 from . import (  # noqa: F401  (registers them)
+    accounts,
     connection,
     general,
     ignore,
@@ -28,6 +29,7 @@ from .registry import (
     all_commands,
     command,
     complete_command,
+    kept_in_history,
     lookup,
     parse,
 )
@@ -87,6 +89,7 @@ __all__ = [
     "command",
     "complete_command",
     "help_commands",
+    "kept_in_history",
     "lookup",
     "parse",
 ]

@@ -27,6 +27,7 @@ class CommandSpec:
     min_args: int = 0
     max_args: int = 0  # the last argument takes the rest of the line
     aliases: tuple[str, ...] = ()
+    secret: bool = False  # its line holds a password: never kept in the input history
 
     @property
     def synopsis(self) -> str:
@@ -44,11 +45,12 @@ def command(
     help: str,
     args: tuple[int, int] = (0, 0),
     aliases: tuple[str, ...] = (),
+    secret: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Register the decorated function as ``/name``; ``args`` is (at least, at most)."""
 
     def register(handler: Handler) -> Handler:
-        spec = CommandSpec(name, usage, help, handler, args[0], args[1], aliases)
+        spec = CommandSpec(name, usage, help, handler, args[0], args[1], aliases, secret)
         for word in (name, *aliases):
             if word in _BY_NAME:
                 raise ValueError(f"/{word} is registered twice")
@@ -66,6 +68,14 @@ def all_commands() -> tuple[CommandSpec, ...]:
 
 def lookup(name: str) -> CommandSpec | None:
     return _BY_NAME.get(name.lower().lstrip("/"))
+
+
+def kept_in_history(line: str) -> bool:
+    """Whether a typed line may be recalled with Up: not one of a secret command (/register)."""
+    if not line.startswith("/") or line.startswith("//"):
+        return True
+    spec = lookup(line[1:].partition(" ")[0])
+    return spec is None or not spec.secret
 
 
 @dataclass(frozen=True, slots=True)

@@ -305,13 +305,15 @@ class ChatScreen(Screen[None]):
     @on(ChatInput.Submitted, "#input")
     async def _submitted(self, event: ChatInput.Submitted) -> None:
         line = event.value  # the input has emptied itself (keys typed since stay in it)
-        self.chat_input.remember(line)
+        if commands.kept_in_history(line):
+            self.chat_input.remember(line)
         await self.handle_line(line)
 
     @on(ChatInput.Lines)
     async def _pasted(self, event: ChatInput.Lines) -> None:
         for line in event.lines:
-            self.chat_input.remember(line)
+            if commands.kept_in_history(line):
+                self.chat_input.remember(line)
             await self.handle_line(line if not line.startswith("/") else "/" + line)
 
     async def handle_line(self, line: str) -> None:

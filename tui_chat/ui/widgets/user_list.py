@@ -1,4 +1,5 @@
-"""The user list: operators, then voiced, then others, with prefixes; away users dimmed."""
+"""The user list: operators, then voiced, then others, with prefixes; away users dimmed; a
+mark after those logged in to an account (on servers that say: account-notify, extended-join)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ if TYPE_CHECKING:
     from ...client.events import Member
 
 
+ACCOUNT_MARK = " ✓"  # logged in to an account
+
+
 @dataclass(frozen=True, slots=True)
 class RosterView:
     members: tuple[Member, ...] = ()
@@ -26,7 +30,7 @@ class RosterView:
 
 
 class UserList(VerticalScroll, can_focus=False):
-    COMPONENT_CLASSES = {"userlist--away", "userlist--prefix"}
+    COMPONENT_CLASSES = {"userlist--away", "userlist--prefix", "userlist--account"}
 
     roster: reactive[RosterView] = reactive(RosterView, init=False)
 
@@ -36,6 +40,7 @@ class UserList(VerticalScroll, can_focus=False):
     def watch_roster(self, roster: RosterView) -> None:
         away = component_text_style(self, "userlist--away")
         prefix_style = component_text_style(self, "userlist--prefix")
+        account_style = component_text_style(self, "userlist--account")
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         for i, member in enumerate(sort_members(roster.members, roster.casemapping)):
             if i:
@@ -43,5 +48,7 @@ class UserList(VerticalScroll, can_focus=False):
             text.append(member.prefixes[:1] or " ", style=prefix_style)
             style = away if member.away else nick_style(member.nick, roster.casemapping)
             text.append_text(plain_text(member.nick, style=style))
+            if member.account is not None:
+                text.append(ACCOUNT_MARK, style=account_style)
         self.query_one("#userlist-names", Static).update(text)
         self.border_title = f"Users ({len(roster.members)})"
