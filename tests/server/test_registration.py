@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 
 def test_welcome_burst_and_isupport(connect):
     c = connect()
@@ -237,3 +239,22 @@ def test_idle_client_is_pinged_then_dropped(make_server):
     finally:
         idle.close()
         watcher.close()
+
+
+@pytest.mark.parametrize("version", ["302", ""])
+def test_cap_ls_and_list_fit_irc_lines_and_name_every_capability(server, connect, version):
+    offered = set(server._server.capabilities)
+    c = connect()
+    c.send(f"CAP LS {version}".strip())
+    lines = c.collect(lambda m: m.command == "CAP" and m.params[2] != "*")
+    # Continuation lines carry '*' only for a CAP LS 302 client.
+    assert all((m.params[2] == "*") == (bool(version) and m is not lines[-1]) for m in lines)
+    names = [item.partition("=")[0] for m in lines for item in m.params[-1].split()]
+    assert sorted(names) == sorted(offered)
+    c.send(f"CAP REQ :{' '.join(sorted(offered - {'sasl'}))}"[:510])
+    c.expect(lambda m: m.command == "CAP" and m.params[1] in ("ACK", "NAK"))
+    c.send("CAP LIST")
+    listed = c.collect(lambda m: m.command == "CAP" and m.params[2] != "*")
+    assert all(m.params[1] == "LIST" for m in listed)
+    raw = [line for line in c.received if " CAP " in line]
+    assert all(len(line.encode()) <= 510 for line in raw)

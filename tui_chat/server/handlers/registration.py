@@ -27,6 +27,10 @@ log = logging.getLogger("tui_chat.server")
 _USER_BAD = re.compile(r"[^A-Za-z0-9._-]")
 
 
+# A CAP reply line, without its CR LF, stays under the 512 bytes of an IRC line.
+CAP_LINE_MAX = 510
+
+
 @command("PASS", 1, before_registration=True)
 def cmd_pass(srv: Server, c: Client, msg: Message) -> None:
     if c.registered:
@@ -95,10 +99,10 @@ def cmd_cap(srv: Server, c: Client, msg: Message) -> None:
         if version is not None and version >= 302:
             c.cap_302 = True
             c.set_caps(c.caps | CAP_CAP_NOTIFY)  # implied by CAP LS 302
-        srv.out.send(c, f":{srv.name} CAP {nick} LS :{' '.join(offered_caps(srv, c))}")
+        send_cap_list(srv, c, "LS", offered_caps(srv, c))
     elif sub == "LIST":
         enabled = [name for name, bit in srv.capabilities.items() if c.caps & bit]
-        srv.out.send(c, f":{srv.name} CAP {nick} LIST :{' '.join(enabled)}")
+        send_cap_list(srv, c, "LIST", enabled)
     elif sub == "REQ":
         if not c.registered:
             c.cap_negotiating = True
@@ -121,6 +125,29 @@ def cmd_cap(srv: Server, c: Client, msg: Message) -> None:
             try_register(srv, c)
     else:
         srv.out.reply(c, N.ERR_INVALIDCAPCMD, msg.params[0], "Invalid CAP command")
+
+
+def send_cap_list(srv: Server, c: Client, sub: str, items: list[str]) -> None:
+    """``CAP <nick> LS|LIST :items``, over several lines when one would pass 512 bytes.
+
+    A ``CAP LS 302`` client is told more lines follow by a ``*`` before the list (the 302
+    multiline form); an older one gets plain lines, which it reads as one list each.
+    """
+    head = f":{srv.name} CAP {c.nick or '*'} {sub} "
+    room = CAP_LINE_MAX - len(head) - len("* :")
+    chunks: list[str] = []
+    current = ""
+    for item in items:
+        if current and len(current) + 1 + len(item) > room:
+            chunks.append(current)
+            current = item
+        else:
+            current = f"{current} {item}" if current else item
+    chunks.append(current)
+    more = "* " if c.cap_302 else ""
+    for chunk in chunks[:-1]:
+        srv.out.send(c, f"{head}{more}:{chunk}")
+    srv.out.send(c, f"{head}:{chunks[-1]}")
 
 
 def offered_caps(srv: Server, c: Client) -> list[str]:
