@@ -20,6 +20,7 @@ CAP_CAP_NOTIFY = 64
 CAP_BATCH = 128
 CAP_CHATHISTORY = 256
 CAP_EVENT_PLAYBACK = 512
+CAP_MESSAGE_REDACTION = 1 << 10
 
 CAPABILITIES = {
     "message-tags": CAP_MESSAGE_TAGS,
@@ -32,9 +33,13 @@ CAPABILITIES = {
     "batch": CAP_BATCH,
     "draft/chathistory": CAP_CHATHISTORY,
     "draft/event-playback": CAP_EVENT_PLAYBACK,
+    "draft/message-redaction": CAP_MESSAGE_REDACTION,
 }
 # Offered only when the server keeps history.
-HISTORY_CAPABILITIES = frozenset({"draft/chathistory", "draft/event-playback"})
+# (Redaction finds the message, and who sent it, in the history.)
+HISTORY_CAPABILITIES = frozenset(
+    {"draft/chathistory", "draft/event-playback", "draft/message-redaction"}
+)
 
 # Channel membership bits.
 MEMBER_OP = 1
@@ -91,6 +96,7 @@ class Client:
         "password",
         "ping_sent",
         "prefix",
+        "prefix_seq",
         "realname",
         "registered",
         "signon",
@@ -132,6 +138,7 @@ class Client:
         self.user = ""
         self.realname = ""
         self.prefix = "*"
+        self.prefix_seq = 0  # the history's next seq when the nick last changed
         self.password: str | None = None
         self.channels: dict[str, Channel] = {}
         self.away: str | None = None
@@ -157,8 +164,13 @@ class Client:
         # 0: plain, 1: time only, 2: message tags, 3: message tags with time.
         self.tagmode = (1 if caps & CAP_SERVER_TIME else 0) | (2 if caps & CAP_MESSAGE_TAGS else 0)
 
-    def update_prefix(self) -> None:
+    def update_prefix(self, seq: int | None = None) -> None:
+        """``seq``: the history's next seq, given when the nick changes. A stored line is this
+        connection's own (REDACT) if it carries this prefix and a seq from there on: before
+        it, someone else may have held the nick."""
         self.prefix = f"{self.nick}!{self.user}@{self.host}"
+        if seq is not None:
+            self.prefix_seq = seq
 
     def __repr__(self) -> str:
         return f"<Client {self.nick or '*'} {self.ip} fd={self.fd}>"
