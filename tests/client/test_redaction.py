@@ -119,3 +119,17 @@ def test_hostile_redact_and_reply_values_are_bounded(fake_server):
         got = sink.wait(MessageRedacted)
         assert got.msgid == "ok-id" and got.reason == "why"
         assert len(sink.of(MessageRedacted)) == 1
+
+
+def test_chat_log_file_records_the_deletion(server, tmp_path):
+    logs = tmp_path / "logs"
+    settings = fast_settings("127.0.0.1", server.port, nick="alice", log_dir=logs)
+    with running_client(settings) as (alice, sink):
+        sink.wait(Joined, is_self=True)
+        [pid] = alice.say("#lobby", "withdrawn soon")
+        msgid = sink.wait(MessageDelivered, pending_id=pid).msgid
+        alice.redact("#lobby", msgid, "wrong room")
+        sink.wait(MessageRedacted, msgid=msgid)
+    [path] = list(logs.rglob("*lobby.log"))
+    text = path.read_text()
+    assert f"-- alice deleted a message (id {msgid}) (wrong room)" in text
