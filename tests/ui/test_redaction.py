@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.client.conftest import server_process
+from tests.client.test_real_servers import _ngircd
 from tui_chat.server import ServerThread
 
 from .conftest import Peer, joined, log_text, screen_text, start_test_server, type_line, wait_for
@@ -106,3 +108,29 @@ async def test_replies_are_quoted_and_reply_command_tags(make_app, server, peers
         )
         await type_line(pilot, "/reply carol hi")
         await wait_for(pilot, lambda: "No message from carol" in log_text(app), what="hint")
+
+
+async def test_on_ngircd_delete_says_it_cannot_and_reply_is_a_plain_message(make_app, tmp_path):
+    """ngircd has neither message ids nor redaction: /delete sends nothing and says why, and
+    /reply addresses the nick in the text, as people do on IRC."""
+    with server_process(_ngircd(tmp_path), tmp_path) as port:
+        app = make_app(port)
+        async with app.run_test(size=SIZE) as pilot:
+            await joined(pilot, app)
+            bob = Peer(port, "bob")
+            try:
+                await bob.register(pilot)
+                await bob.join(pilot, "#lobby")
+                await wait_for(pilot, lambda: "bob" in log_text(app), what="bob joined")
+                await type_line(pilot, "a line I regret")
+                await bob.expect(pilot, "PRIVMSG #lobby :a line I regret")
+                await type_line(pilot, "/delete")
+                await wait_for(pilot, lambda: "cannot delete" in log_text(app), what="hint")
+                bob.send("PRIVMSG #lobby :lunch at noon?")
+                await wait_for(pilot, lambda: "lunch at noon?" in log_text(app), what="bob")
+                await type_line(pilot, "/reply bob sure")
+                await bob.expect(pilot, "PRIVMSG #lobby :bob: sure")
+                assert not bob.received("REDACT")
+                assert "a line I regret" in log_text(app)
+            finally:
+                bob.close()
