@@ -165,3 +165,19 @@ def test_standard_client_sees_redact(connect, server):
     alice.expect("REDACT")
     assert pump_until(lambda: any(f"REDACT #lib {msgid}" in line[0] for _, line in seen))
     conn.close()
+
+
+def test_reply_tag_reaches_others_with_the_msgid(connect):
+    """+draft/reply is a client-only tag: relayed as sent, on a line with its own msgid."""
+    alice = connect("alice", caps=CAPS)
+    bob = connect("bob", caps=("message-tags",))
+    plain = connect("plain")  # no message-tags: the same line, no tags
+    for c in (alice, bob, plain):
+        c.join("#r")
+    first = said(alice, "#r", "question?")
+    bob.send(f"@+draft/reply={first} PRIVMSG #r :answer")
+    got = alice.expect(lambda m: m.command == "PRIVMSG" and m.params[-1] == "answer")
+    assert got.tags["+draft/reply"] == first
+    assert got.tags["msgid"] and got.tags["msgid"] != first
+    seen = plain.expect(lambda m: m.command == "PRIVMSG" and m.params[-1] == "answer")
+    assert not seen.tags
