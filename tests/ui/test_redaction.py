@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 
 from tests.client.conftest import server_process
 from tests.client.test_real_servers import _ngircd
 from tui_chat.server import ServerThread
+from tui_chat.ui.model.entries import IRC, BufferLog, Entry, quote_line
 
 from .conftest import Peer, joined, log_text, screen_text, start_test_server, type_line, wait_for
 
@@ -134,3 +136,23 @@ async def test_on_ngircd_delete_says_it_cannot_and_reply_is_a_plain_message(make
                 assert "a line I regret" in log_text(app)
             finally:
                 bob.close()
+
+
+def test_msgid_index_is_bounded_by_the_log_and_quotes_are_copies():
+    """A flood of lines with msgids (and replies to replies) holds no more than the log does."""
+    log = BufferLog(limit=50)
+    now = datetime.now(UTC)
+    previous = None
+    for i in range(1000):
+        entry = Entry(time=now, kind="message", nick="peer", parts=((IRC, f"line {i}"),))
+        entry.msgid = f"id-{i}"
+        entry.reply_to = previous
+        log.link_replies([entry])
+        log.push(entry)
+        previous = entry.msgid
+    assert len(log._by_msgid) == 50
+    assert log.find_msgid("id-0") is None and log.find_msgid("id-999") is not None
+    newest = log.find_msgid("id-999")
+    assert newest is not None and newest.quote == ("peer", "line 998")
+    assert quote_line(newest) == "↳ peer: line 998"
+    assert all(not isinstance(e.quote, Entry) for e in log.entries)

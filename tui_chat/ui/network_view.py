@@ -32,6 +32,7 @@ from .model import (
     event_entry,
     info_entry,
 )
+from .model.entries import quote_of
 from .model.netsplit import Netsplits, split_servers
 from .model.room_list import row_from_reply
 from .text import sanitize
@@ -409,7 +410,9 @@ class NetworkView:
         # Replies quoting it show "(message deleted)" now; they are recent (bounded search),
         # and each message is deleted once, so a flood of REDACTs costs nothing more.
         recent = itertools.islice(reversed(conv.log.entries), QUOTE_SEARCH)
-        quoting = [e for e in recent if e.quote is entry]
+        quoting = [e for e in recent if e.reply_to == event.msgid and e.quote is not None]
+        for reply in quoting:
+            reply.quote = quote_of(entry)
         if quoting:
             view.invalidate(conv.log, quoting)
 

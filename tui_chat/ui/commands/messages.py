@@ -86,7 +86,7 @@ def delete(chat: ChatScreen) -> None:
     if conv is None or conv.kind == "server":
         chat.hint("Nothing to delete here: /delete works in a room or a private conversation.")
         return
-    entry = _last_line(chat, lambda e: e.is_self)
+    entry = _last_line(chat, lambda e: e.is_self and e.pending != "failed")
     if entry is None:
         chat.hint("You have said nothing here that could be deleted.")
         return

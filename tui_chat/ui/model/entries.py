@@ -51,9 +51,10 @@ class Entry:
     smart: bool = False  # noise from someone quiet: hidden while the smart filter is on
     # draft/message-redaction: the text is gone (``parts`` emptied), nick and time stay.
     deleted: bool = False
-    # +draft/reply: the msgid this line answers, and that line when the log had it on arrival.
+    # +draft/reply: the msgid this line answers, and (nick, first words) of that line when
+    # the log had it on arrival: a copy, so no chain of replies keeps old entries alive.
     reply_to: str | None = None
-    quote: Entry | None = None
+    quote: tuple[str, str] | None = None
 
     @property
     def plain(self) -> str:
@@ -65,21 +66,25 @@ DELETED_TEXT = "(message deleted)"
 QUOTE_WORDS = 40  # characters of the quoted line shown before a reply
 
 
+def quote_of(original: Entry) -> tuple[str, str]:
+    """(nick, first words) of a line being answered, as a reply shows it."""
+    if original.deleted:
+        return original.nick, DELETED_TEXT
+    words = " ".join(strip_formatting(original.plain[: QUOTE_WORDS * 4]).split())
+    if len(words) > QUOTE_WORDS:
+        cut = words[:QUOTE_WORDS].rsplit(" ", 1)[0] or words[:QUOTE_WORDS]
+        words = cut + "…"
+    return original.nick, words
+
+
 def quote_line(entry: Entry) -> str | None:
     """The one-line quote shown before a reply ("↳ alice: first words…"), or None."""
     if not entry.reply_to:
         return None
-    original = entry.quote
-    if original is None:
+    if entry.quote is None:
         return "↳ reply to an earlier message"
-    if original.deleted:
-        words = DELETED_TEXT
-    else:
-        words = " ".join(strip_formatting(original.plain[: QUOTE_WORDS * 4]).split())
-        if len(words) > QUOTE_WORDS:
-            cut = words[:QUOTE_WORDS].rsplit(" ", 1)[0] or words[:QUOTE_WORDS]
-            words = cut + "…"
-    return f"↳ {original.nick}: {words}"
+    nick, words = entry.quote
+    return f"↳ {nick}: {words}"
 
 
 def event_entry(time: datetime, glyph: str, *parts: Part, about: str = "") -> Entry:
@@ -136,7 +141,9 @@ class BufferLog:
         batch: dict[str, Entry] = {}
         for entry in entries:
             if entry.reply_to and entry.quote is None:
-                entry.quote = batch.get(entry.reply_to) or self._by_msgid.get(entry.reply_to)
+                original = batch.get(entry.reply_to) or self._by_msgid.get(entry.reply_to)
+                if original is not None:
+                    entry.quote = quote_of(original)
             if entry.msgid:
                 batch[entry.msgid] = entry
 
