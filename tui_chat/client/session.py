@@ -1248,15 +1248,11 @@ class Session:
             buffer = self.buffer_for(target)
         else:
             buffer = self.buffer_for(target if self.is_me(sender) else sender)
-        if self.history.replaying:
-            # A REDACT in a history batch (servers may send one there): still a deletion.
-            self.events.append(
-                self.make_event(
-                    MessageRedacted, buffer=buffer, msgid=msgid, by=sender, reason=msg.param(2)
-                )
-            )
-            return
-        self._emit(MessageRedacted, buffer=buffer, msgid=msgid, by=sender, reason=msg.param(2))
+        # Not _emit: a REDACT in a history batch (servers may send one there) still deletes.
+        event = self.make_event(
+            MessageRedacted, buffer=buffer, msgid=msgid, by=sender, reason=msg.param(2)
+        )
+        self.events.append(event)
 
     def _match_echo(
         self, command: str, target: str, wire: str, txid: str | None = None
