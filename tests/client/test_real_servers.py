@@ -17,6 +17,7 @@ from tui_chat.client.events import (
     NickChanged,
     Registered,
     Roster,
+    ServerInfo,
 )
 
 from .conftest import fast_settings, miniircd_argv, require_binary, running_client, server_process
@@ -179,3 +180,32 @@ def test_nick_collision_gets_a_suffix(real_server):
         assert second.nick == "carol_"
         reg = sink.of(Registered)[0]
         assert reg.nick == "carol_"
+
+
+def test_delete_and_reply_degrade_without_the_capabilities(real_server):
+    """No peer server offers draft/message-redaction: a delete is refused in the client, with
+    a note in the conversation and nothing sent; a reply still goes out as a message."""
+    name, port = real_server
+    with registered(port, "alice") as (alice, asink):
+        asink.wait(Joined, buffer="#lobby", is_self=True)
+        with registered(port, "bob") as (bob, bsink):
+            bsink.wait(Joined, buffer="#lobby", is_self=True)
+            asink.wait(Roster, buffer="#lobby", where=lambda r: len(r.members) == 2)
+            caps = asink.of(Registered)[0].caps
+            assert "draft/message-redaction" not in caps
+            [pid] = alice.say("#lobby", "about to be deleted")
+            msgid = asink.wait(MessageDelivered, pending_id=pid).msgid
+            bsink.wait(ChatMessage, text="about to be deleted")
+            alice.redact("#lobby", msgid or "no-id")
+            note = asink.wait(ServerInfo, command="REDACT", level="error")
+            assert note.buffer == "#lobby" and "cannot delete" in note.text
+            bob.say("#lobby", "a reply", reply_to=msgid or "no-id")
+            got = asink.wait(ChatMessage, text="a reply")
+            if name == "inspircd":  # relays client-only tags (ircv3_ctctags) with msgids
+                assert msgid and got.reply_to == msgid
+            else:  # ngircd, miniircd: no tags at all, a plain message
+                assert got.reply_to is None
+            # Still connected and talking: the server never saw a REDACT it could choke on.
+            bob.say("#lobby", "still here")
+            asink.wait(ChatMessage, text="still here")
+            assert not [e for e in asink.of(ServerInfo) if "REDACT" in e.text and e is not note]

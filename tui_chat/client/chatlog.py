@@ -33,6 +33,7 @@ from .events import (
     HistoryReplayed,
     Joined,
     Kicked,
+    MessageRedacted,
     NickChanged,
     Parted,
     Quit,
@@ -125,6 +126,11 @@ def format_event(event: Event) -> list[tuple[str, str]]:
     if isinstance(event, NickChanged):
         body = line(f"-- {clean(event.old)} is now known as {clean(event.new)}")
         return [(b, body) for b in event.buffers]
+    if isinstance(event, MessageRedacted):
+        # The file is append-only: the deleted line stays above, this says it was withdrawn.
+        reason = f" ({clean(event.reason)})" if event.reason else ""
+        body = f"-- {clean(event.by)} deleted a message (id {clean(event.msgid)}){reason}"
+        return [(event.buffer, line(body))]
     if isinstance(event, Topic):
         topic = clean(event.topic)
         if event.is_change:

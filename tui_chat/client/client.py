@@ -212,10 +212,21 @@ class ChatClient:
         self._new_password.append(password)
         self.retry_now()
 
-    def say(self, buffer: str, text: str, kind: MessageKind = "privmsg") -> list[str]:
-        """Queue ``text`` for ``buffer``; return one pending id per line actually sent."""
+    def say(
+        self,
+        buffer: str,
+        text: str,
+        kind: MessageKind = "privmsg",
+        reply_to: str | None = None,
+    ) -> list[str]:
+        """Queue ``text`` for ``buffer``; return one pending id per line actually sent.
+
+        ``reply_to``: the msgid this answers, sent as ``+draft/reply`` where tags are allowed.
+        """
         if buffer == SERVER_BUFFER or not buffer or any(c in buffer for c in " ,\r\n\x00"):
             raise ValueError(f"cannot send messages to {buffer!r}")
+        if reply_to is not None:
+            _check_params(reply_to)
         text = text.replace("\x00", "")
         command = "NOTICE" if kind == "notice" else "PRIVMSG"
         budget = self._session.line_budget(command, buffer)
@@ -227,8 +238,16 @@ class ChatClient:
                 pending_id = f"p{next(self._ids)}"
                 self._unwritten += 1
             ids.append(pending_id)
-            self._request("say", pending_id, buffer, chunk, kind)
+            self._request("say", pending_id, buffer, chunk, kind, reply_to)
         return ids
+
+    def redact(self, buffer: str, msgid: str, reason: str = "") -> None:
+        """Ask the server to delete the message ``msgid`` in ``buffer`` (REDACT); a server
+        without draft/message-redaction gets nothing and the conversation says so."""
+        _check_params(buffer, msgid, reason)
+        if not msgid or " " in msgid or msgid.startswith(":") or " " in buffer:
+            raise ValueError(f"not a message id: {msgid!r}")
+        self._request("redact", buffer, msgid, reason)
 
     def join(self, channel: str, key: str | None = None) -> None:
         _check_params(channel, key or "")
@@ -481,10 +500,17 @@ class ChatClient:
                             text=_visible(item.wire, item.kind),
                             kind=item.kind,
                             queued=False,
+                            reply_to=item.reply_to,
                         )
                     )
                 self._session.message_written(
-                    item.pending_id, item.buffer, item.command, item.wire, item.kind, item.txid
+                    item.pending_id,
+                    item.buffer,
+                    item.command,
+                    item.wire,
+                    item.kind,
+                    item.txid,
+                    item.reply_to,
                 )
 
     def _drain_session(self) -> None:
@@ -715,11 +741,13 @@ class ChatClient:
                 break
             kind, *args = item
             if kind == "say":
-                pending_id, buffer, text, mkind = args
+                pending_id, buffer, text, mkind, reply_to = args
                 command, wire = session.wire_message(buffer, text, mkind)
                 txid = secrets.token_urlsafe(16)
                 line = Message.of(command, buffer, wire).to_line()  # tagged once caps are known
-                out = Outgoing(line, pending_id, buffer, command, wire, mkind, not ready, txid)
+                out = Outgoing(
+                    line, pending_id, buffer, command, wire, mkind, not ready, txid, reply_to
+                )
                 self._unsent.append(out)
                 self._add(
                     PendingMessage(
@@ -728,8 +756,21 @@ class ChatClient:
                         text=text,
                         kind=mkind,
                         queued=not ready,
+                        reply_to=reply_to,
                     )
                 )
+            elif kind == "redact":
+                if not ready:
+                    session.info(
+                        session.buffer_for(args[0]),
+                        "Not connected: the message was not deleted.",
+                        "REDACT",
+                        "error",
+                    )
+                    continue
+                redact = session.redact_line(*args)
+                if redact is not None:
+                    self._unsent.append(Outgoing(redact))
             elif kind == "raw":
                 self._unsent.append(Outgoing(args[0]))
             elif kind == "join":
@@ -760,7 +801,9 @@ class ChatClient:
             item = self._unsent.popleft()
             line = item.line
             if item.txid is not None:
-                line = self._session.typed_line(item.command, item.buffer, item.wire, item.txid)
+                line = self._session.typed_line(
+                    item.command, item.buffer, item.wire, item.txid, item.reply_to
+                )
             self._outbox.pace(line, item)
 
     def _requeue(self) -> None:
@@ -775,6 +818,7 @@ class ChatClient:
                 f.kind,
                 True,
                 f.txid,
+                f.reply_to,
             )
             for f in self._session.in_flight
         ]
@@ -795,6 +839,7 @@ class ChatClient:
                     text=_visible(item.wire, item.kind),
                     kind=item.kind,
                     queued=True,
+                    reply_to=item.reply_to,
                 )
             )
 

@@ -69,6 +69,7 @@ class Outgoing:
     # A typed line's transaction id (+tui-chat/txid), the same on every attempt to send it, so
     # a server that already has it (the echo was lost with the connection) drops the repeat.
     txid: str | None = None
+    reply_to: str | None = None  # +draft/reply: the msgid this line answers
 
 
 class Outbox:

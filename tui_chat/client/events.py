@@ -65,6 +65,7 @@ class ChatMessage(Event):
     pending_id: str | None = None  # set when this is the echo of a line we sent
     is_history: bool = False
     userhost: str = ""  # the sender's user@host when the server gave it (ignore masks)
+    reply_to: str | None = None  # the msgid this answers (+draft/reply), as the sender gave it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -76,6 +77,7 @@ class PendingMessage(Event):
     text: str
     kind: MessageKind = "privmsg"
     queued: bool = True  # True: waiting for a connection; False: written to the socket
+    reply_to: str | None = None  # the msgid it answers (+draft/reply)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -85,6 +87,16 @@ class MessageDelivered(Event):
     pending_id: str
     buffer: str
     msgid: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageRedacted(Event):
+    """The server relayed a REDACT (draft/message-redaction): show ``msgid`` as deleted."""
+
+    buffer: str
+    msgid: str
+    by: str  # who deleted it (the sender, or an operator)
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

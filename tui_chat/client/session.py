@@ -41,6 +41,7 @@ from .events import (
     MessageDelivered,
     MessageFailed,
     MessageKind,
+    MessageRedacted,
     ModeChange,
     NickChanged,
     Parted,
@@ -66,12 +67,15 @@ WANTED_CAPS = (
     "draft/chathistory",
     "account-notify",
     "extended-join",
+    "draft/message-redaction",
 )
 LAG_TOKEN_PREFIX = "tui-chat-lag-"
 WHOX_TOKEN = "147"  # marks the WHOX replies to our own WHO after a join
 DEFAULT_REALNAME = "tui-chat user"
 CTCP_ANSWERED = ("CLIENTINFO", "PING", "TIME", "VERSION")  # rate-limited (see ctcp.py)
 TXID_TAG = "+tui-chat/txid"  # client-only tag: a typed line's id, kept across re-sends
+REPLY_TAG = "+draft/reply"  # client-only tag: the msgid of the message a line answers
+MAX_MSGID = 256  # a longer msgid (reply reference, REDACT) is nobody's: ignored
 # Private partners remembered (display name, nick changes): a peer-controlled name is a key
 # here, so the oldest are forgotten.
 MAX_QUERIES = 512
@@ -138,6 +142,7 @@ class _InFlight:
     text: str  # the wire text (CTCP-wrapped for actions)
     kind: MessageKind
     txid: str | None = None
+    reply_to: str | None = None
 
 
 def parse_server_time(value: str) -> datetime | None:
@@ -338,10 +343,32 @@ class Session:
 
     # ---------------------------------------------------------------- outgoing requests
 
-    def typed_line(self, command: str, buffer: str, wire: str, txid: str | None) -> str:
-        """The line for a typed message, tagged with its transaction id when tags are allowed."""
-        tags = {TXID_TAG: txid} if txid and "message-tags" in self.caps else None
-        return Message.of(command, buffer, wire, tags=tags).to_line()
+    def typed_line(
+        self, command: str, buffer: str, wire: str, txid: str | None, reply_to: str | None = None
+    ) -> str:
+        """The line for a typed message, tagged with its transaction id (and the msgid it
+        answers) when tags are allowed; without message-tags it goes out plain."""
+        tags: dict[str, str] | None = None
+        if "message-tags" in self.caps:
+            tags = {}
+            if txid:
+                tags[TXID_TAG] = txid
+            if reply_to:
+                tags[REPLY_TAG] = reply_to
+        return Message.of(command, buffer, wire, tags=tags or None).to_line()
+
+    def redact_line(self, buffer: str, msgid: str, reason: str) -> str | None:
+        """``REDACT`` for one of our messages, or None (with a note) when the server can't."""
+        if "draft/message-redaction" not in self.caps:
+            self.info(
+                self.buffer_for(buffer),
+                "This server cannot delete messages (no draft/message-redaction).",
+                "REDACT",
+                "error",
+            )
+            return None
+        params = (buffer, msgid, reason) if reason else (buffer, msgid)
+        return Message.of("REDACT", *params).to_line()
 
     def wire_message(self, buffer: str, text: str, kind: MessageKind) -> tuple[str, str]:
         """(command, wire text) for one chunk the user typed."""
@@ -357,13 +384,16 @@ class Session:
         wire: str,
         kind: MessageKind,
         txid: str | None = None,
+        reply_to: str | None = None,
     ) -> None:
         """A pending line reached the socket: wait for its echo, or treat it as delivered."""
         if not self.is_channel(buffer):
             self._query(buffer)
         if "echo-message" in self.caps:
             self.in_flight.append(
-                _InFlight(pending_id, buffer, self.fold(buffer), command, wire, kind, txid)
+                _InFlight(
+                    pending_id, buffer, self.fold(buffer), command, wire, kind, txid, reply_to
+                )
             )
             return
         text = _strip_action(wire) if kind == "action" else wire
@@ -564,6 +594,11 @@ class Session:
 
     def _on_FAIL(self, msg: Message) -> None:
         if msg.param(0).upper() == "CHATHISTORY" and self.history.on_fail(msg):
+            return
+        if msg.param(0).upper() == "REDACT" and len(msg.params) >= 4:
+            target = msg.param(2)
+            buffer = self.buffer_for(target) if target and target != "*" else SERVER_BUFFER
+            self.info(buffer, f"Could not delete the message: {msg.params[-1]}", "FAIL", "error")
             return
         self.info(SERVER_BUFFER, " ".join(msg.params), msg.command, "error")
 
@@ -1211,6 +1246,9 @@ class Session:
             buffer = self._query(partner)
         msgid = msg.tags.get("msgid")
         is_history = self.history.replaying
+        reply_to = msg.tags.get(REPLY_TAG) or None
+        if reply_to is not None and len(reply_to) > MAX_MSGID:
+            reply_to = None
 
         if text.startswith("\x01"):
             body = text.strip("\x01")
@@ -1239,6 +1277,7 @@ class Session:
             pending_id=pending_id,
             is_history=is_history,
             userhost=f"{user}@{host}" if user and host else "",
+            reply_to=reply_to,
         )
         assert isinstance(event, ChatMessage)
         if self.history.keep_replayed(event):
@@ -1249,6 +1288,21 @@ class Session:
         self.events.append(event)
         if pending_id is not None:
             self._emit(MessageDelivered, pending_id=pending_id, buffer=buffer, msgid=msgid)
+
+    def _on_REDACT(self, msg: Message) -> None:
+        target, msgid = msg.param(0), msg.param(1)
+        if not target or not msgid or len(msgid) > MAX_MSGID:
+            return
+        sender = source_nick(msg.source) or ""
+        if self.is_channel(target):
+            buffer = self.buffer_for(target)
+        else:
+            buffer = self.buffer_for(target if self.is_me(sender) else sender)
+        # Not _emit: a REDACT in a history batch (servers may send one there) still deletes.
+        event = self.make_event(
+            MessageRedacted, buffer=buffer, msgid=msgid, by=sender, reason=msg.param(2)
+        )
+        self.events.append(event)
 
     def _match_echo(
         self, command: str, target: str, wire: str, txid: str | None = None

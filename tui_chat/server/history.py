@@ -1005,6 +1005,49 @@ class HistoryStore:
         found = found[:limit] if first.ms <= second.ms else found[-limit:]
         return [TargetInfo(key, name, format_time(ts)) for ts, _, key, name in found]
 
+    # -- redaction (draft/message-redaction) --------------------------------------------------
+
+    def find_message(self, key: str, msgid: str) -> HistoryRecord | None:
+        """The stored PRIVMSG or NOTICE ``msgid`` names under ``key``, or None.
+
+        One primary-key lookup (the seq is in the msgid), checked against the whole stored
+        msgid, so a forged or guessed one finds nothing. None too when the database failed
+        (``healthy`` is then False). Lines still pending are not seen: commit first.
+        """
+        seq = msgid_seq(msgid)
+        if seq is None:
+            return None
+        rows = self._query(
+            f"SELECT {_COLUMNS} FROM messages WHERE key = ? AND seq = ?", (casefold(key), seq)
+        )
+        if not rows:
+            return None
+        record = _row_to_record(rows[0])
+        if record.msgid != msgid or record.command not in MESSAGE_COMMANDS:
+            return None
+        return record
+
+    def delete_message(self, key: str, seq: int) -> bool:
+        """Remove one stored line for good (a redaction): no query returns it again.
+
+        A single autocommitted statement on the primary key, so it is durable before the
+        REDACT that announces it is relayed. False when nothing was deleted or the database
+        failed.
+        """
+        if not self._usable():
+            return False
+        assert self._conn is not None
+        try:
+            gone = self._conn.execute(
+                "DELETE FROM messages WHERE key = ? AND seq = ?", (casefold(key), seq)
+            ).rowcount
+        except sqlite3.Error as exc:
+            self._fail("delete", exc)
+            return False
+        self._wal_pages += 1
+        self._last_commit = self._clock()
+        return gone > 0
+
     def count(self, key: str | None = None) -> int:
         """Rows stored (for one key, or all); 0 when unavailable. For tests and stats."""
         if key is None:

@@ -90,4 +90,5 @@ def rename(srv: Server, c: Client, nick: str) -> None:
     c.nick, c.key = nick, key
     srv.nicks[key] = c
     if c.registered:
-        c.update_prefix()
+        # From here on the history's lines under this nick are ours (REDACT's ownership).
+        c.update_prefix(srv.history.next_seq)

@@ -29,6 +29,7 @@ CAP_ACCOUNT_REGISTRATION = 1 << 11
 CAP_ACCOUNT_TAG = 1 << 12
 CAP_ACCOUNT_NOTIFY = 1 << 13
 CAP_EXTENDED_JOIN = 1 << 14
+CAP_MESSAGE_REDACTION = 1 << 15
 
 CAPABILITIES = {
     "message-tags": CAP_MESSAGE_TAGS,
@@ -46,9 +47,13 @@ CAPABILITIES = {
     "account-tag": CAP_ACCOUNT_TAG,
     "account-notify": CAP_ACCOUNT_NOTIFY,
     "extended-join": CAP_EXTENDED_JOIN,
+    "draft/message-redaction": CAP_MESSAGE_REDACTION,
 }
 # Offered only when the server keeps history.
-HISTORY_CAPABILITIES = frozenset({"draft/chathistory", "draft/event-playback"})
+# (Redaction finds the message, and who sent it, in the history.)
+HISTORY_CAPABILITIES = frozenset(
+    {"draft/chathistory", "draft/event-playback", "draft/message-redaction"}
+)
 
 # Channel membership bits.
 MEMBER_OP = 1
@@ -107,6 +112,7 @@ class Client:
         "password",
         "ping_sent",
         "prefix",
+        "prefix_seq",
         "realname",
         "registered",
         "sasl",
@@ -149,6 +155,7 @@ class Client:
         self.user = ""
         self.realname = ""
         self.prefix = "*"
+        self.prefix_seq = 0  # the history's next seq when the nick last changed
         self.password: str | None = None
         self.channels: dict[str, Channel] = {}
         self.away: str | None = None
@@ -182,8 +189,13 @@ class Client:
             | (4 if caps & CAP_ACCOUNT_TAG else 0)
         )
 
-    def update_prefix(self) -> None:
+    def update_prefix(self, seq: int | None = None) -> None:
+        """``seq``: the history's next seq, given when the nick changes. A stored line is this
+        connection's own (REDACT) if it carries this prefix and a seq from there on: before
+        it, someone else may have held the nick."""
         self.prefix = f"{self.nick}!{self.user}@{self.host}"
+        if seq is not None:
+            self.prefix_seq = seq
 
     def __repr__(self) -> str:
         return f"<Client {self.nick or '*'} {self.ip} fd={self.fd}>"

@@ -8,6 +8,7 @@ gathered per conversation and appended to the log once per batch (:meth:`Network
 from __future__ import annotations
 
 import contextlib
+import itertools
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -31,6 +32,7 @@ from .model import (
     event_entry,
     info_entry,
 )
+from .model.entries import quote_of
 from .model.netsplit import Netsplits, split_servers
 from .model.room_list import row_from_reply
 from .text import sanitize
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
 
 
 _KINDS = {"privmsg": "message", "action": "action", "notice": "notice"}
+QUOTE_SEARCH = 500  # recent lines searched for replies quoting a deleted one
 _ROOM_LIST_REPLIES = frozenset({"321", "322", "323"})  # LIST: start, one room, end
 
 
@@ -80,6 +83,8 @@ class NetworkView:
                 self._message_delivered(event)
             case ev.MessageFailed():
                 self._message_failed(event)
+            case ev.MessageRedacted():
+                self._message_redacted(event)
             case ev.HistoryReplayed():
                 self._history_replayed(event)
             case ev.ConnectionState():
@@ -127,6 +132,7 @@ class NetworkView:
         for key, entries in batches.items():
             conv = self.model.conversations.by_key(key)
             if conv is not None and entries:
+                conv.log.link_replies(entries)
                 self.chat.log_view.append(conv.log, entries)
 
     def _open(self, name: str, kind: Kind | None = None) -> Conversation:
@@ -249,7 +255,7 @@ class NetworkView:
 
     def _chat_message(self, event: ev.ChatMessage) -> None:
         if event.pending_id and event.pending_id in self.model.pending:
-            self.model.pending[event.pending_id][1].msgid = event.msgid
+            self._set_msgid(event.pending_id, event.msgid)
             self._deliver(event.pending_id)
             return
         if not event.is_self and self.model.is_ignored(event.sender, event.userhost):
@@ -279,6 +285,7 @@ class NetworkView:
             is_self=event.is_self,
             msgid=event.msgid,
             history=event.is_history,
+            reply_to=event.reply_to,
         )
         if event.is_history:
             # Held until the HistoryReplayed that ends the replay: then placed by time, once.
@@ -311,6 +318,7 @@ class NetworkView:
             block.append(entry)
         if not block:
             return
+        log.link_replies(block)
         mentions = sum(1 for e in block if e.mention)
         if event.kind == "missed":
             text = f"while you were away: {_count(len(block), 'message')}, " + _count(
@@ -367,6 +375,7 @@ class NetworkView:
             is_self=True,
             pending=state,
             pending_id=event.pending_id,
+            reply_to=event.reply_to,
         )
         conv = self._add(event.buffer, entry)
         self.model.pending[event.pending_id] = (self.model.key(conv.name), entry)
@@ -374,8 +383,38 @@ class NetworkView:
     def _message_delivered(self, event: ev.MessageDelivered) -> None:
         if event.pending_id in self.model.pending:
             self.flush()
-            self.model.pending[event.pending_id][1].msgid = event.msgid
+            self._set_msgid(event.pending_id, event.msgid)
             self._deliver(event.pending_id)
+
+    def _set_msgid(self, pending_id: str, msgid: str | None) -> None:
+        """Our own line got its msgid (echo-message): it can now be deleted or replied to."""
+        key, entry = self.model.pending[pending_id]
+        entry.msgid = msgid
+        conv = self.model.conversations.by_key(key)
+        if conv is not None:
+            conv.log.note_msgid(entry)
+
+    def _message_redacted(self, event: ev.MessageRedacted) -> None:
+        conv = self.model.conversations.get(event.buffer)
+        if conv is None:
+            return  # not a conversation we show: nothing to delete
+        self.flush()  # the line may still be waiting in this batch
+        entry = conv.log.find_msgid(event.msgid)
+        if entry is None or entry.deleted or entry.kind not in CHAT_KINDS:
+            return  # not in the log (any more), or deleted already: the spec says ignore
+        entry.deleted = True
+        entry.parts = ()  # gone from search and from any re-render
+        entry.mention = False
+        view = self.chat.log_view
+        view.update_entry(conv.log, entry)
+        # Replies quoting it show "(message deleted)" now; they are recent (bounded search),
+        # and each message is deleted once, so a flood of REDACTs costs nothing more.
+        recent = itertools.islice(reversed(conv.log.entries), QUOTE_SEARCH)
+        quoting = [e for e in recent if e.reply_to == event.msgid and e.quote is not None]
+        for reply in quoting:
+            reply.quote = quote_of(entry)
+        if quoting:
+            view.invalidate(conv.log, quoting)
 
     def _message_failed(self, event: ev.MessageFailed) -> None:
         known = self.model.pending.pop(event.pending_id, None)

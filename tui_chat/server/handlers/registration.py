@@ -200,7 +200,7 @@ def try_register(srv: Server, c: Client) -> None:
     c.registered = True
     c.signon = int(time.time())
     c.last_message = srv.now
-    c.update_prefix()
+    c.update_prefix(srv.history.next_seq)
     srv.user_count += 1
     srv.max_users = max(srv.max_users, srv.user_count)
     srv.connlog.note(srv.now, "%s registered as %s", c.ip, c.prefix)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from ...irc.formatting import strip_formatting
+
 if TYPE_CHECKING:
     from ..widgets.log_layout import Layout
 
@@ -47,11 +49,42 @@ class Entry:
     prefix: str = ""  # the sender's channel status ("@", "+") when the line arrived
     about: str = ""  # whose join, part or quit this event is (the smart filter's subject)
     smart: bool = False  # noise from someone quiet: hidden while the smart filter is on
+    # draft/message-redaction: the text is gone (``parts`` emptied), nick and time stay.
+    deleted: bool = False
+    # +draft/reply: the msgid this line answers, and (nick, first words) of that line when
+    # the log had it on arrival: a copy, so no chain of replies keeps old entries alive.
+    reply_to: str | None = None
+    quote: tuple[str, str] | None = None
 
     @property
     def plain(self) -> str:
         """Text content without styles (tests, notifications)."""
         return "".join(text for _, text in self.parts)
+
+
+DELETED_TEXT = "(message deleted)"
+QUOTE_WORDS = 40  # characters of the quoted line shown before a reply
+
+
+def quote_of(original: Entry) -> tuple[str, str]:
+    """(nick, first words) of a line being answered, as a reply shows it."""
+    if original.deleted:
+        return original.nick, DELETED_TEXT
+    words = " ".join(strip_formatting(original.plain[: QUOTE_WORDS * 4]).split())
+    if len(words) > QUOTE_WORDS:
+        cut = words[:QUOTE_WORDS].rsplit(" ", 1)[0] or words[:QUOTE_WORDS]
+        words = cut + "…"
+    return original.nick, words
+
+
+def quote_line(entry: Entry) -> str | None:
+    """The one-line quote shown before a reply ("↳ alice: first words…"), or None."""
+    if not entry.reply_to:
+        return None
+    if entry.quote is None:
+        return "↳ reply to an earlier message"
+    nick, words = entry.quote
+    return f"↳ {nick}: {words}"
 
 
 def event_entry(time: datetime, glyph: str, *parts: Part, about: str = "") -> Entry:
@@ -91,6 +124,28 @@ class BufferLog:
         self.version = 0
         # The local day of the last entry as an interval: most entries need no date arithmetic.
         self._day_span: tuple[datetime, datetime] = (_EPOCH, _EPOCH)
+        # msgid -> its entry, for REDACT and replies: at most one key per entry held.
+        self._by_msgid: dict[str, Entry] = {}
+
+    def note_msgid(self, entry: Entry) -> None:
+        """Index ``entry`` by its msgid (called again when a pending line gets one)."""
+        if entry.msgid:
+            self._by_msgid[entry.msgid] = entry
+
+    def find_msgid(self, msgid: str) -> Entry | None:
+        return self._by_msgid.get(msgid)
+
+    def link_replies(self, entries: Sequence[Entry]) -> None:
+        """Point each reply among ``entries`` (about to be added) at the line it answers, in
+        this log or earlier in ``entries``."""
+        batch: dict[str, Entry] = {}
+        for entry in entries:
+            if entry.reply_to and entry.quote is None:
+                original = batch.get(entry.reply_to) or self._by_msgid.get(entry.reply_to)
+                if original is not None:
+                    entry.quote = quote_of(original)
+            if entry.msgid:
+                batch[entry.msgid] = entry
 
     def push(self, entry: Entry) -> tuple[list[Entry], int]:
         """Add an entry (after a day-change line when the local date changed).
@@ -114,12 +169,16 @@ class BufferLog:
             self.last_day = day
         added.append(entry)
         self.entries.extend(added)
+        if entry.msgid:
+            self._by_msgid[entry.msgid] = entry
         return added, self._trim()
 
     def _trim(self) -> int:
         dropped = 0
         while len(self.entries) > self.limit:
-            self.entries.popleft()
+            gone = self.entries.popleft()
+            if gone.msgid and self._by_msgid.get(gone.msgid) is gone:
+                del self._by_msgid[gone.msgid]
             dropped += 1
         self.dropped += dropped
         return dropped
@@ -133,10 +192,14 @@ class BufferLog:
             self.entries.extendleft(reversed(entries))
             self.entries.rotate(index)
             self.version += 1
+        for entry in entries:
+            if entry.msgid:
+                self._by_msgid.setdefault(entry.msgid, entry)
         self._trim()
 
     def clear(self) -> None:
         self.entries.clear()
+        self._by_msgid.clear()
         self.layout = None
         self.following = True
         self.saved_top = None

@@ -346,7 +346,9 @@ class ChatScreen(Screen[None]):
             return None
         return conv.name
 
-    def say(self, target: str, text: str, kind: str = "privmsg") -> None:
+    def say(
+        self, target: str, text: str, kind: str = "privmsg", reply_to: str | None = None
+    ) -> None:
         if target == SERVER_BUFFER:
             self.hint("This is the server window: /join #room, or /msg NICK TEXT.")
             return
@@ -357,7 +359,7 @@ class ChatScreen(Screen[None]):
         if conv is not None and conv.kind == "channel" and not conv.joined:
             self.hint(f"You are not in {conv.name}; /join {conv.name} first.")
             return
-        client.say(target, text, kind=kind)  # type: ignore[arg-type]
+        client.say(target, text, kind=kind, reply_to=reply_to)  # type: ignore[arg-type]
 
     def request_quit(self, quit_message: str) -> None:
         self.post_message(self.QuitRequested(quit_message))

@@ -29,7 +29,16 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...irc.formatting import parse_formatting
-from ..model.entries import IRC, NICK, PLAIN, BufferLog, Entry, Part
+from ..model.entries import (
+    DELETED_TEXT,
+    IRC,
+    NICK,
+    PLAIN,
+    BufferLog,
+    Entry,
+    Part,
+    quote_line,
+)
 from ..text import cell_safe, irc_text, nick_style, plain_text, sanitize, span_style
 from ..textual_compat import set_virtual_size_quietly
 from .log_layout import Layout, LayoutKey, estimate_lines
@@ -247,6 +256,12 @@ class MessageLog(ScrollView, can_focus=False):
             style = {"event": st.event, "info": st.info, "error": st.error}.get(kind, st.info)
             label.append(entry.glyph or "--", style=style)
             body = self._render_parts(entry.parts, style)
+        if entry.deleted and nick is not None:
+            body = Text(DELETED_TEXT, style=st.event)
+        quote = quote_line(entry) if nick is not None else None
+        if quote is not None:
+            # A peer's nick and words: sanitised, and a Text, never markup.
+            body = Text.assemble(Text(sanitize(quote), style=st.event), " ", body)
         column = self.nick_column
         if column:
             if label.cell_len > column:
@@ -388,6 +403,8 @@ class MessageLog(ScrollView, can_focus=False):
         """
         if entry.kind != "message" or entry.pending or entry.mention or self.nick_column:
             return None
+        if entry.reply_to or entry.deleted:
+            return None  # a quote before the text, or the deleted placeholder
         parts = entry.parts
         if len(parts) != 1 or parts[0][0] != IRC or "://" in parts[0][1]:
             return None  # links are styled by the general path
