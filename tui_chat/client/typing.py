@@ -180,6 +180,8 @@ class TypingTracker:
 
     def gone(self, key: str) -> bool:
         """``key`` quit (or changed nick): typing nowhere any more."""
+        if not self._typers:  # the usual case, and a netsplit's thousand quits cost nothing
+            return False
         idents = [ident for ident in self._typers if ident[1] == key]
         for ident in idents:
             del self._typers[ident]
@@ -187,6 +189,8 @@ class TypingTracker:
 
     def left_all(self, where: str) -> bool:
         """We left ``where`` (or lost the connection to it): nobody is typing there."""
+        if not self._typers:
+            return False
         idents = [ident for ident in self._typers if ident[0] == where]
         for ident in idents:
             del self._typers[ident]

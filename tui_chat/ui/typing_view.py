@@ -75,9 +75,12 @@ class TypingView:
         key = self.chat.model.key
         match event:
             case ev.Typing():
+                where = key(event.buffer)
                 changed = tracker.notified(
-                    key(event.buffer), key(event.nick), event.nick, event.state, time.monotonic()
+                    where, key(event.nick), event.nick, event.state, time.monotonic()
                 )
+                # Another conversation's typers are drawn when it is shown.
+                changed = changed and where == self.chat.model.conversations.current
             case ev.ChatMessage(is_history=False):
                 changed = tracker.stopped(key(event.buffer), key(event.sender))
             case ev.Parted() | ev.Kicked():
