@@ -85,6 +85,9 @@ DEFAULT_CONFIG_TEXT = """\
 # Hide joins, parts and quits of people who have not spoken for 5 minutes (/filter toggles).
 # smart_filter = true
 
+# Let others see "alice is typing…" while you type (on servers with message-tags).
+# send_typing = true
+
 # People whose messages you never want to see: nicks, or nick!user@host masks with * and ?.
 # ignore = ["spambot", "*!*@spam.example"]
 
@@ -135,6 +138,7 @@ class Settings:
     ignore: tuple[str, ...] = ()
     nick_column: int = 0  # cells of the aligned nick column (WeeChat style); 0: none
     smart_filter: bool = True  # hide joins, parts and quits of people quiet for 5 minutes
+    send_typing: bool = True  # tell others when you are typing (IRCv3 +typing)
     servers: tuple[NamedServer, ...] = ()
     path: Path | None = None
     problem: str | None = None  # why (part of) the file could not be used, shown to the user
@@ -229,6 +233,7 @@ ABOUT: dict[str, str] = {
     "ignore": "People whose messages are hidden: nicks or nick!user@host masks (* and ?).",
     "nick_column": "Line messages up after a nick column this many cells wide, 0 to 32 (0: off).",
     "smart_filter": "Hide joins, parts and quits of people who have not spoken for 5 minutes.",
+    "send_typing": "Let others see when you are typing (on servers with message-tags).",
 }
 
 

@@ -249,6 +249,13 @@ class ChatClient:
             raise ValueError(f"not a message id: {msgid!r}")
         self._request("redact", buffer, msgid, reason)
 
+    def send_typing(self, buffer: str, state: str) -> None:
+        """Tell ``buffer`` we are typing (``active``, ``paused``, ``done``): sent only while
+        connected to a server with message-tags, never queued (stale typing means nothing)."""
+        if buffer == SERVER_BUFFER or not buffer or any(c in buffer for c in " ,\r\n\x00"):
+            raise ValueError(f"cannot send typing to {buffer!r}")
+        self._request("typing", buffer, state)
+
     def join(self, channel: str, key: str | None = None) -> None:
         _check_params(channel, key or "")
         self._request("join", channel, key)
@@ -773,6 +780,11 @@ class ChatClient:
                     self._unsent.append(Outgoing(redact))
             elif kind == "raw":
                 self._unsent.append(Outgoing(args[0]))
+            elif kind == "typing":
+                typing = session.typing_line(*args) if ready else None
+                # Behind a paste it would arrive stale: dropped, the next one restates it.
+                if typing is not None and not self._outbox.paced:
+                    self._outbox.pace(typing)
             elif kind == "join":
                 channel, key = args
                 if ready:

@@ -239,3 +239,12 @@ class HistoryReplayed(Event):
     count: int
     mentions: int = 0
     kind: HistoryKind = "earlier"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Typing(Event):
+    """Someone's ``+typing`` notification (TAGMSG) in ``buffer``: active, paused or done."""
+
+    buffer: str
+    nick: str
+    state: str

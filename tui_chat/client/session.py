@@ -50,9 +50,12 @@ from .events import (
     Roster,
     ServerInfo,
     Topic,
+    Typing,
 )
 from .history_sync import HistorySync
 from .sasl import SaslConfig, SaslLogin, explain_failure, not_offered
+from .typing import STATES as TYPING_STATES
+from .typing import TYPING_TAG
 
 VERSION_REPLY = f"tui-chat {__version__}"
 WANTED_CAPS = (
@@ -369,6 +372,13 @@ class Session:
             return None
         params = (buffer, msgid, reason) if reason else (buffer, msgid)
         return Message.of("REDACT", *params).to_line()
+
+    def typing_line(self, buffer: str, state: str) -> str | None:
+        """The ``+typing`` TAGMSG for ``buffer``; None where the server has no message-tags
+        (it would answer an unknown command) or we are not registered."""
+        if not self.welcomed or "message-tags" not in self.caps or state not in TYPING_STATES:
+            return None
+        return Message.of("TAGMSG", buffer, tags={TYPING_TAG: state}).to_line()
 
     def wire_message(self, buffer: str, text: str, kind: MessageKind) -> tuple[str, str]:
         """(command, wire text) for one chunk the user typed."""
@@ -1216,6 +1226,23 @@ class Session:
         self._emit(Invited, channel=msg.param(1), by=source_nick(msg.source))
 
     # -- messages
+
+    def _on_TAGMSG(self, msg: Message) -> None:
+        # Never shown as a line (the spec says so); only +typing means something to us.
+        state = msg.tags.get(TYPING_TAG)
+        sender = source_nick(msg.source)
+        target = msg.param(0)
+        if state not in TYPING_STATES or not sender or not target or self.is_me(sender):
+            return
+        if self.history.replaying:
+            return
+        if self.is_channel(target):
+            buffer = self.buffer_for(target)
+        elif self.is_me(target):
+            buffer = self.buffer_for(sender)
+        else:
+            return  # STATUSMSG and the like: not worth a line under the log
+        self._emit(Typing, buffer=buffer, nick=sender, state=state)
 
     def _on_PRIVMSG(self, msg: Message) -> None:
         self._on_message(msg, "privmsg")

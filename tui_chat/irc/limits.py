@@ -6,8 +6,8 @@ DEFAULT_ROOM = "#lobby"
 
 # RFC 1459: a line is at most 512 bytes including CR LF, not counting IRCv3 tags.
 MAX_LINE_BYTES = 512
-# IRCv3 message-tags: the tag section (with '@' and the trailing space) a client may send,
-# and the whole tag section of any message.
+# IRCv3 message-tags: the tag data (between the '@' and the space) a client may send, and the
+# whole tag section of any message.
 MAX_CLIENT_TAGS_BYTES = 4094
 MAX_TAGS_BYTES = 8191
 # A line can never legitimately exceed this; a peer that sends this much without a newline is

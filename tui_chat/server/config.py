@@ -50,6 +50,10 @@ class ServerConfig:
     # Token bucket: a client may send flood_burst commands at once, then flood_rate per second.
     flood_burst: int = 20
     flood_rate: float = 5.0
+    # TAGMSG (typing notifications) also draws on its own bucket, per target: it carries up to
+    # 4 KB of client tags to every member, and a typist sends one per 3 s. Past it, dropped.
+    tagmsg_burst: int = 10
+    tagmsg_rate: float = 1.0
     registration_timeout: float = 30.0
     ping_interval: float = 90.0
     ping_timeout: float = 150.0

@@ -724,7 +724,8 @@ class Server(Reactor):
         if raw[0] == 64:  # '@'
             space = raw.find(b" ")
             tag_bytes = len(raw) if space < 0 else space + 1
-            if tag_bytes > limits.MAX_CLIENT_TAGS_BYTES:
+            # The limit is on the tag data, without the '@' and the space that frame it.
+            if tag_bytes - 2 > limits.MAX_CLIENT_TAGS_BYTES:
                 self.out.reply(c, N.ERR_INPUTTOOLONG, "Input line was too long")
                 return
             body = len(raw) - tag_bytes

@@ -119,6 +119,8 @@ class Client:
         "signon",
         "sock",
         "tagmode",
+        "tagmsg_tokens",
+        "tagmsg_tokens_at",
         "tls",
         "tokens",
         "tokens_at",
@@ -170,6 +172,8 @@ class Client:
         self.tokens = 0.0
         self.tokens_at = now
         self.hold_until = 0.0
+        self.tagmsg_tokens = -1.0  # -1: not yet used, a full bucket (see tagmsg_budget)
+        self.tagmsg_tokens_at = now
         self.oper_failures = 0
         self.bad_lines = 0.0
         self.bad_at = now

@@ -74,6 +74,7 @@ class NetworkView:
                 self._add(SERVER_BUFFER, info_entry(sanitize(text), error=True))
 
     def apply(self, event: ev.Event) -> None:
+        self.chat.typing_view.on_event(event)
         match event:
             case ev.ChatMessage():
                 self._chat_message(event)

@@ -17,6 +17,7 @@ from ...irc.fitting import fit_text
 from ...irc.message import Message, format_tags
 from ..registry import command
 from ..state import CAP_AWAY_NOTIFY, CAP_ECHO_MESSAGE, MEMBER_OP, MEMBER_VOICE, Client
+from ..tagmsg_budget import take_tagmsg
 from ..txids import TAG as TXID_TAG
 from ..txids import Delivery, valid_txid
 
@@ -90,6 +91,8 @@ def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
     tags_only = text is None
     echo = c.caps & CAP_ECHO_MESSAGE
     for target in targets:
+        if tags_only and not take_tagmsg(srv.config, c, srv.now):
+            continue  # past the TAGMSG budget: dropped, see tagmsg_budget
         status = ""
         name = target
         if name[:1] in ("@", "+") and name[1:2] == "#":

@@ -55,6 +55,7 @@ APPLY_NOW: dict[str, Callable[[ChatScreen, object], None]] = {
     "ignore": _ignore,
     "nick_column": _nick_column,
     "smart_filter": _smart_filter,
+    "send_typing": _read_when_used,
 }
 
 _RESTART_NOTES = {

@@ -25,6 +25,7 @@ from ..model.activity import Activity
 from ..model.panels import Panels
 from ..search_view import SearchView
 from ..text import sanitize
+from ..typing_view import TypingView
 from ..widgets import (
     ChatHeader,
     ChatInput,
@@ -36,6 +37,7 @@ from ..widgets import (
     SidebarItem,
     UserList,
 )
+from ..widgets.typing_indicator import TypingIndicator
 
 if TYPE_CHECKING:
     from ...client.client import ChatClient
@@ -67,6 +69,7 @@ class ChatScreen(Screen[None]):
         self.inbox: Inbox | None = None  # set by the app when a connection starts
         self._network_view: NetworkView | None = None
         self.searching = SearchView(self)
+        self.typing_view = TypingView(self)
         self.last_alert = 0.0
         self.panels = Panels()
         self.jump_origin: str | None = None  # where a run of Alt+A started, to return to
@@ -86,6 +89,7 @@ class ChatScreen(Screen[None]):
                 )
                 # The search results and bar are mounted on first use (Ctrl+F, /search).
                 yield Static(id="unseen")
+                yield TypingIndicator(id="typing")
             yield UserList(id="userlist")
         yield ChatInput(
             nick_source=self.model.completion_nicks,
@@ -174,6 +178,7 @@ class ChatScreen(Screen[None]):
         self.refresh_header()
         if model.search is not None and model.search.key != key:
             self.searching.run(model.search.query)
+        self.typing_view.conversation_shown()
 
     def show_roster(self, conv: Conversation) -> None:
         if conv is self.model.conversations.shown:
@@ -226,6 +231,7 @@ class ChatScreen(Screen[None]):
         )
 
     def _tick(self) -> None:
+        self.typing_view.tick()
         if self.model.status.phase == "reconnecting":
             self.refresh_header()
 
@@ -309,6 +315,10 @@ class ChatScreen(Screen[None]):
             self.chat_input.remember(line)
         await self.handle_line(line)
 
+    @on(ChatInput.Changed, "#input")
+    def _input_changed(self, event: ChatInput.Changed) -> None:
+        self.typing_view.input_changed(event.value)
+
     @on(ChatInput.Lines)
     async def _pasted(self, event: ChatInput.Lines) -> None:
         for line in event.lines:
@@ -360,6 +370,7 @@ class ChatScreen(Screen[None]):
             self.hint(f"You are not in {conv.name}; /join {conv.name} first.")
             return
         client.say(target, text, kind=kind, reply_to=reply_to)  # type: ignore[arg-type]
+        self.typing_view.message_sent(target)
 
     def request_quit(self, quit_message: str) -> None:
         self.post_message(self.QuitRequested(quit_message))
