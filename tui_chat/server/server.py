@@ -28,6 +28,9 @@ from .config import CHANTYPES, VERSION, ServerConfig
 from .connlog import ConnectionLog
 from .handlers.messages import fast_privmsg
 from .history import HistoryRecord, HistoryStore, private_key
+from .labels import begin as label_begin
+from .labels import finish as label_finish
+from .labels import requested as label_requested
 from .output import Output
 from .reactor import Address, Reactor
 from .registry import lookup
@@ -784,7 +787,17 @@ class Server(Reactor):
             self.disconnect(c, "Too many malformed lines")
 
     def dispatch(self, c: Client, msg: Message) -> None:
-        """Run a command's handler after the checks its spec asks for (registry.CommandSpec)."""
+        """Run a command's handler after the checks its spec asks for (registry.CommandSpec),
+        its reply labeled if the client asked (labeled-response)."""
+        label = label_requested(c, msg)
+        if label is None:
+            self._dispatch(c, msg)
+            return
+        start = label_begin(self, c)
+        self._dispatch(c, msg)
+        label_finish(self, c, start, label)
+
+    def _dispatch(self, c: Client, msg: Message) -> None:
         spec = lookup(msg.command)
         if spec is None:
             if c.registered:  # clients probe for commands: not counted as garbage

@@ -20,6 +20,8 @@ CAP_CAP_NOTIFY = 64
 CAP_BATCH = 128
 CAP_CHATHISTORY = 256
 CAP_EVENT_PLAYBACK = 512
+# Issue 11's modern set, from bit 20 up so that other features' bits merge without clashing.
+CAP_LABELED_RESPONSE = 1 << 20
 
 CAPABILITIES = {
     "message-tags": CAP_MESSAGE_TAGS,
@@ -32,6 +34,7 @@ CAPABILITIES = {
     "batch": CAP_BATCH,
     "draft/chathistory": CAP_CHATHISTORY,
     "draft/event-playback": CAP_EVENT_PLAYBACK,
+    "labeled-response": CAP_LABELED_RESPONSE,
 }
 # Offered only when the server keeps history.
 HISTORY_CAPABILITIES = frozenset({"draft/chathistory", "draft/event-playback"})
