@@ -1,26 +1,22 @@
 """IRCv3 ``labeled-response``: the reply to a labeled command carries its label.
 
 Done once, around dispatch, not in each handler: everything a command writes to its sender is
-appended to the sender's ``outbuf`` during the handler (the server is one thread, so nothing
-else writes there meanwhile), so :func:`begin` notes where the buffer ended and :func:`finish`
-rewrites what was added since. No reply becomes ``ACK``; one line gets the ``label`` tag; more
-lines are wrapped in a ``labeled-response`` batch whose opening line carries the label and whose
-lines carry its ``batch`` tag, unless they already belong to a batch of their own (a
-``chathistory`` batch then nests inside, its BATCH lines tagged with ours as the spec nests).
+appended to the sender's buffer during the handler (the server is one thread, so nothing else
+writes there meanwhile), so ``Server.dispatch`` marks where the buffer ended
+(``Output.mark``) and has the lines added since rewritten by :func:`labeled`. No reply becomes
+``ACK``; one line gets the ``label`` tag; more lines are wrapped in a ``labeled-response`` batch
+whose opening line carries the label and whose lines carry its ``batch`` tag, unless they
+already belong to a batch of their own (a ``chathistory`` batch then nests inside, its BATCH
+lines tagged with ours, as the batch spec nests).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..irc.message import Message, escape_tag_value
 from .state import CAP_BATCH, CAP_LABELED_RESPONSE, Client
 
-if TYPE_CHECKING:
-    from .server import Server
-
 # The spec's limit on a label; a longer one is ignored (no label, as if none was sent), so a
-# peer cannot make every line of a large reply carry kilobytes of its choosing.
+# peer cannot make every reply carry kilobytes of its choosing.
 MAX_LABEL_BYTES = 64
 _BOTH = CAP_BATCH | CAP_LABELED_RESPONSE
 
@@ -35,35 +31,22 @@ def requested(c: Client, msg: Message) -> str | None:
     return label
 
 
-def begin(srv: Server, c: Client) -> int:
-    """Where the command's reply to ``c`` will start in its output buffer."""
-    srv.out.materialize()  # earlier channel lines are not part of this reply
-    return len(c.outbuf)
-
-
-def finish(srv: Server, c: Client, start: int, label: str) -> None:
-    srv.out.materialize()  # an echo-message line may still be in the pending channel batch
-    if c.sock is None or c.closing or len(c.outbuf) < start:
-        return  # gone, or its output was thrown away: nobody to answer
+def labeled(reply: bytes, label: str, server_name: str, batch_ref: str) -> bytes:
+    """``reply`` (whole CR LF lines, maybe none) as the labeled answer to one command."""
     tag = b"label=" + escape_tag_value(label).encode()
-    added = bytes(c.outbuf[start:])
-    del c.outbuf[start:]
-    lines = added.split(b"\r\n")
+    lines = reply.split(b"\r\n")
     lines.pop()  # every queued line ends with CR LF: the last piece is empty
-    head = f":{srv.name} ".encode()
+    head = f":{server_name} ".encode()
     if not lines:
-        c.outbuf += b"@" + tag + b" " + head + b"ACK\r\n"
-    elif len(lines) == 1:
-        c.outbuf += _tagged(lines[0], tag) + b"\r\n"
-    else:
-        ref = srv.new_batch_id().encode()
-        out = [b"@" + tag + b" " + head + b"BATCH +" + ref + b" labeled-response"]
-        mine = b"batch=" + ref
-        out += [line if _in_batch(line) else _tagged(line, mine) for line in lines]
-        out.append(head + b"BATCH -" + ref)
-        out.append(b"")
-        c.outbuf += b"\r\n".join(out)
-    srv.out.mark_dirty(c)
+        return b"@" + tag + b" " + head + b"ACK\r\n"
+    if len(lines) == 1:
+        return _tagged(lines[0], tag) + b"\r\n"
+    ref = batch_ref.encode()
+    mine = b"batch=" + ref
+    out = [b"@" + tag + b" " + head + b"BATCH +" + ref + b" labeled-response"]
+    out += [line if _in_batch(line) else _tagged(line, mine) for line in lines]
+    out += [head + b"BATCH -" + ref, b""]
+    return b"\r\n".join(out)
 
 
 def _tagged(line: bytes, tag: bytes) -> bytes:

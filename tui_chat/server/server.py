@@ -28,8 +28,7 @@ from .config import CHANTYPES, VERSION, ServerConfig
 from .connlog import ConnectionLog
 from .handlers.messages import fast_privmsg
 from .history import HistoryRecord, HistoryStore, private_key
-from .labels import begin as label_begin
-from .labels import finish as label_finish
+from .labels import labeled
 from .labels import requested as label_requested
 from .output import Output
 from .reactor import Address, Reactor
@@ -793,9 +792,12 @@ class Server(Reactor):
         if label is None:
             self._dispatch(c, msg)
             return
-        start = label_begin(self, c)
+        start = self.out.mark(c)
         self._dispatch(c, msg)
-        label_finish(self, c, start, label)
+        if c.sock is None or c.closing:
+            return  # gone (QUIT, KILL, SendQ): nobody to answer
+        ref = self.new_batch_id()
+        self.out.rewrite_since(c, start, lambda reply: labeled(reply, label, self.name, ref))
 
     def _dispatch(self, c: Client, msg: Message) -> None:
         spec = lookup(msg.command)
