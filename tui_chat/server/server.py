@@ -218,6 +218,7 @@ class Server(Reactor):
             f"MAXLIST=b:{L.MAX_LIST_ENTRIES}",
             f"MAXTARGETS={L.MAX_TARGETS}",
             f"MODES={L.MAX_MODES}",
+            f"NAMELEN={L.REALNAMELEN}",
             f"NETWORK={self.config.network}",
             f"NICKLEN={L.NICKLEN}",
             "PREFIX=(ov)@+",

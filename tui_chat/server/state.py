@@ -22,6 +22,8 @@ CAP_CHATHISTORY = 256
 CAP_EVENT_PLAYBACK = 512
 # Issue 11's modern set, from bit 20 up so that other features' bits merge without clashing.
 CAP_LABELED_RESPONSE = 1 << 20
+CAP_INVITE_NOTIFY = 1 << 21
+CAP_SETNAME = 1 << 22
 
 CAPABILITIES = {
     "message-tags": CAP_MESSAGE_TAGS,
@@ -35,6 +37,8 @@ CAPABILITIES = {
     "draft/chathistory": CAP_CHATHISTORY,
     "draft/event-playback": CAP_EVENT_PLAYBACK,
     "labeled-response": CAP_LABELED_RESPONSE,
+    "invite-notify": CAP_INVITE_NOTIFY,
+    "setname": CAP_SETNAME,
 }
 # Offered only when the server keeps history.
 HISTORY_CAPABILITIES = frozenset({"draft/chathistory", "draft/event-playback"})

@@ -15,6 +15,7 @@ from ..config import CHANTYPES
 from ..registry import command
 from ..state import (
     CAP_AWAY_NOTIFY,
+    CAP_INVITE_NOTIFY,
     CAP_MULTI_PREFIX,
     CAP_USERHOST_IN_NAMES,
     MEMBER_OP,
@@ -288,8 +289,19 @@ def cmd_invite(srv: Server, c: Client, msg: Message) -> None:
     srv.out.fanout([target], f":{c.prefix} INVITE {target.nick} :{ch.name}")
     if target.away:
         srv.out.reply(c, N.RPL_AWAY, target.nick, target.away)
-    # Tell the channel's operators, as other servers do, so an invite is never silent.
-    ops = [m for m, f in ch.members.items() if f & MEMBER_OP and m is not c]
+    # Tell those who could have sent the invite themselves (operators; in a room without +i,
+    # every member), so an invite is never silent: invite-notify clients as an INVITE, the
+    # other operators as the notice other servers send.
+    notify, ops = [], []
+    for m, f in ch.members.items():
+        if m is c:
+            continue
+        if m.caps & CAP_INVITE_NOTIFY and (f & MEMBER_OP or not ch.invite_only):
+            notify.append(m)
+        elif f & MEMBER_OP:
+            ops.append(m)
+    if notify:
+        srv.out.fanout(notify, f":{c.prefix} INVITE {target.nick} {ch.name}")
     if ops:
         srv.out.fanout(
             ops,

@@ -84,7 +84,7 @@ def cmd_user(srv: Server, c: Client, msg: Message) -> None:
         return
     user = _USER_BAD.sub("", msg.params[0])[: limits.USERLEN] or "user"
     c.user = user
-    c.realname = msg.params[3][:100]
+    c.realname = msg.params[3][: limits.REALNAMELEN]
     try_register(srv, c)
 
 
