@@ -24,6 +24,7 @@ REALNAMELEN = 100  # characters; ISUPPORT NAMELEN (USER cuts to it, SETNAME refu
 MAX_TARGETS = 4
 MAX_CHANNELS_PER_USER = 50
 MAX_LIST_ENTRIES = 100  # bans per channel
+MAX_MONITOR = 100  # nicks on one connection's MONITOR list (ISUPPORT MONITOR)
 MAX_INVITES = 100  # pending invites per channel (the oldest goes first)
 MAX_MODES = 4  # mode changes with a parameter per MODE command
 CHANTYPES = "#&"

@@ -30,6 +30,7 @@ from .handlers.messages import fast_privmsg
 from .history import HistoryRecord, HistoryStore, private_key
 from .labels import labeled
 from .labels import requested as label_requested
+from .monitor import MonitorTable
 from .output import Output
 from .reactor import Address, Reactor
 from .registry import lookup
@@ -86,6 +87,7 @@ class Server(Reactor):
         self.tls_fingerprint: str | None = None  # SHA-256 of the certificate, once loaded
         self.max_clients = _descriptor_cap(config.max_clients)
         self.txids = RecentTxids()
+        self.monitor = MonitorTable(self.out)
         # source address -> (failed password attempts, when last counted); least recent first.
         self._auth_failures: collections.OrderedDict[str, tuple[float, float]] = (
             collections.OrderedDict()
@@ -218,6 +220,7 @@ class Server(Reactor):
             f"MAXLIST=b:{L.MAX_LIST_ENTRIES}",
             f"MAXTARGETS={L.MAX_TARGETS}",
             f"MODES={L.MAX_MODES}",
+            f"MONITOR={L.MAX_MONITOR}",
             f"NAMELEN={L.REALNAMELEN}",
             f"NETWORK={self.config.network}",
             f"NICKLEN={L.NICKLEN}",
@@ -514,8 +517,11 @@ class Server(Reactor):
             self.user_count -= 1
             self.invisible_count -= c.invisible
             self.oper_count -= c.oper
+        self.monitor.clear(c)
         if c.key and self.nicks.get(c.key) is c:
             del self.nicks[c.key]
+            if c.registered:
+                self.monitor.offline(c.key, c.nick)
         c.registered = False
 
     def remember(self, c: Client) -> None:

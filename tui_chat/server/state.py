@@ -90,6 +90,7 @@ class Client:
         "key",
         "last_active",
         "last_message",
+        "monitoring",
         "nick",
         "oper",
         "oper_failures",
@@ -142,6 +143,8 @@ class Client:
         self.password: str | None = None
         self.channels: dict[str, Channel] = {}
         self.away: str | None = None
+        # MONITOR list (see monitor.MonitorTable): folded nick -> nick as given; None if empty.
+        self.monitoring: dict[str, str] | None = None
         self.oper = False
         self.invisible = False
         self.wallops = False

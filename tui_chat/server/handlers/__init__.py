@@ -4,13 +4,24 @@ A new command is one function decorated with :func:`..registry.command` in the m
 topic (or a new module listed here) and one test.
 """
 
-from . import channels, chathistory, messages, modes, oper, queries, registration, setname
+from . import (
+    channels,
+    chathistory,
+    messages,
+    modes,
+    monitor,
+    oper,
+    queries,
+    registration,
+    setname,
+)
 
 __all__ = [
     "channels",
     "chathistory",
     "messages",
     "modes",
+    "monitor",
     "oper",
     "queries",
     "registration",

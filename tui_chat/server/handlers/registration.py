@@ -68,9 +68,14 @@ def cmd_nick(srv: Server, c: Client, msg: Message) -> None:
     srv.out.fanout(recipients, f":{c.prefix} NICK :{nick}")
     srv.remember(c)
     del srv.nicks[c.key]
+    renamed = key != c.key  # not a change of case only: MONITOR watchers are told
+    if renamed:
+        srv.monitor.offline(c.key, c.nick)
     c.nick, c.key = nick, key
     srv.nicks[key] = c
     c.update_prefix()
+    if renamed:
+        srv.monitor.online(c)
 
 
 @command("USER", 4, before_registration=True)
@@ -171,6 +176,7 @@ def try_register(srv: Server, c: Client) -> None:
     srv.max_users = max(srv.max_users, srv.user_count)
     srv.connlog.note(srv.now, "%s registered as %s", c.ip, c.prefix)
     welcome(srv, c)
+    srv.monitor.online(c)
 
 
 def welcome(srv: Server, c: Client) -> None:
