@@ -147,7 +147,7 @@ class Server(Reactor):
         lines = [
             (N.RPL_YOURHOST, f":Your host is {name}, running version {VERSION}"),
             (N.RPL_CREATED, f":This server was created {self.created}"),
-            (N.RPL_MYINFO, f"{name} {VERSION} iow biklmnopstv bklov"),
+            (N.RPL_MYINFO, f"{name} {VERSION} Biow biklmnopstv bklov"),
         ]
         tokens = self.isupport
         for i in range(0, len(tokens), 12):
@@ -210,6 +210,7 @@ class Server(Reactor):
         L = limits
         return [
             f"AWAYLEN={L.AWAYLEN}",
+            "BOT=B",
             "CASEMAPPING=ascii",
             f"CHANLIMIT=#:{L.MAX_CHANNELS_PER_USER}",
             "CHANMODES=b,k,l,imnst",

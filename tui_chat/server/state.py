@@ -71,6 +71,7 @@ class Client:
         "away",
         "bad_at",
         "bad_lines",
+        "bot",
         "cap_302",
         "cap_negotiating",
         "caps",
@@ -148,6 +149,7 @@ class Client:
         self.oper = False
         self.invisible = False
         self.wallops = False
+        self.bot = False  # user mode +B (IRCv3 bot-mode)
         self.connected_at = now
         self.last_active = now
         self.last_message = now

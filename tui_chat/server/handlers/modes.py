@@ -65,7 +65,7 @@ def user_mode(srv: Server, c: Client, msg: Message) -> None:
         srv.out.reply(c, N.ERR_USERSDONTMATCH, "Can't change mode for other users")
         return
     if len(msg.params) < 2:
-        flags = "+" + "i" * c.invisible + "o" * c.oper + "w" * c.wallops
+        flags = "+" + "B" * c.bot + "i" * c.invisible + "o" * c.oper + "w" * c.wallops
         srv.out.reply(c, N.RPL_UMODEIS, flags)
         return
     sign = "+"
@@ -80,6 +80,10 @@ def user_mode(srv: Server, c: Client, msg: Message) -> None:
             if c.invisible != on:
                 c.invisible = on
                 srv.invisible_count += 1 if on else -1
+                changes.append((sign, letter, None))
+        elif letter == "B":
+            if c.bot != on:
+                c.bot = on
                 changes.append((sign, letter, None))
         elif letter == "w":
             if c.wallops != on:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def who_line(srv: Server, c: Client, channel: str, u: Client, flags: int) -> None:
-    status = ("G" if u.away else "H") + ("*" if u.oper else "")
+    status = ("G" if u.away else "H") + ("*" if u.oper else "") + ("B" if u.bot else "")
     status += member_prefix(flags, bool(c.caps & CAP_MULTI_PREFIX))
     srv.out.reply(
         c, N.RPL_WHOREPLY, channel, u.user, u.host, srv.name, u.nick, status, f"0 {u.realname}"
@@ -84,6 +84,8 @@ def cmd_whois(srv: Server, c: Client, msg: Message) -> None:
             srv.out.reply(c, N.RPL_AWAY, u.nick, u.away)
         if u.oper:
             srv.out.reply(c, N.RPL_WHOISOPERATOR, u.nick, "is an IRC operator")
+        if u.bot:
+            srv.out.reply(c, N.RPL_WHOISBOT, u.nick, f"is a bot on {srv.config.network}")
         idle = str(int(srv.now - u.last_message))
         srv.out.reply(c, N.RPL_WHOISIDLE, u.nick, idle, str(u.signon), "seconds idle, signon time")
         srv.out.reply(c, N.RPL_ENDOFWHOIS, u.nick, "End of /WHOIS list")
