@@ -24,6 +24,7 @@ from ..irc.casemap import casefold
 from ..irc.fitting import fit_line
 from ..irc.message import Message, ParseError, parse
 from . import handlers  # noqa: F401  (registers every command)
+from .capnotify import follow_history, history_offered
 from .config import CHANTYPES, VERSION, ServerConfig
 from .connlog import ConnectionLog
 from .handlers.messages import fast_privmsg
@@ -79,7 +80,7 @@ class Server(Reactor):
         self.capabilities = {
             name: bit
             for name, bit in CAPABILITIES.items()
-            if self.history.enabled or name not in HISTORY_CAPABILITIES
+            if history_offered(self) or name not in HISTORY_CAPABILITIES
         }
         self.isupport = self._build_isupport()
         self._build_bursts()
@@ -321,6 +322,8 @@ class Server(Reactor):
             self.commit_history()
         elif self.history.rooms_pending:
             self.history.commit()
+        if self.history.enabled:
+            follow_history(self)
         super().flush()
 
     # -- room protection kept with the history ---------------------------------------------------
@@ -408,10 +411,12 @@ class Server(Reactor):
 
     def _checkpoint(self) -> None:
         self.history.checkpoint()
+        follow_history(self)
         self.call_later(self.config.history_checkpoint_interval, self._checkpoint)
 
     def _prune(self) -> None:
         done = self.history.prune()
+        follow_history(self)
         # A large backlog is deleted in bounded chunks, with the loop serving clients between.
         more = not done and self.history.healthy
         self.call_later(0.05 if more else self.config.history_prune_interval, self._prune)
