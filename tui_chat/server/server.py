@@ -148,7 +148,7 @@ class Server(Reactor):
         lines = [
             (N.RPL_YOURHOST, f":Your host is {name}, running version {VERSION}"),
             (N.RPL_CREATED, f":This server was created {self.created}"),
-            (N.RPL_MYINFO, f"{name} {VERSION} Biow biklmnopstv bklov"),
+            (N.RPL_MYINFO, f"{name} {VERSION} Biow beIiklmnopstv beIklov"),
         ]
         tokens = self.isupport
         for i in range(0, len(tokens), 12):
@@ -214,12 +214,14 @@ class Server(Reactor):
             "BOT=B",
             "CASEMAPPING=ascii",
             f"CHANLIMIT=#:{L.MAX_CHANNELS_PER_USER}",
-            "CHANMODES=b,k,l,imnst",
+            "CHANMODES=beI,k,l,imnst",
             f"CHANNELLEN={L.CHANNELLEN}",
             f"CHANTYPES={CHANTYPES}",
             "ELIST=U",
+            "EXCEPTS=e",
+            "INVEX=I",
             f"KICKLEN={L.KICKLEN}",
-            f"MAXLIST=b:{L.MAX_LIST_ENTRIES}",
+            f"MAXLIST=b:{L.MAX_LIST_ENTRIES},e:{L.MAX_LIST_ENTRIES},I:{L.MAX_LIST_ENTRIES}",
             f"MAXTARGETS={L.MAX_TARGETS}",
             f"MODES={L.MAX_MODES}",
             f"MONITOR={L.MAX_MONITOR}",
@@ -344,6 +346,8 @@ class Server(Reactor):
                 "limit": ch.limit,
                 "topic": [ch.topic, ch.topic_by, ch.topic_time],
                 "bans": [[b.mask, b.set_by, b.set_at] for b in ch.bans],
+                "excepts": [[b.mask, b.set_by, b.set_at] for b in ch.excepts],
+                "invexes": [[b.mask, b.set_by, b.set_at] for b in ch.invexes],
                 "founder": list(ch.founder) if ch.founder else None,
                 "floor": ch.history_floor,
                 "created": ch.created,
@@ -374,6 +378,8 @@ class Server(Reactor):
             topic, by, when = state.get("topic") or ("", "", 0)
             ch.topic, ch.topic_by, ch.topic_time = str(topic), str(by), int(when)
             ch.bans = [Ban(str(m), str(b), int(t)) for m, b, t in state.get("bans") or ()]
+            ch.excepts = [Ban(str(m), str(b), int(t)) for m, b, t in state.get("excepts") or ()]
+            ch.invexes = [Ban(str(m), str(b), int(t)) for m, b, t in state.get("invexes") or ()]
             founder = state.get("founder")
             ch.founder = (str(founder[0]), str(founder[1])) if founder else None
             ch.history_floor = int(state.get("floor") or 0)

@@ -180,8 +180,10 @@ class Channel:
     __slots__ = (
         "bans",
         "created",
+        "excepts",
         "founder",
         "history_floor",
+        "invexes",
         "invite_only",
         "invited",
         "key",
@@ -208,6 +210,8 @@ class Channel:
         self.topic_by = ""
         self.topic_time = 0
         self.bans: list[Ban] = []
+        self.excepts: list[Ban] = []  # +e: masks a ban does not apply to
+        self.invexes: list[Ban] = []  # +I: masks let past +i without an invite
         # Identities (Client.identity) of invited connections, oldest first, bounded.
         self.invited: dict[str, None] = {}
         self.invite_only = False
@@ -245,10 +249,20 @@ class Channel:
         return " ".join([flags, *params])
 
     def is_banned(self, client: Client) -> bool:
+        """Matched by a ban (+b) and by no ban exception (+e)."""
         if not self.bans:
             return False
         target = casefold(client.prefix)
-        return any(ban.matcher.match(target, folded=True) for ban in self.bans)
+        if not any(ban.matcher.match(target, folded=True) for ban in self.bans):
+            return False
+        return not any(e.matcher.match(target, folded=True) for e in self.excepts)
+
+    def is_invite_exempt(self, client: Client) -> bool:
+        """Matched by an invite exception (+I): may join while +i without an invite."""
+        if not self.invexes:
+            return False
+        target = casefold(client.prefix)
+        return any(i.matcher.match(target, folded=True) for i in self.invexes)
 
 
 class Ban:

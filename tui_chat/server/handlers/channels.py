@@ -96,12 +96,13 @@ def _refusal(c: Client, ch: Channel, key: str, invited: bool) -> tuple[str, str]
 
     An operator's invite lets its guest past +i and +l, never past a key or a ban (solanum's
     rule): whoever could not have read the room live must not get in to read its history.
+    An invite exception (+I) lets in past +i only; a ban exception (+e) lifts the ban.
     """
     if ch.password is not None and key != ch.password:
         return N.ERR_BADCHANNELKEY, "Cannot join channel (+k)"
     if ch.limit and len(ch.members) >= ch.limit and not invited:
         return N.ERR_CHANNELISFULL, "Cannot join channel (+l)"
-    if ch.invite_only and not invited:
+    if ch.invite_only and not invited and not ch.is_invite_exempt(c):
         return N.ERR_INVITEONLYCHAN, "Cannot join channel (+i)"
     if ch.is_banned(c):
         return N.ERR_BANNEDFROMCHAN, "Cannot join channel (+b)"
