@@ -15,6 +15,7 @@ from . import (  # noqa: F401  (registers them)
     messages,
     moderation,
     people,
+    presence,
     rooms,
     settings,
     view,
