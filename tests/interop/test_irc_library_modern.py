@@ -37,3 +37,25 @@ def test_library_client_monitors_a_nick_coming_and_going(ours: Library) -> None:
     assert online.arguments[0].startswith("bob!")
     bob.quit("bye")
     assert ours.expect(alice, "731").arguments == ["bob"]
+
+
+def test_library_client_marks_itself_a_bot_and_others_see_it(ours: Library) -> None:
+    robo = ours.register("robo")
+    alice = ours.register("alice")
+    robo.mode("robo", "+B")
+    ours.expect(robo, "umode", lambda e: e.arguments == ["+B"])
+    alice.whois("robo")
+    bot = ours.expect(alice, "335")
+    assert bot.arguments[0] == "robo"
+    ours.expect(alice, "endofwhois")
+
+
+def test_library_client_changes_its_real_name_with_setname(ours: Library) -> None:
+    alice = ours.register("alice")
+    bob = ours.register("bob")
+    alice.send_raw("SETNAME :Alice Liddell")
+    alice.ping("done")  # answered in order: the SETNAME has been handled by the PONG
+    ours.expect(alice, "pong")
+    bob.whois("alice")
+    user = ours.expect(bob, "whoisuser")
+    assert user.arguments[-1] == "Alice Liddell"
