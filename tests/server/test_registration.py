@@ -24,7 +24,7 @@ def test_welcome_burst_and_isupport(connect):
         "CASEMAPPING=ascii",
         "CHANTYPES=#",
         "PREFIX=(ov)@+",
-        "CHANMODES=b,k,l,imnst",
+        "CHANMODES=beI,k,l,imnst",
         "NICKLEN=30",
         "CHANNELLEN=50",
         "TOPICLEN=390",

@@ -26,7 +26,7 @@ from tui_chat.irc.fitting import split_text as split_text  # shared with the ser
 from tui_chat.irc.limits import CHANTYPES, MAX_LINE_BYTES
 from tui_chat.irc.numbers import parse_decimal
 
-from . import replies
+from . import presence, replies
 from .accounts import register_reply
 from .ctcp import ReplyLimiter, reply_argument
 from .events import (
@@ -71,6 +71,9 @@ WANTED_CAPS = (
     "account-notify",
     "extended-join",
     "draft/message-redaction",
+    "invite-notify",
+    "setname",
+    "chghost",
 )
 LAG_TOKEN_PREFIX = "tui-chat-lag-"
 WHOX_TOKEN = "147"  # marks the WHOX replies to our own WHO after a join
@@ -784,6 +787,10 @@ class Session:
         if msg.param(1).upper() == "CAP":
             self._cap_negotiating = False  # the server knows no CAP; registration goes on
             return
+        if msg.param(1).upper() in ("MONITOR", "SETNAME"):
+            command = msg.param(1).upper()
+            self.info(SERVER_BUFFER, f"This server does not support {command}.", "421", "error")
+            return
         self._generic_numeric(msg)
 
     def _rpl_451(self, msg: Message) -> None:
@@ -1223,7 +1230,52 @@ class Session:
         self._apply_away(nick, away, None, emit=True)
 
     def _on_INVITE(self, msg: Message) -> None:
-        self._emit(Invited, channel=msg.param(1), by=source_nick(msg.source))
+        target, channel, by = msg.param(0), msg.param(1), source_nick(msg.source)
+        if target and not self.is_me(target):
+            # invite-notify: someone else was invited to a room we are in; a quiet line there.
+            key = self.fold(channel)
+            buffer = self.channels[key].name if key in self.channels else SERVER_BUFFER
+            self.info(buffer, presence.invite_text(by, target, channel), "INVITE")
+            return
+        self._emit(Invited, channel=channel, by=by)
+
+    def _on_SETNAME(self, msg: Message) -> None:
+        nick = source_nick(msg.source)
+        mine = self.is_me(nick)
+        text = presence.setname_text(nick, msg.param(0), mine)
+        for buffer in [SERVER_BUFFER] if mine else self._buffers_of(nick):
+            self.info(buffer, text, "SETNAME")
+
+    def _on_CHGHOST(self, msg: Message) -> None:
+        nick = source_nick(msg.source)
+        user, host = msg.param(0), msg.param(1)
+        if not user or not host:
+            return
+        userhost = f"{user}@{host}"
+        if self.is_me(nick):
+            self.userhost = userhost  # the split budget depends on it
+        key = self.fold(nick)
+        for chan in self._channels_of(nick):
+            chan.members[key].userhost = userhost
+            self._roster(chan)
+            self.info(chan.name, presence.chghost_text(nick, userhost), "CHGHOST")
+
+    def _buffers_of(self, nick: str) -> list[str]:
+        return [chan.name for chan in self._channels_of(nick)]
+
+    def _rpl_730(self, msg: Message) -> None:  # RPL_MONONLINE
+        self._monitor_reply(msg)
+
+    def _rpl_731(self, msg: Message) -> None:  # RPL_MONOFFLINE
+        self._monitor_reply(msg)
+
+    def _rpl_732(self, msg: Message) -> None:  # RPL_MONLIST
+        self._monitor_reply(msg)
+
+    def _monitor_reply(self, msg: Message) -> None:
+        text = presence.monitor_text(msg.command, msg.params[-1] if len(msg.params) > 1 else "")
+        if text is not None:
+            self.info(SERVER_BUFFER, text, msg.command)
 
     # -- messages
 

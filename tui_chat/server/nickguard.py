@@ -87,8 +87,14 @@ def rename(srv: Server, c: Client, nick: str) -> None:
         srv.remember(c)
     if c.key and srv.nicks.get(c.key) is c:
         del srv.nicks[c.key]
+    # Not a change of case only: MONITOR watchers of either nick are told.
+    renamed = c.registered and key != c.key
+    if renamed:
+        srv.monitor.offline(c.key, c.nick)
     c.nick, c.key = nick, key
     srv.nicks[key] = c
     if c.registered:
         # From here on the history's lines under this nick are ours (REDACT's ownership).
         c.update_prefix(srv.history.next_seq)
+    if renamed:
+        srv.monitor.online(c)

@@ -15,7 +15,7 @@ too. Nothing else touches ``outbuf`` but the reactor, which drains it.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from ..irc import limits
 from ..irc.fitting import fit_line
@@ -150,6 +150,24 @@ class Output:
         if not c.dirty:
             c.dirty = True
             self.dirty.append(c)
+
+    def mark(self, c: Client) -> int:
+        """Where what is written to ``c`` from now on will start in its buffer (see
+        :meth:`rewrite_since`); lines already bound for it, batched ones included, come before."""
+        self.materialize()
+        return len(c.outbuf)
+
+    def rewrite_since(self, c: Client, start: int, rewrite: Callable[[bytes], bytes]) -> None:
+        """Replace the lines written to ``c`` since :meth:`mark` returned ``start`` by
+        ``rewrite(those lines)`` (labeled-response). Nothing happens if the buffer was dropped.
+        """
+        self.materialize()
+        if len(c.outbuf) < start:
+            return
+        added = bytes(c.outbuf[start:])
+        del c.outbuf[start:]
+        c.outbuf += rewrite(added)
+        self.mark_dirty(c)
 
     def reply(self, c: Client, code: str, *params: str) -> None:
         self.send(c, f":{self.name} {code} {c.nick or '*'} {trailing(params)}")

@@ -27,11 +27,15 @@ from . import (
     handlers,  # noqa: F401  (registers every command)
     nickguard,
 )
+from .capnotify import follow_history, history_offered
 from .config import CHANTYPES, VERSION, ServerConfig
 from .connlog import ConnectionLog
 from .handlers.messages import fast_privmsg
 from .history import HistoryRecord, HistoryStore, private_key
+from .labels import labeled
+from .labels import requested as label_requested
 from .logins import Logins
+from .monitor import MonitorTable
 from .output import Output
 from .reactor import Address, Reactor
 from .registry import lookup
@@ -80,7 +84,7 @@ class Server(Reactor):
         self.capabilities = {
             name: bit
             for name, bit in CAPABILITIES.items()
-            if self.history.enabled or name not in HISTORY_CAPABILITIES
+            if history_offered(self) or name not in HISTORY_CAPABILITIES
         }
         self.logins = Logins(config, self.call_soon_threadsafe, lambda: self.now)
         # CAP LS 302 values (see handlers.registration.cmd_cap).
@@ -95,6 +99,7 @@ class Server(Reactor):
         self.tls_fingerprint: str | None = None  # SHA-256 of the certificate, once loaded
         self.max_clients = _descriptor_cap(config.max_clients)
         self.txids = RecentTxids()
+        self.monitor = MonitorTable(self.out)
         # source address -> (failed password attempts, when last counted); least recent first.
         self._auth_failures: collections.OrderedDict[str, tuple[float, float]] = (
             collections.OrderedDict()
@@ -154,7 +159,7 @@ class Server(Reactor):
         lines = [
             (N.RPL_YOURHOST, f":Your host is {name}, running version {VERSION}"),
             (N.RPL_CREATED, f":This server was created {self.created}"),
-            (N.RPL_MYINFO, f"{name} {VERSION} iow biklmnopstv bklov"),
+            (N.RPL_MYINFO, f"{name} {VERSION} Biow beIiklmnopstv beIklov"),
         ]
         tokens = self.isupport
         for i in range(0, len(tokens), 12):
@@ -217,16 +222,21 @@ class Server(Reactor):
         L = limits
         return [
             f"AWAYLEN={L.AWAYLEN}",
+            "BOT=B",
             "CASEMAPPING=ascii",
             f"CHANLIMIT=#:{L.MAX_CHANNELS_PER_USER}",
-            "CHANMODES=b,k,l,imnst",
+            "CHANMODES=beI,k,l,imnst",
             f"CHANNELLEN={L.CHANNELLEN}",
             f"CHANTYPES={CHANTYPES}",
             "ELIST=U",
+            "EXCEPTS=e",
+            "INVEX=I",
             f"KICKLEN={L.KICKLEN}",
-            f"MAXLIST=b:{L.MAX_LIST_ENTRIES}",
+            f"MAXLIST=b:{L.MAX_LIST_ENTRIES},e:{L.MAX_LIST_ENTRIES},I:{L.MAX_LIST_ENTRIES}",
             f"MAXTARGETS={L.MAX_TARGETS}",
             f"MODES={L.MAX_MODES}",
+            f"MONITOR={L.MAX_MONITOR}",
+            f"NAMELEN={L.REALNAMELEN}",
             f"NETWORK={self.config.network}",
             f"NICKLEN={L.NICKLEN}",
             "PREFIX=(ov)@+",
@@ -327,6 +337,8 @@ class Server(Reactor):
             self.commit_history()
         elif self.history.rooms_pending:
             self.history.commit()
+        if self.history.enabled:
+            follow_history(self)
         super().flush()
 
     # -- room protection kept with the history ---------------------------------------------------
@@ -347,6 +359,8 @@ class Server(Reactor):
                 "limit": ch.limit,
                 "topic": [ch.topic, ch.topic_by, ch.topic_time],
                 "bans": [[b.mask, b.set_by, b.set_at] for b in ch.bans],
+                "excepts": [[b.mask, b.set_by, b.set_at] for b in ch.excepts],
+                "invexes": [[b.mask, b.set_by, b.set_at] for b in ch.invexes],
                 "founder": list(ch.founder) if ch.founder else None,
                 "floor": ch.history_floor,
                 "created": ch.created,
@@ -377,6 +391,8 @@ class Server(Reactor):
             topic, by, when = state.get("topic") or ("", "", 0)
             ch.topic, ch.topic_by, ch.topic_time = str(topic), str(by), int(when)
             ch.bans = [Ban(str(m), str(b), int(t)) for m, b, t in state.get("bans") or ()]
+            ch.excepts = [Ban(str(m), str(b), int(t)) for m, b, t in state.get("excepts") or ()]
+            ch.invexes = [Ban(str(m), str(b), int(t)) for m, b, t in state.get("invexes") or ()]
             founder = state.get("founder")
             ch.founder = (str(founder[0]), str(founder[1])) if founder else None
             ch.history_floor = int(state.get("floor") or 0)
@@ -414,10 +430,12 @@ class Server(Reactor):
 
     def _checkpoint(self) -> None:
         self.history.checkpoint()
+        follow_history(self)
         self.call_later(self.config.history_checkpoint_interval, self._checkpoint)
 
     def _prune(self) -> None:
         done = self.history.prune()
+        follow_history(self)
         # A large backlog is deleted in bounded chunks, with the loop serving clients between.
         more = not done and self.history.healthy
         self.call_later(0.05 if more else self.config.history_prune_interval, self._prune)
@@ -524,8 +542,11 @@ class Server(Reactor):
             self.user_count -= 1
             self.invisible_count -= c.invisible
             self.oper_count -= c.oper
+        self.monitor.clear(c)
         if c.key and self.nicks.get(c.key) is c:
             del self.nicks[c.key]
+            if c.registered:
+                self.monitor.offline(c.key, c.nick)
         c.registered = False
 
     def remember(self, c: Client) -> None:
@@ -805,7 +826,20 @@ class Server(Reactor):
             self.disconnect(c, "Too many malformed lines")
 
     def dispatch(self, c: Client, msg: Message) -> None:
-        """Run a command's handler after the checks its spec asks for (registry.CommandSpec)."""
+        """Run a command's handler after the checks its spec asks for (registry.CommandSpec),
+        its reply labeled if the client asked (labeled-response)."""
+        label = label_requested(c, msg)
+        if label is None:
+            self._dispatch(c, msg)
+            return
+        start = self.out.mark(c)
+        self._dispatch(c, msg)
+        if c.sock is None or c.closing:
+            return  # gone (QUIT, KILL, SendQ): nobody to answer
+        ref = self.new_batch_id()
+        self.out.rewrite_since(c, start, lambda reply: labeled(reply, label, self.name, ref))
+
+    def _dispatch(self, c: Client, msg: Message) -> None:
         spec = lookup(msg.command)
         if spec is None:
             if c.registered:  # clients probe for commands: not counted as garbage

@@ -30,6 +30,9 @@ CAP_ACCOUNT_TAG = 1 << 12
 CAP_ACCOUNT_NOTIFY = 1 << 13
 CAP_EXTENDED_JOIN = 1 << 14
 CAP_MESSAGE_REDACTION = 1 << 15
+CAP_LABELED_RESPONSE = 1 << 16
+CAP_INVITE_NOTIFY = 1 << 17
+CAP_SETNAME = 1 << 18
 
 CAPABILITIES = {
     "message-tags": CAP_MESSAGE_TAGS,
@@ -48,6 +51,9 @@ CAPABILITIES = {
     "account-notify": CAP_ACCOUNT_NOTIFY,
     "extended-join": CAP_EXTENDED_JOIN,
     "draft/message-redaction": CAP_MESSAGE_REDACTION,
+    "labeled-response": CAP_LABELED_RESPONSE,
+    "invite-notify": CAP_INVITE_NOTIFY,
+    "setname": CAP_SETNAME,
 }
 # Offered only when the server keeps history.
 # (Redaction finds the message, and who sent it, in the history.)
@@ -84,6 +90,7 @@ class Client:
         "away",
         "bad_at",
         "bad_lines",
+        "bot",
         "cap_302",
         "cap_negotiating",
         "caps",
@@ -103,6 +110,7 @@ class Client:
         "key",
         "last_active",
         "last_message",
+        "monitoring",
         "nick",
         "nick_deadline",
         "oper",
@@ -161,9 +169,12 @@ class Client:
         self.password: str | None = None
         self.channels: dict[str, Channel] = {}
         self.away: str | None = None
+        # MONITOR list (see monitor.MonitorTable): folded nick -> nick as given; None if empty.
+        self.monitoring: dict[str, str] | None = None
         self.oper = False
         self.invisible = False
         self.wallops = False
+        self.bot = False  # user mode +B (IRCv3 bot-mode)
         self.connected_at = now
         self.last_active = now
         self.last_message = now
@@ -209,8 +220,10 @@ class Channel:
     __slots__ = (
         "bans",
         "created",
+        "excepts",
         "founder",
         "history_floor",
+        "invexes",
         "invite_only",
         "invited",
         "key",
@@ -237,6 +250,8 @@ class Channel:
         self.topic_by = ""
         self.topic_time = 0
         self.bans: list[Ban] = []
+        self.excepts: list[Ban] = []  # +e: masks a ban does not apply to
+        self.invexes: list[Ban] = []  # +I: masks let past +i without an invite
         # Identities (Client.identity) of invited connections, oldest first, bounded.
         self.invited: dict[str, None] = {}
         self.invite_only = False
@@ -274,10 +289,20 @@ class Channel:
         return " ".join([flags, *params])
 
     def is_banned(self, client: Client) -> bool:
+        """Matched by a ban (+b) and by no ban exception (+e)."""
         if not self.bans:
             return False
         target = casefold(client.prefix)
-        return any(ban.matcher.match(target, folded=True) for ban in self.bans)
+        if not any(ban.matcher.match(target, folded=True) for ban in self.bans):
+            return False
+        return not any(e.matcher.match(target, folded=True) for e in self.excepts)
+
+    def is_invite_exempt(self, client: Client) -> bool:
+        """Matched by an invite exception (+I): may join while +i without an invite."""
+        if not self.invexes:
+            return False
+        target = casefold(client.prefix)
+        return any(i.matcher.match(target, folded=True) for i in self.invexes)
 
 
 class Ban:

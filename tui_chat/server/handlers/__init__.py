@@ -10,10 +10,12 @@ from . import (
     chathistory,
     messages,
     modes,
+    monitor,
     oper,
     queries,
     redaction,
     registration,
+    setname,
 )
 
 __all__ = [
@@ -22,8 +24,10 @@ __all__ = [
     "chathistory",
     "messages",
     "modes",
+    "monitor",
     "oper",
     "queries",
     "redaction",
     "registration",
+    "setname",
 ]

@@ -16,6 +16,7 @@ from ..registry import command
 from ..state import (
     CAP_AWAY_NOTIFY,
     CAP_CHATHISTORY,
+    CAP_INVITE_NOTIFY,
     CAP_MULTI_PREFIX,
     CAP_USERHOST_IN_NAMES,
     MEMBER_OP,
@@ -100,12 +101,13 @@ def _refusal(c: Client, ch: Channel, key: str, invited: bool) -> tuple[str, str]
 
     An operator's invite lets its guest past +i and +l, never past a key or a ban (solanum's
     rule): whoever could not have read the room live must not get in to read its history.
+    An invite exception (+I) lets in past +i only; a ban exception (+e) lifts the ban.
     """
     if ch.password is not None and key != ch.password:
         return N.ERR_BADCHANNELKEY, "Cannot join channel (+k)"
     if ch.limit and len(ch.members) >= ch.limit and not invited:
         return N.ERR_CHANNELISFULL, "Cannot join channel (+l)"
-    if ch.invite_only and not invited:
+    if ch.invite_only and not invited and not ch.is_invite_exempt(c):
         return N.ERR_INVITEONLYCHAN, "Cannot join channel (+i)"
     if ch.is_banned(c):
         return N.ERR_BANNEDFROMCHAN, "Cannot join channel (+b)"
@@ -294,8 +296,19 @@ def cmd_invite(srv: Server, c: Client, msg: Message) -> None:
     srv.out.fanout([target], f":{c.prefix} INVITE {target.nick} :{ch.name}")
     if target.away:
         srv.out.reply(c, N.RPL_AWAY, target.nick, target.away)
-    # Tell the channel's operators, as other servers do, so an invite is never silent.
-    ops = [m for m, f in ch.members.items() if f & MEMBER_OP and m is not c]
+    # Tell those who could have sent the invite themselves (operators; in a room without +i,
+    # every member), so an invite is never silent: invite-notify clients as an INVITE, the
+    # other operators as the notice other servers send.
+    notify, ops = [], []
+    for m, f in ch.members.items():
+        if m is c:
+            continue
+        if m.caps & CAP_INVITE_NOTIFY and (f & MEMBER_OP or not ch.invite_only):
+            notify.append(m)
+        elif f & MEMBER_OP:
+            ops.append(m)
+    if notify:
+        srv.out.fanout(notify, f":{c.prefix} INVITE {target.nick} {ch.name}")
     if ops:
         srv.out.fanout(
             ops,

@@ -24,6 +24,10 @@ from ..txids import Delivery, valid_txid
 if TYPE_CHECKING:
     from ..server import Server
 
+# IRCv3 bot-mode: the server's tag on what a +B user sends, for message-tags clients only
+# (``client_tags`` reach no one else).
+BOT_TAG = ";bot"
+
 
 @command("PRIVMSG", batches=True)
 def cmd_privmsg(srv: Server, c: Client, msg: Message) -> None:
@@ -55,12 +59,12 @@ def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
         return
     else:
         text = params[1]
-    client_tags = ""
+    client_tags = BOT_TAG if c.bot else ""
     txid = None
     if msg.tags:
         relayed = {k: v for k, v in msg.tags.items() if k[0] == "+"}
         if relayed:
-            client_tags = ";" + format_tags(relayed)
+            client_tags += ";" + format_tags(relayed)
         txid = msg.tags.get(TXID_TAG)
         if txid is not None and (text is None or not valid_txid(txid)):
             txid = None  # invalid: the line is treated as untagged
@@ -144,7 +148,8 @@ def fast_privmsg(srv: Server, c: Client, name: str, text: str) -> None:
     """``PRIVMSG #chan :text`` with no tags, one target and non-empty text: the server's fast
     path (see ``Server.handle_line``), the same as :func:`relay` for such a line."""
     c.last_message = srv.now
-    relay_channel(srv, c, "PRIVMSG", "", name, text, "", c.caps & CAP_ECHO_MESSAGE, True)
+    tags = BOT_TAG if c.bot else ""
+    relay_channel(srv, c, "PRIVMSG", "", name, text, tags, c.caps & CAP_ECHO_MESSAGE, True)
 
 
 def relay_channel(

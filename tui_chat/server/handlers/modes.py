@@ -1,9 +1,9 @@
-"""MODE: user modes (+i +o +w) and channel modes (b,k,l,imnst plus o/v membership)."""
+"""MODE: user modes (+B +i +o +w) and channel modes (beI,k,l,imnst plus o/v membership)."""
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, NamedTuple, TypeAlias
 
 from ...irc import limits
 from ...irc import numerics as N
@@ -65,7 +65,7 @@ def user_mode(srv: Server, c: Client, msg: Message) -> None:
         srv.out.reply(c, N.ERR_USERSDONTMATCH, "Can't change mode for other users")
         return
     if len(msg.params) < 2:
-        flags = "+" + "i" * c.invisible + "o" * c.oper + "w" * c.wallops
+        flags = "+" + "B" * c.bot + "i" * c.invisible + "o" * c.oper + "w" * c.wallops
         srv.out.reply(c, N.RPL_UMODEIS, flags)
         return
     sign = "+"
@@ -80,6 +80,10 @@ def user_mode(srv: Server, c: Client, msg: Message) -> None:
             if c.invisible != on:
                 c.invisible = on
                 srv.invisible_count += 1 if on else -1
+                changes.append((sign, letter, None))
+        elif letter == "B":
+            if c.bot != on:
+                c.bot = on
                 changes.append((sign, letter, None))
         elif letter == "w":
             if c.wallops != on:
@@ -113,18 +117,24 @@ def channel_mode(srv: Server, c: Client, msg: Message) -> None:
     args = list(msg.params[2:])
     sign = "+"
     changes: list[Change] = []
-    need_privilege = listed = False
+    need_privilege = False
+    listed: set[str] = set()
     with_param = 0
     for letter in msg.params[1]:
         if letter in "+-":
             sign = letter
             continue
         on = sign == "+"
-        if letter == "b":
+        if letter in MASK_LISTS:
             if not args:
-                if not listed:
-                    send_ban_list(srv, c, ch)
-                    listed = True
+                if letter in listed:
+                    continue
+                listed.add(letter)
+                # Who is exempt from a ban or from +i is the operators' business (solanum).
+                if letter != "b" and not privileged:
+                    need_privilege = True
+                else:
+                    send_mask_list(srv, c, ch, letter)
                 continue
             mask = args.pop(0)
             with_param += 1
@@ -136,7 +146,7 @@ def channel_mode(srv: Server, c: Client, msg: Message) -> None:
                 and not mask.startswith(":")
                 and len(mask) <= MAX_MASK_LEN
             ):
-                change = _ban(srv, c, ch, on, normalize_ban(mask))
+                change = _list_change(srv, c, ch, letter, on, normalize_ban(mask))
                 if change:
                     changes.append(change)
         elif letter in "ov":
@@ -241,24 +251,63 @@ def _error_param(value: str) -> str:
     return value
 
 
-def _ban(srv: Server, c: Client, ch: Channel, on: bool, mask: str) -> Change | None:
+class MaskList(NamedTuple):
+    attr: str  # the Channel attribute holding the list
+    entry: str  # its list numeric, its end numeric and the end's text
+    end: str
+    end_text: str
+    full_text: str
+
+
+# Bans, ban exceptions and invite exceptions: three lists of masks with the same bound.
+MASK_LISTS = {
+    "b": MaskList(
+        "bans",
+        N.RPL_BANLIST,
+        N.RPL_ENDOFBANLIST,
+        "End of channel ban list",
+        "Channel ban list is full",
+    ),
+    "e": MaskList(
+        "excepts",
+        N.RPL_EXCEPTLIST,
+        N.RPL_ENDOFEXCEPTLIST,
+        "End of channel exception list",
+        "Channel exception list is full",
+    ),
+    "I": MaskList(
+        "invexes",
+        N.RPL_INVITELIST,
+        N.RPL_ENDOFINVITELIST,
+        "End of channel invite exception list",
+        "Channel invite exception list is full",
+    ),
+}
+
+
+def _list_change(
+    srv: Server, c: Client, ch: Channel, letter: str, on: bool, mask: str
+) -> Change | None:
+    kind = MASK_LISTS[letter]
+    entries: list[Ban] = getattr(ch, kind.attr)
     folded = casefold(mask)
-    existing = next((b for b in ch.bans if casefold(b.mask) == folded), None)
+    existing = next((b for b in entries if casefold(b.mask) == folded), None)
     if on:
         if existing is not None:
             return None
-        if len(ch.bans) >= limits.MAX_LIST_ENTRIES:
-            srv.out.reply(c, N.ERR_BANLISTFULL, ch.name, mask, "Channel ban list is full")
+        if len(entries) >= limits.MAX_LIST_ENTRIES:
+            srv.out.reply(c, N.ERR_BANLISTFULL, ch.name, mask, kind.full_text)
             return None
-        ch.bans.append(Ban(mask, c.prefix, int(time.time())))
-        return ("+", "b", mask)
+        entries.append(Ban(mask, c.prefix, int(time.time())))
+        return ("+", letter, mask)
     if existing is None:
         return None
-    ch.bans.remove(existing)
-    return ("-", "b", existing.mask)
+    entries.remove(existing)
+    return ("-", letter, existing.mask)
 
 
-def send_ban_list(srv: Server, c: Client, ch: Channel) -> None:
-    for ban in ch.bans:
-        srv.out.reply(c, N.RPL_BANLIST, ch.name, ban.mask, ban.set_by, str(ban.set_at))
-    srv.out.reply(c, N.RPL_ENDOFBANLIST, ch.name, "End of channel ban list")
+def send_mask_list(srv: Server, c: Client, ch: Channel, letter: str) -> None:
+    kind = MASK_LISTS[letter]
+    for entry in getattr(ch, kind.attr):
+        srv.out.reply(c, kind.entry, ch.name, entry.mask, entry.set_by, str(entry.set_at))
+    srv.out.reply(c, kind.end, ch.name, kind.end_text)

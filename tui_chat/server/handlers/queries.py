@@ -29,7 +29,7 @@ def who_line(
     if whox is not None:
         whox_line(srv, c, whox, channel, u, flags)
         return
-    status = ("G" if u.away else "H") + ("*" if u.oper else "")
+    status = ("G" if u.away else "H") + ("*" if u.oper else "") + ("B" if u.bot else "")
     status += member_prefix(flags, bool(c.caps & CAP_MULTI_PREFIX))
     srv.out.reply(
         c, N.RPL_WHOREPLY, channel, u.user, u.host, srv.name, u.nick, status, f"0 {u.realname}"
@@ -94,6 +94,8 @@ def cmd_whois(srv: Server, c: Client, msg: Message) -> None:
             srv.out.reply(c, N.RPL_WHOISOPERATOR, u.nick, "is an IRC operator")
         if u.account is not None:
             srv.out.reply(c, N.RPL_WHOISACCOUNT, u.nick, u.account, "is logged in as")
+        if u.bot:
+            srv.out.reply(c, N.RPL_WHOISBOT, u.nick, f"is a bot on {srv.config.network}")
         idle = str(int(srv.now - u.last_message))
         srv.out.reply(c, N.RPL_WHOISIDLE, u.nick, idle, str(u.signon), "seconds idle, signon time")
         srv.out.reply(c, N.RPL_ENDOFWHOIS, u.nick, "End of /WHOIS list")

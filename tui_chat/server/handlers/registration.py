@@ -84,7 +84,7 @@ def cmd_user(srv: Server, c: Client, msg: Message) -> None:
         return
     user = _USER_BAD.sub("", msg.params[0])[: limits.USERLEN] or "user"
     c.user = user
-    c.realname = msg.params[3][:100]
+    c.realname = msg.params[3][: limits.REALNAMELEN]
     try_register(srv, c)
 
 
@@ -205,6 +205,7 @@ def try_register(srv: Server, c: Client) -> None:
     srv.max_users = max(srv.max_users, srv.user_count)
     srv.connlog.note(srv.now, "%s registered as %s", c.ip, c.prefix)
     welcome(srv, c)
+    srv.monitor.online(c)
     check_nick(srv, c)
 
 

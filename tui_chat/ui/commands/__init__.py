@@ -16,6 +16,7 @@ from . import (  # noqa: F401  (registers them)
     messages,
     moderation,
     people,
+    presence,
     rooms,
     settings,
     view,
