@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import threading
 
+from tui_chat.server.state import HISTORY_CAPABILITIES
+
 from .ircclient import TestClient
 
-HISTORY = "draft/chathistory draft/event-playback"
+# Every capability that needs the history store (chathistory, event-playback, redaction).
+HISTORY = " ".join(sorted(HISTORY_CAPABILITIES))
 
 
 def _in_loop(srv, fn) -> None:
