@@ -26,6 +26,7 @@ from ..irc.message import Message, ParseError, parse
 from . import handlers  # noqa: F401  (registers every command)
 from .config import CHANTYPES, VERSION, ServerConfig
 from .connlog import ConnectionLog
+from .handlers import multiline
 from .handlers.messages import fast_privmsg
 from .history import HistoryRecord, HistoryStore, private_key
 from .output import Output
@@ -78,6 +79,8 @@ class Server(Reactor):
             for name, bit in CAPABILITIES.items()
             if self.history.enabled or name not in HISTORY_CAPABILITIES
         }
+        # Values offered with CAP LS 302; a capability not named here has none.
+        self.cap_values = {"draft/multiline": multiline.cap_value(self)}
         self.isupport = self._build_isupport()
         self._build_bursts()
         self.accepted = self.closed = self.refused = 0
@@ -574,6 +577,8 @@ class Server(Reactor):
             elif not c.registered:
                 if now - c.connected_at > cfg.registration_timeout:
                     self.disconnect(c, "Registration timed out")
+            elif c.multiline is not None and now - c.multiline.opened > cfg.multiline_timeout:
+                multiline.expire(self, c)  # an unfinished batch holds memory: bounded in time
             elif now < c.hold_until:
                 continue  # commands are queued: the client is busy, not idle
             else:

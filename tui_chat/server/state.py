@@ -5,9 +5,13 @@ from __future__ import annotations
 import secrets
 import socket
 import ssl
+from typing import TYPE_CHECKING
 
 from ..irc.casemap import casefold
 from ..irc.mask import Mask
+
+if TYPE_CHECKING:
+    from .handlers.multiline import OpenBatch
 
 # Capability bits (a client's enabled CAPs are one int).
 CAP_MESSAGE_TAGS = 1
@@ -20,6 +24,7 @@ CAP_CAP_NOTIFY = 64
 CAP_BATCH = 128
 CAP_CHATHISTORY = 256
 CAP_EVENT_PLAYBACK = 512
+CAP_MULTILINE = 1024
 
 CAPABILITIES = {
     "message-tags": CAP_MESSAGE_TAGS,
@@ -32,6 +37,7 @@ CAPABILITIES = {
     "batch": CAP_BATCH,
     "draft/chathistory": CAP_CHATHISTORY,
     "draft/event-playback": CAP_EVENT_PLAYBACK,
+    "draft/multiline": CAP_MULTILINE,
 }
 # Offered only when the server keeps history.
 HISTORY_CAPABILITIES = frozenset({"draft/chathistory", "draft/event-playback"})
@@ -83,6 +89,7 @@ class Client:
         "key",
         "last_active",
         "last_message",
+        "multiline",
         "nick",
         "oper",
         "oper_failures",
@@ -151,6 +158,8 @@ class Client:
         self.bad_at = now
         # Names this connection's private history (history.private_key): random, never reused.
         self.identity = secrets.token_hex(8)
+        # The draft/multiline batch being received (handlers.multiline.OpenBatch), at most one.
+        self.multiline: OpenBatch | None = None
 
     def set_caps(self, caps: int) -> None:
         self.caps = caps

@@ -19,6 +19,7 @@ from ..registry import command
 from ..state import CAP_AWAY_NOTIFY, CAP_ECHO_MESSAGE, MEMBER_OP, MEMBER_VOICE, Client
 from ..txids import TAG as TXID_TAG
 from ..txids import Delivery, valid_txid
+from . import multiline
 
 if TYPE_CHECKING:
     from ..server import Server
@@ -40,6 +41,9 @@ def cmd_tagmsg(srv: Server, c: Client, msg: Message) -> None:
 
 
 def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
+    if msg.tags and "batch" in msg.tags:
+        multiline.add_line(srv, c, msg, cmd)  # a line of a draft/multiline batch
+        return
     params = msg.params
     errors = cmd != "NOTICE"  # NOTICE never triggers automatic replies
     if not params or not params[0]:

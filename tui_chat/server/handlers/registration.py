@@ -99,7 +99,11 @@ def cmd_cap(srv: Server, c: Client, msg: Message) -> None:
         if version is not None and version >= 302:
             c.cap_302 = True
             c.set_caps(c.caps | CAP_CAP_NOTIFY)  # implied by CAP LS 302
-        srv.out.send(c, f":{srv.name} CAP {nick} LS :{' '.join(srv.capabilities)}")
+        offered = (
+            f"{name}={srv.cap_values[name]}" if c.cap_302 and name in srv.cap_values else name
+            for name in srv.capabilities
+        )
+        srv.out.send(c, f":{srv.name} CAP {nick} LS :{' '.join(offered)}")
     elif sub == "LIST":
         enabled = [name for name, bit in srv.capabilities.items() if c.caps & bit]
         srv.out.send(c, f":{srv.name} CAP {nick} LIST :{' '.join(enabled)}")
