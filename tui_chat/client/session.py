@@ -11,6 +11,7 @@ session owns and hands the lines that concern it.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -50,6 +51,8 @@ from .events import (
     Topic,
 )
 from .history_sync import HistorySync
+from .multiline import CAP as MULTILINE_CAP
+from .multiline import Limits, MultilineCollector, batch_lines, parse_limits, split_pieces
 from .sasl import SaslConfig, SaslLogin, explain_failure, not_offered
 
 VERSION_REPLY = f"tui-chat {__version__}"
@@ -63,6 +66,7 @@ WANTED_CAPS = (
     "cap-notify",
     "batch",
     "draft/chathistory",
+    "draft/multiline",
 )
 LAG_TOKEN_PREFIX = "tui-chat-lag-"
 DEFAULT_REALNAME = "tui-chat user"
@@ -220,6 +224,8 @@ class Session:
         self._auto_who: set[str] = set()
         self._whois_open: set[str] = set()  # nicks between their 311 and 318
         self.history.connection_made()
+        self._multiline = MultilineCollector()
+        self._batch_refs = itertools.count(1)
         self._time: datetime | None = None
         self._pending_joins: dict[str, str | None] = {}
         self._mention_re: re.Pattern[str] | None = None
@@ -334,9 +340,27 @@ class Session:
     # ---------------------------------------------------------------- outgoing requests
 
     def typed_line(self, command: str, buffer: str, wire: str, txid: str | None) -> str:
-        """The line for a typed message, tagged with its transaction id when tags are allowed."""
+        """The line for a typed message, tagged with its transaction id when tags are allowed.
+
+        A multi-line message (see :meth:`multiline_limits`) is a whole draft/multiline batch:
+        several lines joined by CR LF, the tags on its opening line. Without the capability
+        (lost with a reconnect) its lines go as ordinary messages.
+        """
         tags = {TXID_TAG: txid} if txid and "message-tags" in self.caps else None
+        if "\n" in wire:
+            pieces = split_pieces(wire, self.line_budget(command, buffer))
+            if self.multiline_limits() is not None:
+                ref = f"ml{next(self._batch_refs)}"
+                return "\r\n".join(batch_lines(ref, command, buffer, pieces, tags))
+            lines = [Message.of(command, buffer, text).to_line() for text, _ in pieces if text]
+            return "\r\n".join(lines)
         return Message.of(command, buffer, wire, tags=tags).to_line()
+
+    def multiline_limits(self) -> Limits | None:
+        """The server's draft/multiline limits when a paste may go as one message."""
+        if MULTILINE_CAP not in self.caps or "batch" not in self.caps:
+            return None
+        return parse_limits(self._cap_ls.get(MULTILINE_CAP))
 
     def wire_message(self, buffer: str, text: str, kind: MessageKind) -> tuple[str, str]:
         """(command, wire text) for one chunk the user typed."""
@@ -356,7 +380,7 @@ class Session:
         """A pending line reached the socket: wait for its echo, or treat it as delivered."""
         if not self.is_channel(buffer):
             self._query(buffer)
-        if "echo-message" in self.caps:
+        if "echo-message" in self.caps and ("\n" not in wire or self.multiline_limits()):
             self.in_flight.append(
                 _InFlight(pending_id, buffer, self.fold(buffer), command, wire, kind, txid)
             )
@@ -438,6 +462,16 @@ class Session:
     # ---------------------------------------------------------------- incoming
 
     def feed(self, msg: Message) -> None:
+        if msg.command == "BATCH":
+            if self._multiline.opens(msg):
+                return
+            if self._multiline.closes(msg):
+                whole = self._multiline.finish(msg)
+                if whole is not None:
+                    self.feed(whole)  # the batch as one message, with its opening's tags
+                return
+        elif "batch" in msg.tags and self._multiline.collects(msg):
+            return
         stamp = msg.tags.get("time")
         self._time = parse_server_time(stamp) if stamp else None
         if not self.history.begin_line(msg):

@@ -29,7 +29,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ...irc.formatting import parse_formatting
-from ..model.entries import IRC, NICK, PLAIN, BufferLog, Entry, Part
+from ..model.entries import BREAK, IRC, NICK, PLAIN, BufferLog, Entry, Part
 from ..text import cell_safe, irc_text, nick_style, plain_text, sanitize, span_style
 from ..textual_compat import set_virtual_size_quietly
 from .log_layout import Layout, LayoutKey, estimate_lines
@@ -192,6 +192,8 @@ class MessageLog(ScrollView, can_focus=False):
                 text.append_text(irc_text(value, link=self.styles_for_render.link))
             elif role == PLAIN:
                 text.append_text(plain_text(value))
+            elif role == BREAK:
+                text.append("\n")  # the next line of a multi-line message, under the same nick
             else:
                 # Our own words, but a hint may name a room or a nick a server chose: controls
                 # go here too, so no f-string can carry an escape sequence to the terminal.
