@@ -149,6 +149,7 @@ def batch_lines(
 class _Open:
     opening: Message
     target: str
+    source: str | None = None  # the opening's, or else the first line's
     command: str = ""
     lines: list[str] | None = None
     size: int = 0
@@ -171,7 +172,7 @@ class MultilineCollector:
         if not ref.startswith("+") or msg.param(1) != BATCH_TYPE or len(msg.params) < 3:
             return False
         if len(self._open) < MAX_OPEN:
-            self._open[ref[1:]] = _Open(msg, msg.params[2], lines=[])
+            self._open[ref[1:]] = _Open(msg, msg.params[2], msg.source, lines=[])
         return True
 
     def collects(self, msg: Message) -> bool:
@@ -188,6 +189,7 @@ class MultilineCollector:
             batch.truncated = True
             return True
         batch.command = batch.command or msg.command
+        batch.source = batch.source or msg.source
         batch.size = size
         if concat:
             lines[-1] += text
@@ -213,6 +215,6 @@ class MultilineCollector:
         return Message(
             batch.command,
             (batch.target, "\n".join(lines)),
-            opening.source,
+            batch.source,
             dict(opening.tags),
         )
