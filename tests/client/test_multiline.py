@@ -3,7 +3,16 @@
 
 from __future__ import annotations
 
-from tui_chat.client.events import ChatMessage, Joined, MessageDelivered, Registered
+from datetime import UTC, datetime
+
+from tui_chat.client.chatlog import ChatLog
+from tui_chat.client.events import (
+    ChatMessage,
+    HistoryReplayed,
+    Joined,
+    MessageDelivered,
+    Registered,
+)
 from tui_chat.client.multiline import Limits, plan_batches, split_pieces
 from tui_chat.server import ServerConfig, ServerThread
 
@@ -86,3 +95,22 @@ def test_history_replays_a_multiline_message_as_one(tmp_path):
                 assert len(csink.of(ChatMessage, sender="alice")) == 1
     finally:
         server.stop(timeout=5.0)
+
+
+def test_chat_log_writes_a_line_per_line_and_replays_them_together(tmp_path):
+    t = datetime(2024, 5, 1, 10, 0, 0, tzinfo=UTC)
+    later = datetime(2024, 5, 1, 10, 0, 5, tzinfo=UTC)
+    log = ChatLog(tmp_path, "irc.example.org")
+    log.write([ChatMessage(time=t, buffer="#room", sender="bob", text="one\ntwo")])
+    log.close()
+    log = ChatLog(tmp_path, "irc.example.org")  # a later run, replayed on join
+    log.write(
+        [
+            ChatMessage(time=t, buffer="#room", sender="bob", text="one\ntwo", is_history=True),
+            ChatMessage(time=later, buffer="#room", sender="bob", text="3\n4", is_history=True),
+            HistoryReplayed(buffer="#room", count=2, kind="earlier"),
+        ]
+    )
+    log.close()
+    room = (tmp_path / "irc.example.org" / "#room.log").read_text().splitlines()
+    assert [line[20:] for line in room] == ["<bob> one", "<bob> two", "<bob> 3", "<bob> 4"]
