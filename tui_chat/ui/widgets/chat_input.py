@@ -212,7 +212,7 @@ class ChatInput(FastInput):
         after = self.value[self.cursor_position :]
         lines[0] = before + lines[0]
         lines[-1] = lines[-1] + after
-        if len(lines) <= PASTE_ASK_OVER:
+        if sum(1 for line in lines if line.strip()) <= PASTE_ASK_OVER:
             self._set_value("")
             self.post_message(self.Lines(lines, whole=True))
             return
