@@ -83,8 +83,9 @@ async def test_against_ngircd_the_paste_prompt_sends_lines(make_app, tmp_path, p
             shown = "\n".join(screen_lines(app))
             assert "Send 20 lines (Ctrl+Y)" in shown and "as one message" not in shown
             await pilot.press("ctrl+y")
-            await watcher.expect(pilot, "PRIVMSG #lobby :pasted line 20")
+            # Paced as twenty lines (5 at once, then 2.5 a second): longer than one message.
+            await watcher.expect(pilot, "PRIVMSG #lobby :pasted line 20", timeout=30)
             said = [line.rsplit(":", 1)[1] for line in watcher.received("PRIVMSG #lobby :")]
             assert said == PASTE
             # Shown as twenty messages of ours, as before multiline.
-            await wait_for(pilot, lambda: len(_messages(app, "bob")) == 20)
+            await wait_for(pilot, lambda: len(_messages(app, "bob")) == 20, timeout=30)
