@@ -17,8 +17,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     (
         "Paste",
         "One line goes into the input; 2-3 lines are sent, one message each; more ask first "
-        "(Ctrl+Y sends, Ctrl+E edits, Esc cancels). Where the server takes multi-line "
-        "messages, a paste goes as one message. Pasted lines go as text, never as /commands",
+        "(Ctrl+Y sends, Ctrl+E edits, Esc cancels). Pasted lines go as text, never as /commands",
     ),
     ("Up / Down", "Walk the input history"),
     ("Tab", 'Complete a nick ("nick: " at the start of a line) or a /command'),
