@@ -274,10 +274,10 @@ def _deliver(srv: Server, c: Client, batch: OpenBatch) -> None:
             if errors:
                 srv.out.reply(c, N.ERR_NOSUCHNICK, target, "No such nick/channel")
             return
-        recipients = [] if user is c else [user]
+        recipients = [user]
         name = user.nick
         private = user
-    if echo:
+    if echo and c not in recipients:
         recipients.append(c)
     head = f":{c.prefix} {cmd} {name}"
     lines = [_fit(head, line) for line in lines]
