@@ -110,7 +110,9 @@ def test_the_prompt_fits_80_by_24_with_a_long_paste(tmp_path: Path) -> None:
         term, peer = start_chat(tmp_path, server, cols=80, rows=24)
         term.paste("\n".join(f"row {i}" for i in range(40)))
         term.wait_for("Paste 40 lines?")
-        term.wait_for("Send 40 lines (Ctrl+Y)")
+        # Our server takes multi-line messages: four buttons, on two rows.
+        term.wait_for("Send as one message (Ctrl+Y)")
+        term.wait_for("Send 40 lines")
         term.wait_for("Cancel (Esc)")
         term.press("escape")
         term.wait_gone("Paste 40 lines?")

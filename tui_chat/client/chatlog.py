@@ -101,14 +101,20 @@ def format_event(event: Event) -> list[tuple[str, str]]:
         return f"{stamp} {body}"
 
     if isinstance(event, ChatMessage):
-        nick, text = clean(event.sender), clean(event.text)
-        if event.kind == "action":
-            body = f"* {nick} {text}"
-        elif event.kind == "notice":
-            body = f"-{nick}- {text}"
-        else:
-            body = f"<{nick}> {text}"
-        return [(event.buffer, line(body))]
+        nick = clean(event.sender)
+        out = []
+        # A multi-line message (draft/multiline) is a log line per line, as each would have
+        # been sent without it: one line per entry keeps the file greppable.
+        for part in event.text.split("\n"):
+            text = clean(part)
+            if event.kind == "action":
+                body = f"* {nick} {text}"
+            elif event.kind == "notice":
+                body = f"-{nick}- {text}"
+            else:
+                body = f"<{nick}> {text}"
+            out.append((event.buffer, line(body)))
+        return out
     if isinstance(event, Joined):
         who = clean(event.nick) + (f" ({clean(event.userhost)})" if event.userhost else "")
         return [(event.buffer, line(f"-- {who} joined {clean(event.buffer)}"))]
@@ -198,13 +204,20 @@ class ChatLog:
                 f.flush()
 
     def _append(self, event: Event, touched: set[Path], only_newer: bool = False) -> None:
+        # The lines of one multi-line message share a time: kept or skipped together.
+        kept: set[Path] = set()
+        skipped: set[Path] = set()
         for buffer, line in format_event(event):
             if not buffer or buffer == SERVER_BUFFER:
                 continue
             path = self.path(buffer)
             f = self._open(path)
-            if only_newer and line[: len("YYYY-MM-DD HH:MM:SS")] <= self._last_line.get(path, ""):
-                continue
+            if only_newer and path not in kept:
+                stamp = line[: len("YYYY-MM-DD HH:MM:SS")]
+                if path in skipped or stamp <= self._last_line.get(path, ""):
+                    skipped.add(path)
+                    continue
+            kept.add(path)
             f.write(line + "\n")
             self._last_line[path] = max(self._last_line.get(path, ""), line[:19])
             touched.add(path)

@@ -39,6 +39,7 @@ from .events import (
     PendingMessage,
     ServerInfo,
 )
+from .multiline import plan_batches
 from .sasl import SaslConfig
 from .session import LAG_TOKEN_PREFIX, Session, split_text
 from .tls import (
@@ -212,15 +213,22 @@ class ChatClient:
         self._new_password.append(password)
         self.retry_now()
 
+    def multiline_available(self) -> bool:
+        """Whether a multi-line text goes as one message (the server takes draft/multiline)."""
+        return self._session.multiline_limits() is not None
+
     def say(
         self,
         buffer: str,
         text: str,
         kind: MessageKind = "privmsg",
         reply_to: str | None = None,
+        whole: bool = False,
     ) -> list[str]:
-        """Queue ``text`` for ``buffer``; return one pending id per line actually sent.
+        """Queue ``text`` for ``buffer``; return one pending id per message actually sent.
 
+        Each line is a message; with ``whole``, where the server takes draft/multiline, the
+        text is one multi-line message (several if it is over the server's limits).
         ``reply_to``: the msgid this answers, sent as ``+draft/reply`` where tags are allowed.
         """
         if buffer == SERVER_BUFFER or not buffer or any(c in buffer for c in " ,\r\n\x00"):
@@ -232,8 +240,13 @@ class ChatClient:
         budget = self._session.line_budget(command, buffer)
         if kind == "action":
             budget -= len("\x01ACTION \x01")
+        limits = self._session.multiline_limits()
+        if whole and limits is not None and kind != "action" and "\n" in text.strip():
+            chunks = plan_batches(text, budget, limits)  # each chunk one multi-line message
+        else:
+            chunks = split_text(text, budget)
         ids = []
-        for chunk in split_text(text, budget):
+        for chunk in chunks:
             with self._id_lock:
                 pending_id = f"p{next(self._ids)}"
                 self._unwritten += 1

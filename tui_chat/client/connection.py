@@ -152,11 +152,12 @@ class Outbox:
         self._tokens = min(self._burst, self._tokens + (now - self._tokens_at) * self._rate)
         self._tokens_at = now
         while self._paced and (self._tokens >= 1.0 or self._extra > 0):
+            line, item = self._paced.popleft()
             if self._tokens >= 1.0:
-                self._tokens -= 1.0
+                # A draft/multiline batch is several lines, and the server counts each.
+                self._tokens -= 1.0 + line.count("\n")
             else:
                 self._extra -= 1
-            line, item = self._paced.popleft()
             self._paced_bytes -= _untyped_size(line, item)
             self.put(line, item)
         if not self._paced:

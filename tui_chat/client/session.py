@@ -11,6 +11,7 @@ session owns and hands the lines that concern it.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -53,6 +54,8 @@ from .events import (
     Typing,
 )
 from .history_sync import HistorySync
+from .multiline import CAP as MULTILINE_CAP
+from .multiline import Limits, MultilineCollector, batch_lines, parse_limits, split_pieces
 from .sasl import SaslConfig, SaslLogin, explain_failure, not_offered
 from .typing import STATES as TYPING_STATES
 from .typing import TYPING_TAG
@@ -74,6 +77,7 @@ WANTED_CAPS = (
     "invite-notify",
     "setname",
     "chghost",
+    "draft/multiline",
 )
 LAG_TOKEN_PREFIX = "tui-chat-lag-"
 WHOX_TOKEN = "147"  # marks the WHOX replies to our own WHO after a join
@@ -236,6 +240,8 @@ class Session:
         self._auto_who: set[str] = set()
         self._whois_open: set[str] = set()  # nicks between their 311 and 318
         self.history.connection_made()
+        self._multiline = MultilineCollector()
+        self._batch_refs = itertools.count(1)
         self._time: datetime | None = None
         self._pending_joins: dict[str, str | None] = {}
         self._mention_re: re.Pattern[str] | None = None
@@ -353,7 +359,12 @@ class Session:
         self, command: str, buffer: str, wire: str, txid: str | None, reply_to: str | None = None
     ) -> str:
         """The line for a typed message, tagged with its transaction id (and the msgid it
-        answers) when tags are allowed; without message-tags it goes out plain."""
+        answers) when tags are allowed; without message-tags it goes out plain.
+
+        A multi-line message (see :meth:`multiline_limits`) is a whole draft/multiline batch:
+        several lines joined by CR LF, the tags on its opening line. Without the capability
+        (lost with a reconnect) its lines go as ordinary messages.
+        """
         tags: dict[str, str] | None = None
         if "message-tags" in self.caps:
             tags = {}
@@ -361,6 +372,13 @@ class Session:
                 tags[TXID_TAG] = txid
             if reply_to:
                 tags[REPLY_TAG] = reply_to
+        if "\n" in wire:
+            pieces = split_pieces(wire, self.line_budget(command, buffer))
+            if self.multiline_limits() is not None:
+                ref = f"ml{next(self._batch_refs)}"
+                return "\r\n".join(batch_lines(ref, command, buffer, pieces, tags or None))
+            lines = [Message.of(command, buffer, text).to_line() for text, _ in pieces if text]
+            return "\r\n".join(lines)
         return Message.of(command, buffer, wire, tags=tags or None).to_line()
 
     def redact_line(self, buffer: str, msgid: str, reason: str) -> str | None:
@@ -383,6 +401,12 @@ class Session:
             return None
         return Message.of("TAGMSG", buffer, tags={TYPING_TAG: state}).to_line()
 
+    def multiline_limits(self) -> Limits | None:
+        """The server's draft/multiline limits when a paste may go as one message."""
+        if MULTILINE_CAP not in self.caps or "batch" not in self.caps:
+            return None
+        return parse_limits(self._cap_ls.get(MULTILINE_CAP))
+
     def wire_message(self, buffer: str, text: str, kind: MessageKind) -> tuple[str, str]:
         """(command, wire text) for one chunk the user typed."""
         if kind == "action":
@@ -402,7 +426,7 @@ class Session:
         """A pending line reached the socket: wait for its echo, or treat it as delivered."""
         if not self.is_channel(buffer):
             self._query(buffer)
-        if "echo-message" in self.caps:
+        if "echo-message" in self.caps and ("\n" not in wire or self.multiline_limits()):
             self.in_flight.append(
                 _InFlight(
                     pending_id, buffer, self.fold(buffer), command, wire, kind, txid, reply_to
@@ -486,6 +510,16 @@ class Session:
     # ---------------------------------------------------------------- incoming
 
     def feed(self, msg: Message) -> None:
+        if msg.command == "BATCH":
+            if self._multiline.opens(msg):
+                return
+            if self._multiline.closes(msg):
+                whole = self._multiline.finish(msg)
+                if whole is not None:
+                    self.feed(whole)  # the batch as one message, with its opening's tags
+                return
+        elif "batch" in msg.tags and self._multiline.collects(msg):
+            return
         stamp = msg.tags.get("time")
         self._time = parse_server_time(stamp) if stamp else None
         if not self.history.begin_line(msg):

@@ -73,6 +73,11 @@ class ServerConfig:
     garbage_limit: int = 20
     garbage_window: float = 10.0
     garbage_limit_unregistered: int = 10
+    # draft/multiline: what one batch may hold (the CAP value says so), and how long it may stay
+    # open before it is dropped.
+    multiline_max_bytes: int = 8192
+    multiline_max_lines: int = 100
+    multiline_timeout: float = 60.0
     # Closed connections get this long to read their ERROR line before the socket is dropped.
     close_linger: float = 2.0
     # Accounts (draft/account-registration, SASL PLAIN): stored in data_dir when history is

@@ -30,6 +30,7 @@ from . import (
 from .capnotify import follow_history, history_offered
 from .config import CHANTYPES, VERSION, ServerConfig
 from .connlog import ConnectionLog
+from .handlers import multiline
 from .handlers.messages import fast_privmsg
 from .history import HistoryRecord, HistoryStore, private_key
 from .labels import labeled
@@ -88,10 +89,12 @@ class Server(Reactor):
         }
         self.logins = Logins(config, self.call_soon_threadsafe, lambda: self.now)
         # CAP LS 302 values (see handlers.registration.cmd_cap).
+        # Values offered with CAP LS 302; a capability not named here has none.
         self.cap_values = {
             "sasl": "PLAIN",
             # REGISTER before connecting, unless that would skip the server password.
             "draft/account-registration": "before-connect" if config.password is None else "",
+            "draft/multiline": multiline.cap_value(self),
         }
         self.isupport = self._build_isupport()
         self._build_bursts()
@@ -610,6 +613,8 @@ class Server(Reactor):
                     self.disconnect(c, "Registration timed out")
             elif c.nick_deadline and now >= c.nick_deadline:
                 nickguard.due(self, c)  # a nick reserved for an account: its grace is over
+            elif c.multiline is not None and now - c.multiline.opened > cfg.multiline_timeout:
+                multiline.expire(self, c)  # an unfinished batch holds memory: bounded in time
             elif now < c.hold_until:
                 continue  # commands are queued: the client is busy, not idle
             else:

@@ -11,6 +11,7 @@ from ..irc.casemap import casefold
 from ..irc.mask import Mask
 
 if TYPE_CHECKING:
+    from .handlers.multiline import OpenBatch
     from .logins import SaslExchange
 
 # Capability bits (a client's enabled CAPs are one int).
@@ -33,6 +34,7 @@ CAP_MESSAGE_REDACTION = 1 << 15
 CAP_LABELED_RESPONSE = 1 << 16
 CAP_INVITE_NOTIFY = 1 << 17
 CAP_SETNAME = 1 << 18
+CAP_MULTILINE = 1 << 19
 
 CAPABILITIES = {
     "message-tags": CAP_MESSAGE_TAGS,
@@ -54,6 +56,7 @@ CAPABILITIES = {
     "labeled-response": CAP_LABELED_RESPONSE,
     "invite-notify": CAP_INVITE_NOTIFY,
     "setname": CAP_SETNAME,
+    "draft/multiline": CAP_MULTILINE,
 }
 # Offered only when the server keeps history.
 # (Redaction finds the message, and who sent it, in the history.)
@@ -111,6 +114,7 @@ class Client:
         "last_active",
         "last_message",
         "monitoring",
+        "multiline",
         "nick",
         "nick_deadline",
         "oper",
@@ -194,6 +198,8 @@ class Client:
         self.sasl: SaslExchange | None = None  # made at the first AUTHENTICATE
         # When the sweep renames this client off a nick reserved for an account (0: never).
         self.nick_deadline = 0.0
+        # The draft/multiline batch being received (handlers.multiline.OpenBatch), at most one.
+        self.multiline: OpenBatch | None = None
 
     def set_caps(self, caps: int) -> None:
         self.caps = caps

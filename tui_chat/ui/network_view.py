@@ -32,7 +32,7 @@ from .model import (
     event_entry,
     info_entry,
 )
-from .model.entries import quote_of
+from .model.entries import quote_of, text_parts
 from .model.netsplit import Netsplits, split_servers
 from .model.room_list import row_from_reply
 from .text import sanitize
@@ -272,7 +272,7 @@ class NetworkView:
         ):
             # A notice from a person: show it where the reader is.
             buffer = self.model.conversations.current
-        parts: tuple[tuple[str, str], ...] = ((IRC, event.text),)
+        parts: tuple[tuple[str, str], ...] = text_parts(event.text)
         if not event.is_history and not self.model.conversations.may_open(buffer):
             buffer = SERVER_BUFFER
             parts = ((LIT, "(private) "), *parts)
@@ -372,7 +372,7 @@ class NetworkView:
             time=event.time,
             kind=kind,
             nick=self.model.my_nick,
-            parts=((IRC, event.text),),
+            parts=text_parts(event.text),
             is_self=True,
             pending=state,
             pending_id=event.pending_id,

@@ -8,6 +8,7 @@ request, and CHATHISTORY counts against the flood limit like any command.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ...irc import numerics as N
@@ -32,6 +33,7 @@ from ..state import (
     Channel,
     Client,
 )
+from . import multiline
 
 if TYPE_CHECKING:
     from ..server import Server
@@ -59,16 +61,24 @@ def _record_line(c: Client, rec: HistoryRecord, ref: str | None) -> str:
     return f"{head}:{rec.source} {rec.command} {rec.target} :{rec.text}"
 
 
+def _record_lines(c: Client, rec: HistoryRecord, ref: str | None) -> list[str]:
+    if multiline.is_stored_batch(rec.text):
+        return multiline.replay_lines(c, rec, ref)  # a draft/multiline batch, stored as one
+    return [_record_line(c, rec, ref)]
+
+
 def _send_records(srv: Server, c: Client, target: str, records: list[HistoryRecord]) -> None:
     """A ``chathistory`` batch (plain lines for a client without ``batch``); may be empty."""
     if not c.caps & CAP_BATCH:
         for rec in records:
-            srv.out.send(c, _record_line(c, rec, None))
+            for line in _record_lines(c, rec, None):
+                srv.out.send(c, line)
         return
     ref = srv.new_batch_id()
     srv.out.send(c, f":{srv.name} BATCH +{ref} chathistory {target}")
     for rec in records:
-        srv.out.send(c, _record_line(c, rec, ref))
+        for line in _record_lines(c, rec, ref):
+            srv.out.send(c, line)
     srv.out.send(c, f":{srv.name} BATCH -{ref}")
 
 
@@ -93,7 +103,11 @@ def replay(srv: Server, c: Client, ch: Channel) -> None:
     time_tag = c.caps & CAP_SERVER_TIME
     for rec in records:
         tags = f"@time={rec.time} " if time_tag else ""
-        srv.out.send(c, f"{tags}:{srv.name} NOTICE {ch.name} :{replay_text(rec)}")
+        lines, _ = multiline.split_stored(rec.text)  # a multiline message: a NOTICE per line
+        for line in lines:
+            if line:
+                text = replay_text(replace(rec, text=line))
+                srv.out.send(c, f"{tags}:{srv.name} NOTICE {ch.name} :{text}")
 
 
 def _fail(srv: Server, c: Client, code: str, *context: str, description: str) -> None:

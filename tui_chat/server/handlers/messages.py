@@ -20,6 +20,7 @@ from ..state import CAP_AWAY_NOTIFY, CAP_ECHO_MESSAGE, MEMBER_OP, MEMBER_VOICE, 
 from ..tagmsg_budget import take_tagmsg
 from ..txids import TAG as TXID_TAG
 from ..txids import Delivery, valid_txid
+from . import multiline
 
 if TYPE_CHECKING:
     from ..server import Server
@@ -45,6 +46,9 @@ def cmd_tagmsg(srv: Server, c: Client, msg: Message) -> None:
 
 
 def relay(srv: Server, c: Client, msg: Message, cmd: str) -> None:
+    if msg.tags and "batch" in msg.tags:
+        multiline.add_line(srv, c, msg, cmd)  # a line of a draft/multiline batch
+        return
     params = msg.params
     errors = cmd != "NOTICE"  # NOTICE never triggers automatic replies
     if not params or not params[0]:

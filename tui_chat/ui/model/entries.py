@@ -20,8 +20,24 @@ if TYPE_CHECKING:
 # Part roles: our own literal words, a remote nick, remote text with mIRC formatting, remote
 # text shown without formatting (channel names, hosts).
 LIT, NICK, IRC, PLAIN = "lit", "nick", "irc", "plain"
+# A line break inside one message (draft/multiline): its value is "\n", so ``plain`` and search
+# see the lines apart.
+BREAK = "br"
 
 Part = tuple[str, str]
+
+
+def text_parts(text: str) -> tuple[Part, ...]:
+    """Remote message text as parts: one IRC part per line of a multi-line message."""
+    if "\n" not in text:
+        return ((IRC, text),)
+    parts: list[Part] = []
+    for line in text.split("\n"):
+        if parts:
+            parts.append((BREAK, "\n"))
+        parts.append((IRC, line))
+    return tuple(parts)
+
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

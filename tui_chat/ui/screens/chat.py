@@ -321,10 +321,21 @@ class ChatScreen(Screen[None]):
 
     @on(ChatInput.Lines)
     async def _pasted(self, event: ChatInput.Lines) -> None:
+        if event.whole and len(event.lines) > 1 and self.multiline_available():
+            # One multi-line message (draft/multiline): said as it is, never a command.
+            self.say(self.model.conversations.current, "\n".join(event.lines), whole=True)
+            return
         for line in event.lines:
+            if not line.strip():
+                continue
             if commands.kept_in_history(line):
                 self.chat_input.remember(line)
             await self.handle_line(line if not line.startswith("/") else "/" + line)
+
+    def multiline_available(self) -> bool:
+        """Whether a paste can go as one multi-line message (the server takes them)."""
+        client = self.controller.client
+        return client is not None and client.multiline_available()
 
     async def handle_line(self, line: str) -> None:
         parsed = commands.parse(line)
@@ -357,7 +368,12 @@ class ChatScreen(Screen[None]):
         return conv.name
 
     def say(
-        self, target: str, text: str, kind: str = "privmsg", reply_to: str | None = None
+        self,
+        target: str,
+        text: str,
+        kind: str = "privmsg",
+        reply_to: str | None = None,
+        whole: bool = False,
     ) -> None:
         if target == SERVER_BUFFER:
             self.hint("This is the server window: /join #room, or /msg NICK TEXT.")
@@ -369,7 +385,7 @@ class ChatScreen(Screen[None]):
         if conv is not None and conv.kind == "channel" and not conv.joined:
             self.hint(f"You are not in {conv.name}; /join {conv.name} first.")
             return
-        client.say(target, text, kind=kind, reply_to=reply_to)  # type: ignore[arg-type]
+        client.say(target, text, kind=kind, reply_to=reply_to, whole=whole)  # type: ignore[arg-type]
         self.typing_view.message_sent(target)
 
     def request_quit(self, quit_message: str) -> None:

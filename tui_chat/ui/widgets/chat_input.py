@@ -44,11 +44,13 @@ class ChatInput(FastInput):
     ]
 
     class Lines(Message):
-        """Several lines pasted at once: each is sent as its own message, as text."""
+        """Several lines pasted at once, sent as text: as one multi-line message when ``whole``
+        and the server takes them (draft/multiline), else each as its own message."""
 
-        def __init__(self, lines: list[str]) -> None:
+        def __init__(self, lines: list[str], whole: bool = False) -> None:
             super().__init__()
             self.lines = lines
+            self.whole = whole
 
     class EndOfLog(Message):
         """End pressed with the cursor already at the end of the line."""
@@ -192,7 +194,13 @@ class ChatInput(FastInput):
         # Every paste is handled here: Input's own handler would insert the first line only.
         event.prevent_default()
         event.stop()
-        lines = [line for line in event.text.splitlines() if line.strip()]
+        # Blank lines inside stay for a paste sent as one message (a code block keeps its
+        # shape); sent as lines, they are skipped.
+        lines = event.text.splitlines()
+        while lines and not lines[-1].strip():
+            lines.pop()
+        while lines and not lines[0].strip():
+            lines.pop(0)
         if not lines:
             return
         if len(lines) == 1:
@@ -204,20 +212,21 @@ class ChatInput(FastInput):
         after = self.value[self.cursor_position :]
         lines[0] = before + lines[0]
         lines[-1] = lines[-1] + after
-        if len(lines) <= PASTE_ASK_OVER:
+        if sum(1 for line in lines if line.strip()) <= PASTE_ASK_OVER:
             self._set_value("")
-            self.post_message(self.Lines(lines))
+            self.post_message(self.Lines(lines, whole=True))
             return
-        from ..screens.paste import PasteScreen
+        from ..screens.paste import Pasted, PasteScreen, multiline_offered
 
-        def answered(chosen: list[str] | None) -> None:
+        def answered(chosen: Pasted | None) -> None:
             # Cancel leaves the input as it was, with what had been typed.
             if chosen:
                 self._set_value("")
-                self.post_message(self.Lines(chosen))
+                self.post_message(self.Lines(chosen.lines, whole=chosen.whole))
             self.focus()
 
-        self.app.push_screen(PasteScreen("\n".join(lines)), answered)
+        paste = PasteScreen("\n".join(lines), multiline_offered(self.screen))
+        self.app.push_screen(paste, answered)
 
     def action_end(self, select: bool = False) -> None:
         if not select and self.cursor_position >= len(self.value):

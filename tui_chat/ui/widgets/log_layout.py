@@ -11,7 +11,7 @@ from bisect import bisect_right
 from textual.cache import LRUCache
 from textual.strip import Strip
 
-from ..model.entries import Entry
+from ..model.entries import BREAK, Entry
 
 # (wrap width, style generation, timestamp format, casemapping): a change re-lays the log out
 LayoutKey = tuple[int, int, str, str]
@@ -79,7 +79,10 @@ def estimate_lines(
     if kind == "day" or kind == "separator":
         return 1
     body = 0
-    for _, text in entry.parts:
+    breaks = 0
+    for role, text in entry.parts:
+        if role == BREAK:
+            breaks += 1  # each line of a multi-line message starts a row
         body += len(text)
     if entry.pending:
         body += 17
@@ -91,5 +94,5 @@ def estimate_lines(
         indent = stamp_len + 2 + len(entry.glyph or "--")
     room = width - indent
     if room < 12:
-        return max(1, -(-(indent + body) // width))
-    return max(1, -(-body // room))
+        return max(1, -(-(indent + body) // width)) + breaks
+    return max(1, -(-body // room)) + breaks

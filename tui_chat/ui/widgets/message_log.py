@@ -30,6 +30,7 @@ from textual.strip import Strip
 
 from ...irc.formatting import parse_formatting
 from ..model.entries import (
+    BREAK,
     DELETED_TEXT,
     IRC,
     NICK,
@@ -201,6 +202,8 @@ class MessageLog(ScrollView, can_focus=False):
                 text.append_text(irc_text(value, link=self.styles_for_render.link))
             elif role == PLAIN:
                 text.append_text(plain_text(value))
+            elif role == BREAK:
+                text.append("\n")  # the next line of a multi-line message, under the same nick
             else:
                 # Our own words, but a hint may name a room or a nick a server chose: controls
                 # go here too, so no f-string can carry an escape sequence to the terminal.
