@@ -1055,6 +1055,11 @@ class HistoryStore:
         found.reverse()
         return [(key, _row_to_record(row)) for key, row in found]
 
+    def conversations(self, who: str, limit: int) -> list[str]:
+        """Keys of private conversations ``who`` (a connection identity) took part in."""
+        rows = self._query("SELECT key FROM peers WHERE nick = ? LIMIT ?", (who, limit))
+        return [r[0] for r in rows]
+
     def stored_counts(self) -> dict[str, int]:
         """Rows per key as retention sees them (the counts the triggers keep). For tests."""
         return {k: n for k, n in self._query("SELECT key, n FROM counts WHERE n > 0", ())}

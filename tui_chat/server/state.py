@@ -20,6 +20,7 @@ CAP_CAP_NOTIFY = 64
 CAP_BATCH = 128
 CAP_CHATHISTORY = 256
 CAP_EVENT_PLAYBACK = 512
+CAP_SEARCH = 1024
 
 CAPABILITIES = {
     "message-tags": CAP_MESSAGE_TAGS,
@@ -32,9 +33,10 @@ CAPABILITIES = {
     "batch": CAP_BATCH,
     "draft/chathistory": CAP_CHATHISTORY,
     "draft/event-playback": CAP_EVENT_PLAYBACK,
+    "soju.im/search": CAP_SEARCH,
 }
 # Offered only when the server keeps history.
-HISTORY_CAPABILITIES = frozenset({"draft/chathistory", "draft/event-playback"})
+HISTORY_CAPABILITIES = frozenset({"draft/chathistory", "draft/event-playback", "soju.im/search"})
 
 # Channel membership bits.
 MEMBER_OP = 1

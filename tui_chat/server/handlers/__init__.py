@@ -4,6 +4,15 @@ A new command is one function decorated with :func:`..registry.command` in the m
 topic (or a new module listed here) and one test.
 """
 
-from . import channels, chathistory, messages, modes, oper, queries, registration
+from . import channels, chathistory, messages, modes, oper, queries, registration, search
 
-__all__ = ["channels", "chathistory", "messages", "modes", "oper", "queries", "registration"]
+__all__ = [
+    "channels",
+    "chathistory",
+    "messages",
+    "modes",
+    "oper",
+    "queries",
+    "registration",
+    "search",
+]
