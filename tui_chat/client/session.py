@@ -51,6 +51,7 @@ from .events import (
 )
 from .history_sync import HistorySync
 from .sasl import SaslConfig, SaslLogin, explain_failure, not_offered
+from .search import SearchResults, ServerSearch
 
 VERSION_REPLY = f"tui-chat {__version__}"
 WANTED_CAPS = (
@@ -63,6 +64,7 @@ WANTED_CAPS = (
     "cap-notify",
     "batch",
     "draft/chathistory",
+    "soju.im/search",
 )
 LAG_TOKEN_PREFIX = "tui-chat-lag-"
 DEFAULT_REALNAME = "tui-chat user"
@@ -185,6 +187,7 @@ class Session:
         self.events: list[Event] = []
         # History sync lives as long as the client: gaps span connections.
         self.history = HistorySync(self)
+        self.search = ServerSearch(self.is_me)
         self.connection_made()
 
     # ---------------------------------------------------------------- per-connection state
@@ -220,6 +223,8 @@ class Session:
         self._auto_who: set[str] = set()
         self._whois_open: set[str] = set()  # nicks between their 311 and 318
         self.history.connection_made()
+        if hasattr(self, "search"):
+            self.search.connection_made()
         self._time: datetime | None = None
         self._pending_joins: dict[str, str | None] = {}
         self._mention_re: re.Pattern[str] | None = None
@@ -440,6 +445,8 @@ class Session:
     def feed(self, msg: Message) -> None:
         stamp = msg.tags.get("time")
         self._time = parse_server_time(stamp) if stamp else None
+        if self.search.take(msg, self._time):
+            return
         if not self.history.begin_line(msg):
             return
         handler = getattr(self, "_on_" + msg.command, None)
@@ -552,9 +559,17 @@ class Session:
             self._send("CAP", "END")
 
     def _on_BATCH(self, msg: Message) -> None:
-        self.history.on_batch(msg)
+        ours, hits = self.search.on_batch(msg)
+        if hits is not None:
+            self.events.append(self.make_event(SearchResults, hits=hits))
+        if not ours:
+            self.history.on_batch(msg)
 
     def _on_FAIL(self, msg: Message) -> None:
+        if msg.param(0).upper() == "SEARCH":
+            error = msg.params[-1] if len(msg.params) > 2 else "search failed"
+            self.events.append(self.make_event(SearchResults, error=error))
+            return
         if msg.param(0).upper() == "CHATHISTORY" and self.history.on_fail(msg):
             return
         self.info(SERVER_BUFFER, " ".join(msg.params), msg.command, "error")
