@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 
 from ..irc.casemap import casefold
 
@@ -38,8 +37,8 @@ WORD_MAX = 64
 # Candidate matches read per search before giving up (matches in the index that the time
 # bounds or a room's history floor then rule out).
 MAX_CANDIDATES = 2000
-# SQLite virtual-machine steps one search may take (checked every PROGRESS_EVERY steps);
-# measured: a common word over a million rows needs far fewer for a page of results.
+# SQLite virtual-machine steps one search may take (checked every PROGRESS_EVERY steps): the
+# bound on the loop stall any query can cause, whatever its words.
 MAX_STEPS = 4_000_000
 PROGRESS_EVERY = 1000
 # Rows indexed per backfill step (an existing file's old rows): ~40 us each.
@@ -232,12 +231,6 @@ def match_query(terms: Sequence[str], keys: Collection[str], nick: str | None) -
     if nick is not None:
         parts.append(f"who:{_quoted(nick_token(nick))}")
     return " AND ".join(parts)
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    key: str
-    seq: int
 
 
 def search(
