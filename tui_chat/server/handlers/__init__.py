@@ -16,6 +16,7 @@ from . import (
     queries,
     redaction,
     registration,
+    search,
     setname,
 )
 
@@ -31,5 +32,6 @@ __all__ = [
     "queries",
     "redaction",
     "registration",
+    "search",
     "setname",
 ]
