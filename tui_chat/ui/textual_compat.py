@@ -28,15 +28,19 @@ if TYPE_CHECKING:
     from textual.notifications import Notification
     from textual.screen import Screen
 
-# sha256 of inspect.getsource() of each Input method FastInput copies or replaces, in the
+# sha256 of inspect.getsource() of each method FastInput copies or replaces, in the
 # Textual version it was written against: an upgrade that changes one must be looked at.
 INPUT_COPIES_SHA256 = {
-    "_watch_value": "ffa57a58cea18cc57a1c48209f283a291e9ade401c0c85cb41579caa6ffb8bd1",
-    "_watch_selection": "cc43f5c5b38988c96504855e954076dc349fe20f2ae0ae814e48b35ae509e904",
-    "_on_mouse_down": "4e6ab9839b26807ad701aeddd2363f27f6e233458695fd0067f3332fcace7334",
-    "_on_mouse_move": "8db788264f72743665bf75b1529d6c4cdc196a1ca884aaef0369069c498afe72",
-    "render_line": "20fe97da621ba992e07784047f064206e3178c4e63ab4eea370efe951a6ad94d",
-    "cursor_screen_offset": "5acae669457cc740a9a360b3427e4f45042ca63a644ea97b6f514ccaf0806c75",
+    "Input._watch_value": "ffa57a58cea18cc57a1c48209f283a291e9ade401c0c85cb41579caa6ffb8bd1",
+    "Input._watch_selection": "cc43f5c5b38988c96504855e954076dc349fe20f2ae0ae814e48b35ae509e904",
+    "Input._on_mouse_down": "4e6ab9839b26807ad701aeddd2363f27f6e233458695fd0067f3332fcace7334",
+    "Input._on_mouse_move": "8db788264f72743665bf75b1529d6c4cdc196a1ca884aaef0369069c498afe72",
+    "Input.render_line": "20fe97da621ba992e07784047f064206e3178c4e63ab4eea370efe951a6ad94d",
+    "Input.cursor_screen_offset": (
+        "5acae669457cc740a9a360b3427e4f45042ca63a644ea97b6f514ccaf0806c75"
+    ),
+    # FastInput._on_mouse_down skips Input's handler and so Widget's too: it runs this itself.
+    "Widget._on_mouse_down": "c58a4b5d2af121b2a7069fba031e4145c0a38ca0ef5f6ea1f5b699e59d60ed7c",
 }
 
 
@@ -223,14 +227,21 @@ class FastInput(Input):
         return self.input_rows().index_at(offset.y + scroll_y, offset.x + scroll_x)
 
     async def _on_mouse_down(self, event: events.MouseDown) -> None:
-        """``Input._on_mouse_down``, placing the cursor on the row clicked, not only row one."""
+        """``Input._on_mouse_down``, placing the cursor on the row clicked, not only row one.
+
+        Input's own handler (which would put the cursor back on the column in row one) is
+        skipped; Widget's, which it would have let run after it, is run here instead.
+        """
+        event.prevent_default()
+        await self.broker_event("mouse.down", event)
         self._pause_blink(visible=True)
         self.selection = Selection.cursor(self._index_at(event.get_content_offset_capture(self)))
         self._selecting = True
         self.capture_mouse()
 
     async def _on_mouse_move(self, event: events.MouseMove) -> None:
-        """``Input._on_mouse_move``: a drag selects across rows."""
+        """``Input._on_mouse_move``: a drag selects across rows (instead of Input's handler)."""
+        event.prevent_default()
         if self._selecting:
             start, _ = self.selection
             end = self._index_at(event.get_content_offset_capture(self))
