@@ -3,6 +3,8 @@ one row again once the line is sent: the real app and server, driven by the Pilo
 
 from __future__ import annotations
 
+from textual.app import App, ComposeResult
+
 from tui_chat.ui.input_rows import display_text, wrap
 from tui_chat.ui.widgets import ChatInput
 
@@ -134,3 +136,17 @@ def test_every_cursor_place_maps_back_to_its_index():
                 assert rows.index_at(row, rows.column_of(index)) == index or (
                     value[index : index + 1] == "\u200d"  # before a joiner: after it
                 ), (value, width, index)
+
+
+class PasswordApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield ChatInput(nick_source=lambda: [], password=True)
+
+
+async def test_a_password_input_still_shows_dots_on_every_row():
+    app = PasswordApp()
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.press(*"secret" * 10)  # 60 characters: two rows of 36
+        lines = screen_lines(app)
+        assert not any("secret" in line for line in lines)
+        assert sum(line.count("•") for line in lines) == 60

@@ -66,8 +66,16 @@ class FastInput(Input):
     Still one line (Enter sends it; no newline can be typed): only how it is drawn changes.
     Textual's Input scrolls one row sideways; this one wraps the value at the content width
     (:mod:`.input_rows`), is as many rows high as that takes, up to :meth:`row_cap`,
-    and scrolls inside beyond it. Its CSS must give it ``height: auto``. A keystroke asks for
-    a layout of the screen only when the number of rows shown changes.
+    and scrolls inside beyond it (its height is ``auto``; a scrollbar would narrow the rows).
+    A keystroke asks for a layout of the screen only when the number of rows shown changes.
+    Input's suggestions are not drawn (ChatInput has no suggester).
+    """
+
+    DEFAULT_CSS = """
+    FastInput {
+        height: auto;
+        scrollbar-size-vertical: 0;
+    }
     """
 
     MAX_ROWS: ClassVar[int] = 6
@@ -82,8 +90,13 @@ class FastInput(Input):
         return max(1, min(self.MAX_ROWS, self.app.size.height // 3 - 2))
 
     def input_rows(self, width: int | None = None) -> Rows:
-        """The value wrapped to the content width (or ``width``)."""
-        return wrap(self.value, self.scrollable_content_region.width if width is None else width)
+        """The value as drawn, wrapped to the content width (or ``width``)."""
+        width = self.scrollable_content_region.width if width is None else width
+        return wrap(self._drawn_value(), width)
+
+    def _drawn_value(self) -> str:
+        """The value as drawn: a password as one dot a character (Input's ``password``)."""
+        return "•" * len(self.value) if self.password else self.value
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         self._rows_shown = min(len(self.input_rows(width)), self.row_cap())
@@ -187,7 +200,16 @@ class FastInput(Input):
             self.get_component_rich_style("input--selection"),
             self.get_component_rich_style("input--placeholder"),
         )
-        key = (self.value, self.selection, cursor_shown, focused, width, self.placeholder, styles)
+        key = (
+            self.value,
+            self.password,
+            self.selection,
+            cursor_shown,
+            focused,
+            width,
+            self.placeholder,
+            styles,
+        )
         if key == self._strips_key:
             return self._strips
         base, cursor_style, selection_style, placeholder_style = styles
@@ -199,7 +221,7 @@ class FastInput(Input):
                 text.stylize(cursor_style, 0, 1)
             lines = [text]
         else:
-            text = Text(display_text(self.value), end="")
+            text = Text(display_text(self._drawn_value()), end="")
             if focused and not self.selection.is_empty:
                 start, end = sorted(self.selection)
                 text.stylize_before(selection_style, start, end)
