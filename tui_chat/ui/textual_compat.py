@@ -82,8 +82,10 @@ class FastInput(Input):
     """The most rows the input grows to (fewer on a short screen: see :meth:`row_cap`)."""
 
     _rows_shown = 1  # what the last layout asked get_content_height for
-    _strips_key: tuple[object, ...] | None = None
-    _strips: tuple[Strip, ...] = ()
+    _texts_key: tuple[object, ...] | None = None
+    # Set by _row_texts, which render_line always calls first (_texts_key None never matches).
+    _texts: list[Text]
+    _strips: dict[int, Strip]  # the rows rendered so far, for these _texts
 
     def row_cap(self) -> int:
         """The most rows shown: MAX_ROWS, or a third of the screen with the borders in it."""
@@ -183,14 +185,25 @@ class FastInput(Input):
     # -- drawing ------------------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
-        strips = self._row_strips()
+        lines = self._row_texts()
         row = y + self.scroll_offset.y
-        if 0 <= row < len(strips):
-            return strips[row]
-        return Strip.blank(self.scrollable_content_region.width, self.rich_style)
+        if not 0 <= row < len(lines):
+            return Strip.blank(self.scrollable_content_region.width, self.rich_style)
+        strip = self._strips.get(row)
+        if strip is None:
+            # Only the rows on screen are rendered: a long paste has many more.
+            width = self.scrollable_content_region.width
+            strip = (
+                Strip(list(lines[row].render(self.app.console)))
+                .crop(0, width)
+                .extend_cell_length(width)
+                .apply_style(self.rich_style)
+            )
+            self._strips[row] = strip
+        return strip
 
-    def _row_strips(self) -> tuple[Strip, ...]:
-        """Every row of the value as drawn, styled as Input styles its one row (cached)."""
+    def _row_texts(self) -> list[Text]:
+        """Every row of the value as text, styled as Input styles its one row (cached)."""
         width = self.scrollable_content_region.width
         focused = self.has_focus
         cursor_shown = focused and self._cursor_visible
@@ -210,9 +223,9 @@ class FastInput(Input):
             self.placeholder,
             styles,
         )
-        if key == self._strips_key:
-            return self._strips
-        base, cursor_style, selection_style, placeholder_style = styles
+        if key == self._texts_key:
+            return self._texts
+        _base, cursor_style, selection_style, placeholder_style = styles
         if not self.value:
             text = Text(self.placeholder, style=placeholder_style, end="")
             if cursor_shown:
@@ -231,16 +244,8 @@ class FastInput(Input):
                 cursor = self.cursor_position
                 text.stylize(cursor_style, cursor, cursor + 1)
             lines = list(text.divide(self.input_rows(width).starts[1:]))
-        console = self.app.console
-        self._strips = tuple(
-            Strip(list(line.render(console)))
-            .crop(0, width)
-            .extend_cell_length(width)
-            .apply_style(base)
-            for line in lines
-        )
-        self._strips_key = key
-        return self._strips
+        self._texts, self._texts_key, self._strips = lines, key, {}
+        return lines
 
     # -- the mouse, on any row ------------------------------------------------------------------
 
