@@ -10,12 +10,12 @@
    Keypress latency, in both runs: a key thread (standing in for the terminal driver's input
    thread) delivers a `Key` every 15 ms for the whole flood, through `driver.process_message`
    exactly as the Linux driver does, typing random letters (a few hundred per run). A key's
-   latency runs from its delivery until the first frame whose Input line shows the value the
-   key produced (its last 40 characters, as the Input scrolls): the app's `_display` (where
-   Textual writes a frame to the driver) is wrapped, renders the frame's terminal bytes as a
-   real terminal driver would (the headless driver skips that), then compares the Input's
-   rendered line with the expected value. Nothing polls inside the app's event loop. Also RSS
-   after the floods (scrollback full).
+   latency runs from its delivery until the first frame whose Input shows the value the key
+   produced (its last 40 characters, across the rows the Input wraps it onto): the app's
+   `_display` (where Textual writes a frame to the driver) is wrapped, renders the frame's
+   terminal bytes as a real terminal driver would (the headless driver skips that), then
+   compares the Input's rendered rows with the expected value. Nothing polls inside the
+   app's event loop. Also RSS after the floods (scrollback full).
 2. Start-up: `tui-chat join` and a minimal Textual app, each in a subprocess on a pseudo-terminal,
    timed from spawn until their first frame's text shows up on the terminal; several
    repetitions, alternating, median.
@@ -179,8 +179,10 @@ class FrameWatch:
         self.restore = watch_frames(app, self._frame)
 
     def _input_text(self) -> str:
-        """The end of the text on the Input's line (it scrolls to keep the cursor in view)."""
-        text = self.input.render_line(0).text.strip()
+        """The end of the text in the Input's rows (it wraps the line, and scrolls inside once
+        it has grown to its most rows, keeping the cursor's row in view)."""
+        rows = range(self.input.scrollable_content_region.height)
+        text = "".join(self.input.render_line(y).text.rstrip() for y in rows).strip()
         if not self.input.value and text == self.input.placeholder.strip():
             return ""
         return text[-TAIL:]

@@ -18,7 +18,7 @@ from tests.server.ircclient import TestClient
 from tui_chat.irc.message import source_nick
 from tui_chat.server import ServerConfig, ServerThread
 
-from .harness import DEFAULT_TIMEOUT, Terminal
+from .harness import DEFAULT_TIMEOUT, Terminal, input_box_height, input_box_text
 
 ROOM = "#keys"
 ME = "me"
@@ -73,12 +73,12 @@ class ChatTerminal:
         self.term.wait_for(lambda term: self.header() != before)
 
     def input_text(self) -> str:
-        """What the input box shows (between its borders), without the padding."""
-        for y in range(self.term.screen.lines - 1, -1, -1):
-            row = self.term.row(y)
-            if row.startswith("▊") and not row.startswith(("▊▔", "▊▁")):
-                return row.strip("▊▎ ")
-        return ""
+        """What the input box shows (between its borders, every row), without the padding."""
+        return input_box_text(self.term.screen.display)
+
+    def input_height(self) -> int:
+        """How many rows of text the input box has."""
+        return input_box_height(self.term.screen.display)
 
     def wait_input(self, text: str) -> None:
         self.term.wait_for(lambda term: self.input_text() == text)

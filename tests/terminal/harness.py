@@ -262,6 +262,28 @@ class Terminal:
             os.close(self.master)
 
 
+def input_box_rows(lines: Sequence[str]) -> list[str]:
+    """The rows of text in the input box (the lowest box bordered with "▊" on screen), top to
+    bottom, without the padding: a row is "▊", two cells of padding, the text, two of padding
+    and "▎" (Textual's tall border)."""
+    rows: list[str] = []
+    for row in reversed(lines):
+        if row.startswith("▊") and not row.startswith(("▊▔", "▊▁")) and "▎" in row:
+            rows.append(row[1 : row.rindex("▎")][2:-2])
+        elif rows:
+            break
+    return rows[::-1]
+
+
+def input_box_text(lines: Sequence[str]) -> str:
+    """The input's text, joined across the rows it wraps onto (each full but the last)."""
+    return "".join(input_box_rows(lines)).strip()
+
+
+def input_box_height(lines: Sequence[str]) -> int:
+    return len(input_box_rows(lines))
+
+
 def covers(*names: str) -> pytest.MarkDecorator:
     """Mark a test as the proof that these keys work: Binding ids (``app.quit``) and help rows
     (``help:Ctrl+Q``). tests/terminal/test_coverage.py fails for any binding or help row that

@@ -20,7 +20,7 @@ from tui_chat.irc.message import source_nick
 from tui_chat.server import ServerConfig, ServerThread
 
 from .conftest import ME, PEER, ROOM, app_argv, app_env
-from .harness import DEFAULT_TIMEOUT
+from .harness import DEFAULT_TIMEOUT, input_box_text
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -68,10 +68,7 @@ class TmuxChat:
         self.wait(lambda lines: self.header(lines).startswith(name), f"the header {name!r}")
 
     def input_text(self, lines: list[str]) -> str:
-        for row in reversed(lines):
-            if row.startswith("▊") and not row.startswith(("▊▔", "▊▁")):
-                return row.strip("▊▎ ")
-        return ""
+        return input_box_text(lines)
 
     def wait_input(self, text: str) -> None:
         self.wait(lambda lines: self.input_text(lines) == text, f"the input {text!r}")

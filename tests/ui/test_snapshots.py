@@ -65,3 +65,14 @@ def test_connect_screen(snap_compare):
         await pilot.pause()
 
     assert snap_compare(DemoApp(mode="connect"), terminal_size=SIZE, run_before=run_before)
+
+
+def test_room_with_a_long_line_in_the_input(snap_compare):
+    # At 80 columns the line wraps onto three rows of the input, which grows over the log.
+    async def run_before(pilot):
+        await settle(pilot)
+        text = "a long line wrapped onto the rows of the input as it grows " + "word " * 24
+        await pilot.press(*("space" if c == " " else c for c in text.strip()))
+        await pilot.pause()
+
+    assert snap_compare(DemoApp(), terminal_size=(80, 24), run_before=run_before)

@@ -12,23 +12,31 @@ import textual
 from textual import events
 from textual._xterm_parser import XTermParser
 from textual.app import App, ComposeResult
+from textual.widget import Widget
 from textual.widgets import Input
 
 import tui_chat.ui as ui_package
 from tui_chat.ui.terminal_keys import key_from_cursor_report
 from tui_chat.ui.textual_compat import (
     ESCAPE_DIGIT_UPSTREAM,
-    INPUT_WATCH_VALUE_SHA256,
+    INPUT_COPIES_SHA256,
     own_key_bindings,
     read_escape_digits_as_alt,
 )
 from tui_chat.ui.widgets import ChatInput
 
 
-def test_the_copied_input_watch_value_matches_upstream():
-    # FastInput._watch_value is a copy of this method: when an upgrade changes it, re-copy it.
-    source = inspect.getsource(Input._watch_value)
-    assert hashlib.sha256(source.encode()).hexdigest() == INPUT_WATCH_VALUE_SHA256
+def test_the_copied_input_methods_match_upstream():
+    # FastInput copies or replaces these: when an upgrade changes one, re-copy or re-check it.
+    changed = []
+    classes = {"Input": Input, "Widget": Widget}
+    for qualified, digest in INPUT_COPIES_SHA256.items():
+        owner, name = qualified.split(".")
+        member = inspect.getattr_static(classes[owner], name)
+        code = member.fget if isinstance(member, property) else member
+        if hashlib.sha256(inspect.getsource(code).encode()).hexdigest() != digest:
+            changed.append(qualified)
+    assert changed == []
 
 
 def test_private_textual_names_are_used_only_in_textual_compat():

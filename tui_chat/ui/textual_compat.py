@@ -8,11 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from textual.geometry import Size
+from rich.text import Text
+from textual import events
+from textual.geometry import Offset, Region, Size
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Input
+from textual.widgets.input import Selection
+
+from .input_rows import Rows, display_text, wrap
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -21,10 +27,21 @@ if TYPE_CHECKING:
     from textual.driver import Driver
     from textual.notifications import Notification
     from textual.screen import Screen
-    from textual.strip import Strip
 
-# sha256 of inspect.getsource(Input._watch_value) in the Textual version FastInput copies.
-INPUT_WATCH_VALUE_SHA256 = "ffa57a58cea18cc57a1c48209f283a291e9ade401c0c85cb41579caa6ffb8bd1"
+# sha256 of inspect.getsource() of each method FastInput copies or replaces, in the
+# Textual version it was written against: an upgrade that changes one must be looked at.
+INPUT_COPIES_SHA256 = {
+    "Input._watch_value": "ffa57a58cea18cc57a1c48209f283a291e9ade401c0c85cb41579caa6ffb8bd1",
+    "Input._watch_selection": "cc43f5c5b38988c96504855e954076dc349fe20f2ae0ae814e48b35ae509e904",
+    "Input._on_mouse_down": "4e6ab9839b26807ad701aeddd2363f27f6e233458695fd0067f3332fcace7334",
+    "Input._on_mouse_move": "8db788264f72743665bf75b1529d6c4cdc196a1ca884aaef0369069c498afe72",
+    "Input.render_line": "20fe97da621ba992e07784047f064206e3178c4e63ab4eea370efe951a6ad94d",
+    "Input.cursor_screen_offset": (
+        "5acae669457cc740a9a360b3427e4f45042ca63a644ea97b6f514ccaf0806c75"
+    ),
+    # FastInput._on_mouse_down skips Input's handler and so Widget's too: it runs this itself.
+    "Widget._on_mouse_down": "c58a4b5d2af121b2a7069fba031e4145c0a38ca0ef5f6ea1f5b699e59d60ed7c",
+}
 
 
 def set_virtual_size_quietly(widget: Widget, size: Size) -> bool:
@@ -44,22 +61,70 @@ def set_virtual_size_quietly(widget: Widget, size: Size) -> bool:
 
 
 class FastInput(Input):
-    """An Input whose keystrokes repaint only itself."""
+    """An Input whose keystrokes repaint only itself, and which wraps a long line onto rows.
+
+    Still one line (Enter sends it; no newline can be typed): only how it is drawn changes.
+    Textual's Input scrolls one row sideways; this one wraps the value at the content width
+    (:mod:`.input_rows`), is as many rows high as that takes, up to :meth:`row_cap`,
+    and scrolls inside beyond it (its height is ``auto``; a scrollbar would narrow the rows).
+    A keystroke asks for a layout of the screen only when the number of rows shown changes.
+    Input's suggestions are not drawn (ChatInput has no suggester).
+    """
+
+    DEFAULT_CSS = """
+    FastInput {
+        height: auto;
+        scrollbar-size-vertical: 0;
+    }
+    """
+
+    MAX_ROWS: ClassVar[int] = 6
+    """The most rows the input grows to (fewer on a short screen: see :meth:`row_cap`)."""
+
+    _rows_shown = 1  # what the last layout asked get_content_height for
+    _texts_key: tuple[object, ...] | None = None
+    # Set by _row_texts, which render_line always calls first (_texts_key None never matches).
+    _texts: list[Text]
+    _strips: dict[int, Strip]  # the rows rendered so far, for these _texts
+
+    def row_cap(self) -> int:
+        """The most rows shown: MAX_ROWS, or a third of the screen with the borders in it."""
+        return max(1, min(self.MAX_ROWS, self.app.size.height // 3 - 2))
+
+    def input_rows(self, width: int | None = None) -> Rows:
+        """The value as drawn, wrapped to the content width (or ``width``)."""
+        width = self.scrollable_content_region.width if width is None else width
+        return wrap(self._drawn_value(), width)
+
+    def _drawn_value(self) -> str:
+        """The value as drawn: a password as one dot a character (Input's ``password``)."""
+        return "•" * len(self.value) if self.password else self.value
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        self._rows_shown = min(len(self.input_rows(width)), self.row_cap())
+        return self._rows_shown
+
+    def _fit_rows(self) -> None:
+        """Size the scrolled area to the rows; re-lay-out the screen only if the height changes."""
+        rows = self.input_rows()
+        set_virtual_size_quietly(self, Size(rows.width, len(rows)))
+        if min(len(rows), self.row_cap()) != self._rows_shown:
+            self.refresh(layout=True)
 
     def _watch_value(self, value: str) -> None:
-        """Textual 8.2.8's ``Input._watch_value`` except for how the virtual size is set.
+        """Textual 8.2.8's ``Input._watch_value`` except for how the size is set.
 
-        The original assigns ``virtual_size`` (a layout reactive), so every keystroke
-        re-laid-out the whole screen and cost a flood-time frame tens of ms. The rest
-        (suggester, validation, ``Changed``, initial cursor, selection re-check) is unchanged.
+        The original assigns ``virtual_size`` (a layout reactive), and re-lays-out for an
+        auto height, so every keystroke re-laid-out the whole screen and cost a flood-time
+        frame tens of ms; here only a change in the number of rows does (``_fit_rows``). The
+        rest (suggester, validation, ``Changed``, initial cursor, selection re-check) is
+        unchanged.
         """
-        set_virtual_size_quietly(self, Size(self.content_width, 1))
+        self._fit_rows()
         self.refresh()
         self._suggestion = ""
         if self.suggester and value:
             self.run_worker(self.suggester._get_suggestion(self, value))
-        if self.styles.auto_dimensions:
-            self.refresh(layout=True)
         validation_result = self.validate(value) if "changed" in self.validate_on else None
         self.post_message(self.Changed(self, value, validation_result))
         if self._initial_value:
@@ -68,6 +133,146 @@ class FastInput(Input):
         else:
             # Clamp the selection (and so the cursor) to the new value's length.
             self.selection = self.selection
+
+    def on_resize(self, event: events.Resize) -> None:
+        # A new width wraps the value anew; a new height moves the cursor on the screen.
+        self._fit_rows()
+        self._scroll_to_cursor()
+        if self.has_focus:
+            self.app.cursor_position = self.cursor_screen_offset
+
+    # -- the cursor on its row ------------------------------------------------------------------
+
+    def _cursor_cell(self) -> Offset:
+        """The cursor's column and row in the wrapped value (before scrolling)."""
+        rows = self.input_rows()
+        index = self.cursor_position
+        return Offset(rows.column_of(index), rows.row_of(index))
+
+    def _scroll_to_cursor(self) -> None:
+        column, row = self._cursor_cell()
+        self.scroll_to_region(Region(column, row, 1, 1), force=True, animate=False)
+
+    def _watch_selection(self, selection: Selection) -> None:
+        """``Input._watch_selection``, scrolling to the cursor's row rather than its column."""
+        self.app.clear_selection()
+        self.app.cursor_position = self.cursor_screen_offset
+        if not self._initial_value:
+            self._scroll_to_cursor()
+
+    @property
+    def cursor_screen_offset(self) -> Offset:
+        """Where the terminal's cursor goes (for IME popups): on the cursor's row."""
+        x, y, _width, _height = self.content_region
+        column, row = self._cursor_cell()
+        scroll_x, scroll_y = self.scroll_offset
+        return Offset(x + column - scroll_x, y + row - scroll_y)
+
+    def move_cursor_row(self, step: int) -> bool:
+        """Move the cursor ``step`` wrapped rows down (up if negative), keeping its column.
+
+        False, and the cursor stays, when there is no such row: Up and Down then go on to
+        the history, as WeeChat's do in a wrapped input.
+        """
+        rows = self.input_rows()
+        column, row = self._cursor_cell()
+        target = row + step
+        if not 0 <= target < len(rows):
+            return False
+        self.cursor_position = rows.index_at(target, column)
+        return True
+
+    # -- drawing ------------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        lines = self._row_texts()
+        row = y + self.scroll_offset.y
+        if not 0 <= row < len(lines):
+            return Strip.blank(self.scrollable_content_region.width, self.rich_style)
+        strip = self._strips.get(row)
+        if strip is None:
+            # Only the rows on screen are rendered: a long paste has many more.
+            width = self.scrollable_content_region.width
+            strip = (
+                Strip(list(lines[row].render(self.app.console)))
+                .crop(0, width)
+                .extend_cell_length(width)
+                .apply_style(self.rich_style)
+            )
+            self._strips[row] = strip
+        return strip
+
+    def _row_texts(self) -> list[Text]:
+        """Every row of the value as text, styled as Input styles its one row (cached)."""
+        width = self.scrollable_content_region.width
+        focused = self.has_focus
+        cursor_shown = focused and self._cursor_visible
+        styles = (
+            self.rich_style,
+            self.get_component_rich_style("input--cursor"),
+            self.get_component_rich_style("input--selection"),
+            self.get_component_rich_style("input--placeholder"),
+        )
+        key = (
+            self.value,
+            self.password,
+            self.selection,
+            cursor_shown,
+            focused,
+            width,
+            self.placeholder,
+            styles,
+        )
+        if key == self._texts_key:
+            return self._texts
+        _base, cursor_style, selection_style, placeholder_style = styles
+        if not self.value:
+            text = Text(self.placeholder, style=placeholder_style, end="")
+            if cursor_shown:
+                if not text:
+                    text = Text(" ", end="")
+                text.stylize(cursor_style, 0, 1)
+            lines = [text]
+        else:
+            text = Text(display_text(self._drawn_value()), end="")
+            if focused and not self.selection.is_empty:
+                start, end = sorted(self.selection)
+                text.stylize_before(selection_style, start, end)
+            if cursor_shown:
+                if self.cursor_at_end:
+                    text.pad_right(1)
+                cursor = self.cursor_position
+                text.stylize(cursor_style, cursor, cursor + 1)
+            lines = list(text.divide(self.input_rows(width).starts[1:]))
+        self._texts, self._texts_key, self._strips = lines, key, {}
+        return lines
+
+    # -- the mouse, on any row ------------------------------------------------------------------
+
+    def _index_at(self, offset: Offset) -> int:
+        scroll_x, scroll_y = self.scroll_offset
+        return self.input_rows().index_at(offset.y + scroll_y, offset.x + scroll_x)
+
+    async def _on_mouse_down(self, event: events.MouseDown) -> None:
+        """``Input._on_mouse_down``, placing the cursor on the row clicked, not only row one.
+
+        Input's own handler (which would put the cursor back on the column in row one) is
+        skipped; Widget's, which it would have let run after it, is run here instead.
+        """
+        event.prevent_default()
+        await self.broker_event("mouse.down", event)
+        self._pause_blink(visible=True)
+        self.selection = Selection.cursor(self._index_at(event.get_content_offset_capture(self)))
+        self._selecting = True
+        self.capture_mouse()
+
+    async def _on_mouse_move(self, event: events.MouseMove) -> None:
+        """``Input._on_mouse_move``: a drag selects across rows (instead of Input's handler)."""
+        event.prevent_default()
+        if self._selecting:
+            start, _ = self.selection
+            end = self._index_at(event.get_content_offset_capture(self))
+            self.selection = Selection(start, end)
 
 
 # -- the terminal's bytes -> keys ------------------------------------------------------------
@@ -169,7 +374,7 @@ def render_frame(update: object, console: Console) -> None:
 
 __all__ = [
     "ESCAPE_DIGIT_UPSTREAM",
-    "INPUT_WATCH_VALUE_SHA256",
+    "INPUT_COPIES_SHA256",
     "AltDigit",
     "FastInput",
     "app_driver",

@@ -19,7 +19,7 @@ KEYS: tuple[tuple[str, str], ...] = (
         "One line goes into the input; 2-3 lines are sent, one message each; more ask first "
         "(Ctrl+Y sends, Ctrl+E edits, Esc cancels). Pasted lines go as text, never as /commands",
     ),
-    ("Up / Down", "Walk the input history"),
+    ("Up / Down", "Move between the rows of a long line, then walk the input history"),
     ("Tab", 'Complete a nick ("nick: " at the start of a line) or a /command'),
     ("Alt+1 … Alt+9", "Switch to conversation 1-9 in the sidebar"),
     ("Ctrl+Up / Ctrl+Down", "Previous / next conversation"),

@@ -73,7 +73,9 @@ class ChatInput(FastInput):
         self._draft = ""
 
     def action_history(self, step: int) -> None:
-        if not self.history:
+        # In a line wrapped onto several rows, Up and Down first move between its rows (as
+        # WeeChat and Slack do); from the first row Up recalls the previous line.
+        if self.move_cursor_row(step) or not self.history:
             return
         if self._history_index is None:
             if step > 0:
