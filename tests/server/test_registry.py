@@ -84,6 +84,7 @@ def test_every_command_has_a_spec_with_a_handler():
         *("WHOIS", "WHOWAS", "ISON", "USERHOST", "MOTD", "LUSERS", "VERSION", "TIME", "INFO"),
         *("OPER", "KILL", "WALLOPS", "MODE", "CHATHISTORY"),
         *("REGISTER", "VERIFY", "AUTHENTICATE"),
+        "MARKREAD",
     }
     assert set(registry.COMMANDS) == expected
     for name, spec in registry.COMMANDS.items():

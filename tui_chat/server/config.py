@@ -82,3 +82,5 @@ class ServerConfig:
     registration_decay: float = 1200.0
     sasl_attempts: int = 3  # failed logins on one connection before it is closed
     kdf_queue: int = 16  # password hashes queued or running at once; past it, "try later"
+    # Read markers (draft/read-marker) kept per account; past it the least recently set goes.
+    read_markers_per_account: int = 500

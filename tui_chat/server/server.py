@@ -31,6 +31,7 @@ from .history import HistoryRecord, HistoryStore, private_key
 from .logins import Logins
 from .output import Output
 from .reactor import Address, Reactor
+from .read_markers import ReadMarkers
 from .registry import lookup
 from .state import CAPABILITIES, HISTORY_CAPABILITIES, Ban, Channel, Client
 from .tls import TLSSetupError, fingerprint, self_signed, server_context
@@ -80,6 +81,11 @@ class Server(Reactor):
             if self.history.enabled or name not in HISTORY_CAPABILITIES
         }
         self.logins = Logins(config, self.call_soon_threadsafe, lambda: self.now)
+        self.read_markers = ReadMarkers(
+            config.data_dir if config.history else None,
+            config.read_markers_per_account,
+            self.call_later,
+        )
         # CAP LS 302 values (see handlers.registration.cmd_cap).
         self.cap_values = {
             "sasl": "PLAIN",
@@ -258,6 +264,7 @@ class Server(Reactor):
         self.running = False
 
     def close(self) -> None:
+        self.read_markers.close()
         self.logins.close()
         super().close()
         self.history.close()
@@ -523,6 +530,7 @@ class Server(Reactor):
         if c.key and self.nicks.get(c.key) is c:
             del self.nicks[c.key]
         c.registered = False
+        self.read_markers.detach(c)
 
     def remember(self, c: Client) -> None:
         self.whowas.append(WhowasEntry(c.key, c.nick, c.user, c.host, c.realname, time.time()))

@@ -26,6 +26,7 @@ CAP_CHATHISTORY = 256
 CAP_EVENT_PLAYBACK = 512
 CAP_SASL = 1 << 10
 CAP_ACCOUNT_REGISTRATION = 1 << 11
+CAP_READ_MARKER = 1 << 16  # a high bit: other capabilities of this round take the next ones
 
 CAPABILITIES = {
     "message-tags": CAP_MESSAGE_TAGS,
@@ -40,6 +41,7 @@ CAPABILITIES = {
     "draft/event-playback": CAP_EVENT_PLAYBACK,
     "sasl": CAP_SASL,
     "draft/account-registration": CAP_ACCOUNT_REGISTRATION,
+    "draft/read-marker": CAP_READ_MARKER,
 }
 # Offered only when the server keeps history.
 HISTORY_CAPABILITIES = frozenset({"draft/chathistory", "draft/event-playback"})

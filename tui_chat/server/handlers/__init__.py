@@ -4,7 +4,17 @@ A new command is one function decorated with :func:`..registry.command` in the m
 topic (or a new module listed here) and one test.
 """
 
-from . import accounts, channels, chathistory, messages, modes, oper, queries, registration
+from . import (
+    accounts,
+    channels,
+    chathistory,
+    messages,
+    modes,
+    oper,
+    queries,
+    read_marker,
+    registration,
+)
 
 __all__ = [
     "accounts",
@@ -14,5 +24,6 @@ __all__ = [
     "modes",
     "oper",
     "queries",
+    "read_marker",
     "registration",
 ]

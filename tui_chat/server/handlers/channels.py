@@ -23,7 +23,7 @@ from ..state import (
     member_prefix,
     sees_invisible,
 )
-from . import chathistory
+from . import chathistory, read_marker
 
 if TYPE_CHECKING:
     from ..server import Server
@@ -85,6 +85,7 @@ def join_channel(srv: Server, c: Client, name: str, key: str) -> None:
         srv.out.fanout(notify, f":{c.prefix} AWAY :{c.away}")
     if ch.topic:
         send_topic(srv, c, ch)
+    read_marker.after_join(srv, c, ch)
     send_names(srv, c, ch)
     if srv.config.history_replay and srv.history.enabled:
         chathistory.replay(srv, c, ch)
