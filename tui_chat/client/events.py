@@ -226,3 +226,15 @@ class HistoryReplayed(Event):
     count: int
     mentions: int = 0
     kind: HistoryKind = "earlier"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReadMarker(Event):
+    """``draft/read-marker``: the account's last-read time of ``buffer`` (None: not known).
+
+    Sent by the server after a JOIN and whenever another connection of the account (or this
+    one) moves it forward; lines up to ``read_until`` have been read somewhere.
+    """
+
+    buffer: str
+    read_until: datetime | None

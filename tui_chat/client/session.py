@@ -44,12 +44,15 @@ from .events import (
     NickChanged,
     Parted,
     Quit,
+    ReadMarker,
     Registered,
     Roster,
     ServerInfo,
     Topic,
 )
 from .history_sync import HistorySync
+from .read_marker import CAP as READ_MARKER_CAP
+from .read_marker import MarkerState, format_marker
 from .sasl import SaslConfig, SaslLogin, explain_failure, not_offered
 
 VERSION_REPLY = f"tui-chat {__version__}"
@@ -63,6 +66,7 @@ WANTED_CAPS = (
     "cap-notify",
     "batch",
     "draft/chathistory",
+    READ_MARKER_CAP,
 )
 LAG_TOKEN_PREFIX = "tui-chat-lag-"
 DEFAULT_REALNAME = "tui-chat user"
@@ -220,6 +224,7 @@ class Session:
         self._auto_who: set[str] = set()
         self._whois_open: set[str] = set()  # nicks between their 311 and 318
         self.history.connection_made()
+        self.read_markers = MarkerState()
         self._time: datetime | None = None
         self._pending_joins: dict[str, str | None] = {}
         self._mention_re: re.Pattern[str] | None = None
@@ -550,6 +555,16 @@ class Session:
         if self._cap_negotiating:
             self._cap_negotiating = False
             self._send("CAP", "END")
+
+    def _on_MARKREAD(self, msg: Message) -> None:
+        got = self.read_markers.received(msg, self.fold(msg.param(0)))
+        if got is not None:
+            self._emit(ReadMarker, buffer=self.buffer_for(got[0]), read_until=got[1])
+
+    def mark_read(self, buffer: str, when: datetime) -> None:
+        """The user has read ``buffer`` up to the line of server time ``when``."""
+        if READ_MARKER_CAP in self.caps and self.read_markers.advance(self.fold(buffer), when):
+            self._send("MARKREAD", buffer, format_marker(when))
 
     def _on_BATCH(self, msg: Message) -> None:
         self.history.on_batch(msg)
