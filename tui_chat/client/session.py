@@ -562,8 +562,14 @@ class Session:
             self._emit(ReadMarker, buffer=self.buffer_for(got[0]), read_until=got[1])
 
     def mark_read(self, buffer: str, when: datetime) -> None:
-        """The user has read ``buffer`` up to the line of server time ``when``."""
-        if READ_MARKER_CAP in self.caps and self.read_markers.advance(self.fold(buffer), when):
+        """The user has read ``buffer`` up to the line of server time ``when``.
+
+        Markers belong to an account: without a login there is nothing to send them to."""
+        if (
+            READ_MARKER_CAP in self.caps
+            and self.account
+            and self.read_markers.advance(self.fold(buffer), when)
+        ):
             self._send("MARKREAD", buffer, format_marker(when))
 
     def _on_BATCH(self, msg: Message) -> None:
