@@ -43,6 +43,7 @@ class Registered(Event):
     network: str
     isupport: tuple[tuple[str, str], ...] = ()
     caps: frozenset[str] = frozenset()
+    account: str = ""  # the account SASL logged in to ("" if none)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -686,6 +686,7 @@ class Session:
             network=self.isupport.get("NETWORK", self.server_name),
             isupport=tuple(self.isupport.items()),
             caps=frozenset(self.caps),
+            account=self.account,
         )
 
     def _rpl_376(self, msg: Message) -> None:

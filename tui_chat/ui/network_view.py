@@ -237,7 +237,7 @@ class NetworkView:
 
     def _registered(self, event: ev.Registered) -> None:
         self.model.my_nick = event.nick
-        self.chat.read_tracker.registered(event.caps)
+        self.chat.read_tracker.registered(event.caps, event.account)
         for key, value in event.isupport:
             if key.upper() == "CASEMAPPING" and value:
                 self._set_casemapping(value.lower())

@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from .screens.chat import ChatScreen
 
 SEND_DELAY = 1.0  # seconds: reading a busy room sends one marker per this, not one per line
+# Newest log entries searched for a chat line on each batch of events: a flood of joins must
+# not cost a walk of the whole scrollback per batch (an older line was looked at before).
+SCAN_LIMIT = 64
 
 
 class ReadTracker:
@@ -30,8 +33,9 @@ class ReadTracker:
         self._sent: dict[str, datetime] = {}  # conversation key -> the last marker sent
         self._timer_set = False
 
-    def registered(self, caps: frozenset[str]) -> None:
-        self.enabled = CAP in caps
+    def registered(self, caps: frozenset[str], account: str) -> None:
+        # Markers belong to an account: without a login there is nothing to keep them in.
+        self.enabled = CAP in caps and bool(account)
         self._sent.clear()
 
     def looked(self) -> None:
@@ -42,7 +46,7 @@ class ReadTracker:
             return
         if not chat.log_view.following or not chat.app.app_focus:
             return
-        when = newest_readable(conv)
+        when = newest_readable(conv, SCAN_LIMIT)
         if when is None:
             return
         key = chat.model.key(conv.name)

@@ -8,6 +8,7 @@ scrollback, and only when a marker moves forward.
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from .conversations import CHAT_KINDS
@@ -23,8 +24,9 @@ def readable(entry: Entry) -> bool:
     return entry.kind in CHAT_KINDS and entry.pending is None
 
 
-def newest_readable(conv: Conversation) -> datetime | None:
-    for entry in reversed(conv.log.entries):
+def newest_readable(conv: Conversation, limit: int) -> datetime | None:
+    """The time of the newest readable line among the last ``limit`` entries."""
+    for entry in islice(reversed(conv.log.entries), limit):
         if readable(entry):
             return entry.time
     return None
