@@ -85,6 +85,7 @@ def test_every_command_has_a_spec_with_a_handler():
         *("OPER", "KILL", "WALLOPS", "MODE", "CHATHISTORY", "REDACT", "BATCH", "SEARCH"),
         *("REGISTER", "VERIFY", "AUTHENTICATE"),
         *("SETNAME", "MONITOR"),
+        "MARKREAD",
     }
     assert set(registry.COMMANDS) == expected
     for name, spec in registry.COMMANDS.items():

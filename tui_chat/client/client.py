@@ -22,6 +22,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -280,6 +281,11 @@ class ChatClient:
     def set_nick(self, nick: str) -> None:
         _check_params(nick)
         self._request("nick", nick)
+
+    def mark_read(self, buffer: str, when: datetime) -> None:
+        """Tell the server (if it keeps read markers) that ``buffer`` is read up to ``when``."""
+        _check_params(buffer)
+        self._request("markread", buffer, when)
 
     def send_command(self, command: str, *params: str) -> None:
         _check_params(command, *params)
@@ -812,6 +818,9 @@ class ChatClient:
                     session.rooms.pop(session.fold(channel), None)
             elif kind == "nick":
                 session.request_nick(args[0])
+            elif kind == "markread":
+                if ready:  # a marker from before a reconnect is stale: the next read sends one
+                    session.mark_read(*args)
             elif kind == "reconnect":
                 self._reconnect_asked = self._sock is not None
             elif kind == "resolved":

@@ -43,6 +43,7 @@ class Registered(Event):
     network: str
     isupport: tuple[tuple[str, str], ...] = ()
     caps: frozenset[str] = frozenset()
+    account: str = ""  # the account SASL logged in to ("" if none)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -248,3 +249,14 @@ class Typing(Event):
     buffer: str
     nick: str
     state: str
+
+
+class ReadMarker(Event):
+    """``draft/read-marker``: the account's last-read time of ``buffer`` (None: not known).
+
+    Sent by the server after a JOIN and whenever another connection of the account (or this
+    one) moves it forward; lines up to ``read_until`` have been read somewhere.
+    """
+
+    buffer: str
+    read_until: datetime | None

@@ -47,6 +47,7 @@ from .events import (
     NickChanged,
     Parted,
     Quit,
+    ReadMarker,
     Registered,
     Roster,
     ServerInfo,
@@ -56,6 +57,8 @@ from .events import (
 from .history_sync import HistorySync
 from .multiline import CAP as MULTILINE_CAP
 from .multiline import Limits, MultilineCollector, batch_lines, parse_limits, split_pieces
+from .read_marker import CAP as READ_MARKER_CAP
+from .read_marker import MarkerState, format_marker
 from .sasl import SaslConfig, SaslLogin, explain_failure, not_offered
 from .search import SearchResults, ServerSearch
 from .typing import STATES as TYPING_STATES
@@ -80,6 +83,7 @@ WANTED_CAPS = (
     "chghost",
     "draft/multiline",
     "soju.im/search",
+    READ_MARKER_CAP,
 )
 LAG_TOKEN_PREFIX = "tui-chat-lag-"
 WHOX_TOKEN = "147"  # marks the WHOX replies to our own WHO after a join
@@ -247,6 +251,7 @@ class Session:
         self._batch_refs = itertools.count(1)
         if hasattr(self, "search"):
             self.search.connection_made()
+        self.read_markers = MarkerState()
         self._time: datetime | None = None
         self._pending_joins: dict[str, str | None] = {}
         self._mention_re: re.Pattern[str] | None = None
@@ -643,6 +648,22 @@ class Session:
             self._cap_negotiating = False
             self._send("CAP", "END")
 
+    def _on_MARKREAD(self, msg: Message) -> None:
+        got = self.read_markers.received(msg, self.fold(msg.param(0)))
+        if got is not None:
+            self._emit(ReadMarker, buffer=self.buffer_for(got[0]), read_until=got[1])
+
+    def mark_read(self, buffer: str, when: datetime) -> None:
+        """The user has read ``buffer`` up to the line of server time ``when``.
+
+        Markers belong to an account: without a login there is nothing to send them to."""
+        if (
+            READ_MARKER_CAP in self.caps
+            and self.account
+            and self.read_markers.advance(self.fold(buffer), when)
+        ):
+            self._send("MARKREAD", buffer, format_marker(when))
+
     def _on_BATCH(self, msg: Message) -> None:
         ours, hits = self.search.on_batch(msg)
         if hits is not None:
@@ -770,6 +791,7 @@ class Session:
             network=self.isupport.get("NETWORK", self.server_name),
             isupport=tuple(self.isupport.items()),
             caps=frozenset(self.caps),
+            account=self.account,
         )
 
     def _rpl_376(self, msg: Message) -> None:

@@ -95,3 +95,5 @@ class ServerConfig:
     # nick_grace seconds unless they log in to it (0: the nick is refused to them outright).
     nick_enforcement: bool = True
     nick_grace: float = 30.0
+    # Read markers (draft/read-marker) kept per account; past it the least recently set goes.
+    read_markers_per_account: int = 500

@@ -39,6 +39,7 @@ from .logins import Logins
 from .monitor import MonitorTable
 from .output import Output
 from .reactor import Address, Reactor
+from .read_markers import ReadMarkers
 from .registry import lookup
 from .state import CAPABILITIES, HISTORY_CAPABILITIES, Ban, Channel, Client
 from .tls import TLSSetupError, fingerprint, self_signed, server_context
@@ -88,6 +89,11 @@ class Server(Reactor):
             if history_offered(self) or name not in HISTORY_CAPABILITIES
         }
         self.logins = Logins(config, self.call_soon_threadsafe, lambda: self.now)
+        self.read_markers = ReadMarkers(
+            config.data_dir if config.history else None,
+            config.read_markers_per_account,
+            self.call_later,
+        )
         # CAP LS 302 values (see handlers.registration.cmd_cap).
         # Values offered with CAP LS 302; a capability not named here has none.
         self.cap_values = {
@@ -275,6 +281,7 @@ class Server(Reactor):
         self.running = False
 
     def close(self) -> None:
+        self.read_markers.close()
         self.logins.close()
         super().close()
         self.history.close()
@@ -551,6 +558,7 @@ class Server(Reactor):
             if c.registered:
                 self.monitor.offline(c.key, c.nick)
         c.registered = False
+        self.read_markers.detach(c)
 
     def remember(self, c: Client) -> None:
         self.whowas.append(WhowasEntry(c.key, c.nick, c.user, c.host, c.realname, time.time()))

@@ -124,6 +124,8 @@ class NetworkView:
                 self._password_needed(event)
             case SearchResults():
                 self.chat.searching.server_results(event)
+            case ev.ReadMarker():
+                self._read_marker(event)
             case _:
                 pass  # an event this UI does not show
 
@@ -247,6 +249,7 @@ class NetworkView:
     def _registered(self, event: ev.Registered) -> None:
         self.model.my_nick = event.nick
         self.chat.searching.server_can_search = SEARCH_CAP in event.caps
+        self.chat.read_tracker.registered(event.caps, event.account)
         for key, value in event.isupport:
             if key.upper() == "CASEMAPPING" and value:
                 self._set_casemapping(value.lower())
@@ -325,8 +328,14 @@ class NetworkView:
         if not block:
             return
         log.link_replies(block)
-        mentions = sum(1 for e in block if e.mention)
-        if event.kind == "missed":
+        # With a read marker the line goes where the reading stopped (on any connection of the
+        # account), and only what came after it is counted as unread.
+        marker = conv.read_until if event.kind == "missed" else None
+        unread = block if marker is None else [e for e in block if e.time > marker]
+        mentions = sum(1 for e in unread if e.mention)
+        if event.kind == "missed" and marker is not None:
+            text = missed_by_marker(len(block), len(unread), mentions)
+        elif event.kind == "missed":
             text = f"while you were away: {_count(len(block), 'message')}, " + _count(
                 mentions, "mention"
             )
@@ -350,15 +359,25 @@ class NetworkView:
                     )
                 )
             day = entry_day
+            if unread and entry is unread[0] and marker is not None:
+                placed.append(Entry(time=entry.time, kind="separator", parts=((LIT, text),)))
             placed.append(entry)
-        placed.append(Entry(time=newest, kind="separator", parts=((LIT, text),)))
+        if not unread or marker is None:
+            placed.append(Entry(time=newest, kind="separator", parts=((LIT, text),)))
         if index == len(log.entries):
             log.last_day = day
         self.chat.log_view.insert(log, index, placed)
         if event.kind == "missed" and key != self.model.conversations.current:
-            others = sum(1 for e in block if not e.is_self)
+            others = sum(1 for e in unread if not e.is_self)
             conv.unread += others
             conv.mentions += others if conv.kind == "query" else mentions
+
+    def _read_marker(self, event: ev.ReadMarker) -> None:
+        conv = self.model.conversations.get(event.buffer)
+        if conv is None:
+            return  # a marker is no reason to open a window
+        self.flush()  # this batch's lines are counted, so they must be in the log to recount
+        self.chat.read_tracker.received(conv, event.read_until)
 
     def _pending_message(self, event: ev.PendingMessage) -> None:
         state = "queued" if event.queued else "sent"
@@ -685,6 +704,15 @@ class NetworkView:
                 (LIT, ")"),
             ),
         )
+
+
+def missed_by_marker(total: int, unread: int, mentions: int) -> str:
+    if not unread:
+        return f"while you were away: {_count(total, 'message')}, read on another connection"
+    return (
+        f"while you were away: {_count(unread, 'unread message')}, "
+        f"{_count(mentions, 'mention')} below"
+    )
 
 
 def _count(n: int, noun: str) -> str:

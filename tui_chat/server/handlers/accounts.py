@@ -43,6 +43,7 @@ def _source(c: Client) -> str:
 
 def log_in(srv: Server, c: Client, account: Account) -> None:
     c.account = account.name
+    srv.read_markers.attach(c)
     srv.out.reply(
         c, N.RPL_LOGGEDIN, _source(c), account.name, f"You are now logged in as {account.name}"
     )

@@ -25,7 +25,7 @@ from ..state import (
     member_prefix,
     sees_invisible,
 )
-from . import chathistory
+from . import chathistory, read_marker
 from .accounts import fanout_join
 from .targets import split_targets
 
@@ -89,6 +89,7 @@ def join_channel(srv: Server, c: Client, name: str, key: str) -> None:
         srv.out.fanout(notify, f":{c.prefix} AWAY :{c.away}")
     if ch.topic:
         send_topic(srv, c, ch)
+    read_marker.after_join(srv, c, ch)
     send_names(srv, c, ch)
     # A draft/chathistory client asks for what it wants (the spec says the server SHOULD NOT
     # replay to it); everyone else gets the context unasked.

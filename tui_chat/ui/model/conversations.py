@@ -11,6 +11,7 @@ import bisect
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import count, islice
 from typing import TYPE_CHECKING, Literal
 
@@ -47,6 +48,7 @@ class Conversation:
     mentions: int = 0
     noise: int = 0  # joins, parts... since it was last shown (those the smart filter shows)
     joined: bool = False
+    read_until: datetime | None = None  # the account's read marker (draft/read-marker)
     speakers: RecentSpeakers = field(default_factory=RecentSpeakers, repr=False)
     quiet_joins: QuietJoins = field(default_factory=QuietJoins, repr=False)
     links: deque[Link] = field(default_factory=link_list, repr=False)

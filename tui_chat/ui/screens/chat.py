@@ -23,6 +23,7 @@ from ..messages import NetworkEvents, SearchLogResult
 from ..model import ChatModel, Conversation, Kind, info_entry
 from ..model.activity import Activity
 from ..model.panels import Panels
+from ..read_markers import ReadTracker
 from ..search_view import SearchView
 from ..text import sanitize
 from ..typing_view import TypingView
@@ -72,6 +73,7 @@ class ChatScreen(Screen[None]):
         self.typing_view = TypingView(self)
         self.last_alert = 0.0
         self.panels = Panels()
+        self.read_tracker = ReadTracker(self)
         self.jump_origin: str | None = None  # where a run of Alt+A started, to return to
         self.jump_landed = ""  # where the last Alt+A went
         model.conversations.smart_filter = settings.smart_filter
@@ -170,6 +172,7 @@ class ChatScreen(Screen[None]):
         model.conversations.current = key
         conv.seen()
         self.log_view.show(conv.log)
+        self.read_tracker.looked()
         userlist = self.query_one("#userlist", UserList)
         userlist.display = conv.kind == "channel" and self.panels.userlist
         if conv.kind == "channel":
@@ -301,6 +304,7 @@ class ChatScreen(Screen[None]):
 
     def _show_network_changes(self) -> None:
         self.network.flush()
+        self.read_tracker.looked()
         self.reveal_joins()
         self.network.show_rosters()
         self.refresh_sidebar()
@@ -415,6 +419,7 @@ class ChatScreen(Screen[None]):
             marker.display = True
         else:
             marker.display = False
+            self.read_tracker.looked()  # scrolled back down to the newest line
 
     # -- keys (bound on the app, so they show in the Footer) -----------------------------------
 
