@@ -251,6 +251,7 @@ class Typing(Event):
     state: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReadMarker(Event):
     """``draft/read-marker``: the account's last-read time of ``buffer`` (None: not known).
 
