@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from ...irc import limits
 from ...irc import numerics as N
-from ...irc.casemap import casefold
 from ...irc.fitting import fit_text
 from ...irc.message import Message, format_tags
 from ..registry import command
@@ -21,6 +20,7 @@ from ..tagmsg_budget import take_tagmsg
 from ..txids import TAG as TXID_TAG
 from ..txids import Delivery, valid_txid
 from . import multiline
+from .targets import sendable_channel
 
 if TYPE_CHECKING:
     from ..server import Server
@@ -169,15 +169,8 @@ def relay_channel(
     delivered: list[Delivery] | None = None,
 ) -> None:
     tags_only = text is None
-    ch = srv.channels.get(casefold(name))
+    ch = sendable_channel(srv, c, name, errors)
     if ch is None:
-        if errors:
-            srv.out.reply(c, N.ERR_NOSUCHCHANNEL, name, "No such channel")
-        return
-    flags = ch.members.get(c)
-    if not flags and ((flags is None and ch.no_external) or ch.moderated or ch.is_banned(c)):
-        if errors:
-            srv.out.reply(c, N.ERR_CANNOTSENDTOCHAN, ch.name, "Cannot send to channel")
         return
     recipients: Collection[Client] = ch.members
     if status:

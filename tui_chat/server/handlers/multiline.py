@@ -36,6 +36,7 @@ from ..state import (
 )
 from ..txids import TAG as TXID_TAG
 from ..txids import valid_txid
+from .targets import sendable_channel
 
 if TYPE_CHECKING:
     from ..history import HistoryRecord
@@ -253,15 +254,8 @@ def _deliver(srv: Server, c: Client, batch: OpenBatch) -> None:
     stored_key: str | None = None
     private: Client | None = None
     if target[:1] == "#":
-        ch = srv.channels.get(casefold(target))
+        ch = sendable_channel(srv, c, target, errors)
         if ch is None:
-            if errors:
-                srv.out.reply(c, N.ERR_NOSUCHCHANNEL, target, "No such channel")
-            return
-        flags = ch.members.get(c)
-        if not flags and ((flags is None and ch.no_external) or ch.moderated or ch.is_banned(c)):
-            if errors:
-                srv.out.reply(c, N.ERR_CANNOTSENDTOCHAN, ch.name, "Cannot send to channel")
             return
         recipients = [m for m in ch.members if m is not c]
         name = ch.name

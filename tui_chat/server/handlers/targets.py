@@ -1,4 +1,5 @@
-"""The comma-separated target list of KICK, NAMES and WHOIS, bounded by ISUPPORT's TARGMAX."""
+"""Targets: the comma lists of KICK, NAMES and WHOIS (bounded by TARGMAX), and whether a
+message may go to a channel (the one rule for PRIVMSG, NOTICE, TAGMSG and multi-line batches)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ from typing import TYPE_CHECKING
 
 from ...irc import limits
 from ...irc import numerics as N
+from ...irc.casemap import casefold
 
 if TYPE_CHECKING:
     from ..server import Server
-    from ..state import Client
+    from ..state import Channel, Client
 
 
 def split_targets(srv: Server, c: Client, param: str) -> list[str] | None:
@@ -24,3 +26,19 @@ def split_targets(srv: Server, c: Client, param: str) -> list[str] | None:
         c, N.ERR_TOOMANYTARGETS, shown, f"Too many targets (at most {limits.MAX_TARGETS})"
     )
     return None
+
+
+def sendable_channel(srv: Server, c: Client, name: str, errors: bool) -> Channel | None:
+    """The channel ``name`` if ``c`` may send to it; else None, after the error a peer server
+    sends (403 or 404) when ``errors`` (NOTICE never gets one)."""
+    ch = srv.channels.get(casefold(name))
+    if ch is None:
+        if errors:
+            srv.out.reply(c, N.ERR_NOSUCHCHANNEL, name, "No such channel")
+        return None
+    flags = ch.members.get(c)
+    if not flags and ((flags is None and ch.no_external) or ch.moderated or ch.is_banned(c)):
+        if errors:
+            srv.out.reply(c, N.ERR_CANNOTSENDTOCHAN, ch.name, "Cannot send to channel")
+        return None
+    return ch
