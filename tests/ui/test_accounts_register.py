@@ -20,7 +20,7 @@ async def test_register_makes_an_account_and_logs_in(make_app):
     server = start_test_server(scrypt_n=1 << 10)
     try:
         app = make_app(server.port, nick="alice")
-        async with app.run_test() as pilot:
+        async with app.run_test(size=(120, 30)) as pilot:  # wide enough for the user list
             await joined(pilot, app)
             await type_line(pilot, f"/register {PASSWORD}")
             await wait_for(
@@ -30,6 +30,10 @@ async def test_register_makes_an_account_and_logs_in(make_app):
             )
             server_text = conv_text(app, SERVER_BUFFER)
             assert "Logged in as alice" in server_text
+            # Our own entry in the user list is marked too (servers tell only the others).
+            await wait_for(
+                pilot, lambda: f"alice{ACCOUNT_MARK}" in screen_text(app), what="alice ✓"
+            )
             assert PASSWORD not in server_text and PASSWORD not in conv_text(app, "#lobby")
             assert all(PASSWORD not in line for line in app.chat.chat_input.history)
             await pilot.press("up")

@@ -623,6 +623,9 @@ class Session:
         account = msg.param(2) if len(msg.params) > 3 else ""
         self.account = account
         self.info(SERVER_BUFFER, f"Logged in as {account}" if account else msg.params[-1], "900")
+        # Servers tell others with ACCOUNT (account-notify), never the one who logged in.
+        for chan in self._apply_account(self.nick, account or None):
+            self._roster(chan)
 
     def _on_REGISTER(self, msg: Message) -> None:  # the answer to /register
         self.info(SERVER_BUFFER, register_reply(msg), "REGISTER")
