@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from tui_chat.client import ChatClient, ClientSettings
-from tui_chat.client.events import Event
+from tui_chat.client.events import Event, Joined, Registered
 from tui_chat.irc import Message, parse
+from tui_chat.server import ServerConfig, ServerThread
 
 TIMEOUT = 10.0
 
@@ -317,3 +318,24 @@ def miniircd_argv(tmp: Path) -> Callable[[int], list[str]]:
         return cmd
 
     return argv
+
+
+@pytest.fixture
+def own_server(tmp_path: Path) -> Iterator[ServerThread]:
+    """The project's own server on loopback, keeping history in the test's directory."""
+    server = ServerThread(ServerConfig(bind="127.0.0.1", port=0, data_dir=tmp_path / "data"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
+def registered(port: int, nick: str, **kw) -> Iterator:
+    """A client on 127.0.0.1:``port`` registered as ``nick`` and in its first room; yields
+    (client, sink). ``kw`` are more ``fast_settings`` (``rooms``, ...)."""
+    with running_client(fast_settings("127.0.0.1", port, nick=nick, **kw)) as (client, sink):
+        sink.wait(Registered)
+        sink.wait(Joined, is_self=True, nick=nick)
+        yield client, sink

@@ -3,53 +3,29 @@ invite-notify and setname as quiet lines in the room, the capabilities requested
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
-import pytest
-
-from tui_chat.client.events import Invited, Joined, Parted, Registered, ServerInfo
+from tui_chat.client.events import Invited, Parted, Registered, ServerInfo
 from tui_chat.client.session import SERVER_BUFFER
-from tui_chat.server import ServerConfig, ServerThread
 
-from .conftest import fast_settings, running_client
-
-
-@pytest.fixture
-def server() -> Iterator[ServerThread]:
-    s = ServerThread(ServerConfig(bind="127.0.0.1", port=0))
-    s.start()
-    try:
-        yield s
-    finally:
-        s.stop()
+from .conftest import registered
 
 
-@contextlib.contextmanager
-def registered(port: int, nick: str):
-    with running_client(fast_settings("127.0.0.1", port, nick=nick)) as (client, sink):
-        sink.wait(Registered)
-        sink.wait(Joined, is_self=True)
-        yield client, sink
-
-
-def test_monitor_replies_are_put_into_words(server):
-    with registered(server.port, "alice") as (alice, sink):
+def test_monitor_replies_are_put_into_words(own_server):
+    with registered(own_server.port, "alice") as (alice, sink):
         alice.send_command("MONITOR", "+", "bob")
         offline = sink.wait(ServerInfo, command="731")
         assert offline.buffer == SERVER_BUFFER and offline.text == "Offline: bob"
-        with registered(server.port, "bob"):
+        with registered(own_server.port, "bob"):
             online = sink.wait(ServerInfo, command="730")
             assert online.text == "Online: bob"
         alice.send_command("MONITOR", "L")
         assert sink.wait(ServerInfo, command="732").text == "Monitoring: bob"
 
 
-def test_invite_notify_and_setname_are_quiet_lines_in_the_room(server):
+def test_invite_notify_and_setname_are_quiet_lines_in_the_room(own_server):
     with (
-        registered(server.port, "alice") as (alice, asink),
-        registered(server.port, "carol") as (_, csink),
-        registered(server.port, "bob") as (bob, bsink),
+        registered(own_server.port, "alice") as (alice, asink),
+        registered(own_server.port, "carol") as (_, csink),
+        registered(own_server.port, "bob") as (bob, bsink),
     ):
         assert {"invite-notify", "setname"} <= asink.of(Registered)[0].caps
         bob.send_command("PART", "#lobby")

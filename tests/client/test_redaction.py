@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
-import pytest
-
 from tui_chat.client.events import (
     ChatMessage,
     Joined,
@@ -18,31 +13,13 @@ from tui_chat.client.events import (
 )
 from tui_chat.server import ServerConfig, ServerThread
 
-from .conftest import fast_settings, running_client
+from .conftest import fast_settings, registered, running_client
 
 
-@pytest.fixture
-def server(tmp_path) -> Iterator[ServerThread]:
-    s = ServerThread(ServerConfig(bind="127.0.0.1", port=0, data_dir=tmp_path / "data"))
-    s.start()
-    try:
-        yield s
-    finally:
-        s.stop()
-
-
-@contextlib.contextmanager
-def registered(port: int, nick: str):
-    with running_client(fast_settings("127.0.0.1", port, nick=nick)) as (client, sink):
-        sink.wait(Registered)
-        sink.wait(Joined, is_self=True)
-        yield client, sink
-
-
-def test_redact_own_message_and_reply(server):
-    with registered(server.port, "alice") as (alice, asink):
+def test_redact_own_message_and_reply(own_server):
+    with registered(own_server.port, "alice") as (alice, asink):
         assert "draft/message-redaction" in asink.of(Registered)[0].caps
-        with registered(server.port, "bob") as (bob, bsink):
+        with registered(own_server.port, "bob") as (bob, bsink):
             asink.wait(Roster, buffer="#lobby", where=lambda r: len(r.members) == 2)
             [pid] = alice.say("#lobby", "first words of alice")
             msgid = asink.wait(MessageDelivered, pending_id=pid).msgid
@@ -121,9 +98,9 @@ def test_hostile_redact_and_reply_values_are_bounded(fake_server):
         assert len(sink.of(MessageRedacted)) == 1
 
 
-def test_chat_log_file_records_the_deletion(server, tmp_path):
+def test_chat_log_file_records_the_deletion(own_server, tmp_path):
     logs = tmp_path / "logs"
-    settings = fast_settings("127.0.0.1", server.port, nick="alice", log_dir=logs)
+    settings = fast_settings("127.0.0.1", own_server.port, nick="alice", log_dir=logs)
     with running_client(settings) as (alice, sink):
         sink.wait(Joined, is_self=True)
         [pid] = alice.say("#lobby", "withdrawn soon")

@@ -3,42 +3,26 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 
-import pytest
-
-from tui_chat.client.events import ChatMessage, Joined, MessageDelivered, Registered
+from tui_chat.client.events import ChatMessage, MessageDelivered, Registered
 from tui_chat.client.search import CAP, SearchResults, search_line
-from tui_chat.server import ServerConfig, ServerThread
 
-from .conftest import fast_settings, running_client
+from .conftest import registered as registered_on_own
 from .test_real_servers import real_server  # noqa: F401
 from .test_real_servers import registered as registered_on_peer
 
 
-@pytest.fixture
-def server(tmp_path) -> Iterator[ServerThread]:
-    s = ServerThread(ServerConfig(bind="127.0.0.1", port=0, data_dir=tmp_path / "data"))
-    s.start()
-    try:
-        yield s
-    finally:
-        s.stop()
-
-
 @contextlib.contextmanager
 def registered(port: int, nick: str):
-    settings = fast_settings("127.0.0.1", port, nick=nick, rooms=("#room",))
-    with running_client(settings) as (client, sink):
-        assert CAP in sink.wait(Registered).caps
-        sink.wait(Joined, is_self=True, nick=nick)
+    with registered_on_own(port, nick, rooms=("#room",)) as (client, sink):
+        assert CAP in sink.of(Registered)[0].caps
         yield client, sink
 
 
-def test_search_results_arrive_as_one_event_not_as_chat(server):
+def test_search_results_arrive_as_one_event_not_as_chat(own_server):
     with (
-        registered(server.port, "alice") as (alice, asink),
-        registered(server.port, "bob") as (
+        registered(own_server.port, "alice") as (alice, asink),
+        registered(own_server.port, "bob") as (
             bob,
             bsink,
         ),

@@ -3,43 +3,16 @@ never sent (so never refused) on servers without, and never shown as a line."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-
-import pytest
-
 from tui_chat.client.events import (
     ChatMessage,
-    ConnectionState,
-    Joined,
     Registered,
     Roster,
     ServerInfo,
     Typing,
 )
-from tui_chat.server import ServerConfig, ServerThread
 
-from .conftest import fast_settings, running_client
+from .conftest import registered
 from .test_real_servers import real_server  # noqa: F401
-
-
-@pytest.fixture
-def own_server() -> Iterator[ServerThread]:
-    s = ServerThread(ServerConfig(bind="127.0.0.1", port=0))
-    s.start()
-    try:
-        yield s
-    finally:
-        s.stop()
-
-
-@contextlib.contextmanager
-def registered(port: int, nick: str):
-    with running_client(fast_settings("127.0.0.1", port, nick=nick)) as (client, sink):
-        sink.wait(Registered)
-        sink.wait(ConnectionState, phase="connected")
-        sink.wait(Joined, buffer="#lobby", is_self=True)
-        yield client, sink
 
 
 def test_typing_goes_from_one_client_to_another_on_our_server(own_server):
