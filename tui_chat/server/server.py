@@ -94,8 +94,8 @@ class Server(Reactor):
             config.read_markers_per_account,
             self.call_later,
         )
-        # CAP LS 302 values (see handlers.registration.cmd_cap).
-        # Values offered with CAP LS 302; a capability not named here has none.
+        # Values offered with CAP LS 302 (handlers.registration); a capability not named here
+        # has none.
         self.cap_values = {
             "sasl": "PLAIN",
             # REGISTER before connecting, unless that would skip the server password.
