@@ -17,7 +17,6 @@ from . import (
     read_marker,
     redaction,
     registration,
-    search,
     setname,
 )
 
@@ -34,6 +33,5 @@ __all__ = [
     "read_marker",
     "redaction",
     "registration",
-    "search",
     "setname",
 ]
