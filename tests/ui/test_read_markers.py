@@ -10,6 +10,7 @@ import pytest
 from tui_chat.client.names import SERVER_BUFFER
 from tui_chat.client.sasl import SaslConfig
 from tui_chat.server import ServerThread
+from tui_chat.ui.read_markers import SEND_DELAY
 
 from .conftest import Peer, joined, start_test_server, wait_for
 from .test_gap_fill import NO_AUTO_RETRY, join_peer, lobby, say_committed
@@ -86,6 +87,37 @@ async def test_reading_in_one_app_clears_the_unread_count_in_the_other(
             ),
             what="app 2's sidebar shows no unread count",
         )
+
+
+async def test_lines_that_came_while_the_terminal_was_in_the_background_are_read_on_return(
+    account_server, make_app, peers
+):
+    port = account_server.port
+    one = make_app(port, nick="alice", app_options=login())
+    two = make_app(port, nick="alice2", app_options=login())
+    async with one.run_test(size=SIZE) as p1, two.run_test(size=SIZE) as p2:
+        await joined(p1, one)
+        await joined(p2, two)
+        two.chat.show(two.chat.model.key(SERVER_BUFFER))
+        one.app_focus = False  # the terminal of app 1 is in the background
+        bob = Peer(port, "bob")
+        peers.append(bob)
+        await bob.register(p2)
+        await bob.join(p2, "#lobby")
+        bob.send("PRIVMSG #lobby :while you were elsewhere")
+        lobby1 = one.chat.model.conversations.get("#lobby")
+        lobby2 = two.chat.model.conversations.get("#lobby")
+        await wait_for(p2, lambda: lobby2.unread == 1, what="app 2 counts the line as unread")
+        await wait_for(
+            p1,
+            lambda: "while you were elsewhere" in "".join(e.plain for e in lobby1.log.entries),
+            what="app 1 shows the line",
+        )
+        # Shown, but nobody looked: longer than a marker's send delay, nothing is read.
+        await p1.pause(2 * SEND_DELAY)
+        assert lobby2.unread == 1
+        one.app_focus = True  # back at the terminal: the shown room is read now
+        await wait_for(p2, lambda: lobby2.unread == 0, what="app 2's unread count cleared")
 
 
 async def test_the_away_line_goes_where_another_connection_stopped_reading(

@@ -111,6 +111,12 @@ class ChatScreen(Screen[None]):
         self.set_interval(1.0, self._tick)
         self.panels.fit(self.app.size.width)
         self.show_panels()
+        self.watch(self.app, "app_focus", self._focus_regained, init=False)
+
+    def _focus_regained(self, focused: bool) -> None:
+        # Lines that arrived while the terminal was in the background are read once it is back.
+        if focused:
+            self.read_tracker.looked()
 
     def on_resize(self, event: events.Resize) -> None:
         # Narrow, the footer's keys lose their padding so that the last one is not cut off.
