@@ -3,7 +3,9 @@ server clear each other's unread counts."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -47,21 +49,27 @@ def login() -> dict:
     return {"sasl": SaslConfig("PLAIN", ACCOUNT, PASSWORD)}
 
 
-async def test_reading_in_one_app_clears_the_unread_count_in_the_other(
-    account_server, make_app, peers
-):
-    port = account_server.port
+@contextlib.asynccontextmanager
+async def two_apps_and_bob(port: int, make_app, peers) -> AsyncIterator[tuple]:
+    """Apps 1 and 2 logged in to one account and in #lobby, app 2 looking at another
+    conversation (the server window), and bob in #lobby: yields (one, p1, two, p2, bob)."""
     one = make_app(port, nick="alice", app_options=login())
     two = make_app(port, nick="alice2", app_options=login())
     async with one.run_test(size=SIZE) as p1, two.run_test(size=SIZE) as p2:
         await joined(p1, one)
         await joined(p2, two)
-        # App 2 looks at another conversation: the server window.
         two.chat.show(two.chat.model.key(SERVER_BUFFER))
         bob = Peer(port, "bob")
         peers.append(bob)
         await bob.register(p2)
         await bob.join(p2, "#lobby")
+        yield one, p1, two, p2, bob
+
+
+async def test_reading_in_one_app_clears_the_unread_count_in_the_other(
+    account_server, make_app, peers
+):
+    async with two_apps_and_bob(account_server.port, make_app, peers) as (one, p1, two, p2, bob):
         bob.send("PRIVMSG #lobby :are you there?")
         lobby2 = two.chat.model.conversations.get("#lobby")
         await wait_for(p2, lambda: lobby2.unread == 1, what="app 2 counts the line as unread")
@@ -92,18 +100,8 @@ async def test_reading_in_one_app_clears_the_unread_count_in_the_other(
 async def test_lines_that_came_while_the_terminal_was_in_the_background_are_read_on_return(
     account_server, make_app, peers
 ):
-    port = account_server.port
-    one = make_app(port, nick="alice", app_options=login())
-    two = make_app(port, nick="alice2", app_options=login())
-    async with one.run_test(size=SIZE) as p1, two.run_test(size=SIZE) as p2:
-        await joined(p1, one)
-        await joined(p2, two)
-        two.chat.show(two.chat.model.key(SERVER_BUFFER))
+    async with two_apps_and_bob(account_server.port, make_app, peers) as (one, p1, two, p2, bob):
         one.app_focus = False  # the terminal of app 1 is in the background
-        bob = Peer(port, "bob")
-        peers.append(bob)
-        await bob.register(p2)
-        await bob.join(p2, "#lobby")
         bob.send("PRIVMSG #lobby :while you were elsewhere")
         lobby1 = one.chat.model.conversations.get("#lobby")
         lobby2 = two.chat.model.conversations.get("#lobby")
