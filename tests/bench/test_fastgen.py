@@ -6,9 +6,13 @@ skipped): .ci/run installs gcc.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
+import select
+import socket
 import subprocess
+import threading
 from pathlib import Path
 from types import ModuleType
 
@@ -32,6 +36,11 @@ def fastgen() -> Path:
     cbuild = _load("cbuild")
     assert cbuild.compiler() is not None, "no C compiler: .ci/run installs gcc"
     return cbuild.build("fastgen")
+
+
+@pytest.fixture(scope="module")
+def c_relay() -> Path:
+    return _load("cbuild").build("c_relay")
 
 
 @pytest.fixture
@@ -80,3 +89,87 @@ def test_says_why_when_setup_fails(fastgen, server):
     result = run_fastgen(fastgen, server.port, "-r", "1", "-c", "nochannel", "-n", "1")
     assert not result["ok"]
     assert "could not register or join" in result["error"]
+
+
+class ChoppingProxy:
+    """Forwards each connection to ``port``, the server's bytes in pieces of ``piece`` bytes,
+    each its own send(): lines reach the generator split across reads."""
+
+    def __init__(self, port: int, piece: int = 7) -> None:
+        self.port = port
+        self.piece = piece
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.sockets: list[socket.socket] = [self.listener]
+        self.threads: list[threading.Thread] = []
+        self._start(self._accept)
+
+    @property
+    def address(self) -> int:
+        return self.listener.getsockname()[1]
+
+    def _start(self, target, *args) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        self.threads.append(thread)
+        thread.start()
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                client, _ = self.listener.accept()
+                upstream = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+                for sock in (client, upstream):
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    self.sockets.append(sock)
+                self._start(self._pump, client, upstream, 65536)
+                self._start(self._pump, upstream, client, self.piece)
+
+    @staticmethod
+    def _pump(src: socket.socket, dst: socket.socket, piece: int) -> None:
+        with contextlib.suppress(OSError):
+            while data := src.recv(65536):
+                for i in range(0, len(data), piece):
+                    dst.sendall(data[i : i + piece])
+        with contextlib.suppress(OSError):
+            dst.shutdown(socket.SHUT_WR)
+
+    def close(self) -> None:
+        for sock in self.sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+        for thread in self.threads:
+            thread.join(timeout=5)
+        assert not any(t.is_alive() for t in self.threads)
+
+
+def test_lines_split_across_reads_are_counted_once(fastgen, server):
+    proxy = ChoppingProxy(server.port)
+    try:
+        result = run_fastgen(fastgen, proxy.address, "-r", "3", "-s", "1", "-n", "40")
+    finally:
+        proxy.close()
+    assert result["ok"], result
+    assert (result["sent"], result["delivered"], result["lost"]) == (40, 120, 0)
+    assert result["lat_samples"] == 120
+
+
+def test_c_relay_relays_every_line_to_every_other_connection(fastgen, c_relay):
+    relay = subprocess.Popen([str(c_relay), "0"], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    try:
+        assert relay.stdout is not None
+        ready, _, _ = select.select([relay.stdout], [], [], 10)
+        assert ready, "c_relay did not say where it listens"
+        banner = relay.stdout.readline().decode()
+        assert banner.startswith("listening on 127.0.0.1:"), banner
+        port = int(banner.rsplit(":", 1)[1])
+        args = ("-r", "4", "-s", "2", "-n", "50", "-p", str(relay.pid))
+        result = run_fastgen(fastgen, port, *args)
+    finally:
+        relay.terminate()
+        relay.wait(timeout=10)
+        assert relay.stdout is not None
+        relay.stdout.close()
+    assert relay.returncode == 0  # it stops cleanly on SIGTERM
+    assert result["ok"], result
+    assert (result["sent"], result["delivered"], result["lost"]) == (50, 200, 0)
+    assert result["server_cpu_s"] is not None
