@@ -23,8 +23,9 @@
  * Result: one JSON object on one line on stdout, also on failure ("ok": false, "error": why,
  * "joined": how many had joined). Exit status 0 on success, 2 on failure, 64 on bad usage.
  * Fields: ok error receivers senders joined setup_s sent delivered expected lost closed
- * elapsed_s rate lat_p50_ms lat_p99_ms lat_max_ms lat_samples gen_cpu_s gen_cpu_pct
- * server_cpu_s server_cpu_us (per delivery; null without -p).
+ * to_senders (senders' copies of each other's messages, not in "delivered") elapsed_s rate
+ * lat_p50_ms lat_p99_ms lat_max_ms lat_samples gen_cpu_s gen_cpu_pct server_cpu_s
+ * server_cpu_us (server CPU per delivery, receivers' deliveries only; null without -p).
  *
  * Bounded: fixed buffers per connection (a line longer than CARRY is skipped), a fixed latency
  * histogram, and a deadline on every phase.
@@ -78,7 +79,7 @@ static struct {
     char mark[80]; /* "PRIVMSG CHAN :" */
     size_t mark_len;
     int epfd, phase, total, n_recv, joined, in_setup;
-    uint64_t sent, delivered, closed;
+    uint64_t sent, delivered, closed, to_senders;
     uint64_t lat_n, lat_max_ns;
     uint32_t *lat_us, *lat_ms;
     int64_t last_rx;
@@ -234,7 +235,10 @@ static void on_line(struct conn *c, const char *line, size_t len, int64_t t_read
             p++;
         }
         if ((size_t)(line + len - p) > g.mark_len && memcmp(p, g.mark, g.mark_len) == 0) {
-            if (c->role != RECV) return;
+            if (c->role != RECV) {
+                g.to_senders++; /* another sender's message: written by the server too */
+                return;
+            }
             g.delivered++;
             p += g.mark_len;
             int64_t ts = 0;
@@ -488,10 +492,12 @@ int main(int argc, char **argv) {
     uint64_t expected = g.sent * (uint64_t)g.n_recv;
     printf("{\"ok\": true, \"error\": null, \"receivers\": %d, \"senders\": %d, \"joined\": %d, "
            "\"setup_s\": %.3f, \"sent\": %llu, \"delivered\": %llu, \"expected\": %llu, "
-           "\"lost\": %lld, \"closed\": %llu, \"elapsed_s\": %.6f, \"rate\": %.1f, ",
+           "\"lost\": %lld, \"closed\": %llu, \"to_senders\": %llu, \"elapsed_s\": %.6f, "
+           "\"rate\": %.1f, ",
            g.n_recv, n_send, g.joined, setup_s, (unsigned long long)g.sent,
            (unsigned long long)g.delivered, (unsigned long long)expected,
-           (long long)(expected - g.delivered), (unsigned long long)g.closed, elapsed,
+           (long long)(expected - g.delivered), (unsigned long long)g.closed,
+           (unsigned long long)g.to_senders, elapsed,
            elapsed > 0 ? g.delivered / elapsed : 0.0);
     if (g.lat_n)
         printf("\"lat_p50_ms\": %.3f, \"lat_p99_ms\": %.3f, \"lat_max_ms\": %.3f, ",

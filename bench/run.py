@@ -13,11 +13,17 @@ sockets). Scenarios:
             medians, their ratio, and issue 4's target (on within 25% of off).
   latency   one message every 5 ms from one sender to 50 receivers (tui-chat: history on and
             off, alternated; medians).
+  rooms     one room of 10 .. 5,000 members on every server and a minimal C relay ("the limit"):
+            deliveries/s and server CPU per delivery against room size (bench/rooms.py).
+
+Fan-out and rooms are driven by bench/fastgen.c, a C generator built at run time, so that the
+generator does not saturate before the server; without a C compiler (or over TLS) they fall back
+to the Python generator, and the output says so.
 
 Then `ui_bench.py` (the Textual app under a flood) runs in a subprocess.
 
 Usage: run.py [--servers tui-chat,miniircd,ngircd,inspircd] [--quick]
-              [--only fanout|history|idle|latency|ui]
+              [--only fanout|history|idle|latency|rooms|ui] [--plot DIR]
 """
 
 from __future__ import annotations
@@ -39,11 +45,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import loadgen
+import rooms
 import servers
 from loadgen import BenchError, close_all, drain, exchange, make_nicks, percentile, register
 
 ALL_SERVERS = ["tui-chat", "miniircd", "ngircd", "inspircd"]
-PHASES = ["fanout", "history", "tls", "idle", "latency", "ui"]
+PHASES = ["fanout", "history", "tls", "idle", "latency", "rooms", "ui"]
 HISTORY_SHAPE = (100, 4)  # receivers, senders of the history on/off comparison
 HISTORY_TARGET = 0.75  # issue 4: with history on, fan-out stays within 25% of history off
 # Fan-out and latency clients connect a few at a time: some peers listen() with a tiny backlog
@@ -64,6 +71,8 @@ class Settings:
     latency_count: int
     history_rounds: int = 3  # on/off pairs, alternated so drifting machine load hits both
     latency_interval: float = 0.005
+    room_sizes: tuple[int, ...] = rooms.SIZES_FULL
+    room_seconds: float = 3.0
 
 
 FULL = Settings(
@@ -84,6 +93,8 @@ QUICK = Settings(
     latency_receivers=50,
     latency_count=400,
     history_rounds=1,
+    room_sizes=rooms.SIZES_QUICK,
+    room_seconds=1.0,
 )
 
 
@@ -143,6 +154,8 @@ def in_bench_channel(server, nicks: list[bytes]) -> list[loadgen.Conn]:
 
 
 def run_fanout(name: str, n_recv: int, n_send: int, cfg: Settings, **start) -> Cell:
+    if not start.get("tls") and rooms.generator_problem() is None:
+        return rooms.fanout_cell(Cell, name, n_recv, n_send, cfg.fanout_seconds, cfg.window, start)
     server = servers.STARTERS[name](**start)
     conns: list[loadgen.Conn] = []
     try:
@@ -599,6 +612,8 @@ def print_targets(results: dict, cfg: Settings, quick: bool) -> None:
                 f"  {verdict(ok)}  light load, --no-history: p99 <= 2 ms "
                 f"(measured {fmt(off['p99'], '.2f')} ms)"
             )
+    if any(key.startswith("rooms") for key in results):
+        print("\n".join(rooms.targets(results, cfg.room_sizes, quick)))
     if quick:
         print("  (--quick: smaller counts and shorter runs; the verdicts are indicative only)")
 
@@ -617,6 +632,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--servers", default=",".join(ALL_SERVERS), help="comma-separated")
     parser.add_argument("--quick", action="store_true", help="smaller counts, for development")
     parser.add_argument("--only", choices=PHASES, help="run one scenario only")
+    parser.add_argument("--plot", type=Path, help="write the room-size plot (rooms.svg) here")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.servers.split(",") if n.strip()]
     unknown = [n for n in names if n not in servers.STARTERS]
@@ -662,8 +678,23 @@ def main(argv: list[str] | None = None) -> int:
                 cell = guarded(run_latency, name, cfg, limit=90)
                 results.setdefault("latency", {})[name] = cell
                 progress(name, "light load", cell)
+        if "rooms" in server_phases:
+            results.update(
+                rooms.run_phase(names, cfg.room_sizes, cfg.room_seconds, Cell, guarded, progress)
+            )
         print()
+        generator = rooms.generator_problem()
+        print(
+            "fan-out generator: "
+            + ("bench/fastgen.c (C)" if generator is None else f"Python ({generator})")
+            + "\n"
+        )
         print_table(names, results, cfg, args.quick)
+        rooms.report(names, results, cfg.room_sizes, args.quick)
+        if args.plot and "rooms" in server_phases:
+            print(
+                f"\nroom-size plot: {rooms.write_plot(args.plot, names, results, cfg.room_sizes)}"
+            )
         notes = {
             "tui-chat": "--flood-limit off",
             "miniircd": "select() loop, no flood control; run with --setuid nobody as root",
