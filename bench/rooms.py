@@ -171,10 +171,12 @@ def start_c_relay() -> servers.RunningServer:
 
 
 def setup_limit(size: int) -> float:
-    """Seconds to register and join a room of ``size``: ngircd's join cost grows steeply (15 s
-    for 1,000 members, 117 s for 2,000 on the development machine), so past this it is shown as
-    not holding the room, with how many had joined."""
-    return 30 + size * 0.02
+    """Seconds to register and join a room of ``size``. Every JOIN goes to every member, so a
+    room's setup is quadratic for every server (tui-chat: 60 s for 5,000 on an idle 2-core
+    machine, 99 s at load 7); ngircd's grows faster still (15 s for 1,000 members, 117 s for
+    2,000), so past this limit a server is shown as not holding the room, with how many had
+    joined."""
+    return 30 + size * 0.035
 
 
 def run_room(name: str, size: int, seconds: float, cell_type: type):
