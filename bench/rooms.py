@@ -421,16 +421,16 @@ def marginal_costs(
 
 
 def write_plot(directory: Path, names: list[str], results: dict, sizes: tuple[int, ...]) -> Path:
-    """rooms.svg in ``directory``: deliveries/s and CPU per delivery against room size (log x),
-    one line per server, drawn from this run's own figures."""
+    """rooms.svg in ``directory``: deliveries/s, CPU per delivery and CPU per extra member
+    against room size (log x), one line per server, drawn from this run's own figures."""
     directory.mkdir(parents=True, exist_ok=True)
     columns = [*names, LIMIT]
     colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#555555"]
-    width, height, pad = 460, 300, 60
-    x0, x1 = math.log10(sizes[0]), math.log10(sizes[-1]) if len(sizes) > 1 else sizes[0] + 1
+    width, height, pad = 420, 300, 60
+    x0, x1 = math.log10(sizes[0]), math.log10(sizes[-1])
 
-    def panel(left: int, metric: str, title: str, scale: float, unit: str) -> list[str]:
-        series = {
+    def measured(metric: str, scale: float) -> dict[str, list[tuple[int, float]]]:
+        return {
             name: [
                 (size, v[metric] * scale)
                 for size in sizes
@@ -438,6 +438,13 @@ def write_plot(directory: Path, names: list[str], results: dict, sizes: tuple[in
             ]
             for name in columns
         }
+
+    # Each step's cost is drawn at the larger of its two sizes.
+    per_member = {
+        name: [(b, cost) for _, b, cost in marginal_costs(results, sizes, name)] for name in columns
+    }
+
+    def panel(left: int, series: dict[str, list[tuple[int, float]]], title: str, unit: str):
         top = max((y for pts in series.values() for _, y in pts), default=1.0) * 1.1 or 1.0
         out = [
             f'<g transform="translate({left},0)">',
@@ -482,14 +489,15 @@ def write_plot(directory: Path, names: list[str], results: dict, sizes: tuple[in
         return out
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{2 * width}" height="{height + 40}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{3 * width}" height="{height + 40}" '
         'font-family="sans-serif">',
         '<rect width="100%" height="100%" fill="white"/>',
-        *panel(0, "rate", "Fan-out deliveries per second", 1e-6, "millions/s"),
-        *panel(width, "cpu_us", "Server CPU per delivery", 1.0, "µs"),
+        *panel(0, measured("rate", 1e-6), "Fan-out deliveries per second", "millions/s"),
+        *panel(width, measured("cpu_us", 1.0), "Server CPU per delivery", "µs"),
+        *panel(2 * width, per_member, "Server CPU per extra member, per message", "µs"),
     ]
     for i, (name, colour) in enumerate(zip(columns, colours, strict=False)):
-        x = 20 + i * (2 * width - 40) / len(columns)
+        x = 20 + i * (3 * width - 40) / len(columns)
         parts.append(
             f'<rect x="{x:.0f}" y="{height + 14}" width="12" height="12" fill="{colour}"/>'
         )
