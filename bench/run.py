@@ -689,7 +689,10 @@ def main(argv: list[str] | None = None) -> int:
             + ("bench/fastgen.c (C)" if generator is None else f"Python ({generator})")
             + "\n"
         )
-        print_table(names, results, cfg, args.quick)
+        if set(server_phases) != {"rooms"}:
+            print_table(names, results, cfg, args.quick)
+        else:
+            rooms.print_notes(results)
         rooms.report(names, results, cfg.room_sizes, args.quick)
         if args.plot and "rooms" in server_phases:
             print(
