@@ -11,6 +11,9 @@ sockets). Scenarios:
   history   tui-chat's fan-out (100 receivers, 4 senders) with history on (the default, a
             temporary --data-dir) and off (--no-history), alternated over several rounds;
             medians, their ratio, and issue 4's target (on within 25% of off).
+  connections  (bench/connections.py) the growth curve at 1k, 10k, 50k registered clients:
+            server KiB per idle client, a storm of 500 at each size, idle CPU; then a storm
+            beyond --max-clients and a reader that stops reading, with a probe's latency.
   latency   one message every 5 ms from one sender to 50 receivers (tui-chat: history on and
             off, alternated; medians).
 
@@ -38,12 +41,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import connections
 import loadgen
 import servers
 from loadgen import BenchError, close_all, drain, exchange, make_nicks, percentile, register
 
 ALL_SERVERS = ["tui-chat", "miniircd", "ngircd", "inspircd"]
-PHASES = ["fanout", "history", "tls", "idle", "latency", "ui"]
+PHASES = ["fanout", "history", "tls", "idle", "connections", "latency", "ui"]
 HISTORY_SHAPE = (100, 4)  # receivers, senders of the history on/off comparison
 HISTORY_TARGET = 0.75  # issue 4: with history on, fan-out stays within 25% of history off
 # Fan-out and latency clients connect a few at a time: some peers listen() with a tiny backlog
@@ -64,6 +68,7 @@ class Settings:
     latency_count: int
     history_rounds: int = 3  # on/off pairs, alternated so drifting machine load hits both
     latency_interval: float = 0.005
+    connection_sizes: tuple[int, ...] = connections.SIZES_FULL
 
 
 FULL = Settings(
@@ -84,6 +89,7 @@ QUICK = Settings(
     latency_receivers=50,
     latency_count=400,
     history_rounds=1,
+    connection_sizes=connections.SIZES_QUICK,
 )
 
 
@@ -487,6 +493,9 @@ def print_table(names: list[str], results: dict, cfg: Settings, quick: bool) -> 
         lines.append(
             row("idle: server KiB per connection", names, cells, lambda v: fmt(v["kib"], ".1f"))
         )
+    cells = results.get("connections", {})
+    for label, render in connections.table_rows(cfg.connection_sizes) if cells else ():
+        lines.append(row(label, names, cells, render))
     cells = results.get("latency", {})
     if cells:
         tag = f"light load (1 msg/{cfg.latency_interval * 1000:.0f} ms → {cfg.latency_receivers})"
@@ -585,6 +594,9 @@ def print_targets(results: dict, cfg: Settings, quick: bool) -> None:
             f"  {verdict(ok)}  idle: all registered within 2 s in storms of {cfg.storm} "
             f"(measured {'-' if ours is None else fmt(ours['time'], '.2f')} s)"
         )
+    if "connections" in results:
+        for ok, text in connections.targets(get("connections", "tui-chat"), cfg.connection_sizes):
+            print(f"  {verdict(ok)}  {text}")
     if "latency" in results:
         ours = get("latency", "tui-chat")
         ok = None if ours is None else ours["p99"] <= 2.0 and ours["lost"] == 0
@@ -654,6 +666,10 @@ def main(argv: list[str] | None = None) -> int:
                 cell = guarded(run_idle, name, cfg, limit=150)
                 results.setdefault("idle", {})[name] = cell
                 progress(name, "idle", cell)
+            if "connections" in server_phases:
+                cell = Cell(*connections.run(name, cfg.connection_sizes, quick=args.quick))
+                results.setdefault("connections", {})[name] = cell
+                progress(name, "connections", cell)
             if "latency" in server_phases and name == "tui-chat":
                 for key, cell in run_latency_history(cfg).items():
                     results.setdefault(key, {})[name] = cell
