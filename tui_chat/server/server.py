@@ -16,6 +16,7 @@ import logging
 import secrets
 import socket
 import ssl
+import sys
 import time
 
 from ..irc import limits
@@ -41,7 +42,7 @@ from .output import Output
 from .reactor import Address, Reactor
 from .read_markers import ReadMarkers
 from .registry import lookup
-from .state import CAPABILITIES, HISTORY_CAPABILITIES, Ban, Channel, Client
+from .state import CAPABILITIES, HISTORY_CAPABILITIES, NO_CHANNELS, Ban, Channel, Client
 from .tls import TLSSetupError, fingerprint, self_signed, server_context
 from .txids import RecentTxids, source_of
 
@@ -107,6 +108,7 @@ class Server(Reactor):
         self.accepted = self.closed = self.refused = 0
         self.tls_fingerprint: str | None = None  # SHA-256 of the certificate, once loaded
         self.max_clients = _descriptor_cap(config.max_clients)
+        self._full_bucket = float(config.flood_burst)  # one float, not one per connection
         self.txids = RecentTxids()
         self.monitor = MonitorTable(self.out)
         # source address -> (failed password attempts, when last counted); least recent first.
@@ -474,6 +476,9 @@ class Server(Reactor):
         ip = addr[0]
         if ip.startswith("::ffff:") and "." in ip:
             ip = ip[7:]
+        # One string for all the clients of an address (NAT, a bouncer, a benchmark), not one
+        # each: the per-client memory target is 1.5 KiB.
+        ip = sys.intern(ip)
         cfg = self.config
         if len(self.clients) >= self.max_clients:
             self._refuse(sock, ip, "Server is full")
@@ -484,7 +489,7 @@ class Server(Reactor):
             return
         self.per_ip[ip] = count + 1
         c = Client(sock, ip, self.now)
-        c.tokens = float(cfg.flood_burst)
+        c.tokens = self._full_bucket
         self.register(c)
         self.accepted += 1
         self.connlog.note(self.now, "connection from %s", ip)
@@ -586,12 +591,19 @@ class Server(Reactor):
         self.out.materialize()
         self.channels.setdefault(ch.key, ch)
         ch.members[c] = flags
-        c.channels[ch.key] = ch
+        channels = c.channels
+        if not isinstance(channels, dict):
+            channels = c.channels = {}
+        channels[ch.key] = ch
 
     def remove_member(self, ch: Channel, c: Client) -> None:
         self.out.materialize()
         del ch.members[c]
-        del c.channels[ch.key]
+        channels = c.channels
+        assert isinstance(channels, dict)
+        del channels[ch.key]
+        if not channels:
+            c.channels = NO_CHANNELS  # an emptied dict keeps its table
         if not ch.members:
             del self.channels[ch.key]
 
