@@ -42,6 +42,7 @@ from .output import Output
 from .reactor import Address, Reactor
 from .read_markers import ReadMarkers
 from .registry import lookup
+from .rotation import Rotation
 from .state import CAPABILITIES, HISTORY_CAPABILITIES, NO_CHANNELS, Ban, Channel, Client
 from .tls import TLSSetupError, fingerprint, self_signed, server_context
 from .txids import RecentTxids, source_of
@@ -126,6 +127,20 @@ class Server(Reactor):
                 max(0.0, config.ping_timeout - config.ping_interval) / 4 or 1.0,
                 config.close_linger / 2,
             ),
+        )
+        # Lingering closes are few and short: all looked at every tick. Everyone else once per
+        # pass, within an eighth of the shortest timeout the sweep enforces (so late by at most
+        # a quarter of it): see rotation.
+        self._lingering: set[Client] = set()
+        timeouts = [
+            config.registration_timeout,
+            config.ping_interval,
+            config.ping_timeout - config.ping_interval,
+            config.nick_grace,
+            config.multiline_timeout,
+        ]
+        self._rotation: Rotation[Client] = Rotation(
+            self._sweep_interval, min((t for t in timeouts if t > 0), default=1.0) / 8
         )
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -511,6 +526,7 @@ class Server(Reactor):
 
     def on_dropped(self, c: Client) -> None:
         self.closed += 1
+        self._lingering.discard(c)
         if not c.signon:  # never registered: remove_user logged nothing for it
             self.connlog.note(self.now, "%s closed before registering", c.ip)
         count = self.per_ip.get(c.ip, 1) - 1
@@ -538,6 +554,7 @@ class Server(Reactor):
         self.out.materialize()
         self.remove_user(c, quit_message or reason)
         c.closing = True
+        self._lingering.add(c)
         c.inbuf = bytearray()
         c.partial = 0
         c.hold_until = self.now + self.config.close_linger
@@ -619,15 +636,17 @@ class Server(Reactor):
         return out
 
     def _sweep(self) -> None:
-        """One periodic pass instead of per-client timers: timeouts, pings, lingering closes."""
+        """One periodic sweep instead of per-client timers: lingering closes every tick, then
+        this tick's share of everyone else (timeouts, pings)."""
         self.out.materialize()
         cfg = self.config
         now = self.now
+        for c in [c for c in self._lingering if now >= c.hold_until]:
+            self.drop(c)
         ping_line = f"PING :{self.name}\r\n".encode()
-        for c in list(self.clients):
-            if c.closing:
-                if now >= c.hold_until:
-                    self.drop(c)
+        for c in self._rotation.batch(self.clients):
+            if c.closing or c.sock is None:
+                continue  # lingering (above), or gone since the pass began
             elif not c.registered:
                 if now - c.connected_at > cfg.registration_timeout:
                     self.disconnect(c, "Registration timed out")
