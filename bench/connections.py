@@ -71,6 +71,16 @@ def source_address(index: int) -> str | None:
     return f"127.0.{block // 250}.{block % 250 + 2}"
 
 
+def listen_overflows() -> int:
+    """TcpExt ListenOverflows (system-wide): SYNs dropped because an accept queue was full."""
+    try:
+        with open("/proc/net/netstat") as f:
+            rows = [line.split() for line in f if line.startswith("TcpExt:")]
+        return int(rows[1][rows[0].index("ListenOverflows")])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def plan_sizes(sizes: tuple[int, ...]) -> tuple[list[int], str | None]:
     """The sizes this machine can hold in one process each, and why any was lowered."""
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
@@ -149,6 +159,7 @@ class Fleet:
         ``keep=False``, for an ERROR line and the end of the connection)."""
         result = StormResult()
         pending: dict[int, loadgen.Conn] = {}
+        overflows = listen_overflows()
         t0 = time.monotonic()
         try:
             for _ in range(count):
@@ -209,6 +220,13 @@ class Fleet:
                     result.problem = f"server died: {self.server.exit_info()}"
                 else:
                     result.problem = result.problem or f"no reply within {timeout:.0f} s"
+                    dropped = listen_overflows() - overflows
+                    if dropped:
+                        # A full accept queue: the kernel drops SYNs, retried after 1, 3, 7 s.
+                        result.problem += (
+                            f"; {dropped:,} SYNs dropped by a full accept queue (system-wide "
+                            f"ListenOverflows)"
+                        )
         finally:
             for conn in pending.values():
                 with contextlib.suppress(OSError, ValueError):
