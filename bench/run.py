@@ -11,6 +11,9 @@ sockets). Scenarios:
   history   tui-chat's fan-out (100 receivers, 4 senders) with history on (the default, a
             temporary --data-dir) and off (--no-history), alternated over several rounds;
             medians, their ratio, and issue 4's target (on within 25% of off).
+  connections  (bench/connections.py) the growth curve at 1k, 10k, 50k registered clients:
+            server KiB per idle client, a storm of 500 at each size, idle CPU; then a storm
+            beyond --max-clients and a reader that stops reading, with a probe's latency.
   latency   one message every 5 ms from one sender to 50 receivers (tui-chat: history on and
             off, alternated; medians).
   rooms     one room of 10 .. 5,000 members on every server and a minimal C relay ("the limit"):
@@ -23,7 +26,7 @@ to the Python generator, and the output says so.
 Then `ui_bench.py` (the Textual app under a flood) runs in a subprocess.
 
 Usage: run.py [--servers tui-chat,miniircd,ngircd,inspircd] [--quick]
-              [--only fanout|history|idle|latency|rooms|ui] [--plot DIR]
+              [--only fanout|history|tls|idle|connections|latency|rooms|ui] [--plot DIR]
 """
 
 from __future__ import annotations
@@ -44,13 +47,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import connections
 import loadgen
 import rooms
 import servers
 from loadgen import BenchError, close_all, drain, exchange, make_nicks, percentile, register
 
 ALL_SERVERS = ["tui-chat", "miniircd", "ngircd", "inspircd"]
-PHASES = ["fanout", "history", "tls", "idle", "latency", "rooms", "ui"]
+PHASES = ["fanout", "history", "tls", "idle", "connections", "latency", "rooms", "ui"]
 HISTORY_SHAPE = (100, 4)  # receivers, senders of the history on/off comparison
 HISTORY_TARGET = 0.75  # issue 4: with history on, fan-out stays within 25% of history off
 # Fan-out and latency clients connect a few at a time: some peers listen() with a tiny backlog
@@ -73,6 +77,7 @@ class Settings:
     latency_interval: float = 0.005
     room_sizes: tuple[int, ...] = rooms.SIZES_FULL
     room_seconds: float = 3.0
+    connection_sizes: tuple[int, ...] = connections.SIZES_FULL
 
 
 FULL = Settings(
@@ -95,6 +100,7 @@ QUICK = Settings(
     history_rounds=1,
     room_sizes=rooms.SIZES_QUICK,
     room_seconds=1.0,
+    connection_sizes=connections.SIZES_QUICK,
 )
 
 
@@ -500,6 +506,9 @@ def print_table(names: list[str], results: dict, cfg: Settings, quick: bool) -> 
         lines.append(
             row("idle: server KiB per connection", names, cells, lambda v: fmt(v["kib"], ".1f"))
         )
+    cells = results.get("connections", {})
+    for label, render in connections.table_rows(cfg.connection_sizes) if cells else ():
+        lines.append(row(label, names, cells, render))
     cells = results.get("latency", {})
     if cells:
         tag = f"light load (1 msg/{cfg.latency_interval * 1000:.0f} ms → {cfg.latency_receivers})"
@@ -598,6 +607,9 @@ def print_targets(results: dict, cfg: Settings, quick: bool) -> None:
             f"  {verdict(ok)}  idle: all registered within 2 s in storms of {cfg.storm} "
             f"(measured {'-' if ours is None else fmt(ours['time'], '.2f')} s)"
         )
+    if "connections" in results:
+        for ok, text in connections.targets(get("connections", "tui-chat"), cfg.connection_sizes):
+            print(f"  {verdict(ok)}  {text}")
     if "latency" in results:
         ours = get("latency", "tui-chat")
         ok = None if ours is None else ours["p99"] <= 2.0 and ours["lost"] == 0
@@ -670,6 +682,10 @@ def main(argv: list[str] | None = None) -> int:
                 cell = guarded(run_idle, name, cfg, limit=150)
                 results.setdefault("idle", {})[name] = cell
                 progress(name, "idle", cell)
+            if "connections" in server_phases:
+                cell = Cell(*connections.run(name, cfg.connection_sizes, quick=args.quick))
+                results.setdefault("connections", {})[name] = cell
+                progress(name, "connections", cell)
             if "latency" in server_phases and name == "tui-chat":
                 for key, cell in run_latency_history(cfg).items():
                     results.setdefault(key, {})[name] = cell

@@ -165,10 +165,13 @@ def _discard(stream) -> None:
         pass
 
 
-def start_tui_chat(history: bool = True, tls: bool = False) -> RunningServer:
+def start_tui_chat(
+    history: bool = True, tls: bool = False, max_clients: int = 20_000
+) -> RunningServer:
     """tui-chat as `tui-chat serve` runs by default, with history (in a temporary data dir);
     ``history=False`` adds --no-history, for the history on/off comparison. The plaintext port
-    is measured, unless ``tls``: then the TLS port (self-signed certificate in the data dir)."""
+    is measured, unless ``tls``: then the TLS port (self-signed certificate in the data dir).
+    ``max_clients``: the connections phase sets it to exactly what it fills."""
     exe = _find(VENV_BIN / "tui-chat", "tui-chat")
     if exe is None or not (REPO / "tui_chat" / "server" / "__init__.py").exists():
         raise ServerUnavailable("not installed (tui_chat/server missing)")
@@ -192,7 +195,7 @@ def start_tui_chat(history: bool = True, tls: bool = False) -> RunningServer:
     elif "--no-tls" in help_text:
         argv.append("--no-tls")  # the plaintext figures; TLS is measured on its own
     if "--max-clients" in help_text:
-        argv += ["--max-clients", "20000"]
+        argv += ["--max-clients", str(max_clients)]
     proc, stderr_path = _spawn(argv, tmp, pipe_stdout=True)
     server = RunningServer("tui-chat", proc, "127.0.0.1", 0, tmp, stderr_path, tls=tls)
     banner = rb"listening with TLS on " if tls else rb"listening on "

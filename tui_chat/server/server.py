@@ -16,6 +16,7 @@ import logging
 import secrets
 import socket
 import ssl
+import sys
 import time
 
 from ..irc import limits
@@ -41,7 +42,8 @@ from .output import Output
 from .reactor import Address, Reactor
 from .read_markers import ReadMarkers
 from .registry import lookup
-from .state import CAPABILITIES, HISTORY_CAPABILITIES, Ban, Channel, Client
+from .rotation import Rotation
+from .state import CAPABILITIES, HISTORY_CAPABILITIES, NO_CHANNELS, Ban, Channel, Client
 from .tls import TLSSetupError, fingerprint, self_signed, server_context
 from .txids import RecentTxids, source_of
 
@@ -107,6 +109,7 @@ class Server(Reactor):
         self.accepted = self.closed = self.refused = 0
         self.tls_fingerprint: str | None = None  # SHA-256 of the certificate, once loaded
         self.max_clients = _descriptor_cap(config.max_clients)
+        self._full_bucket = float(config.flood_burst)  # one float, not one per connection
         self.txids = RecentTxids()
         self.monitor = MonitorTable(self.out)
         # source address -> (failed password attempts, when last counted); least recent first.
@@ -124,6 +127,20 @@ class Server(Reactor):
                 max(0.0, config.ping_timeout - config.ping_interval) / 4 or 1.0,
                 config.close_linger / 2,
             ),
+        )
+        # Lingering closes are few and short: all looked at every tick. Everyone else once per
+        # pass, within an eighth of the shortest timeout the sweep enforces (so late by at most
+        # a quarter of it): see rotation.
+        self._lingering: set[Client] = set()
+        timeouts = [
+            config.registration_timeout,
+            config.ping_interval,
+            config.ping_timeout - config.ping_interval,
+            config.nick_grace,
+            config.multiline_timeout,
+        ]
+        self._rotation: Rotation[Client] = Rotation(
+            self._sweep_interval, min((t for t in timeouts if t > 0), default=1.0) / 8
         )
 
     # -- lifecycle -----------------------------------------------------------------------------
@@ -474,6 +491,9 @@ class Server(Reactor):
         ip = addr[0]
         if ip.startswith("::ffff:") and "." in ip:
             ip = ip[7:]
+        # One string for all the clients of an address (NAT, a bouncer, a benchmark), not one
+        # each: the per-client memory target is 1.5 KiB.
+        ip = sys.intern(ip)
         cfg = self.config
         if len(self.clients) >= self.max_clients:
             self._refuse(sock, ip, "Server is full")
@@ -484,7 +504,7 @@ class Server(Reactor):
             return
         self.per_ip[ip] = count + 1
         c = Client(sock, ip, self.now)
-        c.tokens = float(cfg.flood_burst)
+        c.tokens = self._full_bucket
         self.register(c)
         self.accepted += 1
         self.connlog.note(self.now, "connection from %s", ip)
@@ -506,6 +526,7 @@ class Server(Reactor):
 
     def on_dropped(self, c: Client) -> None:
         self.closed += 1
+        self._lingering.discard(c)
         if not c.signon:  # never registered: remove_user logged nothing for it
             self.connlog.note(self.now, "%s closed before registering", c.ip)
         count = self.per_ip.get(c.ip, 1) - 1
@@ -533,6 +554,7 @@ class Server(Reactor):
         self.out.materialize()
         self.remove_user(c, quit_message or reason)
         c.closing = True
+        self._lingering.add(c)
         c.inbuf = bytearray()
         c.partial = 0
         c.hold_until = self.now + self.config.close_linger
@@ -586,12 +608,19 @@ class Server(Reactor):
         self.out.materialize()
         self.channels.setdefault(ch.key, ch)
         ch.members[c] = flags
-        c.channels[ch.key] = ch
+        channels = c.channels
+        if not isinstance(channels, dict):
+            channels = c.channels = {}
+        channels[ch.key] = ch
 
     def remove_member(self, ch: Channel, c: Client) -> None:
         self.out.materialize()
         del ch.members[c]
-        del c.channels[ch.key]
+        channels = c.channels
+        assert isinstance(channels, dict)
+        del channels[ch.key]
+        if not channels:
+            c.channels = NO_CHANNELS  # an emptied dict keeps its table
         if not ch.members:
             del self.channels[ch.key]
 
@@ -607,15 +636,17 @@ class Server(Reactor):
         return out
 
     def _sweep(self) -> None:
-        """One periodic pass instead of per-client timers: timeouts, pings, lingering closes."""
+        """One periodic sweep instead of per-client timers: lingering closes every tick, then
+        this tick's share of everyone else (timeouts, pings)."""
         self.out.materialize()
         cfg = self.config
         now = self.now
+        for c in [c for c in self._lingering if now >= c.hold_until]:
+            self.drop(c)
         ping_line = f"PING :{self.name}\r\n".encode()
-        for c in list(self.clients):
-            if c.closing:
-                if now >= c.hold_until:
-                    self.drop(c)
+        for c in self._rotation.batch(self.clients):
+            if c.closing or c.sock is None:
+                continue  # lingering (above), or gone since the pass began
             elif not c.registered:
                 if now - c.connected_at > cfg.registration_timeout:
                     self.disconnect(c, "Registration timed out")
