@@ -197,6 +197,12 @@ def test_same_msgid_is_stored_once(store, caplog):
         assert store.commit()
     assert ids(store.latest("#chan", 10)) == ["m1", "m2"]
     assert "1 of 2 records had a msgid already stored" in caplog.text
+    # A commit of one line alone (the light-load case, one statement) is counted the same way.
+    store.append(rec(2))
+    with caplog.at_level(logging.WARNING, logger="tui_chat.server.history"):
+        assert store.commit()
+    assert ids(store.latest("#chan", 10)) == ["m1", "m2"]
+    assert "1 of 1 records had a msgid already stored" in caplog.text
 
 
 def test_commands_filter_counts_only_what_is_sent(store):
@@ -633,7 +639,15 @@ def _run_child(data_dir: Path, first: int, batch: int, kill_after: int) -> list[
     """Start the child, SIGKILL it after ``kill_after`` acknowledged commits, return all acks."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
     proc = subprocess.Popen(
-        [sys.executable, str(CHILD), str(data_dir), str(first), str(batch), "2000"],
+        # Commits of one line are quick: enough of them that the kill still lands mid-stream.
+        [
+            sys.executable,
+            str(CHILD),
+            str(data_dir),
+            str(first),
+            str(batch),
+            str(max(2000, 200_000 // batch)),
+        ],
         stdout=subprocess.PIPE,
         bufsize=0,  # our own line buffer below: nothing may hide in a Python-side buffer
         env=env,
@@ -702,7 +716,7 @@ def _check_prefix(data_dir: Path, acked_total: int, batch: int) -> int:
     return n
 
 
-@pytest.mark.parametrize(("kill_after", "batch"), [(0, 50), (1, 50), (7, 200), (23, 20)])
+@pytest.mark.parametrize(("kill_after", "batch"), [(0, 50), (1, 50), (7, 200), (23, 20), (40, 1)])
 def test_kill_9_keeps_exactly_the_committed_prefix(tmp_path, kill_after, batch):
     data_dir = tmp_path / "data"
     acked = _run_child(data_dir, 0, batch, kill_after)
