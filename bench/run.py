@@ -288,7 +288,8 @@ def run_latency_history(cfg: Settings) -> dict[str, Cell]:
         cell = Cell(error="; ".join(errors) or None)
         if good:
             cell.values = {
-                m: statistics.median(v[m] for v in good) for m in ("p50", "p99", "max", "cpu_us")
+                m: statistics.median(v[m] for v in good)
+                for m in ("p50", "p99", "max", "cpu_us", "gen_cpu")
             }
             cell.values["lost"] = sum(v["lost"] for v in good)
             cell.values["sent"] = sum(v["sent"] for v in good)
@@ -322,6 +323,8 @@ def run_latency(name: str, cfg: Settings, **start) -> Cell:
                 "lost": tr.lost,
                 "sent": tr.sent,
                 "cpu_us": tr.cpu_us_per_delivery,
+                # Whether the generator, not the server, could be what sets the figures.
+                "gen_cpu": tr.gen_cpu / tr.elapsed * 100 if tr.elapsed else float("nan"),
             }
         )
         if tr.server_died:
@@ -509,6 +512,9 @@ def print_table(names: list[str], results: dict, cfg: Settings, quick: bool) -> 
                 cells,
                 lambda v: fmt(v["cpu_us"], ".1f"),
             )
+        )
+        lines.append(
+            row(f"{tag}: generator CPU %", names, cells, lambda v: fmt(v["gen_cpu"], ".0f"))
         )
     cells = results.get("latency-nohist", {})
     if cells:
