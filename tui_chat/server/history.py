@@ -653,10 +653,16 @@ class HistoryStore:
         conn = self._conn
         assert conn is not None
         try:
-            if len(self._pending) == 1 and not self._pending_peers and not self._pending_rooms:
+            if (
+                len(self._pending) == 1
+                and not self._pending_peers
+                and not self._pending_rooms
+                and not conn.in_transaction
+            ):
                 # The light-load case: one channel line. One statement is its own transaction
                 # (autocommit), as atomic and as durable as BEGIN ... COMMIT, in one call into
-                # SQLite instead of three.
+                # SQLite instead of three. (Inside an open transaction it would not commit: the
+                # explicit path below then fails loudly instead.)
                 inserted = conn.execute(_INSERT, self._pending[0]).rowcount
             else:
                 inserted = self._commit_batch(conn)
