@@ -615,6 +615,23 @@ def test_locked_database_does_not_hang_or_raise_and_recovers(tmp_path):
     s.close()
 
 
+def test_a_line_is_never_reported_durable_inside_a_transaction_left_open(tmp_path):
+    # A lone line is committed by one autocommit statement. Inside a transaction some other
+    # write path had left open, that statement would not commit: the store must say so, not
+    # report the line durable (the server would relay it as stored).
+    s = HistoryStore(tmp_path)
+    try:
+        assert s._conn is not None
+        s._conn.execute("BEGIN")
+        s.append(rec(1))
+        assert s.commit() is False
+    finally:
+        s.close()
+    reopened = HistoryStore(tmp_path)
+    assert reopened.latest("#chan", 10) == []
+    reopened.close()
+
+
 def test_second_store_on_the_same_file_is_refused_not_interleaved(tmp_path):
     # The store holds its file exclusively (locking_mode=EXCLUSIVE): a second server pointed at
     # the same data dir runs without history instead of writing between the first one's rows.
