@@ -15,7 +15,8 @@ sockets). Scenarios:
             server KiB per idle client, a storm of 500 at each size, idle CPU; then a storm
             beyond --max-clients and a reader that stops reading, with a probe's latency.
   latency   one message every 5 ms from one sender to 50 receivers (tui-chat: history on and
-            off, alternated; medians).
+            off, alternated; medians); p50/p99, server CPU per delivery, and issue 12's target
+            (p99 with history on at or below the best C peer's in the same run).
   rooms     one room of 10 .. 5,000 members on every server and a minimal C relay ("the limit"):
             deliveries/s and server CPU per delivery against room size (bench/rooms.py).
 
@@ -306,7 +307,8 @@ def run_latency_history(cfg: Settings) -> dict[str, Cell]:
         cell = Cell(error="; ".join(errors) or None)
         if good:
             cell.values = {
-                m: statistics.median(v[m] for v in good) for m in ("p50", "p99", "max", "cpu_us")
+                m: statistics.median(v[m] for v in good)
+                for m in ("p50", "p99", "max", "cpu_us", "gen_cpu")
             }
             cell.values["lost"] = sum(v["lost"] for v in good)
             cell.values["sent"] = sum(v["sent"] for v in good)
@@ -340,6 +342,8 @@ def run_latency(name: str, cfg: Settings, **start) -> Cell:
                 "lost": tr.lost,
                 "sent": tr.sent,
                 "cpu_us": tr.cpu_us_per_delivery,
+                # Whether the generator, not the server, could be what sets the figures.
+                "gen_cpu": tr.gen_cpu / tr.elapsed * 100 if tr.elapsed else float("nan"),
             }
         )
         if tr.server_died:
@@ -523,6 +527,17 @@ def print_table(names: list[str], results: dict, cfg: Settings, quick: bool) -> 
         lines.append(
             row(f"{tag}: lost", names, cells, lambda v: f"{v['lost']:,} (of {v['sent']:,} sent)")
         )
+        lines.append(
+            row(
+                f"{tag}: server CPU µs per delivery",
+                names,
+                cells,
+                lambda v: fmt(v["cpu_us"], ".1f"),
+            )
+        )
+        lines.append(
+            row(f"{tag}: generator CPU %", names, cells, lambda v: fmt(v["gen_cpu"], ".0f"))
+        )
     cells = results.get("latency-nohist", {})
     if cells:
         tag = f"light load, --no-history (1 msg/{cfg.latency_interval * 1000:.0f} ms)"
@@ -532,6 +547,14 @@ def print_table(names: list[str], results: dict, cfg: Settings, quick: bool) -> 
                 names,
                 cells,
                 lambda v: f"{fmt(v['p50'], '.2f')} / {fmt(v['p99'], '.2f')}",
+            )
+        )
+        lines.append(
+            row(
+                f"{tag}: server CPU µs per delivery",
+                names,
+                cells,
+                lambda v: fmt(v["cpu_us"], ".1f"),
             )
         )
     for key, cells in results.items():
@@ -611,18 +634,20 @@ def print_targets(results: dict, cfg: Settings, quick: bool) -> None:
         for ok, text in connections.targets(get("connections", "tui-chat"), cfg.connection_sizes):
             print(f"  {verdict(ok)}  {text}")
     if "latency" in results:
-        ours = get("latency", "tui-chat")
-        ok = None if ours is None else ours["p99"] <= 2.0 and ours["lost"] == 0
-        print(
-            f"  {verdict(ok)}  light load: p99 <= 2 ms "
-            f"(measured {'-' if ours is None else fmt(ours['p99'], '.2f')} ms with history on)"
+        # Issue 12: measured against the C servers in the same run, not a fixed figure.
+        peers = [(n, get("latency", n)) for n in ("ngircd", "inspircd")]
+        best = min(((n, v) for n, v in peers if v), key=lambda nv: nv[1]["p99"], default=None)
+        against = (
+            "no C peer measured" if best is None else f"{best[0]} {fmt(best[1]['p99'], '.2f')} ms"
         )
-        off = get("latency-nohist", "tui-chat")
-        if off is not None:
-            ok = off["p99"] <= 2.0 and off["lost"] == 0
+        for key, what in (("latency", "with history on"), ("latency-nohist", "--no-history")):
+            ours = get(key, "tui-chat")
+            if ours is None:
+                continue
+            ok = None if best is None else ours["p99"] <= best[1]["p99"] and ours["lost"] == 0
             print(
-                f"  {verdict(ok)}  light load, --no-history: p99 <= 2 ms "
-                f"(measured {fmt(off['p99'], '.2f')} ms)"
+                f"  {verdict(ok)}  light load, {what}: p99 <= the best C peer's in this run "
+                f"(measured {fmt(ours['p99'], '.2f')} ms; {against})"
             )
     if any(key.startswith("rooms") for key in results):
         print("\n".join(rooms.targets(results, cfg.room_sizes, quick)))

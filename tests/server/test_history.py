@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -405,3 +406,29 @@ def test_nothing_reaches_a_socket_before_its_commit(server, connect, monkeypatch
     bob.expect("PRIVMSG")
     arrived = time.monotonic()
     assert committed_at and arrived >= committed_at[0] >= sent + 0.3
+
+
+def test_a_commit_refused_mid_run_still_relays_and_tells_the_sender(server, connect):
+    # One line per pass: the store's one-statement commit. query_only makes SQLite refuse the
+    # write as a file turned read-only would; it is set on the loop thread, which owns the store.
+    alice = connect("alice", caps=CAPABLE)
+    bob = connect("bob")
+    alice.join("#f")
+    bob.join("#f")
+    say(alice, "#f", ["stored"])
+    assert bob.expect("PRIVMSG").params == ("#f", "stored")
+    done = threading.Event()
+
+    def refuse_writes() -> None:
+        conn = server._server.history._conn
+        assert conn is not None
+        conn.execute("PRAGMA query_only=ON")
+        done.set()
+
+    server._server.call_soon_threadsafe(refuse_writes)
+    assert done.wait(5)
+    alice.send("PRIVMSG #f :refused")
+    assert bob.expect("PRIVMSG").params == ("#f", "refused")
+    assert alice.expect("PRIVMSG").params == ("#f", "refused")  # the echo
+    assert fail(alice) == ("PRIVMSG", "MESSAGE_ERROR", "#f", fail_text(alice))
+    assert not server._server.history.healthy

@@ -197,6 +197,12 @@ def test_same_msgid_is_stored_once(store, caplog):
         assert store.commit()
     assert ids(store.latest("#chan", 10)) == ["m1", "m2"]
     assert "1 of 2 records had a msgid already stored" in caplog.text
+    # A commit of one line alone (the light-load case, one statement) is counted the same way.
+    store.append(rec(2))
+    with caplog.at_level(logging.WARNING, logger="tui_chat.server.history"):
+        assert store.commit()
+    assert ids(store.latest("#chan", 10)) == ["m1", "m2"]
+    assert "1 of 1 records had a msgid already stored" in caplog.text
 
 
 def test_commands_filter_counts_only_what_is_sent(store):
@@ -609,6 +615,23 @@ def test_locked_database_does_not_hang_or_raise_and_recovers(tmp_path):
     s.close()
 
 
+def test_a_line_is_never_reported_durable_inside_a_transaction_left_open(tmp_path):
+    # A lone line is committed by one autocommit statement. Inside a transaction some other
+    # write path had left open, that statement would not commit: the store must say so, not
+    # report the line durable (the server would relay it as stored).
+    s = HistoryStore(tmp_path)
+    try:
+        assert s._conn is not None
+        s._conn.execute("BEGIN")
+        s.append(rec(1))
+        assert s.commit() is False
+    finally:
+        s.close()
+    reopened = HistoryStore(tmp_path)
+    assert reopened.latest("#chan", 10) == []
+    reopened.close()
+
+
 def test_second_store_on_the_same_file_is_refused_not_interleaved(tmp_path):
     # The store holds its file exclusively (locking_mode=EXCLUSIVE): a second server pointed at
     # the same data dir runs without history instead of writing between the first one's rows.
@@ -633,7 +656,15 @@ def _run_child(data_dir: Path, first: int, batch: int, kill_after: int) -> list[
     """Start the child, SIGKILL it after ``kill_after`` acknowledged commits, return all acks."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
     proc = subprocess.Popen(
-        [sys.executable, str(CHILD), str(data_dir), str(first), str(batch), "2000"],
+        # Commits of one line are quick: enough of them that the kill still lands mid-stream.
+        [
+            sys.executable,
+            str(CHILD),
+            str(data_dir),
+            str(first),
+            str(batch),
+            str(max(2000, 200_000 // batch)),
+        ],
         stdout=subprocess.PIPE,
         bufsize=0,  # our own line buffer below: nothing may hide in a Python-side buffer
         env=env,
@@ -702,7 +733,7 @@ def _check_prefix(data_dir: Path, acked_total: int, batch: int) -> int:
     return n
 
 
-@pytest.mark.parametrize(("kill_after", "batch"), [(0, 50), (1, 50), (7, 200), (23, 20)])
+@pytest.mark.parametrize(("kill_after", "batch"), [(0, 50), (1, 50), (7, 200), (23, 20), (40, 1)])
 def test_kill_9_keeps_exactly_the_committed_prefix(tmp_path, kill_after, batch):
     data_dir = tmp_path / "data"
     acked = _run_child(data_dir, 0, batch, kill_after)
