@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from functools import partial
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -46,6 +47,8 @@ if TYPE_CHECKING:
     from ..controller import ConnectionController, Inbox
     from ..network_view import NetworkView
 
+# The longest network events wait for a keystroke's frame, should that frame never come.
+TYPED_HOLD_MAX = 1.0
 NETWORK_SLICE = 0.005  # seconds of network events handled before keys and redraws get a turn
 NOTIFY_INTERVAL = 5.0  # seconds between bells/notifications while the app is not focused
 NARROW_FOOTER = 100  # columns below which the footer is drawn compact
@@ -76,6 +79,12 @@ class ChatScreen(Screen[None]):
         self.read_tracker = ReadTracker(self)
         self.jump_origin: str | None = None  # where a run of Alt+A started, to return to
         self.jump_landed = ""  # where the last Alt+A went
+        # A keystroke changed the input and the frame showing it is not drawn yet: network
+        # events wait (drain_inbox), and so does the log's redraw for new lines.
+        self.typed_unseen = False
+        self.edits = 0  # changes of the input's value so far
+        self.drain_held = False  # drain_inbox gave way to a keystroke; resumes after its frame
+        self.holds = 0  # times drain_inbox gave way, to tell a stale stopgap timer
         model.conversations.smart_filter = settings.smart_filter
 
     def compose(self) -> ComposeResult:
@@ -95,6 +104,7 @@ class ChatScreen(Screen[None]):
             yield UserList(id="userlist")
         yield ChatInput(
             nick_source=self.model.completion_nicks,
+            on_edit=self._typed,
             placeholder="Type a message, or /help",
             id="input",
         )
@@ -299,6 +309,17 @@ class ChatScreen(Screen[None]):
         inbox = self.inbox
         if self.controller.quitting or inbox is None:
             return
+        if self.typed_unseen:
+            # The keystroke's frame first (the inbox stays marked as woken: no wake-up is
+            # posted meanwhile); _typed_drawn drains again right after that frame.
+            if not self.drain_held:
+                self.drain_held = True
+                self.holds += 1
+                # Only a stopgap: the Changed handler asks for _typed_drawn at the right time.
+                self.set_timer(
+                    TYPED_HOLD_MAX, partial(self._hold_expired, self.holds), name="typed-hold"
+                )
+            return
         deadline = time.perf_counter() + NETWORK_SLICE
         more = True
         while more and time.perf_counter() < deadline:
@@ -325,9 +346,35 @@ class ChatScreen(Screen[None]):
             self.chat_input.remember(line)
         await self.handle_line(line)
 
+    def _typed(self) -> None:
+        self.edits += 1
+        self.typed_unseen = True
+        self.log_view.redraw_held = True
+
     @on(ChatInput.Changed, "#input")
     def _input_changed(self, event: ChatInput.Changed) -> None:
         self.typing_view.input_changed(event.value)
+        if self.typed_unseen:
+            # Changed reaches this queue just before the input's repaint request (Update), so
+            # a callback asked for here runs after the frame that draws the change. A later
+            # change has its own Changed, and its callback is the one that counts.
+            self.call_after_refresh(self._edit_drawn, self.edits)
+
+    async def _edit_drawn(self, edits: int) -> None:
+        if edits == self.edits:
+            await self._typed_drawn()
+
+    async def _hold_expired(self, hold: int) -> None:
+        if self.drain_held and hold == self.holds:
+            await self._typed_drawn()
+
+    async def _typed_drawn(self) -> None:
+        """The frame showing the last keystroke is out: network events flow again."""
+        self.typed_unseen = False
+        self.log_view.release_redraw()
+        if self.drain_held:
+            self.drain_held = False
+            await self.drain_inbox()
 
     @on(ChatInput.Lines)
     async def _pasted(self, event: ChatInput.Lines) -> None:
