@@ -2,8 +2,8 @@
 
 A peer floods the room through the real server while a thread types letters through the driver,
 as a terminal's input thread does. Every line arrives, in order; every key lands, in order; and
-once a key has changed the input, no further network event is applied until a frame has been
-drawn after it (the network waits for the keystroke's frame, not the other way round).
+once a key has changed the input, no further line is taken until a frame has been drawn after
+it (the network waits for the keystroke's frame, not the other way round).
 """
 
 from __future__ import annotations
@@ -14,22 +14,65 @@ import threading
 import pytest
 from textual import events
 
-from tui_chat.ui.textual_compat import app_driver, watch_frames
+from tui_chat.ui.textual_compat import app_driver, paint_rows, watch_frames
 
 from .conftest import Peer, joined, wait_for
 
 FLOOD = 10_000  # lines (under 1 MiB: the server never cuts the app off for lagging)
 KEYS = "thequickbrownfoxjumpsoverthelazydog"
-KEY_GAP = 0.01  # seconds between keys
+WAIT = 30.0  # seconds the typist waits for a frame or for the flood to move on
 
 
-def type_keys(app, stop: threading.Event) -> None:
-    """The terminal's input thread: each key through the driver, as the Linux driver does."""
-    driver = app_driver(app)
-    for char in KEYS:
-        if stop.wait(KEY_GAP):
-            return
-        driver.process_message(events.Key(char, char))
+class Typist:
+    """The terminal's input thread: each key through the driver, as the Linux driver does.
+
+    It types the next key once a frame has shown the last one and the app has taken lines
+    since (or the flood is over), so each key's edit is judged on its own.
+    """
+
+    def __init__(self, app, flood_lines) -> None:
+        self.app = app
+        self.flood_lines = flood_lines
+        self.changed = threading.Condition()
+        self.shown = 0  # keys a frame has shown
+        self.taken_when_shown = 0
+        self.rows: dict[int, list[str]] = {}  # the input's rows as frames left them
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.error = ""
+
+    def frame(self, update) -> None:
+        """In the frame hook: what the input's rows show once the frame is written."""
+        region = self.app.chat.chat_input.content_region
+        for y in range(region.y, region.bottom):
+            self.rows.setdefault(y, [" "] * self.app.size.width)
+        paint_rows(update, self.rows)
+        text = "".join(
+            "".join(self.rows[y][region.x : region.right]).strip()
+            for y in range(region.y, region.bottom)
+        )
+        with self.changed:
+            if text == KEYS[: self.shown + 1]:
+                self.shown += 1
+                self.taken_when_shown = self.flood_lines()
+            self.changed.notify_all()
+
+    def line_taken(self) -> None:
+        with self.changed:
+            self.changed.notify_all()
+
+    def moved_on(self, key: int) -> bool:
+        taken = self.flood_lines()
+        return self.shown > key and (taken == FLOOD or taken > self.taken_when_shown)
+
+    def run(self) -> None:
+        driver = app_driver(self.app)
+        for i, char in enumerate(KEYS):
+            driver.process_message(events.Key(char, char))
+            with self.changed:
+                moved_on = self.changed.wait_for(lambda i=i: self.moved_on(i), timeout=WAIT)
+            if not moved_on:
+                self.error = f"key {i} was not drawn, or no line taken after it, in {WAIT} s"
+                return
 
 
 @pytest.mark.timeout(120)
@@ -45,15 +88,13 @@ async def test_a_typed_key_is_drawn_before_more_of_a_flood_is_taken(server, peer
         chat_input = app.chat.chat_input
 
         order: list[int] = []  # the flood's numbers as they enter the log
-
-        def flood_lines() -> int:
-            return len(order)
-
+        typist = Typist(app, lambda: len(order))
         push = log.push
 
         def counting_push(entry):
             if entry.nick == "bob":
                 order.append(int(entry.plain.split()[1]))
+                typist.line_taken()
             return push(entry)
 
         log.push = counting_push
@@ -62,24 +103,25 @@ async def test_a_typed_key_is_drawn_before_more_of_a_flood_is_taken(server, peer
         app.chat.watch(
             chat_input,
             "value",
-            lambda value: timeline.append((f"edit {value}", flood_lines())),
+            lambda value: timeline.append((f"edit {value}", len(order))),
             init=False,
         )
-        restore = watch_frames(app, lambda _s, _u: timeline.append(("frame", flood_lines())))
-        stop = threading.Event()
-        typist = threading.Thread(target=type_keys, args=(app, stop), daemon=True)
+
+        def on_frame(_screen, update) -> None:
+            timeline.append(("frame", len(order)))
+            typist.frame(update)
+
+        restore = watch_frames(app, on_frame)
         try:
             bob.send("\r\n".join(f"PRIVMSG #lobby :flood {i} of many" for i in range(FLOOD)))
-            await wait_for(pilot, lambda: flood_lines() > 0, timeout=30, what="the flood")
-            typist.start()
-            await wait_for(
-                pilot, lambda: flood_lines() == FLOOD, timeout=90, what="the whole flood"
-            )
-            await asyncio.to_thread(typist.join, 10)
+            await wait_for(pilot, lambda: len(order) > 0, timeout=30, what="the flood")
+            typist.thread.start()
+            await wait_for(pilot, lambda: len(order) == FLOOD, timeout=90, what="the whole flood")
+            await asyncio.to_thread(typist.thread.join, WAIT * 2)
+            assert typist.error == ""
             await wait_for(pilot, lambda: chat_input.value == KEYS, what="every key")
             await pilot.pause()
         finally:
-            stop.set()
             restore()
 
         assert order == list(range(FLOOD))  # every line, in order

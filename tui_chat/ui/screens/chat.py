@@ -297,7 +297,7 @@ class ChatScreen(Screen[None]):
         self.network.apply_all(message.events)
         self._show_network_changes()
 
-    async def drain_inbox(self) -> None:
+    async def drain_inbox(self, force: bool = False) -> None:
         """Handle the inbox's events for at most :data:`NETWORK_SLICE` seconds, then yield.
 
         Called by the app on :class:`~tui_chat.ui.messages.InboxReady`. The rest waits behind
@@ -309,7 +309,7 @@ class ChatScreen(Screen[None]):
         inbox = self.inbox
         if self.controller.quitting or inbox is None:
             return
-        if self.typed_unseen:
+        if self.typed_unseen and not force:
             # The keystroke's frame first (the inbox stays marked as woken: no wake-up is
             # posted meanwhile); _typed_drawn drains again right after that frame.
             if not self.drain_held:
@@ -361,20 +361,25 @@ class ChatScreen(Screen[None]):
             self.call_after_refresh(self._edit_drawn, self.edits)
 
     async def _edit_drawn(self, edits: int) -> None:
+        """A frame after an edit is out. When it was the last edit, the network flows again;
+        when keys came faster than frames, it still gets one slice and the log one redraw per
+        such frame, so a fast typist never stalls it."""
         if edits == self.edits:
-            await self._typed_drawn()
+            self.typed_unseen = False
+        await self._resume()
 
     async def _hold_expired(self, hold: int) -> None:
         if self.drain_held and hold == self.holds:
-            await self._typed_drawn()
+            self.typed_unseen = False
+            await self._resume()
 
-    async def _typed_drawn(self) -> None:
-        """The frame showing the last keystroke is out: network events flow again."""
-        self.typed_unseen = False
+    async def _resume(self) -> None:
         self.log_view.release_redraw()
+        if self.typed_unseen:
+            self.log_view.redraw_held = True  # the redraw above is scheduled: hold the next
         if self.drain_held:
             self.drain_held = False
-            await self.drain_inbox()
+            await self.drain_inbox(force=True)
 
     @on(ChatInput.Lines)
     async def _pasted(self, event: ChatInput.Lines) -> None:
