@@ -48,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import servers
 
-from tui_chat.ui.textual_compat import app_driver, render_frame, watch_frames
+from tui_chat.ui.textual_compat import app_driver, paint_rows, render_frame, watch_frames
 
 REPO = Path(__file__).resolve().parents[1]
 SIZE = (120, 36)
@@ -176,14 +176,18 @@ class FrameWatch:
         self.last_line: str | None = None
         self.t_last_on_screen: float | None = None
         self.frames = 0
+        self.rows: dict[int, list[str]] = {}  # the Input's screen rows, as frames left them
         self.restore = watch_frames(app, self._frame)
 
-    def _input_text(self) -> str:
-        """The end of the text in the Input's rows (it wraps the line, and scrolls inside once
-        it has grown to its most rows, keeping the cursor's row in view)."""
-        rows = range(self.input.scrollable_content_region.height)
-        text = "".join(self.input.render_line(y).text.rstrip() for y in rows).strip()
-        if not self.input.value and text == self.input.placeholder.strip():
+    def _input_text(self, region) -> str:
+        """The end of the text on screen in the Input's rows (it wraps the line, and scrolls
+        inside once it has grown to its most rows, keeping the cursor's row in view)."""
+        rows = self.rows
+        text = "".join(
+            "".join(rows[y][region.x : region.right]).rstrip()
+            for y in range(region.y, region.bottom)
+        ).strip()
+        if text == self.input.placeholder.strip():
             return ""
         return text[-TAIL:]
 
@@ -193,9 +197,14 @@ class FrameWatch:
         render_frame(renderable, self.app.console)
         now = time.perf_counter()
         self.frames += 1
-        # What the Input line shows in this frame (the strip the compositor just used is cached
-        # by the widget's line cache, so asking again costs nothing extra).
-        text = self._input_text()
+        # What the Input's rows show once this frame is written: the frame's own characters
+        # on those rows (a row it leaves alone keeps what an earlier frame put there), not
+        # what the widget would render now, which may be newer than what the frame drew.
+        region = self.input.content_region
+        for y in range(region.y, region.bottom):
+            self.rows.setdefault(y, [" "] * self.app.size.width)
+        paint_rows(renderable, self.rows)
+        text = self._input_text(region)
         with self.lock:
             sent = len(self.sent)
             hit = None
@@ -206,12 +215,13 @@ class FrameWatch:
                 for i in range(self.settled, hit + 1):
                     self.shown[i] = now
                 self.settled = hit + 1
-        if (
-            self.last_line is not None
-            and self.t_last_on_screen is None
-            and any(self.last_line in line for line in self.log_view.visible_text())
-        ):
-            self.t_last_on_screen = now
+        if self.last_line is not None and self.t_last_on_screen is None:
+            # Only the log's rows this frame wrote: the last line shows once a frame draws it.
+            log = self.log_view.content_region
+            drawn = {y: [" "] * self.app.size.width for y in range(log.y, log.bottom)}
+            paint_rows(renderable, drawn)
+            if any(self.last_line in "".join(row) for row in drawn.values()):
+                self.t_last_on_screen = now
 
     def key_sent(self, t: float, value: str) -> None:
         with self.lock:
