@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from functools import partial
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -20,7 +19,8 @@ from textual.widgets import Footer, Static
 
 from ...client.names import SERVER_BUFFER
 from .. import commands
-from ..messages import NetworkEvents, SearchLogResult
+from ..key_first import KeyFirst
+from ..messages import InboxReady, NetworkEvents, SearchLogResult
 from ..model import ChatModel, Conversation, Kind, info_entry
 from ..model.activity import Activity
 from ..model.panels import Panels
@@ -47,8 +47,6 @@ if TYPE_CHECKING:
     from ..controller import ConnectionController, Inbox
     from ..network_view import NetworkView
 
-# The longest network events wait for a keystroke's frame, should that frame never come.
-TYPED_HOLD_MAX = 1.0
 NETWORK_SLICE = 0.005  # seconds of network events handled before keys and redraws get a turn
 NOTIFY_INTERVAL = 5.0  # seconds between bells/notifications while the app is not focused
 NARROW_FOOTER = 100  # columns below which the footer is drawn compact
@@ -79,12 +77,8 @@ class ChatScreen(Screen[None]):
         self.read_tracker = ReadTracker(self)
         self.jump_origin: str | None = None  # where a run of Alt+A started, to return to
         self.jump_landed = ""  # where the last Alt+A went
-        # A keystroke changed the input and the frame showing it is not drawn yet: network
-        # events wait (drain_inbox), and so does the log's redraw for new lines.
-        self.typed_unseen = False
-        self.edits = 0  # changes of the input's value so far
+        self.key_first = KeyFirst()  # network work waits briefly for a keystroke's frame
         self.drain_held = False  # drain_inbox gave way to a keystroke; resumes after its frame
-        self.holds = 0  # times drain_inbox gave way, to tell a stale stopgap timer
         model.conversations.smart_filter = settings.smart_filter
 
     def compose(self) -> ComposeResult:
@@ -122,6 +116,7 @@ class ChatScreen(Screen[None]):
         self.panels.fit(self.app.size.width)
         self.show_panels()
         self.watch(self.app, "app_focus", self._focus_regained, init=False)
+        self.log_view.hold_redraw = lambda: self.key_first.holding(time.monotonic())
 
     def _focus_regained(self, focused: bool) -> None:
         # Lines that arrived while the terminal was in the background are read once it is back.
@@ -297,7 +292,7 @@ class ChatScreen(Screen[None]):
         self.network.apply_all(message.events)
         self._show_network_changes()
 
-    async def drain_inbox(self, force: bool = False) -> None:
+    async def drain_inbox(self) -> None:
         """Handle the inbox's events for at most :data:`NETWORK_SLICE` seconds, then yield.
 
         Called by the app on :class:`~tui_chat.ui.messages.InboxReady`. The rest waits behind
@@ -309,16 +304,13 @@ class ChatScreen(Screen[None]):
         inbox = self.inbox
         if self.controller.quitting or inbox is None:
             return
-        if self.typed_unseen and not force:
+        now = time.monotonic()
+        if self.key_first.holding(now):
             # The keystroke's frame first (the inbox stays marked as woken: no wake-up is
-            # posted meanwhile); _typed_drawn drains again right after that frame.
+            # posted meanwhile); _resume drains again after that frame, or when the hold ends.
             if not self.drain_held:
                 self.drain_held = True
-                self.holds += 1
-                # Only a stopgap: the Changed handler asks for _typed_drawn at the right time.
-                self.set_timer(
-                    TYPED_HOLD_MAX, partial(self._hold_expired, self.holds), name="typed-hold"
-                )
+                self.set_timer(self.key_first.hold_left(now), self._resume, name="key-first")
             return
         deadline = time.perf_counter() + NETWORK_SLICE
         more = True
@@ -347,39 +339,30 @@ class ChatScreen(Screen[None]):
         await self.handle_line(line)
 
     def _typed(self) -> None:
-        self.edits += 1
-        self.typed_unseen = True
-        self.log_view.redraw_held = True
+        self.key_first.edited(time.monotonic())
 
     @on(ChatInput.Changed, "#input")
     def _input_changed(self, event: ChatInput.Changed) -> None:
         self.typing_view.input_changed(event.value)
-        if self.typed_unseen:
-            # Changed reaches this queue just before the input's repaint request (Update), so
-            # a callback asked for here runs after the frame that draws the change. A later
-            # change has its own Changed, and its callback is the one that counts.
-            self.call_after_refresh(self._edit_drawn, self.edits)
+        # Changed reaches this queue just before the input's repaint request (Update), so a
+        # callback asked for here runs after the frame that draws the change.
+        self.call_after_refresh(self._edit_drawn, self.key_first.edits)
 
-    async def _edit_drawn(self, edits: int) -> None:
-        """A frame after an edit is out. When it was the last edit, the network flows again;
-        when keys came faster than frames, it still gets one slice and the log one redraw per
-        such frame, so a fast typist never stalls it."""
-        if edits == self.edits:
-            self.typed_unseen = False
-        await self._resume()
+    def _edit_drawn(self, edit: int) -> None:
+        self.key_first.drawn(edit)
+        self._resume()
 
-    async def _hold_expired(self, hold: int) -> None:
-        if self.drain_held and hold == self.holds:
-            self.typed_unseen = False
-            await self._resume()
-
-    async def _resume(self) -> None:
+    def _resume(self) -> None:
+        """Network work held back for a keystroke goes ahead (unless a newer one holds it)."""
+        now = time.monotonic()
+        if self.key_first.holding(now):
+            return
         self.log_view.release_redraw()
-        if self.typed_unseen:
-            self.log_view.redraw_held = True  # the redraw above is scheduled: hold the next
         if self.drain_held:
+            # The app's turn, not this screen's: a drain here would keep this screen's queue
+            # (and so its next frame) waiting.
             self.drain_held = False
-            await self.drain_inbox(force=True)
+            self.app.post_message(InboxReady())
 
     @on(ChatInput.Lines)
     async def _pasted(self, event: ChatInput.Lines) -> None:

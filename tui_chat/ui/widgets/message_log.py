@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -119,9 +119,9 @@ class MessageLog(ScrollView, can_focus=False):
         self._settle_scheduled = False
         self._settle_top: tuple[Entry, int] | None = None
         self._last_settle = 0.0  # time.monotonic() of the last deferred settle
-        # Set by the screen while a keystroke's frame is due: new lines wait for the next one
+        # Set by the screen: while it returns True (a keystroke's frame is due) new lines wait
         # (release_redraw), so that frame draws the input alone, not every visible line too.
-        self.redraw_held = False
+        self.hold_redraw: Callable[[], bool] | None = None
         self._settle_waiting = False
 
     # -- styles ---------------------------------------------------------------------------
@@ -636,14 +636,13 @@ class MessageLog(ScrollView, can_focus=False):
 
     def release_redraw(self) -> None:
         """The keystroke's frame is drawn: new lines held back meanwhile are drawn now."""
-        self.redraw_held = False
         if self._settle_waiting:
             self._settle_waiting = False
             self._deferred_settle()
 
     def _deferred_settle(self) -> None:
         if self._settle_scheduled:
-            if self.redraw_held:
+            if self.hold_redraw is not None and self.hold_redraw():
                 self._settle_waiting = True
                 return
             self._last_settle = time.monotonic()
