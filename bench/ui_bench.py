@@ -153,6 +153,9 @@ class Flooder:
             self.sock.close()
 
 
+# Issue 12's targets for a key's p99, press to frame: one frame or so under a paced 5,000/s
+# flood, three under a burst.
+KEY_P99_MS = {"burst": 50, "paced": 25}
 KEY_INTERVAL = 0.015  # seconds between keypresses, for the whole flood
 TAIL = 40  # a key's value is told by its last TAIL characters (random letters: unique)
 
@@ -570,8 +573,9 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"| {name} flood: keypress -> frame showing it, p50 / p95 / p99 ms "
                 f"({len(keys_ms)} of {f['keys_sent']} keys, {f['frames']} frames) "
-                f"| {fmt(p50, '.1f')} / {fmt(p95, '.1f')} / {fmt(p99, '.1f')} | p99 < 100 ms | "
-                f"{verdict(None if not keys_ms else p99 < 100)} |"
+                f"| {fmt(p50, '.1f')} / {fmt(p95, '.1f')} / {fmt(p99, '.1f')} "
+                f"| p99 < {KEY_P99_MS[name]} ms | "
+                f"{verdict(None if not keys_ms else p99 < KEY_P99_MS[name])} |"
             )
         rss_ok = verdict(r["rss_after"] * 1.048576 < 150)  # MiB -> MB
         print(
