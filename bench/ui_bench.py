@@ -179,7 +179,7 @@ class FrameWatch:
         self.last_line: str | None = None
         self.t_last_on_screen: float | None = None
         self.frames = 0
-        self.rows: dict[int, list[str]] = {}  # the Input's screen rows, as frames left them
+        self.rows: dict[int, list[str]] = {}  # the Input's and the log's rows, as frames left them
         self.restore = watch_frames(app, self._frame)
 
     def _input_text(self, region) -> str:
@@ -200,11 +200,12 @@ class FrameWatch:
         render_frame(renderable, self.app.console)
         now = time.perf_counter()
         self.frames += 1
-        # What the Input's rows show once this frame is written: the frame's own characters
-        # on those rows (a row it leaves alone keeps what an earlier frame put there), not
-        # what the widget would render now, which may be newer than what the frame drew.
+        # What the Input's and the log's rows show once this frame is written: the frame's own
+        # characters on those rows (a row it leaves alone keeps what an earlier frame put
+        # there), not what the widgets would render now, which may be newer than the frame.
         region = self.input.content_region
-        for y in range(region.y, region.bottom):
+        log = self.log_view.content_region
+        for y in (*range(region.y, region.bottom), *range(log.y, log.bottom)):
             self.rows.setdefault(y, [" "] * self.app.size.width)
         paint_rows(renderable, self.rows)
         text = self._input_text(region)
@@ -218,13 +219,12 @@ class FrameWatch:
                 for i in range(self.settled, hit + 1):
                     self.shown[i] = now
                 self.settled = hit + 1
-        if self.last_line is not None and self.t_last_on_screen is None:
-            # Only the log's rows this frame wrote: the last line shows once a frame draws it.
-            log = self.log_view.content_region
-            drawn = {y: [" "] * self.app.size.width for y in range(log.y, log.bottom)}
-            paint_rows(renderable, drawn)
-            if any(self.last_line in "".join(row) for row in drawn.values()):
-                self.t_last_on_screen = now
+        if (
+            self.last_line is not None
+            and self.t_last_on_screen is None
+            and any(self.last_line in "".join(self.rows[y]) for y in range(log.y, log.bottom))
+        ):
+            self.t_last_on_screen = now
 
     def key_sent(self, t: float, value: str) -> None:
         with self.lock:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tui_chat.ui.key_first import KEY_HOLD, KeyFirst
 
 
@@ -12,10 +10,8 @@ def test_an_edit_holds_until_the_frame_after_it():
     assert not keys.holding(0.0)
     edit = keys.edited(10.0)
     assert keys.holding(10.0)
-    assert keys.hold_left(10.0) == pytest.approx(KEY_HOLD)
     keys.drawn(edit)
     assert not keys.holding(10.001)
-    assert keys.hold_left(10.001) == 0.0
 
 
 def test_a_frame_after_an_older_edit_does_not_end_the_hold_of_a_newer_one():

@@ -36,9 +36,3 @@ class KeyFirst:
 
     def holding(self, now: float) -> bool:
         return self.since is not None and now - self.since < self.hold
-
-    def hold_left(self, now: float) -> float:
-        """Seconds until the current hold ends (0 when there is none)."""
-        if self.since is None:
-            return 0.0
-        return max(0.0, self.since + self.hold - now)

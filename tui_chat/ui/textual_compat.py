@@ -383,9 +383,9 @@ def paint_rows(update: object, rows: dict[int, list[str]]) -> None:
     from textual._compositor import ChopsUpdate, LayoutUpdate
 
     def put(row: list[str], x: int, text: str, lo: int, hi: int) -> None:
-        for i, char in enumerate(text):
-            if lo <= x + i < min(hi, len(row)):
-                row[x + i] = char
+        start, end = max(x, lo), min(x + len(text), hi, len(row))
+        if start < end:
+            row[start:end] = text[start - x : end - x]
 
     if isinstance(update, ChopsUpdate):
         for y, x1, x2 in update.spans:

@@ -307,10 +307,9 @@ class ChatScreen(Screen[None]):
         now = time.monotonic()
         if self.key_first.holding(now):
             # The keystroke's frame first (the inbox stays marked as woken: no wake-up is
-            # posted meanwhile); _resume drains again after that frame, or when the hold ends.
-            if not self.drain_held:
-                self.drain_held = True
-                self.set_timer(self.key_first.hold_left(now), self._resume, name="key-first")
+            # posted meanwhile); _resume drains again after that frame, or when the hold ends
+            # (a timer set when it began).
+            self.drain_held = True
             return
         deadline = time.perf_counter() + NETWORK_SLICE
         more = True
@@ -339,6 +338,9 @@ class ChatScreen(Screen[None]):
         await self.handle_line(line)
 
     def _typed(self) -> None:
+        if self.key_first.since is None:
+            # A hold begins: whatever it holds back goes ahead when it ends, frame or not.
+            self.set_timer(self.key_first.hold, self._release, name="key-first")
         self.key_first.edited(time.monotonic())
 
     @on(ChatInput.Changed, "#input")
@@ -354,9 +356,10 @@ class ChatScreen(Screen[None]):
 
     def _resume(self) -> None:
         """Network work held back for a keystroke goes ahead (unless a newer one holds it)."""
-        now = time.monotonic()
-        if self.key_first.holding(now):
-            return
+        if not self.key_first.holding(time.monotonic()):
+            self._release()
+
+    def _release(self) -> None:
         self.log_view.release_redraw()
         if self.drain_held:
             # The app's turn, not this screen's: a drain here would keep this screen's queue
