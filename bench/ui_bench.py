@@ -48,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import servers
 
-from tui_chat.ui.textual_compat import app_driver, render_frame, watch_frames
+from tui_chat.ui.textual_compat import app_driver, paint_rows, render_frame, watch_frames
 
 REPO = Path(__file__).resolve().parents[1]
 SIZE = (120, 36)
@@ -153,6 +153,9 @@ class Flooder:
             self.sock.close()
 
 
+# Issue 12's targets for a key's p99, press to frame: one frame or so under a paced 5,000/s
+# flood, three under a burst.
+KEY_P99_MS = {"burst": 50, "paced": 25}
 KEY_INTERVAL = 0.015  # seconds between keypresses, for the whole flood
 TAIL = 40  # a key's value is told by its last TAIL characters (random letters: unique)
 
@@ -176,14 +179,18 @@ class FrameWatch:
         self.last_line: str | None = None
         self.t_last_on_screen: float | None = None
         self.frames = 0
+        self.rows: dict[int, list[str]] = {}  # the Input's and the log's rows, as frames left them
         self.restore = watch_frames(app, self._frame)
 
-    def _input_text(self) -> str:
-        """The end of the text in the Input's rows (it wraps the line, and scrolls inside once
-        it has grown to its most rows, keeping the cursor's row in view)."""
-        rows = range(self.input.scrollable_content_region.height)
-        text = "".join(self.input.render_line(y).text.rstrip() for y in rows).strip()
-        if not self.input.value and text == self.input.placeholder.strip():
+    def _input_text(self, region) -> str:
+        """The end of the text on screen in the Input's rows (it wraps the line, and scrolls
+        inside once it has grown to its most rows, keeping the cursor's row in view)."""
+        rows = self.rows
+        text = "".join(
+            "".join(rows[y][region.x : region.right]).rstrip()
+            for y in range(region.y, region.bottom)
+        ).strip()
+        if text == self.input.placeholder.strip():
             return ""
         return text[-TAIL:]
 
@@ -193,9 +200,15 @@ class FrameWatch:
         render_frame(renderable, self.app.console)
         now = time.perf_counter()
         self.frames += 1
-        # What the Input line shows in this frame (the strip the compositor just used is cached
-        # by the widget's line cache, so asking again costs nothing extra).
-        text = self._input_text()
+        # What the Input's and the log's rows show once this frame is written: the frame's own
+        # characters on those rows (a row it leaves alone keeps what an earlier frame put
+        # there), not what the widgets would render now, which may be newer than the frame.
+        region = self.input.content_region
+        log = self.log_view.content_region
+        for y in (*range(region.y, region.bottom), *range(log.y, log.bottom)):
+            self.rows.setdefault(y, [" "] * self.app.size.width)
+        paint_rows(renderable, self.rows)
+        text = self._input_text(region)
         with self.lock:
             sent = len(self.sent)
             hit = None
@@ -209,7 +222,7 @@ class FrameWatch:
         if (
             self.last_line is not None
             and self.t_last_on_screen is None
-            and any(self.last_line in line for line in self.log_view.visible_text())
+            and any(self.last_line in "".join(self.rows[y]) for y in range(log.y, log.bottom))
         ):
             self.t_last_on_screen = now
 
@@ -560,8 +573,9 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"| {name} flood: keypress -> frame showing it, p50 / p95 / p99 ms "
                 f"({len(keys_ms)} of {f['keys_sent']} keys, {f['frames']} frames) "
-                f"| {fmt(p50, '.1f')} / {fmt(p95, '.1f')} / {fmt(p99, '.1f')} | p99 < 100 ms | "
-                f"{verdict(None if not keys_ms else p99 < 100)} |"
+                f"| {fmt(p50, '.1f')} / {fmt(p95, '.1f')} / {fmt(p99, '.1f')} "
+                f"| p99 < {KEY_P99_MS[name]} ms | "
+                f"{verdict(None if not keys_ms else p99 < KEY_P99_MS[name])} |"
             )
         rss_ok = verdict(r["rss_after"] * 1.048576 < 150)  # MiB -> MB
         print(

@@ -372,6 +372,38 @@ def render_frame(update: object, console: Console) -> None:
         update.render_segments(console)
 
 
+def paint_rows(update: object, rows: dict[int, list[str]]) -> None:
+    """Write a frame's characters into ``rows`` (screen row -> its cells, one character per
+    cell) for the rows ``rows`` holds: what a terminal shows there once the frame is written.
+
+    A frame carries only what changed (the compositor's chops, or whole lines after a layout),
+    so a row keeps what earlier frames put there. For benchmarks: what a frame shows, not what
+    a widget would render now.
+    """
+    from textual._compositor import ChopsUpdate, LayoutUpdate
+
+    def put(row: list[str], x: int, text: str, lo: int, hi: int) -> None:
+        start, end = max(x, lo), min(x + len(text), hi, len(row))
+        if start < end:
+            row[start:end] = text[start - x : end - x]
+
+    if isinstance(update, ChopsUpdate):
+        for y, x1, x2 in update.spans:
+            row = rows.get(y)
+            if row is None:
+                continue
+            ends = update.chop_ends[y]
+            for end, (x, strip) in zip(ends, update.chops[y].items(), strict=False):
+                if strip is not None and x < x2 and end > x1:
+                    put(row, x, strip.text, x1, x2)
+    elif isinstance(update, LayoutUpdate):
+        region = update.region
+        for y, line in enumerate(update.strips, region.y):
+            row = rows.get(y)
+            if row is not None:
+                put(row, region.x, "".join(strip.text for strip in line), 0, len(row))
+
+
 __all__ = [
     "ESCAPE_DIGIT_UPSTREAM",
     "INPUT_COPIES_SHA256",
@@ -380,6 +412,7 @@ __all__ = [
     "app_driver",
     "notifications",
     "own_key_bindings",
+    "paint_rows",
     "read_escape_digits_as_alt",
     "render_frame",
     "screen_strips",

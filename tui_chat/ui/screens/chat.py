@@ -19,7 +19,8 @@ from textual.widgets import Footer, Static
 
 from ...client.names import SERVER_BUFFER
 from .. import commands
-from ..messages import NetworkEvents, SearchLogResult
+from ..key_first import KeyFirst
+from ..messages import InboxReady, NetworkEvents, SearchLogResult
 from ..model import ChatModel, Conversation, Kind, info_entry
 from ..model.activity import Activity
 from ..model.panels import Panels
@@ -76,6 +77,8 @@ class ChatScreen(Screen[None]):
         self.read_tracker = ReadTracker(self)
         self.jump_origin: str | None = None  # where a run of Alt+A started, to return to
         self.jump_landed = ""  # where the last Alt+A went
+        self.key_first = KeyFirst()  # network work waits briefly for a keystroke's frame
+        self.drain_held = False  # drain_inbox gave way to a keystroke; resumes after its frame
         model.conversations.smart_filter = settings.smart_filter
 
     def compose(self) -> ComposeResult:
@@ -95,6 +98,7 @@ class ChatScreen(Screen[None]):
             yield UserList(id="userlist")
         yield ChatInput(
             nick_source=self.model.completion_nicks,
+            on_edit=self._typed,
             placeholder="Type a message, or /help",
             id="input",
         )
@@ -112,6 +116,7 @@ class ChatScreen(Screen[None]):
         self.panels.fit(self.app.size.width)
         self.show_panels()
         self.watch(self.app, "app_focus", self._focus_regained, init=False)
+        self.log_view.hold_redraw = lambda: self.key_first.holding(time.monotonic())
 
     def _focus_regained(self, focused: bool) -> None:
         # Lines that arrived while the terminal was in the background are read once it is back.
@@ -299,6 +304,13 @@ class ChatScreen(Screen[None]):
         inbox = self.inbox
         if self.controller.quitting or inbox is None:
             return
+        now = time.monotonic()
+        if self.key_first.holding(now):
+            # The keystroke's frame first (the inbox stays marked as woken: no wake-up is
+            # posted meanwhile); _resume drains again after that frame, or when the hold ends
+            # (a timer set when it began).
+            self.drain_held = True
+            return
         deadline = time.perf_counter() + NETWORK_SLICE
         more = True
         while more and time.perf_counter() < deadline:
@@ -325,9 +337,35 @@ class ChatScreen(Screen[None]):
             self.chat_input.remember(line)
         await self.handle_line(line)
 
+    def _typed(self) -> None:
+        if self.key_first.since is None:
+            # A hold begins: whatever it holds back goes ahead when it ends, frame or not.
+            self.set_timer(self.key_first.hold, self._release, name="key-first")
+        self.key_first.edited(time.monotonic())
+
     @on(ChatInput.Changed, "#input")
     def _input_changed(self, event: ChatInput.Changed) -> None:
         self.typing_view.input_changed(event.value)
+        # Changed reaches this queue just before the input's repaint request (Update), so a
+        # callback asked for here runs after the frame that draws the change.
+        self.call_after_refresh(self._edit_drawn, self.key_first.edits)
+
+    def _edit_drawn(self, edit: int) -> None:
+        self.key_first.drawn(edit)
+        self._resume()
+
+    def _resume(self) -> None:
+        """Network work held back for a keystroke goes ahead (unless a newer one holds it)."""
+        if not self.key_first.holding(time.monotonic()):
+            self._release()
+
+    def _release(self) -> None:
+        self.log_view.release_redraw()
+        if self.drain_held:
+            # The app's turn, not this screen's: a drain here would keep this screen's queue
+            # (and so its next frame) waiting.
+            self.drain_held = False
+            self.app.post_message(InboxReady())
 
     @on(ChatInput.Lines)
     async def _pasted(self, event: ChatInput.Lines) -> None:

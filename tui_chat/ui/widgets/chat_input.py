@@ -55,13 +55,26 @@ class ChatInput(FastInput):
     class EndOfLog(Message):
         """End pressed with the cursor already at the end of the line."""
 
-    def __init__(self, *, nick_source: Callable[[], Sequence[str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        nick_source: Callable[[], Sequence[str]],
+        on_edit: Callable[[], object] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.nick_source = nick_source
+        # Told at once, in this widget's turn, whenever the value changes: the screen holds
+        # network work back from then until the change is drawn (Changed arrives a turn later).
+        self.on_edit = on_edit
         self.history: list[str] = []
         self._history_index: int | None = None
         self._draft = ""
         self._completion: tuple[int, list[str], int, str] | None = None  # start, options, i, typed
+
+    def watch_value(self) -> None:
+        if self.on_edit is not None:
+            self.on_edit()
 
     # -- history -----------------------------------------------------------------------
 

@@ -12,7 +12,8 @@ new entries are counted instead and reported with :class:`MessageLog.Unseen`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
@@ -46,6 +47,7 @@ from .log_layout import Layout, LayoutKey, estimate_lines
 from .log_styles import LogStyles, component_background, component_text_style, line_strip
 
 REVEAL_SEARCH = 500  # entries searched from the newest for a join to show again
+LOG_FRAME = 1 / 30  # seconds: the least time between two redraws of the log for new lines
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -116,6 +118,11 @@ class MessageLog(ScrollView, can_focus=False):
         self._resettle_pending = False
         self._settle_scheduled = False
         self._settle_top: tuple[Entry, int] | None = None
+        self._last_settle = 0.0  # time.monotonic() of the last deferred settle
+        # Set by the screen: while it returns True (a keystroke's frame is due) new lines wait
+        # (release_redraw), so that frame draws the input alone, not every visible line too.
+        self.hold_redraw: Callable[[], bool] | None = None
+        self._settle_waiting = False
 
     # -- styles ---------------------------------------------------------------------------
 
@@ -611,19 +618,34 @@ class MessageLog(ScrollView, can_focus=False):
         if not shown:
             return added_count
         buffer.following = following
-        # Settle (wrap what became visible) once per frame, not after every slice of network
-        # events: the callback runs after the screen's next refresh, so a flood costs one wrap
-        # of the visible lines per frame. The new lines show a frame later.
+        # New lines are wrapped and drawn at most once per LOG_FRAME, however many slices of
+        # network events arrive meanwhile: in a flood each redraw of the log re-renders every
+        # visible line (they all moved), and a keypress's frame waits behind it. Nothing is
+        # repainted here: the log is only redrawn once it is settled (a redraw before would
+        # draw it unsettled, for nothing). Quiet, the lines show at the next idle moment.
         if not self._settle_scheduled:
             self._settle_scheduled = True
             self._settle_top = top
-            self.call_after_refresh(self._deferred_settle)
-            self.refresh()
+            wait = self._last_settle + LOG_FRAME - time.monotonic()
+            if wait > 0:
+                self.set_timer(wait, self._deferred_settle, name="log-settle")
+            else:
+                self.call_after_refresh(self._deferred_settle)
         self._report_unseen()
         return added_count
 
+    def release_redraw(self) -> None:
+        """The keystroke's frame is drawn: new lines held back meanwhile are drawn now."""
+        if self._settle_waiting:
+            self._settle_waiting = False
+            self._deferred_settle()
+
     def _deferred_settle(self) -> None:
         if self._settle_scheduled:
+            if self.hold_redraw is not None and self.hold_redraw():
+                self._settle_waiting = True
+                return
+            self._last_settle = time.monotonic()
             self._settle(self._settle_top)
             self.refresh()
 
