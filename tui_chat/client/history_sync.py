@@ -12,6 +12,7 @@ arrived. No sockets, no threads, no clock: it writes lines to and posts events t
 from __future__ import annotations
 
 import itertools
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -84,7 +85,9 @@ class HistorySync:
     def __init__(self, host: HistoryHost) -> None:
         self._host = host
         # This part lives as long as the client: gaps span connections.
-        self._seen: dict[str, dict[str, None]] = {}  # folded buffer -> msgids shown, oldest first
+        # Folded buffer -> msgids shown, oldest first. OrderedDict: dropping a plain dict's
+        # oldest key with next(iter()) scans the holes earlier deletions left (~5x the cost).
+        self._seen: dict[str, OrderedDict[str, None]] = {}
         self._last: dict[str, tuple[str | None, datetime]] = {}  # folded channel -> last seen
         self._joined_before: set[str] = set()
         self._told_unavailable: set[str] = set()
@@ -286,12 +289,12 @@ class HistorySync:
             seen = self._seen.get(key)
             if seen is None:
                 _make_room(self._seen, MAX_TRACKED_BUFFERS)
-                seen = self._seen[key] = {}
+                seen = self._seen[key] = OrderedDict()
             if msgid in seen:
                 return False
             seen[msgid] = None
             if len(seen) > SEEN_IDS_PER_BUFFER:
-                del seen[next(iter(seen))]
+                seen.popitem(last=False)
         self._note_last(key, msgid, when, live)
         return True
 
