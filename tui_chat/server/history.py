@@ -61,6 +61,7 @@ from typing import Any, TypeAlias, overload
 
 from ..irc.casemap import casefold
 from ..irc.casemap import is_channel as _is_channel_name
+from . import history_search
 from .config import CHANTYPES
 
 log = logging.getLogger("tui_chat.server.history")
@@ -70,9 +71,14 @@ STORED_COMMANDS = frozenset({"PRIVMSG", "NOTICE", "TOPIC"})
 # What a chathistory batch may carry for a client without draft/event-playback.
 MESSAGE_COMMANDS = ("PRIVMSG", "NOTICE")
 DAY_MS = 86_400_000
-# Retention deletes at most this many rows per call so one pass never stalls the loop for long;
+# A retention step deletes at most PRUNE_CHUNK rows and visits at most PRUNE_KEYS keys, so no
+# step stalls the loop for long (each deleted row also leaves the search index: ~40 us);
 # prune() reports whether it stopped early and the caller simply calls again soon.
-PRUNE_CHUNK = 5000
+PRUNE_CHUNK = 50
+PRUNE_KEYS = 64
+# Rows a retention step changes (deletes, counts, index entries, merges) per WAL page it
+# writes: measured ~320 changes and ~150 pages a step on a 200,000-row file.
+PRUNE_CHANGES_PER_PAGE = 2
 # A checkpoint fsyncs the WAL and the database on the loop thread (about 20 ms on an ordinary
 # virtual disk, whatever its size), so it is a latency stall to be had rarely: when the WAL
 # holds about CHECKPOINT_PAGES, or CHECKPOINT_MAX_AGE after the last one once the loop has not
@@ -387,6 +393,7 @@ class HistoryStore:
         # False until a file was read: seqs handed out before that may already be taken.
         self._seq_known = False
         self._blind = False  # a pending record got its seq while _seq_known was False
+        self._prune_cursor = ""  # retention goes through the keys in order, a step at a time
         if self.enabled:
             self._open()
 
@@ -415,6 +422,7 @@ class HistoryStore:
             # A checkpointed WAL is written again from its start; this trims what a burst grew.
             conn.execute(f"PRAGMA journal_size_limit={CHECKPOINT_PAGES * 4096}")
             self._migrate(conn)
+            history_search.install(conn)
             floor = self._read_seq_floor(conn)
         except (sqlite3.Error, OSError) as exc:
             if conn is not None:
@@ -671,10 +679,11 @@ class HistoryStore:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
                 raise
-            # WAL pages written, roughly: one leaf per commit plus about one per 15 rows (new
-            # leaves and the interior pages their splits touch; measured 1.4 and 9 pages for
-            # commits of 1 and 110 lines).
-            self._wal_pages += 1 + len(self._pending) // 15
+            # WAL pages written, roughly: with the search index and the counts kept by
+            # triggers, measured 8, 27 and 48 pages for commits of 1, 20 and 110 lines. An
+            # estimate far below that lets SQLite's own backstop checkpoint (4x the server's
+            # threshold) run inside some chat commit: a 220 ms stall at light load.
+            self._wal_pages += 8 + len(self._pending) // 3
             self._last_commit = self._clock()
             if inserted != len(self._pending):
                 # Only a retried batch should hit this; otherwise msgids are being reused (the
@@ -697,11 +706,17 @@ class HistoryStore:
 
     # -- retention ---------------------------------------------------------------------------
 
-    def prune(self, now_ms: int | None = None, max_rows: int = PRUNE_CHUNK) -> bool:
-        """Apply retention (age, then per-channel count), deleting at most ``max_rows`` rows.
+    def prune(
+        self, now_ms: int | None = None, max_rows: int = PRUNE_CHUNK, max_keys: int = PRUNE_KEYS
+    ) -> bool:
+        """One bounded step of retention (age, then per-channel count), and of index backfill.
 
-        Meant for a timer (say once a minute), not for every commit. Returns True when done and
-        False when it stopped early (call again soon) or the database failed.
+        A step visits at most ``max_keys`` keys (from where the last step stopped, in key
+        order) and deletes at most ``max_rows`` rows, reading the per-key counts the triggers
+        keep (history_search.install) instead of counting the table: a step costs about the
+        same at a thousand rows or a million. Meant for a timer. Returns True when a pass over
+        every key is complete with nothing left to delete, False when it stopped early (call
+        again soon) or the database failed.
         """
         if not self._usable():
             return False
@@ -709,7 +724,7 @@ class HistoryStore:
         assert conn is not None
         if now_ms is None:
             now_ms = int(time.time() * 1000)
-        budget = max_rows
+        changes = conn.total_changes
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -719,35 +734,9 @@ class HistoryStore:
                     "INSERT OR REPLACE INTO meta (name, value) VALUES ('next_seq', ?)",
                     (self._next_seq,),
                 )
-                counts = conn.execute("SELECT key, COUNT(*) FROM messages GROUP BY key").fetchall()
-                if self.days > 0:
-                    # Per key, the oldest ``budget`` rows by seq (the primary key order), of
-                    # which those older than the cutoff go. After the clock was set back, a row
-                    # stamped earlier than the rows before it waits for them: late, never early.
-                    cutoff = now_ms - int(self.days * DAY_MS)
-                    for i, (key, count) in enumerate(counts):
-                        if budget <= 0:
-                            break
-                        gone = conn.execute(
-                            "DELETE FROM messages WHERE key = ?1 AND seq IN (SELECT seq FROM"
-                            " (SELECT seq, ts FROM messages WHERE key = ?1 ORDER BY seq LIMIT ?2)"
-                            " WHERE ts < ?3)",
-                            (key, budget, cutoff),
-                        ).rowcount
-                        budget -= gone
-                        counts[i] = (key, count - gone)
-                if budget > 0 and self.per_channel_limit > 0:
-                    budget = self._prune_counts(conn, budget, counts)
-                if budget > 0:
-                    conn.execute(
-                        "DELETE FROM peers WHERE NOT EXISTS"
-                        " (SELECT 1 FROM messages WHERE messages.key = peers.key)"
-                    )
-                    # A room with no history left has nothing to protect.
-                    conn.execute(
-                        "DELETE FROM rooms WHERE NOT EXISTS"
-                        " (SELECT 1 FROM messages WHERE messages.key = rooms.key)"
-                    )
+                done = self._prune_keys(conn, now_ms, max_rows, max_keys)
+                if done:
+                    done = history_search.backfill_step(conn)
                 conn.execute("COMMIT")
             except BaseException:
                 with contextlib.suppress(sqlite3.Error):
@@ -756,24 +745,58 @@ class HistoryStore:
         except sqlite3.Error as exc:
             self._fail("prune", exc)
             return False
-        return budget > 0
+        # Deletes and index merges write pages too: counted, so that the server's checkpoint
+        # timer folds them back, not SQLite's backstop inside some later commit.
+        self._wal_pages += 1 + (conn.total_changes - changes) // PRUNE_CHANGES_PER_PAGE
+        return done
 
-    def _prune_counts(
-        self, conn: sqlite3.Connection, budget: int, counts: list[tuple[str, int]]
-    ) -> int:
+    def _prune_keys(
+        self, conn: sqlite3.Connection, now_ms: int, budget: int, max_keys: int
+    ) -> bool:
+        cutoff = now_ms - int(self.days * DAY_MS) if self.days > 0 else None
         limit = self.per_channel_limit
-        for key, count in counts:
-            if count <= limit:
-                continue
-            n = min(count - limit, budget)
-            budget -= conn.execute(
-                "DELETE FROM messages WHERE key = ?1 AND seq IN"
-                " (SELECT seq FROM messages WHERE key = ?1 ORDER BY seq LIMIT ?2)",
-                (key, n),
-            ).rowcount
+        rows = conn.execute(
+            "SELECT key, n FROM counts WHERE key > ? ORDER BY key LIMIT ?",
+            (self._prune_cursor, max_keys + 1),
+        ).fetchall()
+        for key, count in rows[:max_keys]:
+            if cutoff is not None:
+                # Per key, the oldest ``budget`` rows by seq (the primary key order), of which
+                # those older than the cutoff go; the oldest row's time first, so a key with
+                # nothing to delete costs one lookup. After the clock was set back, a row
+                # stamped earlier than the rows before it waits for them: late, never early.
+                oldest = conn.execute(
+                    "SELECT ts FROM messages WHERE key = ? ORDER BY seq LIMIT 1", (key,)
+                ).fetchone()
+                if oldest is not None and oldest[0] < cutoff:
+                    gone = conn.execute(
+                        "DELETE FROM messages WHERE key = ?1 AND seq IN (SELECT seq FROM"
+                        " (SELECT seq, ts FROM messages WHERE key = ?1 ORDER BY seq LIMIT ?2)"
+                        " WHERE ts < ?3)",
+                        (key, budget, cutoff),
+                    ).rowcount
+                    budget -= gone
+                    count -= gone
+            if limit > 0 and count > limit and budget > 0:
+                gone = conn.execute(
+                    "DELETE FROM messages WHERE key = ?1 AND seq IN"
+                    " (SELECT seq FROM messages WHERE key = ?1 ORDER BY seq LIMIT ?2)",
+                    (key, min(count - limit, budget)),
+                ).rowcount
+                budget -= gone
+                count -= gone
             if budget <= 0:
-                break
-        return budget
+                return False  # this key may have more: the next step starts with it again
+            if count <= 0:
+                # A key with no history left has nothing to protect or to list.
+                conn.execute("DELETE FROM counts WHERE key = ?", (key,))
+                conn.execute("DELETE FROM peers WHERE key = ?", (key,))
+                conn.execute("DELETE FROM rooms WHERE key = ?", (key,))
+            self._prune_cursor = key
+        if len(rows) > max_keys:
+            return False
+        self._prune_cursor = ""
+        return True
 
     def checkpoint(self, force: bool = False) -> bool:
         """Fold the WAL back into the database when it is due (see CHECKPOINT_PAGES).
@@ -1047,6 +1070,50 @@ class HistoryStore:
         self._wal_pages += 1
         self._last_commit = self._clock()
         return gone > 0
+
+    def search(
+        self,
+        text: str,
+        floors: dict[str, int],
+        limit: int,
+        *,
+        nick: str | None = None,
+        after_ms: int | None = None,
+        before_ms: int | None = None,
+    ) -> list[tuple[str, HistoryRecord]]:
+        """Stored PRIVMSG/NOTICE lines with every word of ``text``, newest ``limit``, oldest first.
+
+        ``floors``: the keys the asker may read, each with the lowest seq they may see (see
+        history_search.search). Pairs of (key, record); [] when unusable (``healthy`` False).
+        """
+        terms = history_search.words(text)
+        if not terms or not self._usable():
+            return []
+        assert self._conn is not None
+        try:
+            found = history_search.search(
+                self._conn,
+                terms,
+                {casefold(k): f for k, f in floors.items()},
+                limit,
+                nick=nick,
+                after_ms=after_ms,
+                before_ms=before_ms,
+            )
+        except sqlite3.Error as exc:
+            self._fail("search", exc)
+            return []
+        found.reverse()
+        return [(key, _row_to_record(row)) for key, row in found]
+
+    def conversations(self, who: str, limit: int) -> list[str]:
+        """Keys of private conversations ``who`` (a connection identity) took part in."""
+        rows = self._query("SELECT key FROM peers WHERE nick = ? LIMIT ?", (who, limit))
+        return [r[0] for r in rows]
+
+    def stored_counts(self) -> dict[str, int]:
+        """Rows per key as retention sees them (the counts the triggers keep). For tests."""
+        return {k: n for k, n in self._query("SELECT key, n FROM counts WHERE n > 0", ())}
 
     def count(self, key: str | None = None) -> int:
         """Rows stored (for one key, or all); 0 when unavailable. For tests and stats."""

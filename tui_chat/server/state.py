@@ -35,7 +35,8 @@ CAP_LABELED_RESPONSE = 1 << 16
 CAP_INVITE_NOTIFY = 1 << 17
 CAP_SETNAME = 1 << 18
 CAP_MULTILINE = 1 << 19
-CAP_READ_MARKER = 1 << 20
+CAP_SEARCH = 1 << 20
+CAP_READ_MARKER = 1 << 21
 
 CAPABILITIES = {
     "message-tags": CAP_MESSAGE_TAGS,
@@ -58,12 +59,13 @@ CAPABILITIES = {
     "invite-notify": CAP_INVITE_NOTIFY,
     "setname": CAP_SETNAME,
     "draft/multiline": CAP_MULTILINE,
+    "soju.im/search": CAP_SEARCH,
     "draft/read-marker": CAP_READ_MARKER,
 }
 # Offered only when the server keeps history.
-# (Redaction finds the message, and who sent it, in the history.)
+# (Redaction finds the message, and who sent it, in the history; search runs over it.)
 HISTORY_CAPABILITIES = frozenset(
-    {"draft/chathistory", "draft/event-playback", "draft/message-redaction"}
+    {"draft/chathistory", "draft/event-playback", "draft/message-redaction", "soju.im/search"}
 )
 
 # Channel membership bits.
