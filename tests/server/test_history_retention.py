@@ -1,4 +1,4 @@
-"""Retention in bounded steps: per-key counts kept by the store, never a count of the table."""
+"""Retention in bounded steps: per-key counts kept by the indexer, never a count of the table."""
 
 from __future__ import annotations
 
@@ -14,6 +14,14 @@ def true_counts(s: HistoryStore) -> dict[str, int]:
     return dict(s._query("SELECT key, COUNT(*) FROM messages GROUP BY key", ()))
 
 
+def caught_up(s: HistoryStore) -> None:
+    """Run indexer steps until nothing waits (what the server's timer does)."""
+    for _ in range(1000):
+        if not s.index():
+            return
+    raise AssertionError("the indexer never caught up")
+
+
 def fill(s: HistoryStore, rooms: int, per_room: int, start: int = 0) -> None:
     i = start
     for r in range(rooms):
@@ -21,6 +29,7 @@ def fill(s: HistoryStore, rooms: int, per_room: int, start: int = 0) -> None:
             s.append(rec(i, target=f"#r{r:03d}"))
             i += 1
     assert s.commit()
+    caught_up(s)
 
 
 def test_counts_follow_appends_retries_prunes_and_restarts(tmp_path):
@@ -30,6 +39,7 @@ def test_counts_follow_appends_retries_prunes_and_restarts(tmp_path):
     # A batch replayed after an uncertain failure stores nothing twice, nor counts it twice.
     s.append(rec(0, target="#r000"))
     assert s.commit()
+    caught_up(s)
     assert s.stored_counts() == {"#r000": 6, "#r001": 6, "#r002": 6}
     while not s.prune():
         pass
@@ -77,6 +87,7 @@ def test_age_retention_is_per_key_and_an_emptied_key_leaves_counts_and_rooms(tmp
     s.append(rec(100_000, target="#new"))
     s.save_room("#old", {"modes": "k"})
     assert s.commit()
+    caught_up(s)
     assert s.prune(now_ms=BASE + 86_400_000 + 50_000_000)
     assert s.stored_counts() == {"#new": 1}
     assert s.load_room("#old") is None
@@ -85,40 +96,31 @@ def test_age_retention_is_per_key_and_an_emptied_key_leaves_counts_and_rooms(tmp
 
 
 def old_layout(s: HistoryStore) -> None:
-    """Turn a file into what an earlier tui-chat wrote: no counts, no index, no triggers."""
+    """Turn a file into what an earlier tui-chat wrote: no counts, no index, no trigger."""
     s.close()
     conn = sqlite3.connect(s.file, isolation_level=None)
-    for trigger in (
-        "messages_counted",
-        "messages_uncounted",
-        "messages_indexed",
-        "messages_reindexed",
-    ):
-        conn.execute(f"DROP TRIGGER {trigger}")
-    for table in ("counts", "search", "search_backfill"):
+    conn.execute("DROP TRIGGER messages_unindexed")
+    for table in ("key_stats", "search_index"):
         conn.execute(f"DROP TABLE {table}")
     conn.execute("DROP INDEX peers_key")
     conn.close()
 
 
-def test_an_older_file_gets_counts_at_open_and_its_index_in_bounded_steps(tmp_path):
+def test_an_older_file_is_counted_and_indexed_in_bounded_steps(tmp_path):
     s = HistoryStore(tmp_path, per_channel_limit=0, days=0)
     for i in range(1000):
         s.append(rec(i, target=f"#r{i % 3}", text=f"needle {i}"))
     assert s.commit()
     old_layout(s)
     s = HistoryStore(tmp_path, per_channel_limit=0, days=0)
-    assert s.stored_counts() == true_counts(s) == {"#r0": 334, "#r1": 333, "#r2": 333}
-    # New lines are indexed at once; the old ones only as the backfill reaches them.
-    s.append(rec(5000, target="#r0", text="needle new"))
-    assert s.commit()
     floors = {"#r0": 0, "#r1": 0, "#r2": 0}
-    assert [r.text for _, r in s.search("needle", floors, 2000)] == ["needle new"]
+    assert s.stored_counts() == {} and s.search("needle", floors, 2000) == []
     steps = 0
-    while not s.prune():
+    while s.index():
         steps += 1
         assert steps < 100
-    assert steps >= 3  # 1000 old rows, at most 300 a step
-    assert len(s.search("needle", floors, 2000)) == 1001
+    assert steps >= 2  # 1000 rows, at most INDEX_MAX_ROWS a step
+    assert s.stored_counts() == true_counts(s) == {"#r0": 334, "#r1": 333, "#r2": 333}
+    assert len(s.search("needle", floors, 2000)) == 1000
     s.close()
     assert (tmp_path / FILENAME).exists()

@@ -72,13 +72,17 @@ STORED_COMMANDS = frozenset({"PRIVMSG", "NOTICE", "TOPIC"})
 MESSAGE_COMMANDS = ("PRIVMSG", "NOTICE")
 DAY_MS = 86_400_000
 # A retention step deletes at most PRUNE_CHUNK rows and visits at most PRUNE_KEYS keys, so no
-# step stalls the loop for long (each deleted row also leaves the search index: ~40 us);
+# step stalls the loop for long (each deleted row also leaves the search index);
 # prune() reports whether it stopped early and the caller simply calls again soon.
 PRUNE_CHUNK = 50
 PRUNE_KEYS = 64
-# Rows a retention step changes (deletes, counts, index entries, merges) per WAL page it
-# writes: measured ~320 changes and ~150 pages a step on a 200,000-row file.
-PRUNE_CHANGES_PER_PAGE = 2
+# WAL pages a retention or indexer step writes, for the checkpoint pacing below: a few for the
+# transaction (counts, the index's structure and new segment), MERGE_STEP_PAGES for each FTS5
+# merge call that wrote, and one per PRUNE_CHANGES_PER_PAGE rows a retention step changes.
+# Measured on 100,000 and 1,000,000 rows: index steps 4-40 pages, retention steps 12-35.
+STEP_PAGES = 8
+MERGE_STEP_PAGES = 16
+PRUNE_CHANGES_PER_PAGE = 8
 # A checkpoint fsyncs the WAL and the database on the loop thread (about 20 ms on an ordinary
 # virtual disk, whatever its size), so it is a latency stall to be had rarely: when the WAL
 # holds about CHECKPOINT_PAGES, or CHECKPOINT_MAX_AGE after the last one once the loop has not
@@ -394,6 +398,9 @@ class HistoryStore:
         self._seq_known = False
         self._blind = False  # a pending record got its seq while _seq_known was False
         self._prune_cursor = ""  # retention goes through the keys in order, a step at a time
+        # Keys with committed rows the search index and counts have not reached (an ordered
+        # set: history_search.index_step takes them in turn). Bounded by the keys stored.
+        self._unindexed: dict[str, None] = {}
         if self.enabled:
             self._open()
 
@@ -423,7 +430,8 @@ class HistoryStore:
             conn.execute(f"PRAGMA journal_size_limit={CHECKPOINT_PAGES * 4096}")
             self._migrate(conn)
             history_search.install(conn)
-            floor = self._read_seq_floor(conn)
+            floor, newest = self._read_seq_floor(conn)
+            unindexed = history_search.unindexed_keys(conn, newest)
         except (sqlite3.Error, OSError) as exc:
             if conn is not None:
                 with contextlib.suppress(sqlite3.Error):
@@ -431,6 +439,7 @@ class HistoryStore:
             self._fail("open", exc)
             return False
         self._conn = conn
+        self._unindexed = unindexed
         self._next_seq = max(self._next_seq, floor)
         self._seq_known = True
         if not self.healthy and self.error is not None:
@@ -441,8 +450,8 @@ class HistoryStore:
         return True
 
     @staticmethod
-    def _read_seq_floor(conn: sqlite3.Connection) -> int:
-        """The next free seq of an open file.
+    def _read_seq_floor(conn: sqlite3.Connection) -> tuple[int, dict[str, int]]:
+        """The next free seq of an open file, and the newest seq of each key.
 
         The newest seq of each key through the primary key (a hop per key, not a table scan),
         and the high-water mark retention leaves in ``meta`` so a seq it deleted is never
@@ -450,17 +459,19 @@ class HistoryStore:
         """
         meta = dict(conn.execute("SELECT name, value FROM meta").fetchall())
         top = meta.get("next_seq", 1) - 1
+        newest_by_key: dict[str, int] = {}
         row = conn.execute("SELECT key FROM messages ORDER BY key LIMIT 1").fetchone()
         while row is not None:
             key = row[0]
             newest = conn.execute(
                 "SELECT seq FROM messages WHERE key = ? ORDER BY seq DESC LIMIT 1", (key,)
             ).fetchone()[0]
+            newest_by_key[key] = newest
             top = max(top, newest)
             row = conn.execute(
                 "SELECT key FROM messages WHERE key > ? ORDER BY key LIMIT 1", (key,)
             ).fetchone()
-        return int(top) + 1
+        return int(top) + 1, newest_by_key
 
     def _migrate(self, conn: sqlite3.Connection) -> None:
         """Create the tables; a file of another layout is refused, not touched."""
@@ -679,12 +690,13 @@ class HistoryStore:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
                 raise
-            # WAL pages written, roughly: with the search index and the counts kept by
-            # triggers, measured 8, 27 and 48 pages for commits of 1, 20 and 110 lines. An
-            # estimate far below that lets SQLite's own backstop checkpoint (4x the server's
-            # threshold) run inside some chat commit: a 220 ms stall at light load.
-            self._wal_pages += 8 + len(self._pending) // 3
+            # WAL pages written, roughly: one leaf per commit plus about one per 15 rows (new
+            # leaves and the interior pages their splits touch; measured 1.4 and 9 pages for
+            # commits of 1 and 110 lines).
+            self._wal_pages += 1 + len(self._pending) // 15
             self._last_commit = self._clock()
+            # For the indexer, later and off this path (history_search): nothing else here.
+            self._unindexed.update(dict.fromkeys([row[0] for row in self._pending]))
             if inserted != len(self._pending):
                 # Only a retried batch should hit this; otherwise msgids are being reused (the
                 # server's msgid prefix must not repeat across restarts) and lines go unsaved.
@@ -709,14 +721,15 @@ class HistoryStore:
     def prune(
         self, now_ms: int | None = None, max_rows: int = PRUNE_CHUNK, max_keys: int = PRUNE_KEYS
     ) -> bool:
-        """One bounded step of retention (age, then per-channel count), and of index backfill.
+        """One bounded step of retention (age, then per-channel count).
 
         A step visits at most ``max_keys`` keys (from where the last step stopped, in key
-        order) and deletes at most ``max_rows`` rows, reading the per-key counts the triggers
-        keep (history_search.install) instead of counting the table: a step costs about the
-        same at a thousand rows or a million. Meant for a timer. Returns True when a pass over
-        every key is complete with nothing left to delete, False when it stopped early (call
-        again soon) or the database failed.
+        order) and deletes at most ``max_rows`` rows, reading the per-key counts the indexer
+        keeps (history_search) instead of counting the table: a step costs about the same at
+        a thousand rows or a million. Rows the indexer has not reached yet are not counted, so
+        a count limit applies to them one indexer interval late. Meant for a timer. Returns
+        True when a pass over every key is complete with nothing left to delete, False when it
+        stopped early (call again soon) or the database failed.
         """
         if not self._usable():
             return False
@@ -734,9 +747,9 @@ class HistoryStore:
                     "INSERT OR REPLACE INTO meta (name, value) VALUES ('next_seq', ?)",
                     (self._next_seq,),
                 )
+                before = conn.total_changes
                 done = self._prune_keys(conn, now_ms, max_rows, max_keys)
-                if done:
-                    done = history_search.backfill_step(conn)
+                merged = conn.total_changes != before and history_search.merge(conn)
                 conn.execute("COMMIT")
             except BaseException:
                 with contextlib.suppress(sqlite3.Error):
@@ -745,9 +758,13 @@ class HistoryStore:
         except sqlite3.Error as exc:
             self._fail("prune", exc)
             return False
-        # Deletes and index merges write pages too: counted, so that the server's checkpoint
-        # timer folds them back, not SQLite's backstop inside some later commit.
-        self._wal_pages += 1 + (conn.total_changes - changes) // PRUNE_CHANGES_PER_PAGE
+        # Deletes and merges write pages too: counted, so that the server's checkpoint timer
+        # folds them back, not SQLite's backstop inside some later commit.
+        self._wal_pages += (
+            STEP_PAGES
+            + MERGE_STEP_PAGES * merged
+            + (conn.total_changes - changes) // PRUNE_CHANGES_PER_PAGE
+        )
         return done
 
     def _prune_keys(
@@ -756,7 +773,7 @@ class HistoryStore:
         cutoff = now_ms - int(self.days * DAY_MS) if self.days > 0 else None
         limit = self.per_channel_limit
         rows = conn.execute(
-            "SELECT key, n FROM counts WHERE key > ? ORDER BY key LIMIT ?",
+            "SELECT key, n FROM key_stats WHERE key > ? ORDER BY key LIMIT ?",
             (self._prune_cursor, max_keys + 1),
         ).fetchall()
         for key, count in rows[:max_keys]:
@@ -787,9 +804,14 @@ class HistoryStore:
                 count -= gone
             if budget <= 0:
                 return False  # this key may have more: the next step starts with it again
-            if count <= 0:
+            if (
+                count <= 0
+                and not conn.execute(
+                    "SELECT 1 FROM messages WHERE key = ? LIMIT 1", (key,)
+                ).fetchone()
+            ):
                 # A key with no history left has nothing to protect or to list.
-                conn.execute("DELETE FROM counts WHERE key = ?", (key,))
+                conn.execute("DELETE FROM key_stats WHERE key = ?", (key,))
                 conn.execute("DELETE FROM peers WHERE key = ?", (key,))
                 conn.execute("DELETE FROM rooms WHERE key = ?", (key,))
             self._prune_cursor = key
@@ -1067,7 +1089,9 @@ class HistoryStore:
         except sqlite3.Error as exc:
             self._fail("delete", exc)
             return False
-        self._wal_pages += 1
+        # The row, its count and its index entry (a delete segment and the index's structure):
+        # measured 5-8 pages.
+        self._wal_pages += 8
         self._last_commit = self._clock()
         return gone > 0
 
@@ -1085,6 +1109,7 @@ class HistoryStore:
 
         ``floors``: the keys the asker may read, each with the lowest seq they may see (see
         history_search.search). Pairs of (key, record); [] when unusable (``healthy`` False).
+        Lines the indexer has not reached yet (see :meth:`index`) are not found.
         """
         terms = history_search.words(text)
         if not terms or not self._usable():
@@ -1106,14 +1131,39 @@ class HistoryStore:
         found.reverse()
         return [(key, _row_to_record(row)) for key, row in found]
 
+    def index(self, first: Collection[str] = (), budget: float | None = None) -> bool:
+        """One bounded step of the search index and counts (history_search.index_step).
+
+        The server runs it on a timer, off the chat commit. ``first``: keys to take before the
+        others; ``budget``: seconds the step may take (None: the default; a SEARCH passes
+        ``math.inf``, so that the step is bounded by its rows only and its own keys are up to
+        date unless they have a backlog). Returns True when rows are still waiting (call again
+        soon), False when caught up or the database failed.
+        """
+        if not self._unindexed or not self._usable():
+            return False
+        conn = self._conn
+        assert conn is not None
+        try:
+            if budget is None:
+                step = history_search.index_step(conn, self._unindexed, first=first)
+            else:
+                step = history_search.index_step(conn, self._unindexed, first=first, budget=budget)
+        except sqlite3.Error as exc:
+            self._fail("index", exc)  # the keys waiting are found again when it reopens
+            return False
+        self._wal_pages += STEP_PAGES + MERGE_STEP_PAGES * step.merges + step.rows // 10
+        self._last_commit = self._clock()
+        return bool(self._unindexed)
+
     def conversations(self, who: str, limit: int) -> list[str]:
         """Keys of private conversations ``who`` (a connection identity) took part in."""
         rows = self._query("SELECT key FROM peers WHERE nick = ? LIMIT ?", (who, limit))
         return [r[0] for r in rows]
 
     def stored_counts(self) -> dict[str, int]:
-        """Rows per key as retention sees them (the counts the triggers keep). For tests."""
-        return {k: n for k, n in self._query("SELECT key, n FROM counts WHERE n > 0", ())}
+        """Rows per key as retention sees them (the counts the indexer keeps). For tests."""
+        return {k: n for k, n in self._query("SELECT key, n FROM key_stats WHERE n > 0", ())}
 
     def count(self, key: str | None = None) -> int:
         """Rows stored (for one key, or all); 0 when unavailable. For tests and stats."""

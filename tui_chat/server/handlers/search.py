@@ -9,6 +9,7 @@ took part in. The query runs on the loop thread, so it is bounded: see history_s
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from ...irc import numerics as N
@@ -88,6 +89,9 @@ def cmd_search(srv: Server, c: Client, msg: Message) -> None:
         _fail(srv, c, "INVALID_PARAMS", "Cannot search that target")
         return
     srv.commit_history()  # what anyone sent earlier in this pass is searchable
+    # And, but for a backlog, everything before it: one step bounded by its rows, not by a
+    # time (a busy machine must not make a search miss what was said just before it).
+    srv.history.index(first=list(floors), budget=math.inf)
     found = srv.history.search(
         text,
         floors,
