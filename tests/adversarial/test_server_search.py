@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.server.ircclient import TestClient
 from tests.server.test_history import batch, fail, say
+from tui_chat.server.history import HistoryRecord, HistoryStore, format_time
 from tui_chat.server.history_search import MAX_WORDS
 
 from .server_helpers import assert_live, connect, make_server  # noqa: F401
@@ -74,3 +77,53 @@ def test_limit_and_word_count_are_bounded(connect):  # noqa: F811
     many = " ".join(["common", "line"] * MAX_WORDS + ["z"] * 100)
     assert len(texts(alice, "text=" + esc(many))) == 100
     assert_live(alice, "after a query of 116 words")
+
+
+def searches_answered(c: TestClient) -> int:
+    """Search batches the server has sent so far: what has arrived, without waiting for more."""
+    c.sock.settimeout(0.0)
+    try:
+        for _ in range(1000):
+            chunk = c.sock.recv(65536)
+            if not chunk:
+                break
+            c._buf += chunk
+    except BlockingIOError:
+        pass
+    finally:
+        c.sock.settimeout(c.timeout)
+    return c._buf.count(b" soju.im/search")
+
+
+def test_a_burst_of_searches_lets_other_clients_in_between(make_server, tmp_path):  # noqa: F811
+    data = tmp_path / "data"
+    store = HistoryStore(data, days=0, per_channel_limit=0)
+    now = int(time.time() * 1000) - 3_600_000
+    for i in range(3000):
+        when = format_time(now + i)
+        store.append(HistoryRecord(f"r-{i:x}", when, "x!x@h", "PRIVMSG", "#a", f"needle {i}"))
+    store.save_room("#a", {"modes": "+nt", "key": None, "founder": ["x", "h"]})
+    assert store.commit()
+    store.close()
+    srv = make_server(data_dir=data)
+    alice, bob = TestClient(srv.port), TestClient(srv.port)
+    try:
+        alice.register("alice", caps=CAPS)
+        bob.register("bob")
+        alice.join("#a")
+        alice.send("PING :settled")
+        alice.expect(lambda m: m.command == "PONG" and m.params[-1] == "settled")
+        # Eight searches in one packet, within the flood budget: each reads its 2,000
+        # candidates (the time bound rules none out).
+        search = b"SEARCH text=needle;after=2000-01-01T00:00:00.000Z\r\n"
+        alice.send_raw(search * 8)
+        bob.send("PING :between")
+        bob.expect(lambda m: m.command == "PONG" and m.params[-1] == "between")
+        # Bob was answered while alice's searches were still waiting their turn, not after
+        # the loop had run all eight back to back.
+        assert searches_answered(alice) < 8
+        for _ in range(8):
+            batch(alice, "soju.im/search")
+    finally:
+        alice.close()
+        bob.close()

@@ -10,6 +10,7 @@ took part in. The query runs on the loop thread, so it is bounded: see history_s
 from __future__ import annotations
 
 import math
+import time
 from typing import TYPE_CHECKING
 
 from ...irc import numerics as N
@@ -28,6 +29,10 @@ if TYPE_CHECKING:
 SEARCH_MAX = 100
 # Private conversations searched when no in= is given (the most recent ones the store lists).
 MAX_CONVERSATIONS = 50
+# After a search, the asker's next lines wait this many times as long as it took: the flood
+# budget counts commands, not their cost, and a burst of 20 searches of up to 40 ms each would
+# hold the loop for most of a second. So one connection's searches get at most ~1/6 of it.
+HOLD_FACTOR = 5.0
 
 
 def _fail(srv: Server, c: Client, code: str, description: str) -> None:
@@ -88,6 +93,7 @@ def cmd_search(srv: Server, c: Client, msg: Message) -> None:
     if floors is None:
         _fail(srv, c, "INVALID_PARAMS", "Cannot search that target")
         return
+    started = time.perf_counter()
     srv.commit_history()  # what anyone sent earlier in this pass is searchable
     # And, but for a backlog, everything before it: one step bounded by its rows, not by a
     # time (a busy machine must not make a search miss what was said just before it).
@@ -100,6 +106,7 @@ def cmd_search(srv: Server, c: Client, msg: Message) -> None:
         after_ms=bounds.get("after"),
         before_ms=bounds.get("before"),
     )
+    srv.hold(c, (time.perf_counter() - started) * HOLD_FACTOR)
     if not srv.history.healthy:
         _fail(srv, c, "MESSAGE_ERROR", "Messages could not be retrieved")
         return
