@@ -42,18 +42,20 @@ from ..irc.casemap import casefold
 
 # Seconds between indexer steps, and between them while a backlog remains.
 INDEX_INTERVAL = 1.0
-INDEX_BACKLOG_INTERVAL = 0.05
+INDEX_BACKLOG_INTERVAL = 0.02
 # At start, before any client is served, the indexer runs for at most this long (s).
 START_INDEX_SECONDS = 1.0
 # One step stops taking keys after this long (s) or this many rows; a key is read in chunks.
 # Then it merges MERGE_PAGES pages at a time, at least once and until MERGE_UNTIL (s) from its
-# start, at most MERGE_CALLS times or until there is nothing left to merge. At a million rows a
-# chunk costs up to ~2 ms and a merge call ~1-2 ms: a step stays under ~5 ms.
-INDEX_BUDGET = 0.0015
+# start, at most MERGE_CALLS times or until there is nothing left to merge. On a loaded 2-core
+# machine at a million rows a chunk cost up to ~1 ms, a merge call 0.5-0.9 ms and the commit up
+# to ~1.4 ms: a step stays under ~5 ms of CPU. While behind, 50 steps a second index about
+# 1,500-2,500 lines a second; a longer flood leaves a backlog (search lags) that drains after.
+INDEX_BUDGET = 0.001
 INDEX_MAX_ROWS = 400
-INDEX_CHUNK = 50
+INDEX_CHUNK = 32
 MERGE_PAGES = 4
-MERGE_UNTIL = 0.003
+MERGE_UNTIL = 0.0025
 MERGE_CALLS = 4
 # Segments of one level are merged once there are USERMERGE of them. CRISISMERGE is FTS5's
 # own unbounded merge of a level: only a backstop, which the steps' merging keeps unreached.
