@@ -14,6 +14,9 @@ sockets). Scenarios:
   connections  (bench/connections.py) the growth curve at 1k, 10k, 50k registered clients:
             server KiB per idle client, a storm of 500 at each size, idle CPU; then a storm
             beyond --max-clients and a reader that stops reading, with a probe's latency.
+  history-size  1,000,000 stored lines in 100 rooms: CHATHISTORY and SEARCH p99 through a
+            tui-chat server, the longest retention and search-indexer steps, and the WAL pages
+            of a one-line chat commit (bench/history_size.py).
   latency   one message every 5 ms from one sender to 50 receivers (tui-chat: history on and
             off, alternated; medians); p50/p99, server CPU per delivery, and issue 12's target
             (p99 with history on at or below the best C peer's in the same run).
@@ -27,7 +30,8 @@ to the Python generator, and the output says so.
 Then `ui_bench.py` (the Textual app under a flood) runs in a subprocess.
 
 Usage: run.py [--servers tui-chat,miniircd,ngircd,inspircd] [--quick]
-              [--only fanout|history|tls|idle|connections|latency|rooms|ui] [--plot DIR]
+              [--only fanout|history|history-size|tls|idle|connections|latency|rooms|ui]
+              [--plot DIR]
 """
 
 from __future__ import annotations
@@ -49,13 +53,24 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import connections
+import history_size
 import loadgen
 import rooms
 import servers
 from loadgen import BenchError, close_all, drain, exchange, make_nicks, percentile, register
 
 ALL_SERVERS = ["tui-chat", "miniircd", "ngircd", "inspircd"]
-PHASES = ["fanout", "history", "tls", "idle", "connections", "latency", "rooms", "ui"]
+PHASES = [
+    "fanout",
+    "history",
+    "history-size",
+    "tls",
+    "idle",
+    "connections",
+    "latency",
+    "rooms",
+    "ui",
+]
 HISTORY_SHAPE = (100, 4)  # receivers, senders of the history on/off comparison
 HISTORY_TARGET = 0.75  # issue 4: with history on, fan-out stays within 25% of history off
 # Fan-out and latency clients connect a few at a time: some peers listen() with a tiny backlog
@@ -202,6 +217,11 @@ def run_fanout(name: str, n_recv: int, n_send: int, cfg: Settings, **start) -> C
 def run_history(cfg: Settings) -> Cell:
     """tui-chat fan-out with history on and off, alternated; medians of each side."""
     return run_pair(cfg, "history", {"history": True}, {"history": False})
+
+
+def run_history_size(total: int) -> Cell:
+    """History at size (issue 12, target 4): tui-chat only, no peer has CHATHISTORY/SEARCH."""
+    return Cell(values=history_size.run(total))
 
 
 def run_tls(cfg: Settings) -> Cell:
@@ -481,6 +501,9 @@ def print_table(names: list[str], results: dict, cfg: Settings, quick: bool) -> 
                 ),
             )
         )
+    cells = results.get("history-size", {})
+    if cells:
+        lines.extend(history_size_rows(names, cells))
     cells = results.get("idle", {})
     if cells:
         lines.append(
@@ -569,6 +592,56 @@ def print_table(names: list[str], results: dict, cfg: Settings, quick: bool) -> 
     return lines
 
 
+def history_size_rows(names: list[str], cells: dict) -> list[str]:
+    def tag(v: dict) -> str:
+        return f"{v['total']:,.0f} lines / {v['rooms']:.0f} rooms"
+
+    lines = []
+    for kind, label in (
+        ("latest", "CHATHISTORY LATEST 50"),
+        ("before", "CHATHISTORY BEFORE 50"),
+        ("around", "CHATHISTORY AROUND 50"),
+        ("search", "SEARCH limit=50"),
+    ):
+        lines.append(
+            row(
+                f"history at size: {label} p50 / p99 ms",
+                names,
+                cells,
+                lambda v, k=kind: (
+                    f"{fmt(v[k + '_p50_ms'], '.2f')} / {fmt(v[k + '_p99_ms'], '.2f')} ({tag(v)})"
+                ),
+            )
+        )
+    lines.append(
+        row(
+            "history at size: retention step max wall / CPU ms (steps, rows deleted)",
+            names,
+            cells,
+            lambda v: (
+                f"{fmt(v['prune_max_ms'], '.1f')} / {fmt(v['prune_cpu_max_ms'], '.1f')} "
+                f"({v['prune_steps']:,.0f}, {v['prune_deleted']:,.0f}); the old GROUP BY "
+                f"count: {fmt(v['group_by_ms'], '.0f')} ms; checkpoints between steps: "
+                f"{v['checkpoints']:.0f}, max {fmt(v['checkpoint_max_ms'], '.0f')} ms"
+            ),
+        )
+    )
+    lines.append(
+        row(
+            "history at size: indexer step max wall / CPU ms (steps, lines); chat commit",
+            names,
+            cells,
+            lambda v: (
+                f"{fmt(v['index_max_ms'], '.1f')} / {fmt(v['index_cpu_max_ms'], '.1f')} "
+                f"({v['index_steps']:,.0f}, {v['index_lines']:,.0f}); one-line commit: "
+                f"{fmt(v['commit_pages'], '.2f')} WAL pages, "
+                f"p99 {fmt(v['commit_p99_ms'], '.2f')} ms"
+            ),
+        )
+    )
+    return lines
+
+
 def print_targets(results: dict, cfg: Settings, quick: bool) -> None:
     print("\nTargets for tui-chat (issue 2), computed from this run:")
 
@@ -613,6 +686,32 @@ def print_targets(results: dict, cfg: Settings, quick: bool) -> None:
             f"deliveries/s within {1 - HISTORY_TARGET:.0%} of history off (measured "
             f"{fmt(None if ratio is None else (1 - ratio) * 100, '.0f')}% slower; CPU/delivery "
             f"{fmt(cpu, '.2f')}x)"
+        )
+    if "history-size" in results:
+        ours = get("history-size", "tui-chat")
+        for kind, label, bound in (
+            ("latest", "CHATHISTORY LATEST", 5.0),
+            ("before", "CHATHISTORY BEFORE", 5.0),
+            ("around", "CHATHISTORY AROUND", 5.0),
+            ("search", "SEARCH", 50.0),
+        ):
+            got = None if ours is None else ours[f"{kind}_p99_ms"]
+            print(
+                f"  {verdict(None if got is None else got < bound)}  history at size: {label} "
+                f"p99 < {bound:.0f} ms (measured {fmt(got, '.2f')} ms)"
+            )
+        got = None if ours is None else ours["prune_max_ms"]
+        cpu = None if ours is None else ours["prune_cpu_max_ms"]
+        print(
+            f"  {verdict(None if got is None else got < 5.0)}  history at size: longest "
+            f"retention step < 5 ms (measured {fmt(got, '.1f')} ms wall, {fmt(cpu, '.1f')} ms CPU)"
+        )
+        got = None if ours is None else ours["index_max_ms"]
+        cpu = None if ours is None else ours["index_cpu_max_ms"]
+        print(
+            f"  {verdict(None if got is None else got < 5.0)}  history at size: longest "
+            f"search-indexer step < 5 ms (measured {fmt(got, '.1f')} ms wall, {fmt(cpu, '.1f')} ms"
+            " CPU)"
         )
     if "idle" in results:
         ours = get("idle", "tui-chat")
@@ -699,6 +798,11 @@ def main(argv: list[str] | None = None) -> int:
                 cell = run_history(cfg)
                 results.setdefault("history", {})[name] = cell
                 progress(name, "fan-out history on / off", cell)
+            if "history-size" in server_phases and name == "tui-chat":
+                total = 100_000 if args.quick else 1_000_000
+                cell = guarded(run_history_size, total, limit=1800)
+                results.setdefault("history-size", {})[name] = cell
+                progress(name, "history at size", cell)
             if "tls" in server_phases and name == "tui-chat":
                 cell = run_tls(cfg)
                 results.setdefault("tls", {})[name] = cell

@@ -166,12 +166,16 @@ def _discard(stream) -> None:
 
 
 def start_tui_chat(
-    history: bool = True, tls: bool = False, max_clients: int = 20_000
+    history: bool = True,
+    tls: bool = False,
+    max_clients: int = 20_000,
+    data_dir: Path | None = None,
 ) -> RunningServer:
     """tui-chat as `tui-chat serve` runs by default, with history (in a temporary data dir);
     ``history=False`` adds --no-history, for the history on/off comparison. The plaintext port
     is measured, unless ``tls``: then the TLS port (self-signed certificate in the data dir).
-    ``max_clients``: the connections phase sets it to exactly what it fills."""
+    ``max_clients``: the connections phase sets it to exactly what it fills.
+    ``data_dir``: an existing data dir instead of a fresh one (the history-at-size phase)."""
     exe = _find(VENV_BIN / "tui-chat", "tui-chat")
     if exe is None or not (REPO / "tui_chat" / "server" / "__init__.py").exists():
         raise ServerUnavailable("not installed (tui_chat/server missing)")
@@ -189,7 +193,7 @@ def start_tui_chat(
     if not history:
         argv.append("--no-history")
     elif "--data-dir" in help_text:
-        argv += ["--data-dir", str(Path(tmp.name) / "data")]
+        argv += ["--data-dir", str(data_dir or Path(tmp.name) / "data")]
     if tls:
         argv += ["--tls-port", "0", "--data-dir", str(Path(tmp.name) / "data")]
     elif "--no-tls" in help_text:

@@ -82,7 +82,7 @@ def test_every_command_has_a_spec_with_a_handler():
         *("PASS", "NICK", "USER", "CAP", "PING", "PONG", "QUIT", "JOIN", "PART", "TOPIC"),
         *("NAMES", "LIST", "KICK", "INVITE", "PRIVMSG", "NOTICE", "TAGMSG", "AWAY", "WHO"),
         *("WHOIS", "WHOWAS", "ISON", "USERHOST", "MOTD", "LUSERS", "VERSION", "TIME", "INFO"),
-        *("OPER", "KILL", "WALLOPS", "MODE", "CHATHISTORY", "REDACT", "BATCH"),
+        *("OPER", "KILL", "WALLOPS", "MODE", "CHATHISTORY", "REDACT", "BATCH", "SEARCH"),
         *("REGISTER", "VERIFY", "AUTHENTICATE"),
         *("SETNAME", "MONITOR"),
         "MARKREAD",

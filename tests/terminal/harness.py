@@ -69,6 +69,7 @@ KEYS: dict[str, str] = {
     "f1": "\x1bOP",
     "f1.rxvt": "\x1b[11~",
     "f3": "\x1bOR",
+    "f4": "\x1bOS",
     "shift+f1": "\x1b[1;2P",
     "shift+f3": "\x1b[1;2R",
     "f7": "\x1b[18~",

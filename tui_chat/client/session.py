@@ -60,6 +60,7 @@ from .multiline import Limits, MultilineCollector, batch_lines, parse_limits, sp
 from .read_marker import CAP as READ_MARKER_CAP
 from .read_marker import MarkerState, format_marker
 from .sasl import SaslConfig, SaslLogin, explain_failure, not_offered
+from .search import SearchResults, ServerSearch
 from .typing import STATES as TYPING_STATES
 from .typing import TYPING_TAG
 
@@ -81,6 +82,7 @@ WANTED_CAPS = (
     "setname",
     "chghost",
     "draft/multiline",
+    "soju.im/search",
     READ_MARKER_CAP,
 )
 LAG_TOKEN_PREFIX = "tui-chat-lag-"
@@ -209,6 +211,7 @@ class Session:
         self.events: list[Event] = []
         # History sync lives as long as the client: gaps span connections.
         self.history = HistorySync(self)
+        self.search = ServerSearch(self.is_me)
         self.connection_made()
 
     # ---------------------------------------------------------------- per-connection state
@@ -246,6 +249,8 @@ class Session:
         self.history.connection_made()
         self._multiline = MultilineCollector()
         self._batch_refs = itertools.count(1)
+        if hasattr(self, "search"):
+            self.search.connection_made()
         self.read_markers = MarkerState()
         self._time: datetime | None = None
         self._pending_joins: dict[str, str | None] = {}
@@ -527,6 +532,8 @@ class Session:
             return
         stamp = msg.tags.get("time")
         self._time = parse_server_time(stamp) if stamp else None
+        if self.search.take(msg, self._time):
+            return
         if not self.history.begin_line(msg):
             return
         handler = getattr(self, "_on_" + msg.command, None)
@@ -661,9 +668,17 @@ class Session:
             self._send("MARKREAD", buffer, format_marker(when))
 
     def _on_BATCH(self, msg: Message) -> None:
-        self.history.on_batch(msg)
+        ours, hits = self.search.on_batch(msg)
+        if hits is not None:
+            self.events.append(self.make_event(SearchResults, hits=hits))
+        if not ours:
+            self.history.on_batch(msg)
 
     def _on_FAIL(self, msg: Message) -> None:
+        if msg.param(0).upper() == "SEARCH":
+            error = msg.params[-1] if len(msg.params) > 2 else "search failed"
+            self.events.append(self.make_event(SearchResults, error=error))
+            return
         if msg.param(0).upper() == "CHATHISTORY" and self.history.on_fail(msg):
             return
         if msg.param(0).upper() == "REDACT" and len(msg.params) >= 4:

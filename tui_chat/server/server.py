@@ -26,6 +26,7 @@ from ..irc.fitting import fit_line
 from ..irc.message import Message, ParseError, parse
 from . import (
     handlers,  # noqa: F401  (registers every command)
+    history_search,
     nickguard,
 )
 from .capnotify import follow_history, history_offered
@@ -172,7 +173,13 @@ class Server(Reactor):
         self.call_later(STATS_INTERVAL, self._log_stats)
         self.call_later(self._sweep_interval, self._sweep)
         if self.history.enabled:
+            # Counts for retention's first pass, before anyone is served; what a big file
+            # still lacks after that is indexed in steps, between clients.
+            until = time.monotonic() + history_search.START_INDEX_SECONDS
+            while self.history.index() and time.monotonic() < until:
+                pass
             self._prune()
+            self._index_history()
             self.call_later(self.config.history_checkpoint_interval, self._checkpoint)
 
     def _build_bursts(self) -> None:
@@ -466,6 +473,13 @@ class Server(Reactor):
         # A large backlog is deleted in bounded chunks, with the loop serving clients between.
         more = not done and self.history.healthy
         self.call_later(0.05 if more else self.config.history_prune_interval, self._prune)
+
+    def _index_history(self) -> None:
+        more = self.history.index()
+        follow_history(self)
+        # Search lags the newest lines by at most this interval, unless a backlog builds up.
+        delay = history_search.INDEX_BACKLOG_INTERVAL if more else history_search.INDEX_INTERVAL
+        self.call_later(delay, self._index_history)
 
     def new_batch_id(self) -> str:
         self._batch_counter += 1

@@ -38,6 +38,7 @@ CAP_INVITE_NOTIFY = 1 << 17
 CAP_SETNAME = 1 << 18
 CAP_MULTILINE = 1 << 19
 CAP_READ_MARKER = 1 << 20
+CAP_SEARCH = 1 << 21
 
 CAPABILITIES = {
     "message-tags": CAP_MESSAGE_TAGS,
@@ -60,12 +61,13 @@ CAPABILITIES = {
     "invite-notify": CAP_INVITE_NOTIFY,
     "setname": CAP_SETNAME,
     "draft/multiline": CAP_MULTILINE,
+    "soju.im/search": CAP_SEARCH,
     "draft/read-marker": CAP_READ_MARKER,
 }
 # Offered only when the server keeps history.
-# (Redaction finds the message, and who sent it, in the history.)
+# (Redaction finds the message, and who sent it, in the history; search runs over it.)
 HISTORY_CAPABILITIES = frozenset(
-    {"draft/chathistory", "draft/event-playback", "draft/message-redaction"}
+    {"draft/chathistory", "draft/event-playback", "draft/message-redaction", "soju.im/search"}
 )
 
 # What a client that is in no channel holds as its channels (see Client.channels).

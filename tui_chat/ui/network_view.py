@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 from ..client import events as ev
 from ..client.names import SERVER_BUFFER
+from ..client.search import CAP as SEARCH_CAP
+from ..client.search import SearchResults
 from ..irc.casemap import is_channel
 from .model import (
     CHAT_KINDS,
@@ -120,6 +122,8 @@ class NetworkView:
                 self._invited(event)
             case ev.PasswordNeeded():
                 self._password_needed(event)
+            case SearchResults():
+                self.chat.searching.server_results(event)
             case ev.ReadMarker():
                 self._read_marker(event)
             case _:
@@ -244,6 +248,7 @@ class NetworkView:
 
     def _registered(self, event: ev.Registered) -> None:
         self.model.my_nick = event.nick
+        self.chat.searching.server_can_search = SEARCH_CAP in event.caps
         self.chat.read_tracker.registered(event.caps, event.account)
         for key, value in event.isupport:
             if key.upper() == "CASEMAPPING" and value:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from textual.containers import Vertical
 from textual.worker import get_current_worker
 
+from ..client import search as server_search
 from ..irc.limits import DEFAULT_PORT
 from .messages import SearchLogResult
 from .model import Conversation
@@ -26,6 +27,46 @@ if TYPE_CHECKING:
 class SearchView:
     def __init__(self, chat: ChatScreen) -> None:
         self.chat = chat
+        # Registered.caps had soju.im/search: F4 in the bar searches all history on the server.
+        self.server_can_search = False
+        self._everywhere: str | None = None  # the query whose server results are awaited
+
+    def everywhere(self, query: str) -> None:
+        """F4 in the bar: ask the server for ``query`` in all history the user may read."""
+        bar = self.bar
+        client = self.chat.controller.client
+        if not self.server_can_search or client is None:
+            bar.set_status("Server cannot search", problem=True)
+            return
+        try:
+            client.send_raw(server_search.search_line(query))
+        except ValueError:
+            bar.set_status("Cannot search for that", problem=True)
+            return
+        self._everywhere = query
+        self.chat.model.search = None
+        self.chat.log_view.set_highlight(None)
+        self.results.hide()
+        bar.set_status("searching all history on the server…")
+
+    def server_results(self, event: server_search.SearchResults) -> None:
+        """The server's answer to :meth:`everywhere`: matches in the panel, oldest at the top."""
+        query, self._everywhere = self._everywhere, None
+        if query is None or not self.chat.query("#searchbar") or not self.bar.display:
+            return
+        if event.error:
+            self.bar.set_status(f"all history: {event.error}", problem=True)
+            return
+        lines = []
+        for hit in event.hits:
+            stamp = hit.time.astimezone().strftime("%Y-%m-%d %H:%M:%S") if hit.time else " " * 19
+            lines.append(f"{stamp} {hit.target} <{hit.sender}> {hit.text}")
+        words = [re.escape(w) for w in query.split()[:8]]
+        pattern = re.compile("|".join(words) or re.escape(query), re.IGNORECASE)
+        style = self.chat.log_view.styles_for_render.match
+        self.results.show_lines(lines, pattern, style)
+        found = f"{len(lines)} matches" if lines else "no matches"
+        self.bar.set_status(f"all history: {found}  ·  Esc closes", problem=not lines)
 
     @property
     def bar(self) -> SearchBar:

@@ -17,6 +17,7 @@ from . import (
     read_marker,
     redaction,
     registration,
+    search,
     setname,
 )
 
@@ -33,5 +34,6 @@ __all__ = [
     "read_marker",
     "redaction",
     "registration",
+    "search",
     "setname",
 ]

@@ -541,6 +541,10 @@ class ChatScreen(Screen[None]):
     def _search_close(self) -> None:
         self.searching.close()
 
+    @on(SearchBar.Everywhere)
+    def _search_everywhere(self, message: SearchBar.Everywhere) -> None:
+        self.searching.everywhere(message.needle)
+
     @on(SearchLogResult)
     def _search_log_result(self, message: SearchLogResult) -> None:
         self.searching.file_result(message)

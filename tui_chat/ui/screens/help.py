@@ -30,6 +30,7 @@ KEYS: tuple[tuple[str, str], ...] = (
     ("End (at end of line), Ctrl+End", "Jump back to the newest message"),
     ("Ctrl+F", "Search this conversation and its log file (same as /search TEXT)"),
     ("Enter / F3, Shift+F3", "In a search: next (older) match / previous (newer) match"),
+    ("F4", "In a search: search all history on the server (if it offers soju.im/search)"),
     ("Esc", "Close the search and its highlights"),
     ("F1", "This help (/help where a terminal swallows F1)"),
     ("Ctrl+Q", "Quit"),

@@ -24,10 +24,16 @@ from ..text import plain_text
 class SearchInput(Input):
     BINDINGS = [
         Binding("escape", "close_search", "Close search", id="search.close"),
+        Binding("f4", "search_everywhere", "All history", id="search.everywhere"),
     ]
 
     def action_close_search(self) -> None:
         self.post_message(SearchBar.Close())
+
+    def action_search_everywhere(self) -> None:
+        query = self.value.strip()
+        if query:
+            self.post_message(SearchBar.Everywhere(query))
 
 
 class SearchBar(Horizontal):
@@ -42,6 +48,13 @@ class SearchBar(Horizontal):
 
     class Close(Message):
         """Esc in the search field."""
+
+    class Everywhere(Message):
+        """F4 in the search field: search all history on the server (soju.im/search)."""
+
+        def __init__(self, needle: str) -> None:
+            super().__init__()
+            self.needle = needle
 
     def compose(self) -> ComposeResult:
         yield Label("Search:", id="search-label")

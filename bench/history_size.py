@@ -1,0 +1,289 @@
+"""History at size (issue 12, target 4): a million stored lines, then query and prune timings.
+
+Builds ``total`` messages across ``rooms`` rooms in a temporary data dir (the store creates the
+layout; the rows go in with one bulk INSERT and the counts and search index are filled in one
+statement each, which is what the store's indexer would have done step by step), then:
+
+- retention: the store opened with a per-room limit below what is stored, so every step must
+  delete; the longest single ``prune()`` step, timed in this process (it runs on the server's
+  loop thread in the same way). For scale, the old way's ``GROUP BY`` count is timed once.
+- indexer and chat commits: lines committed one per transaction, as the server does at light
+  load, with an indexer step after every ``INDEX_EVERY`` of them; the longest indexer step,
+  and the WAL pages one chat commit writes (SQLite's own count, from a checkpoint), which is
+  what the index being off the commit path is for.
+- CHATHISTORY LATEST / BEFORE / AROUND and SEARCH: a tui-chat server subprocess on that data
+  dir and one client on a loopback socket; each request's time from sending it to the end of
+  its batch.
+
+No peer server has CHATHISTORY or SEARCH: only tui-chat's figures are printed, with the target.
+"""
+
+from __future__ import annotations
+
+import random
+import socket
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+import servers
+
+from tui_chat.server.handlers.search import HOLD_FACTOR
+from tui_chat.server.history import HistoryStore
+
+WORDS = [
+    "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india",
+    "juliet", "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo",
+]  # fmt: skip
+VOCABULARY = WORDS + [f"w{i}" for i in range(20_000)]
+PREFIX = "bench"
+
+
+def build(data: Path, total: int, rooms: int) -> dict[str, float]:
+    """Fill ``data`` with ``total`` lines; returns build timings (s)."""
+    store = HistoryStore(data, days=0, per_channel_limit=0, msgid_prefix=PREFIX)
+    for r in range(rooms):
+        store.save_room(f"#room{r}", {"modes": "nt", "floor": 0, "created": 0})
+    store.commit()
+    store.close()
+    conn = sqlite3.connect(data / "history.sqlite3", isolation_level=None)
+    started = time.monotonic()
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=OFF")
+    conn.execute("PRAGMA cache_size=-262144")
+    rnd = random.Random(12)
+    now = int(time.time() * 1000)
+    conn.execute("BEGIN")
+    # Room by room in seq order, as the primary key wants them; seqs interleave across rooms
+    # the way a live server numbers them.
+    for r in range(rooms):
+        conn.executemany(
+            "INSERT INTO messages (key, seq, ts, source, command, target, text, msgid)"
+            " VALUES (?, ?, ?, ?, 'PRIVMSG', ?, ?, ?)",
+            (
+                (
+                    f"#room{r}",
+                    seq,
+                    now - (total - seq),
+                    f"user{seq % 97}!u@bench",
+                    f"#room{r}",
+                    " ".join(rnd.choice(VOCABULARY) for _ in range(8)),
+                    f"{PREFIX}-{seq:x}",
+                )
+                for seq in range(r + 1, total + 1, rooms)
+            ),
+        )
+    conn.execute("COMMIT")
+    rows_done = time.monotonic()
+    conn.execute("BEGIN")
+    conn.execute(
+        "INSERT INTO key_stats (key, n, indexed)"
+        " SELECT key, COUNT(*), MAX(seq) + 1 FROM messages GROUP BY key"
+    )
+    # FTS5's own merging while it is filled in bulk (the store turns it off for its steps),
+    # so the index has the levels of segments a long-running server would have built.
+    conn.execute("INSERT INTO search_index (search_index, rank) VALUES ('automerge', 4)")
+    conn.execute(
+        "INSERT INTO search_index (rowid, body, room, who) SELECT seq, text, 'k' || hex(key),"
+        " 'n' || hex(lower(substr(source, 1, instr(source || '!', '!') - 1))) FROM messages"
+    )
+    conn.execute("INSERT INTO search_index (search_index, rank) VALUES ('automerge', 0)")
+    conn.execute("COMMIT")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return {"rows_s": rows_done - started, "index_s": time.monotonic() - rows_done}
+
+
+def time_prune(data: Path, rooms: int, per_room: int, delete_per_room: int) -> dict[str, float]:
+    conn = sqlite3.connect(data / "history.sqlite3")
+    started = time.perf_counter()
+    conn.execute("SELECT key, COUNT(*) FROM messages GROUP BY key").fetchall()
+    group_by_ms = (time.perf_counter() - started) * 1000
+    conn.close()
+    store = HistoryStore(data, days=30, per_channel_limit=per_room - delete_per_room)
+    steps: list[float] = []
+    cpu: list[float] = []
+    checkpoints: list[float] = []
+    before = sum(store.stored_counts().values())
+    for _ in range(100_000):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        done = store.prune()
+        steps.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+        # The server's checkpoint timer runs between steps; its fsync is its own stall.
+        started = time.perf_counter()
+        if store.checkpoint():
+            checkpoints.append((time.perf_counter() - started) * 1000)
+        if done:
+            break
+    deleted = before - sum(store.stored_counts().values())
+    store.close()
+    steps.sort()
+    return {
+        "prune_max_ms": steps[-1],
+        "prune_cpu_max_ms": max(cpu),
+        "prune_p99_ms": steps[int(len(steps) * 0.99) - 1 if len(steps) > 1 else 0],
+        "prune_steps": len(steps),
+        "prune_deleted": deleted,
+        "group_by_ms": group_by_ms,
+        "checkpoints": len(checkpoints),
+        "checkpoint_max_ms": max(checkpoints, default=0.0),
+    }
+
+
+INDEX_EVERY = 50  # one-line commits between indexer steps (a busy room, or 50 s of a quiet one)
+
+
+def time_index(data: Path, rooms: int, lines: int) -> dict[str, float]:
+    """Chat commits of one line each on the big file, and indexer steps between them."""
+    store = HistoryStore(data, days=0, per_channel_limit=0, msgid_prefix=PREFIX + "i")
+    conn = store._conn
+    assert conn is not None
+    rnd = random.Random(5)
+    now = int(time.time() * 1000)
+    steps: list[float] = []
+    cpu: list[float] = []
+    commits: list[float] = []
+    frames = 0
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for i in range(lines):
+        key = f"#room{rnd.randrange(rooms)}"
+        text = " ".join(rnd.choice(VOCABULARY) for _ in range(8))
+        store.append_channel(key, now + i, f"user{i % 97}!u@bench", "PRIVMSG", key, text)
+        started = time.perf_counter()
+        store.commit()
+        commits.append((time.perf_counter() - started) * 1000)
+        if i == INDEX_EVERY - 1:
+            # SQLite's count of WAL frames the first INDEX_EVERY chat commits wrote (the
+            # checkpoint returns it); nothing else wrote since the TRUNCATE above.
+            frames = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+        if i % INDEX_EVERY == INDEX_EVERY - 1:
+            started, started_cpu = time.perf_counter(), time.process_time()
+            while store.index():  # the server's timer comes back at once while behind
+                steps.append((time.perf_counter() - started) * 1000)
+                cpu.append((time.process_time() - started_cpu) * 1000)
+                started, started_cpu = time.perf_counter(), time.process_time()
+            steps.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
+            store.checkpoint()
+    store.close()
+    return {
+        "index_max_ms": max(steps),
+        "index_cpu_max_ms": max(cpu),
+        "index_p99_ms": p99(steps),
+        "index_steps": len(steps),
+        "index_lines": lines,
+        "commit_pages": frames / INDEX_EVERY,
+        "commit_p99_ms": p99(commits),
+    }
+
+
+class Client:
+    """A blocking line client: enough for one request at a time."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.buf = b""
+
+    def send(self, line: str) -> None:
+        self.sock.sendall(line.encode() + b"\r\n")
+
+    def line(self) -> str:
+        while b"\r\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("server closed the connection")
+            self.buf += chunk
+        line, _, self.buf = self.buf.partition(b"\r\n")
+        text = line.decode(errors="replace")
+        if text.startswith("PING"):
+            self.send("PONG" + text[4:])
+        return text
+
+    def until(self, predicate) -> list[str]:
+        lines = []
+        for _ in range(100_000):
+            text = self.line()
+            lines.append(text)
+            if predicate(text):
+                return lines
+        raise RuntimeError("no end in sight")
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def _batch_end(text: str) -> bool:
+    return " BATCH -" in text or " FAIL " in text
+
+
+def p99(values: list[float]) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * 0.99))]
+
+
+def time_queries(data: Path, total: int, rooms: int, n: int) -> dict[str, float]:
+    server = servers.start_tui_chat(data_dir=data)
+    client = Client(server.port)
+    try:
+        caps = "batch server-time message-tags draft/chathistory soju.im/search"
+        client.send(f"CAP REQ :{caps}")
+        client.send("NICK bencher")
+        client.send("USER b 0 * :b")
+        client.send("CAP END")
+        client.until(lambda t: " 001 " in t)
+        joined = list(range(0, rooms, max(1, rooms // 10)))  # ten rooms
+        for r in joined:
+            client.send(f"JOIN #room{r}")
+            client.until(lambda t: " 366 " in t)
+        rnd = random.Random(7)
+        results: dict[str, list[float]] = {"latest": [], "before": [], "around": [], "search": []}
+
+        def timed(kind: str, line: str) -> None:
+            started = time.perf_counter()
+            client.send(line)
+            lines = client.until(_batch_end)
+            results[kind].append((time.perf_counter() - started) * 1000)
+            if any(" FAIL " in t for t in lines):
+                raise RuntimeError(f"{line!r} failed: {lines[-1]}")
+
+        for i in range(n):
+            r = rnd.choice(joined)
+            # A msgid somewhere in the room's (retained) history: seqs r+1, r+1+rooms, ...
+            seq = r + 1 + rooms * rnd.randrange(total // rooms // 10, total // rooms)
+            msgid = f"{PREFIX}-{seq:x}"
+            timed("latest", f"CHATHISTORY LATEST #room{r} * 50")
+            timed("before", f"CHATHISTORY BEFORE #room{r} msgid={msgid} 50")
+            timed("around", f"CHATHISTORY AROUND #room{r} msgid={msgid} 50")
+            word = rnd.choice(WORDS) if i % 2 else f"{rnd.choice(WORDS)} w{rnd.randrange(20_000)}"
+            timed("search", f"SEARCH text={word.replace(' ', chr(92) + 's')};limit=50")
+            # The server holds a searcher's next line HOLD_FACTOR times as long as the search
+            # took (its fair share of the loop); wait that out, so that the next request is
+            # timed from when it could run, not from the end of the last search.
+            time.sleep(results["search"][-1] / 1000 * HOLD_FACTOR + 0.002)
+        return {f"{k}_p99_ms": p99(v) for k, v in results.items()} | {
+            f"{k}_p50_ms": sorted(v)[len(v) // 2] for k, v in results.items()
+        }
+    finally:
+        client.close()
+        server.stop()
+
+
+def run(total: int = 1_000_000, rooms: int = 100, queries: int = 300) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="bench-history-size-") as tmp:
+        data = Path(tmp) / "data"
+        values: dict[str, float] = {"total": total, "rooms": rooms, "queries": queries}
+        values |= build(data, total, rooms)
+        values |= time_prune(data, rooms, total // rooms, delete_per_room=total // rooms // 100)
+        values |= time_index(data, rooms, lines=min(20_000, total // 10))
+        values |= time_queries(data, total, rooms, queries)
+        return values
+
+
+if __name__ == "__main__":
+    import sys
+
+    size = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    for key, value in run(size).items():
+        print(f"{key}: {value:.2f}")
