@@ -643,7 +643,7 @@ def history_size_rows(names: list[str], cells: dict) -> list[str]:
 
 
 def print_targets(results: dict, cfg: Settings, quick: bool) -> None:
-    print("\nTargets for tui-chat (issue 2), computed from this run:")
+    print("\nTargets for tui-chat (issues 2, 4 and 12), computed from this run:")
 
     def get(key: str, name: str):
         cell = results.get(key, {}).get(name)
