@@ -9,7 +9,6 @@ from textual import events
 from textual.binding import Binding
 from textual.message import Message
 
-from ..commands.registry import complete_command
 from ..textual_compat import FastInput, own_key_bindings
 
 MAX_HISTORY = 500
@@ -110,6 +109,8 @@ class ChatInput(FastInput):
             start = value.rfind(" ", 0, cursor) + 1
             typed = value[start:cursor]
             if start == 0 and typed.startswith("/"):
+                from ..commands.registry import complete_command  # not before the first frame
+
                 options = complete_command(typed)
             else:
                 if not typed:
