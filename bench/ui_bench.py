@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import fcntl
 import gc
+import json
 import os
 import pty
 import random
@@ -731,6 +732,17 @@ def fmt(value, spec: str) -> str:
     return format(value, spec)
 
 
+def rooms_in_child(lines: int, switches: int) -> dict:
+    """The rooms step in a fresh process: its RSS is then the app's with those rooms, not
+    what the flood run before it left behind in this one."""
+    argv = [sys.executable, __file__, "--rooms-json", "--room-lines", str(lines)]
+    argv += ["--switches", str(switches)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=360, check=False)
+    if done.returncode != 0 or not done.stdout.strip():
+        raise RuntimeError(f"exit {done.returncode}: {done.stderr.strip()[-300:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def print_rooms(r: dict) -> None:
     """The RSS and switching rows (target 5 of issue 12)."""
     total = sum(r["entries"])
@@ -772,6 +784,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-rooms", action="store_true")
     parser.add_argument("--room-lines", type=int, default=None, help="lines per room (10 rooms)")
     parser.add_argument("--switches", type=int, default=None)
+    parser.add_argument("--rooms-json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     n = args.messages or (5_000 if args.quick else 20_000)
     reps = args.reps or (3 if args.quick else 7)
@@ -787,6 +800,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"UI benchmark skipped: {', '.join(missing)} not there yet")
         return 0
 
+    if args.rooms_json:  # the rooms step alone, in a process of its own (see rooms_in_child)
+        with tempfile.TemporaryDirectory(prefix="bench-ui-rooms-") as tmp_name:
+            run = rooms(ROOMS, room_lines, switches, Path(tmp_name))
+            print(json.dumps(asyncio.run(asyncio.wait_for(run, timeout=300))))
+        return 0
+
     with tempfile.TemporaryDirectory(prefix="bench-ui-") as tmp_name:
         tmp = Path(tmp_name)
         flood_result: dict | None = None
@@ -799,9 +818,7 @@ def main(argv: list[str] | None = None) -> int:
         rooms_result = rooms_error = None
         if not args.no_rooms:
             try:
-                rooms_result = asyncio.run(
-                    asyncio.wait_for(rooms(ROOMS, room_lines, switches, tmp), timeout=300)
-                )
+                rooms_result = rooms_in_child(room_lines, switches)
             except Exception as exc:
                 rooms_error = f"{type(exc).__name__}: {exc}"
         start_result = None

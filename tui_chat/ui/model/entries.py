@@ -212,6 +212,7 @@ class BufferLog:
             self.entries.rotate(index)
             self.version += 1
         for entry in entries:
+            entry.nick = intern(entry.nick)  # as push does
             if entry.msgid:
                 self._by_msgid.setdefault(entry.msgid, entry)
         self._trim()
