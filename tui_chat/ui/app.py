@@ -171,6 +171,10 @@ class ChatApp(App[int]):
         # draw the screen, so they wait until it is drawn.
         if self.mode != "connect":
             self.start_session(self.controller.initial)
+        # The slash commands load now, while the connection starts, rather than on the first
+        # Enter or Tab: the first frame did not need them.
+        from . import commands  # noqa: F401
+
         if self.on_first_frame is not None:
             self.on_first_frame()
 

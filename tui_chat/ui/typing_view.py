@@ -12,11 +12,11 @@ import contextlib
 import time
 from typing import TYPE_CHECKING
 
-from ..client import events as ev
 from ..client.typing import TypingPacer, TypingState, TypingTracker
 from .widgets.typing_indicator import TypingIndicator
 
 if TYPE_CHECKING:
+    from ..client import events as ev
     from .screens.chat import ChatScreen
 
 
@@ -71,6 +71,11 @@ class TypingView:
 
     def on_event(self, event: ev.Event) -> None:
         """Every network event passes here first; the few that change who is typing count."""
+        # Imported here, not with the screen: the event classes (25 dataclasses, the biggest
+        # import of ours before the first frame) load with the first event, after that frame.
+        # Once loaded, the import statement is a look-up in sys.modules (about a microsecond).
+        from ..client import events as ev
+
         tracker = self.tracker
         key = self.chat.model.key
         match event:

@@ -10,6 +10,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from sys import intern
 from typing import TYPE_CHECKING
 
 from ...irc.formatting import strip_formatting
@@ -183,6 +184,8 @@ class BufferLog:
                     )
                 )
             self.last_day = day
+        # One string per nick, not one per line: a busy room's senders repeat.
+        entry.nick = intern(entry.nick)
         added.append(entry)
         self.entries.extend(added)
         if entry.msgid:
@@ -209,6 +212,7 @@ class BufferLog:
             self.entries.rotate(index)
             self.version += 1
         for entry in entries:
+            entry.nick = intern(entry.nick)  # as push does
             if entry.msgid:
                 self._by_msgid.setdefault(entry.msgid, entry)
         self._trim()

@@ -18,7 +18,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ...client.names import SERVER_BUFFER
-from .. import commands
 from ..key_first import KeyFirst
 from ..messages import InboxReady, NetworkEvents, SearchLogResult
 from ..model import ChatModel, Conversation, Kind, info_entry
@@ -332,6 +331,8 @@ class ChatScreen(Screen[None]):
 
     @on(ChatInput.Submitted, "#input")
     async def _submitted(self, event: ChatInput.Submitted) -> None:
+        from .. import commands  # loaded after the first frame (ChatApp.on_ready)
+
         line = event.value  # the input has emptied itself (keys typed since stay in it)
         if commands.kept_in_history(line):
             self.chat_input.remember(line)
@@ -369,6 +370,8 @@ class ChatScreen(Screen[None]):
 
     @on(ChatInput.Lines)
     async def _pasted(self, event: ChatInput.Lines) -> None:
+        from .. import commands
+
         if event.whole and len(event.lines) > 1 and self.multiline_available():
             # One multi-line message (draft/multiline): said as it is, never a command.
             self.say(self.model.conversations.current, "\n".join(event.lines), whole=True)
@@ -386,6 +389,8 @@ class ChatScreen(Screen[None]):
         return client is not None and client.multiline_available()
 
     async def handle_line(self, line: str) -> None:
+        from .. import commands
+
         parsed = commands.parse(line)
         if parsed is None:
             return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.text import Text
 from textual import on
@@ -29,6 +30,9 @@ class ConnectRequest:
 
 class ConnectScreen(Screen[ConnectRequest]):
     """Host a room, or join one, with the recently used servers to pick from."""
+
+    # Its own file, read when the screen is first shown: parsing it is not part of start-up.
+    CSS_PATH = Path(__file__).parents[1] / "connect.tcss"  # packaged as ui data, as app.tcss
 
     BINDINGS = [
         Binding("enter", "join", "Join", show=True, id="connect.join"),

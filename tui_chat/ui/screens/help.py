@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -71,6 +73,9 @@ def help_table(style_key: str = "", style_cmd: str = "") -> Table:
 
 class HelpScreen(ModalScreen[None]):
     """Every command and key."""
+
+    # Its own file, read when the screen is first shown: parsing it is not part of start-up.
+    CSS_PATH = Path(__file__).parents[1] / "help.tcss"  # packaged as ui data, as app.tcss
 
     BINDINGS = [
         Binding("escape,f1,q", "dismiss", "Close help", id="help.close"),

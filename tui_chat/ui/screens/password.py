@@ -6,6 +6,8 @@ the log, the input history or a notification.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -19,6 +21,9 @@ from ..text import sanitize
 
 class PasswordScreen(ModalScreen[str | None]):
     """Dismissed with the password typed, or None when cancelled."""
+
+    # Its own file, read when the screen is first shown: parsing it is not part of start-up.
+    CSS_PATH = Path(__file__).parents[1] / "password.tcss"  # packaged as ui data, as app.tcss
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="password.cancel")]
 

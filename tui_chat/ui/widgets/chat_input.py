@@ -9,7 +9,6 @@ from textual import events
 from textual.binding import Binding
 from textual.message import Message
 
-from ..commands.registry import complete_command
 from ..textual_compat import FastInput, own_key_bindings
 
 MAX_HISTORY = 500
@@ -123,6 +122,8 @@ class ChatInput(FastInput):
             start = value.rfind(" ", 0, cursor) + 1
             typed = value[start:cursor]
             if start == 0 and typed.startswith("/"):
+                from ..commands.registry import complete_command  # not before the first frame
+
                 options = complete_command(typed)
             else:
                 if not typed:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import time
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,11 +44,12 @@ from ..model.entries import (
 )
 from ..text import cell_safe, irc_text, nick_style, plain_text, sanitize, span_style
 from ..textual_compat import set_virtual_size_quietly
-from .log_layout import Layout, LayoutKey, estimate_lines
+from .log_layout import Layout, LayoutKey, estimate_lines, prefix_sums
 from .log_styles import LogStyles, component_background, component_text_style, line_strip
 
 REVEAL_SEARCH = 500  # entries searched from the newest for a join to show again
 LOG_FRAME = 1 / 30  # seconds: the least time between two redraws of the log for new lines
+ESTIMATED_TAIL = 512  # newest entries whose heights a fresh layout estimates (the rest: 1)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -363,7 +365,7 @@ class MessageLog(ScrollView, can_focus=False):
                     del layout.heights[:start]
                     del layout.exact[:start]
                     layout.base = buffer.dropped
-                    layout.cum = [0]
+                    layout.cum = prefix_sums()
                 return layout
         stamp_len = len(datetime.now().strftime(self.timestamp_format))
         fresh = Layout(key, buffer.version, buffer.dropped, stamp_len)
@@ -371,10 +373,17 @@ class MessageLog(ScrollView, can_focus=False):
             fresh.wraps = layout.wraps  # keyed by entry: still right after an insert
         width = key[0]
         column, smart = self.nick_column, self.smart_filter
-        fresh.heights = [
-            estimate_lines(entry, width, stamp_len, column, smart) for entry in entries
-        ]
-        fresh.exact = bytearray(len(entries))
+        # Only the newest entries are estimated: a switch to a room of 10,000 lines, or a
+        # resize, costs the same as one of a few hundred. Older ones count one line each until
+        # they come into view (and are wrapped) or a scroll settles near them.
+        count = len(entries)
+        tail = min(count, ESTIMATED_TAIL)
+        fresh.heights = array("I", [1]) * (count - tail)
+        fresh.heights.extend(
+            estimate_lines(entry, width, stamp_len, column, smart)
+            for entry in islice(entries, count - tail, None)
+        )
+        fresh.exact = bytearray(count)
         buffer.layout = fresh
         return fresh
 

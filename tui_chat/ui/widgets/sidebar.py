@@ -59,10 +59,17 @@ class Sidebar(Static):
     rows: reactive[tuple[SidebarItem, ...]] = reactive(tuple, init=False)
 
     def watch_rows(self, rows: tuple[SidebarItem, ...]) -> None:
+        # Looked up once per update, not per row: a room switch redraws every row.
+        styles: dict[str, Style] = {}
+
         def get(name: str) -> Style:
-            if name in ("sidebar--current", "sidebar--mentions"):
-                return component_text_style(self, name) + component_background(self, name)
-            return component_text_style(self, name)
+            style = styles.get(name)
+            if style is None:
+                style = component_text_style(self, name)
+                if name in ("sidebar--current", "sidebar--mentions"):
+                    style += component_background(self, name)
+                styles[name] = style
+            return style
 
         text = Text(no_wrap=True, overflow="ellipsis", end="")
         for i, item in enumerate(rows):
