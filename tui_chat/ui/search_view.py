@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from textual.containers import Vertical
 from textual.worker import get_current_worker
 
-from ..client import search as server_search
 from ..irc.limits import DEFAULT_PORT
 from .messages import SearchLogResult
 from .model import Conversation
@@ -21,6 +20,7 @@ from .model.search import SearchState, compile_query, entry_matches, search_log_
 from .widgets import Highlight, SearchBar, SearchResults
 
 if TYPE_CHECKING:
+    from ..client import search as server_search
     from .screens.chat import ChatScreen
 
 
@@ -38,6 +38,8 @@ class SearchView:
         if not self.server_can_search or client is None:
             bar.set_status("Server cannot search", problem=True)
             return
+        from ..client import search as server_search  # with the client's events, after start-up
+
         try:
             client.send_raw(server_search.search_line(query))
         except ValueError:
