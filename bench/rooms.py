@@ -386,18 +386,28 @@ def targets(results: dict, sizes: tuple[int, ...], quick: bool) -> list[str]:
         f"  {verdict}  room size: CPU per extra member (per message) does not grow: "
         f"{_fmt(growth, '.2f')}x from the smallest step to the largest ({steps or '-'} µs)"
     )
-    gens = [
-        cell.values["gen_cpu"]
-        for cells in results.values()
-        for cell in cells.values()
-        if cell.values and not cell.values.get("failed") and "gen_cpu" in cell.values
-    ]
-    if gens:
-        worst = max(gens)
-        verdict = "PASS" if worst < 90 else "MISS"
+
+    # Judged on tui-chat's cells: the target is that the generator does not set tui-chat's
+    # figures. The relay can outrun the generator (then its line is a lower bound of the limit).
+    def highest(names: set[str] | None) -> float | None:
+        gens = [
+            cell.values["gen_cpu"]
+            for key, cells in results.items()
+            if key.startswith("rooms")
+            for name, cell in cells.items()
+            if (names is None or name in names)
+            and cell.values
+            and not cell.values.get("failed")
+            and "gen_cpu" in cell.values
+        ]
+        return max(gens) if gens else None
+
+    ours, anywhere = highest({"tui-chat"}), highest(None)
+    if ours is not None:
+        verdict = "PASS" if ours < 90 else "MISS"
         lines.append(
-            f"  {verdict}  room size: the generator never saturates (highest generator CPU "
-            f"{worst:.0f}%)"
+            f"  {verdict}  room size: the generator never saturates on tui-chat (highest "
+            f"generator CPU {ours:.0f}%; {_fmt(anywhere, '.0f')}% on any server or the relay)"
         )
     return lines
 
