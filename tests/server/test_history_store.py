@@ -645,7 +645,7 @@ def test_a_line_is_never_reported_durable_inside_a_transaction_left_open(tmp_pat
 
 
 def test_second_store_on_the_same_file_is_refused_not_interleaved(tmp_path):
-    # The store holds its file exclusively (locking_mode=EXCLUSIVE): a second server pointed at
+    # The store holds its data dir exclusively (a flock on a lock file): a second server pointed at
     # the same data dir runs without history instead of writing between the first one's rows.
     s = HistoryStore(tmp_path)
     try:

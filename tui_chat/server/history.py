@@ -32,10 +32,16 @@ There is no time index: retention walks each key from its oldest seq, which is t
 unless the clock was set back (then the rows stamped before that are deleted late, never early;
 see :meth:`HistoryStore.prune`), and time selectors filter within a channel's (key, seq) range.
 
-The connection holds the database with ``locking_mode=EXCLUSIVE``: no lock system calls and no
-shared-memory index per transaction. A second process cannot open the file while the server
-runs (it gets "database is locked", as a second server on the same data dir should); the lock
-dies with the process, so after ``kill -9`` the next open recovers the WAL as usual.
+Locking: the connection uses SQLite's default (NORMAL) locking, with the WAL index in the
+``-shm`` file, so that a second connection can open the file: the checkpointer's, on its own
+thread (see history_checkpoint), which copies the WAL back into the database without stalling
+the loop. ``locking_mode=EXCLUSIVE`` saved the six lock system calls of each transaction
+(measured: a one-line commit's median CPU went from ~31 to ~44 µs without it) but forced the
+checkpoint onto the loop thread: a 100-120 ms stall for every client every CHECKPOINT_PAGES.
+One server per data dir is kept by an exclusive ``flock`` on ``history.sqlite3.lock``, held
+for the store's life: a second server gets "database is locked" and runs without history. The
+kernel drops the lock with the process, so after ``kill -9`` the next open recovers the WAL as
+usual.
 
 Failure: no method raises into the loop because of the database. A corrupt, unreadable or
 read-only file is logged once, the store turns ``healthy = False`` and becomes a no-op (``commit``
@@ -63,6 +69,7 @@ from ..irc.casemap import casefold
 from ..irc.casemap import is_channel as _is_channel_name
 from . import history_search
 from .config import CHANTYPES
+from .history_checkpoint import Checkpointer, lock_file, unlock_file
 
 log = logging.getLogger("tui_chat.server.history")
 
@@ -83,11 +90,11 @@ PRUNE_KEYS = 64
 STEP_PAGES = 8
 MERGE_STEP_PAGES = 16
 PRUNE_CHANGES_PER_PAGE = 8
-# A checkpoint fsyncs the WAL and the database on the loop thread (about 20 ms on an ordinary
-# virtual disk, whatever its size), so it is a latency stall to be had rarely: when the WAL
-# holds about CHECKPOINT_PAGES, or CHECKPOINT_MAX_AGE after the last one once the loop has not
-# committed for CHECKPOINT_IDLE (or, never idle, at CHECKPOINT_MAX_AGE * 5). A checkpoint every
-# 2 s put one such stall in every ~400 lines at light load: the whole p99.
+# A checkpoint copies the WAL into the database and fsyncs both (100-120 ms at 4,096 pages). It
+# runs on the checkpointer's thread, not the loop's, but it still competes for the disk and the
+# GIL between SQLite calls, so it is had rarely: when the WAL holds about CHECKPOINT_PAGES, or
+# CHECKPOINT_MAX_AGE after the last one once the loop has not committed for CHECKPOINT_IDLE (or,
+# never idle, at CHECKPOINT_MAX_AGE * 5).
 CHECKPOINT_PAGES = 4096
 CHECKPOINT_MAX_AGE = 60.0
 CHECKPOINT_IDLE = 0.5
@@ -379,6 +386,8 @@ class HistoryStore:
         self.error: str | None = None
         self._clock = clock
         self._conn: sqlite3.Connection | None = None
+        self._lock_fd: int | None = None  # taken by the first open that gets it, held until close()
+        self._checkpointer: Checkpointer | None = None
         self._pending: list[Row] = []
         self._pending_peers: list[tuple[str, str]] = []
         # A room's protection (modes, key, founder ...) as JSON, stored with its history so
@@ -411,20 +420,20 @@ class HistoryStore:
         conn = None
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
+            if self._lock_fd is None:
+                self._lock_fd = lock_file(self.file.with_name(FILENAME + ".lock"))
             # check_same_thread=False: the store may be built in one thread and then used only
             # by the reactor thread (ServerThread); it is never used by two threads at once.
             conn = sqlite3.connect(
                 self.file, isolation_level=None, check_same_thread=False, timeout=0.2
             )
-            # Before the first access, so that the WAL index lives in our memory, not in -shm.
-            conn.execute("PRAGMA locking_mode=EXCLUSIVE")
             mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if str(mode).lower() != "wal":
                 raise sqlite3.OperationalError(f"cannot use WAL (journal_mode={mode})")
             conn.execute(f"PRAGMA synchronous={self.synchronous}")
-            # Checkpoints are the server's job, on a timer (checkpoint()); this is only the
-            # backstop for a WAL that grows anyway (16 MiB), since an automatic checkpoint
-            # would stall whichever commit crosses the line.
+            # Checkpoints are the checkpointer thread's job, when checkpoint() finds one due;
+            # this is only the backstop for a WAL that grows anyway (64 MiB), since an
+            # automatic checkpoint would stall, on the loop, whichever commit crosses the line.
             conn.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
             # A checkpointed WAL is written again from its start; this trims what a burst grew.
             conn.execute(f"PRAGMA journal_size_limit={CHECKPOINT_PAGES * 4096}")
@@ -439,6 +448,8 @@ class HistoryStore:
             self._fail("open", exc)
             return False
         self._conn = conn
+        if self._checkpointer is None:
+            self._checkpointer = Checkpointer(self.file, self.synchronous)
         self._unindexed = unindexed
         self._next_seq = max(self._next_seq, floor)
         self._seq_known = True
@@ -516,6 +527,9 @@ class HistoryStore:
             log.debug("history database %s still unusable (%s)", self.file, message)
         self.healthy = False
         self.error = message
+        if self._checkpointer is not None:
+            self._checkpointer.stop(join=False)  # a new one comes with the reopened file
+            self._checkpointer = None
         if self._conn is not None:
             with contextlib.suppress(sqlite3.Error):
                 self._conn.close()
@@ -535,10 +549,17 @@ class HistoryStore:
         """Commit what is buffered and close. Safe to call twice."""
         if self._conn is not None:
             self.commit()
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         if self._conn is not None:
+            # The last connection to close checkpoints the WAL into the file and removes it.
             with contextlib.suppress(sqlite3.Error):
                 self._conn.close()
             self._conn = None
+        if self._lock_fd is not None:
+            unlock_file(self._lock_fd)
+            self._lock_fd = None
         self.healthy = False
         self._closed = True
 
@@ -840,7 +861,8 @@ class HistoryStore:
         """Fold the WAL back into the database when it is due (see CHECKPOINT_PAGES).
 
         The server calls this on a short timer; most calls do nothing. ``force`` checkpoints
-        whenever anything was committed since the last one. Returns whether it checkpointed.
+        whenever anything was committed since the last one. When due, it only wakes the
+        checkpointer thread (the loop never waits for the copy and its fsyncs) and returns True.
         """
         if not self._wal_pages:
             return False
@@ -854,12 +876,8 @@ class HistoryStore:
         )
         if not due or not self._usable():
             return False
-        try:
-            assert self._conn is not None
-            self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        except sqlite3.Error as exc:
-            self._fail("checkpoint", exc)
-            return False
+        assert self._checkpointer is not None
+        self._checkpointer.request()
         self._wal_pages = 0
         self._last_checkpoint = now
         return True
