@@ -89,6 +89,19 @@ def pct(values: list[float], p: float) -> float:
 # ---------------------------------------------------------------------------- flood
 
 
+def expect(sock: socket.socket, marker: bytes, timeout: float, who: str) -> None:
+    """Read from a blocking socket until ``marker`` has arrived (bounded by ``timeout``)."""
+    buf = b""
+    deadline = time.monotonic() + timeout
+    while marker not in buf:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{who}: no {marker!r} in {timeout:.0f} s")
+        data = sock.recv(65536)
+        if not data:
+            raise ConnectionError(f"{who}: server closed the connection")
+        buf += data
+
+
 class Flooder:
     """A registered raw-socket client in `ROOM` that sends N lines in one go, from a thread."""
 
@@ -102,15 +115,7 @@ class Flooder:
         self.error: str | None = None
 
     def _expect(self, marker: bytes) -> None:
-        buf = b""
-        deadline = time.monotonic() + 10
-        while marker not in buf:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"flooder: no {marker!r} in 10 s")
-            data = self.sock.recv(65536)
-            if not data:
-                raise ConnectionError("flooder: server closed the connection")
-            buf += data
+        expect(self.sock, marker, 10, "flooder")
 
     def _send(self, payload: bytes) -> None:
         try:
@@ -423,15 +428,7 @@ class RoomFiller:
         self.reader.start()
 
     def _expect(self, marker: bytes) -> None:
-        buf = b""
-        deadline = time.monotonic() + 20
-        while marker not in buf:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"filler: no {marker!r} in 20 s")
-            data = self.sock.recv(65536)
-            if not data:
-                raise ConnectionError("filler: server closed the connection")
-            buf += data
+        expect(self.sock, marker, 20, "filler")
 
     def _drain(self) -> None:
         with contextlib.suppress(OSError):
