@@ -622,7 +622,8 @@ def history_size_rows(names: list[str], cells: dict) -> list[str]:
                 f"{fmt(v['prune_max_ms'], '.1f')} / {fmt(v['prune_cpu_max_ms'], '.1f')} "
                 f"({v['prune_steps']:,.0f}, {v['prune_deleted']:,.0f}); the old GROUP BY "
                 f"count: {fmt(v['group_by_ms'], '.0f')} ms; checkpoints between steps: "
-                f"{v['checkpoints']:.0f}, max {fmt(v['checkpoint_max_ms'], '.0f')} ms"
+                f"{v['checkpoints']:.0f}, loop stall max {fmt(v['checkpoint_max_ms'], '.2f')} ms "
+                "(run on their own thread)"
             ),
         )
     )
