@@ -600,25 +600,21 @@ def table_rows(sizes: tuple[int, ...]) -> list[tuple[str, object]]:
             return f"not cut in {CUTOFF_TIMEOUT:.0f} s"
         return f"cut after {f['cut_after']:.1f} s (~{f['bytes_to_cut'] / 1024:,.0f} KiB sent)"
 
-    def rtt(v: dict) -> str:
+    def before_during(v: dict, what: str) -> str:
         f = v.get("slow")
         if not f:
             return "-"
         b, d = f["before"], f["during"]
         return (
-            f"{_f(b['rtt_p50'], '.2f')}/{_f(b['rtt_p99'], '.2f')} → "
-            f"{_f(d['rtt_p50'], '.2f')}/{_f(d['rtt_p99'], '.2f')}"
+            f"{_f(b[what + '_p50'], '.2f')}/{_f(b[what + '_p99'], '.2f')} → "
+            f"{_f(d[what + '_p50'], '.2f')}/{_f(d[what + '_p99'], '.2f')}"
         )
 
+    def rtt(v: dict) -> str:
+        return before_during(v, "rtt")
+
     def lat(v: dict) -> str:
-        f = v.get("slow")
-        if not f:
-            return "-"
-        b, d = f["before"], f["during"]
-        return (
-            f"{_f(b['lat_p50'], '.2f')}/{_f(b['lat_p99'], '.2f')} → "
-            f"{_f(d['lat_p50'], '.2f')}/{_f(d['lat_p99'], '.2f')}"
-        )
+        return before_during(v, "lat")
 
     top = planned[-1]
     rows.append(("connections: registered clients reached (+ each size's storm)", reached))

@@ -291,15 +291,27 @@ async def wait_until(predicate, timeout: float, what: str) -> None:
         await asyncio.sleep(0.05)
 
 
+def app_gc_policy() -> tuple[int, ...]:
+    """The GC policy of `tui-chat` itself (run_app): off until the first frame, then
+    settle_gc (the app's on_first_frame). Returns the thresholds for restore_gc."""
+    thresholds = gc.get_threshold()
+    gc.disable()
+    return thresholds
+
+
+def restore_gc(thresholds: tuple[int, ...]) -> None:
+    gc.enable()
+    gc.unfreeze()
+    gc.set_threshold(*thresholds)
+
+
 async def flood(n: int, rate: float, tmp: Path) -> dict:
     from tui_chat.config import Settings
     from tui_chat.ui import settle_gc
     from tui_chat.ui.app import ChatApp
 
     server = servers.start_tui_chat()
-    thresholds = gc.get_threshold()
-    # The GC policy of `tui-chat` itself (run_app): off until the first frame, then settle_gc.
-    gc.disable()
+    thresholds = app_gc_policy()
     flooder = None
     result: dict = {"n": n, "rate": rate}
     try:
@@ -385,9 +397,7 @@ async def flood(n: int, rate: float, tmp: Path) -> dict:
             )
             await pilot.press("ctrl+q")
     finally:
-        gc.enable()
-        gc.unfreeze()
-        gc.set_threshold(*thresholds)
+        restore_gc(thresholds)
         if flooder is not None:
             flooder.close()
         server.stop()
@@ -528,8 +538,7 @@ async def rooms(rooms_n: int, lines: int, switches: int, tmp: Path) -> dict:
     from tui_chat.ui.app import ChatApp
 
     server = servers.start_tui_chat()
-    thresholds = gc.get_threshold()
-    gc.disable()  # run_app's GC policy, as in flood()
+    thresholds = app_gc_policy()
     filler = None
     result: dict = {"rooms": rooms_n, "lines": lines}
     try:
@@ -596,9 +605,7 @@ async def rooms(rooms_n: int, lines: int, switches: int, tmp: Path) -> dict:
             result["phase"] = model.status.phase
             await pilot.press("ctrl+q")
     finally:
-        gc.enable()
-        gc.unfreeze()
-        gc.set_threshold(*thresholds)
+        restore_gc(thresholds)
         if filler is not None:
             filler.close()
         server.stop()
