@@ -321,7 +321,7 @@ class ChatScreen(Screen[None]):
         while more and time.perf_counter() < deadline:
             events, more = inbox.take(EVENTS_PER_CHUNK)
             self.network.apply_all(events)
-            if key_first.delivered_at is not None:
+            if key_first.delivered_at is not None and key_first.holding(time.monotonic()):
                 break  # a key came meanwhile: the rest after its frame
         self._show_network_changes()
         inbox.done()
