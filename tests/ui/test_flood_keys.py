@@ -129,6 +129,8 @@ async def test_a_typed_key_is_drawn_before_more_of_a_flood_is_taken(server, peer
 
         assert order == list(range(FLOOD))  # every line, in order
         assert chat_input.value == KEYS  # every key, in order
+        # The network worker stepped aside for keys on their way to the screen, and resumed.
+        assert app.chat.network_turn is not None and app.chat.network_turn.waits > 0
         edits = [(i, taken) for i, (what, taken) in enumerate(timeline) if what != "frame"]
         assert len(edits) == len(KEYS)
         # Typed during the flood: at least one key was drawn before its last line was taken.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tui_chat.ui.key_first import KEY_HOLD, KeyFirst
 
 
@@ -37,3 +39,32 @@ def test_keys_faster_than_frames_hold_the_network_for_at_most_the_bound():
         edit = newer
         if step != 4:  # (step 4 is the bound itself, in floating point)
             assert keys.holding(now) == (step < 4)
+
+
+def test_a_delivered_key_holds_until_its_edit_then_until_the_frame():
+    keys = KeyFirst()
+    assert keys.delivered(10.0)
+    assert keys.holding(10.01)
+    assert not keys.delivered(10.01)  # one hold at a time
+    edit = keys.edited(10.02)
+    assert keys.delivered_at is None
+    assert keys.holding(10.02 + KEY_HOLD / 2)
+    keys.drawn(edit)
+    assert not keys.holding(10.03)
+
+
+def test_a_delivered_key_that_changes_nothing_holds_for_the_bound_only():
+    keys = KeyFirst()
+    keys.delivered(10.0)
+    assert keys.ends(10.0) == pytest.approx(KEY_HOLD)
+    later = 10.0 + KEY_HOLD * 1.01
+    assert not keys.holding(later)
+    assert keys.ends(later) == 0.0
+    assert keys.delivered(later)  # the next key starts a new hold
+
+
+def test_no_new_hold_begins_while_an_edit_waits_for_its_frame():
+    keys = KeyFirst()
+    keys.edited(10.0)
+    assert not keys.delivered(10.0 + KEY_HOLD * 2)
+    assert not keys.holding(10.0 + KEY_HOLD * 2)

@@ -51,6 +51,7 @@ from .tls import (
     context_for,
     describe_verify_error,
 )
+from .ui_turn import LINES_PER_LOOK, UiTurn
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +151,8 @@ class ChatClient:
         self._connected = False
         self._unwritten = 0  # typed lines not yet written to a socket (under _id_lock)
         self.security = ""  # "TLS 1.3, pinned" etc. while connected with TLS; "" for plaintext
+        # Taken by the UI while a keystroke waits for its frame; the worker waits between chunks.
+        self.ui_turn = UiTurn()
 
         # Everything below belongs to the worker thread.
         self._events: list[Event] = []
@@ -442,7 +445,9 @@ class ChatClient:
                         self._send_ready(sock)
                     if mask & selectors.EVENT_READ:
                         data = self._recv(sock)
-                        for line in reader.feed(data):
+                        for i, line in enumerate(reader.feed(data)):
+                            if not i % LINES_PER_LOOK:
+                                self.ui_turn.wait()
                             self._handle_line(line, ping_sent)
                 self._handle_requests()
                 if self._reconnect_asked:

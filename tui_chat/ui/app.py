@@ -296,6 +296,7 @@ class ChatApp(App[int]):
         inbox = Inbox(lambda: self.post_message(InboxReady()))
         chat.inbox = inbox
         client = self.controller.connect(plan, inbox.put)
+        chat.network_turn = client.ui_turn
         self.network_worker = self._run_network(client)
         chat.refresh_header()
 

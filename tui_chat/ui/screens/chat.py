@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from ...client.names import SERVER_BUFFER
-from ..key_first import KeyFirst
+from ..key_first import KeyFirst, watch_keys
 from ..messages import InboxReady, NetworkEvents, SearchLogResult
 from ..model import ChatModel, Conversation, Kind, info_entry
 from ..model.activity import Activity
@@ -26,6 +26,7 @@ from ..model.panels import Panels
 from ..read_markers import ReadTracker
 from ..search_view import SearchView
 from ..text import sanitize
+from ..textual_compat import app_driver
 from ..typing_view import TypingView
 from ..widgets import (
     ChatHeader,
@@ -42,6 +43,7 @@ from ..widgets.typing_indicator import TypingIndicator
 
 if TYPE_CHECKING:
     from ...client.client import ChatClient
+    from ...client.ui_turn import UiTurn
     from ...config import Settings
     from ..controller import ConnectionController, Inbox
     from ..network_view import NetworkView
@@ -68,6 +70,8 @@ class ChatScreen(Screen[None]):
         self.controller = controller
         self.settings = settings
         self.inbox: Inbox | None = None  # set by the app when a connection starts
+        # The connection's worker waits while a keystroke's frame is due (set with the inbox).
+        self.network_turn: UiTurn | None = None
         self._network_view: NetworkView | None = None
         self.searching = SearchView(self)
         self.typing_view = TypingView(self)
@@ -78,6 +82,7 @@ class ChatScreen(Screen[None]):
         self.jump_landed = ""  # where the last Alt+A went
         self.key_first = KeyFirst()  # network work waits briefly for a keystroke's frame
         self.drain_held = False  # drain_inbox gave way to a keystroke; resumes after its frame
+        self.release_due = 0.0  # time.monotonic() when a timer set for the end of a hold fires
         model.conversations.smart_filter = settings.smart_filter
 
     def compose(self) -> ComposeResult:
@@ -115,7 +120,8 @@ class ChatScreen(Screen[None]):
         self.panels.fit(self.app.size.width)
         self.show_panels()
         self.watch(self.app, "app_focus", self._focus_regained, init=False)
-        self.log_view.hold_redraw = lambda: self.key_first.holding(time.monotonic())
+        self.log_view.hold_redraw = lambda: self._holding(time.monotonic())
+        watch_keys(app_driver(self.app), self._key_delivered)
 
     def _focus_regained(self, focused: bool) -> None:
         # Lines that arrived while the terminal was in the background are read once it is back.
@@ -303,11 +309,11 @@ class ChatScreen(Screen[None]):
         inbox = self.inbox
         if self.controller.quitting or inbox is None:
             return
-        now = time.monotonic()
-        if self.key_first.holding(now):
+        key_first = self.key_first
+        if self._holding(time.monotonic()):
             # The keystroke's frame first (the inbox stays marked as woken: no wake-up is
-            # posted meanwhile); _resume drains again after that frame, or when the hold ends
-            # (a timer set when it began).
+            # posted meanwhile); _resume drains again after that frame, or _release when the
+            # hold ends.
             self.drain_held = True
             return
         deadline = time.perf_counter() + NETWORK_SLICE
@@ -315,6 +321,8 @@ class ChatScreen(Screen[None]):
         while more and time.perf_counter() < deadline:
             events, more = inbox.take(EVENTS_PER_CHUNK)
             self.network.apply_all(events)
+            if key_first.delivered_at is not None and key_first.holding(time.monotonic()):
+                break  # a key came meanwhile: the rest after its frame
         self._show_network_changes()
         inbox.done()
         await asyncio.sleep(0)
@@ -338,11 +346,28 @@ class ChatScreen(Screen[None]):
             self.chat_input.remember(line)
         await self.handle_line(line)
 
+    def _key_delivered(self) -> None:
+        """In the terminal's input thread: a key is on its way; the network worker waits."""
+        if self.key_first.delivered(time.monotonic()) and self.network_turn is not None:
+            self.network_turn.take()
+
+    def _holding(self, now: float) -> bool:
+        """Whether network work waits for a keystroke's frame now. If so, it goes ahead when
+        the hold ends, frame or not: a timer is set for then (a hold may have begun in the
+        terminal's input thread, which cannot set one)."""
+        if not self.key_first.holding(now):
+            return False
+        ends = now + self.key_first.ends(now)
+        if self.release_due < ends:
+            self.release_due = ends
+            self.set_timer(ends - now, self._release, name="key-first")
+        return True
+
     def _typed(self) -> None:
-        if self.key_first.since is None:
-            # A hold begins: whatever it holds back goes ahead when it ends, frame or not.
-            self.set_timer(self.key_first.hold, self._release, name="key-first")
-        self.key_first.edited(time.monotonic())
+        now = time.monotonic()
+        self.key_first.edited(now)
+        if self._holding(now) and self.network_turn is not None:
+            self.network_turn.take()
 
     @on(ChatInput.Changed, "#input")
     def _input_changed(self, event: ChatInput.Changed) -> None:
@@ -361,6 +386,8 @@ class ChatScreen(Screen[None]):
             self._release()
 
     def _release(self) -> None:
+        if self.network_turn is not None:
+            self.network_turn.give_back()
         self.log_view.release_redraw()
         if self.drain_held:
             # The app's turn, not this screen's: a drain here would keep this screen's queue
