@@ -83,6 +83,10 @@ DAY_MS = 86_400_000
 # prune() reports whether it stopped early and the caller simply calls again soon.
 PRUNE_CHUNK = 50
 PRUNE_KEYS = 64
+# Each step that deletes writes a small segment of the search index; one merge call (about 1 ms
+# at a million rows, half of a step) folds several, so a step merges once this many have been
+# written since its last merge: the steps' FTS5 levels stay as low as with a merge every step.
+PRUNE_MERGE_EVERY = 2
 # WAL pages a retention or indexer step writes, for the checkpoint pacing below: a few for the
 # transaction (counts, the index's structure and new segment), MERGE_STEP_PAGES for each FTS5
 # merge call that wrote, and one per PRUNE_CHANGES_PER_PAGE rows a retention step changes.
@@ -157,10 +161,21 @@ _TS_RE = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 
 
+_MILLIS = tuple(f".{i:03d}Z" for i in range(1000))
+_formatted_second: tuple[int, str] = (0, "1970-01-01T00:00:00")
+
+
 def format_time(ms: int) -> str:
     """Milliseconds since the epoch -> the ``server-time`` text the server sends."""
+    global _formatted_second
     second, milli = divmod(ms, 1000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)) + f".{milli:03d}Z"
+    # A CHATHISTORY answer formats 50 stored times, mostly a few within one second: the
+    # strftime of the last second is kept (half of a stored line's read-back cost otherwise).
+    last, text = _formatted_second
+    if second != last:
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        _formatted_second = (second, text)
+    return text + _MILLIS[milli]
 
 
 _last_second: tuple[str, int] = ("", 0)
@@ -407,6 +422,7 @@ class HistoryStore:
         self._seq_known = False
         self._blind = False  # a pending record got its seq while _seq_known was False
         self._prune_cursor = ""  # retention goes through the keys in order, a step at a time
+        self._prune_segments = 0  # index segments retention wrote since it last merged
         # Keys with committed rows the search index and counts have not reached (an ordered
         # set: history_search.index_step takes them in turn). Bounded by the keys stored.
         self._unindexed: dict[str, None] = {}
@@ -786,8 +802,10 @@ class HistoryStore:
                 )
                 before = conn.total_changes
                 done = self._prune_keys(conn, now_ms, max_rows, max_keys)
-                merged = conn.total_changes != before and history_search.merge(conn)
+                segments = self._prune_segments + (conn.total_changes != before)
+                merged = segments >= PRUNE_MERGE_EVERY and history_search.merge(conn)
                 conn.execute("COMMIT")
+                self._prune_segments = 0 if segments >= PRUNE_MERGE_EVERY else segments
             except BaseException:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
@@ -935,6 +953,20 @@ class HistoryStore:
         commands: Collection[str] | None,
         floor: int = 0,
     ) -> list[HistoryRecord]:
+        return [
+            _row_to_record(r) for r in self._select_rows(key, conds, limit, newest, commands, floor)
+        ]
+
+    def _select_rows(
+        self,
+        key: str,
+        conds: list[tuple[str, Args]],
+        limit: int,
+        newest: bool,
+        commands: Collection[str] | None,
+        floor: int = 0,
+    ) -> list[Row]:
+        """The rows of :meth:`_select`, in chronological order, not yet made records."""
         if limit <= 0:
             return []
         if floor:
@@ -952,7 +984,7 @@ class HistoryStore:
         )
         if newest:
             rows.reverse()
-        return [_row_to_record(r) for r in rows]
+        return rows
 
     # ``floor``: rows below this seq are never returned (a room whose protection at the time
     # is unknown; see Server.restore_room).
@@ -1004,12 +1036,14 @@ class HistoryStore:
             if found is None:
                 return []
             earlier, later = ("seq < ?", (found[1],)), ("seq >= ?", (found[1],))
-        before = self._select(key, [earlier], limit, True, commands, floor)
-        after = self._select(key, [later], limit, False, commands, floor)
-        n_before = min(len(before), limit // 2)
-        n_after = min(len(after), limit - n_before)
-        n_before = min(len(before), limit - n_after)
-        return before[len(before) - n_before :] + after[:n_after]
+        # Half before, the rest after; a side that runs short is filled from the other, read
+        # again only in that case, so that no more rows are read than are sent.
+        half = limit // 2
+        before = self._select_rows(key, [earlier], half, True, commands, floor)
+        after = self._select_rows(key, [later], limit - len(before), False, commands, floor)
+        if len(after) < limit - half and len(before) == half:
+            before = self._select_rows(key, [earlier], limit - len(after), True, commands, floor)
+        return [_row_to_record(r) for r in before + after]
 
     def between(
         self,
