@@ -641,7 +641,12 @@ def history_size_rows(names: list[str], cells: dict) -> list[str]:
                 f"{fmt(v['commit_pages'], '.2f')} WAL pages, "
                 f"p99 {fmt(v['commit_p99_ms'], '.2f')} ms; steps begun while a checkpoint "
                 f"ran: {v.get('index_overlapped', 0):,.0f}, max "
-                f"{fmt(v.get('index_overlapped_max_ms'), '.1f')} ms"
+                f"{fmt(v.get('index_overlapped_max_ms'), '.1f')} ms; SQLite's own WAL "
+                f"checkpoint or the WAL's restart ran in {v.get('loop_checkpoints', 0):,.0f} "
+                "loop commits or steps, "
+                f"max {fmt(v.get('loop_checkpoint_max_ms'), '.1f')} ms; the longest other "
+                f"step {fmt(v.get('index_plain_max_ms'), '.1f')} / "
+                f"{fmt(v.get('index_plain_cpu_max_ms'), '.1f')} ms"
             ),
         )
     )
