@@ -84,8 +84,8 @@ DAY_MS = 86_400_000
 PRUNE_CHUNK = 50
 PRUNE_KEYS = 64
 # Each step that deletes writes a small segment of the search index; one merge call (about 1 ms
-# at a million rows, half of a step) folds several, so a step merges once this many have been
-# written since its last merge: the steps' FTS5 levels stay as low as with a merge every step.
+# at a million rows, as long as the deletes) folds several, so once this many were written
+# since the last merge, the next step only merges: no step does both.
 PRUNE_MERGE_EVERY = 2
 # WAL pages a retention or indexer step writes, for the checkpoint pacing below: a few for the
 # transaction (counts, the index's structure and new segment), MERGE_STEP_PAGES for each FTS5
@@ -800,12 +800,20 @@ class HistoryStore:
                     "INSERT OR REPLACE INTO meta (name, value) VALUES ('next_seq', ?)",
                     (self._next_seq,),
                 )
-                before = conn.total_changes
-                done = self._prune_keys(conn, now_ms, max_rows, max_keys)
-                segments = self._prune_segments + (conn.total_changes != before)
-                merged = segments >= PRUNE_MERGE_EVERY and history_search.merge(conn)
+                merged = done = wrote = False
+                if self._prune_segments >= PRUNE_MERGE_EVERY:
+                    # A step of its own: inside a step that also deleted, the merge made the
+                    # longest steps twice as long (a query arriving meanwhile waits for all).
+                    merged = history_search.merge(conn)
+                else:
+                    before = conn.total_changes
+                    done = self._prune_keys(conn, now_ms, max_rows, max_keys)
+                    wrote = conn.total_changes != before
                 conn.execute("COMMIT")
-                self._prune_segments = 0 if segments >= PRUNE_MERGE_EVERY else segments
+                if self._prune_segments >= PRUNE_MERGE_EVERY:
+                    self._prune_segments = 0
+                elif wrote:
+                    self._prune_segments += 1
             except BaseException:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
