@@ -780,9 +780,10 @@ class HistoryStore:
         order) and deletes at most ``max_rows`` rows, reading the per-key counts the indexer
         keeps (history_search) instead of counting the table: a step costs about the same at
         a thousand rows or a million. Rows the indexer has not reached yet are not counted, so
-        a count limit applies to them one indexer interval late. Meant for a timer. Returns
-        True when a pass over every key is complete with nothing left to delete, False when it
-        stopped early (call again soon) or the database failed.
+        a count limit applies to them one indexer interval late. A step due to merge the
+        search index's segments (see PRUNE_MERGE_EVERY) merges instead and returns False. Meant
+        for a timer. Returns True when a pass over every key is complete with nothing left to
+        delete, False when it stopped early (call again soon) or the database failed.
         """
         if not self._usable():
             return False
