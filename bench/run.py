@@ -622,8 +622,11 @@ def history_size_rows(names: list[str], cells: dict) -> list[str]:
                 f"{fmt(v['prune_max_ms'], '.1f')} / {fmt(v['prune_cpu_max_ms'], '.1f')} "
                 f"({v['prune_steps']:,.0f}, {v['prune_deleted']:,.0f}); the old GROUP BY "
                 f"count: {fmt(v['group_by_ms'], '.0f')} ms; checkpoints between steps: "
-                f"{v['checkpoints']:.0f}, loop stall max {fmt(v['checkpoint_max_ms'], '.2f')} ms "
-                "(run on their own thread)"
+                f"{v['checkpoints']:.0f} (on their own thread, up to "
+                f"{fmt(v['checkpoint_max_ms'], '.0f')} ms each); while one ran, on the loop's "
+                f"thread: {v.get('checkpoint_commits', 0):,.0f} one-line commits, max "
+                f"{fmt(v.get('checkpoint_commit_max_ms'), '.2f')} ms, retention steps max "
+                f"{fmt(v.get('checkpoint_step_max_ms'), '.1f')} ms"
             ),
         )
     )
@@ -636,7 +639,14 @@ def history_size_rows(names: list[str], cells: dict) -> list[str]:
                 f"{fmt(v['index_max_ms'], '.1f')} / {fmt(v['index_cpu_max_ms'], '.1f')} "
                 f"({v['index_steps']:,.0f}, {v['index_lines']:,.0f}); one-line commit: "
                 f"{fmt(v['commit_pages'], '.2f')} WAL pages, "
-                f"p99 {fmt(v['commit_p99_ms'], '.2f')} ms"
+                f"p99 {fmt(v['commit_p99_ms'], '.2f')} ms; steps begun while a checkpoint "
+                f"ran: {v.get('index_overlapped', 0):,.0f}, max "
+                f"{fmt(v.get('index_overlapped_max_ms'), '.1f')} ms; SQLite's own WAL "
+                f"checkpoint or the WAL's restart ran in {v.get('loop_checkpoints', 0):,.0f} "
+                "loop commits or steps, "
+                f"max {fmt(v.get('loop_checkpoint_max_ms'), '.1f')} ms; the longest other "
+                f"step {fmt(v.get('index_plain_max_ms'), '.1f')} / "
+                f"{fmt(v.get('index_plain_cpu_max_ms'), '.1f')} ms"
             ),
         )
     )

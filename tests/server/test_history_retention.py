@@ -59,7 +59,9 @@ def test_a_step_visits_a_bounded_number_of_keys(tmp_path):
     while not s.prune(max_keys=10):
         steps += 1
         assert steps < 10
-    assert steps == 2  # 30 keys, 10 a step: two steps stop early, the third completes the pass
+    # 30 keys, 10 a step: two steps stop early, then one only merges the search index (the
+    # two before each wrote a segment: PRUNE_MERGE_EVERY), the fourth completes the pass.
+    assert steps == 3
     assert set(true_counts(s).values()) == {2}
     s.close()
 
@@ -124,3 +126,33 @@ def test_an_older_file_is_counted_and_indexed_in_bounded_steps(tmp_path):
     assert len(s.search("needle", floors, 2000)) == 1000
     s.close()
     assert (tmp_path / FILENAME).exists()
+
+
+def test_no_retention_step_both_deletes_and_merges_and_search_stays_right(tmp_path):
+    # A query that arrives during a step waits for all of it: a merge of the search index costs
+    # about as much as the step's deletes at a million rows, so the two are never one step.
+    s = HistoryStore(tmp_path, per_channel_limit=3, days=0)
+    fill(s, rooms=6, per_room=12)
+    assert s._conn is not None
+    statements: list[str] = []
+    s._conn.set_trace_callback(statements.append)
+    merges = deleting = 0
+    for _ in range(200):
+        statements.clear()
+        done = s.prune(max_rows=5, max_keys=2)
+        deletes = any(q.startswith("DELETE FROM messages") for q in statements)
+        merged = any("'merge'" in q for q in statements)
+        assert not (deletes and merged), statements
+        merges += merged
+        deleting += deletes
+        if done:
+            break
+    assert done
+    assert deleting >= 10 and merges >= 3  # the index is still merged, in steps of its own
+    s._conn.set_trace_callback(None)
+    assert true_counts(s) == {f"#r{r:03d}": 3 for r in range(6)} == s.stored_counts()
+    # What retention deleted has left the index; what it kept is found.
+    kept = [m for r in range(6) for m in s.latest(f"#r{r:03d}", 10)]
+    found = s.search("text", {f"#r{r:03d}": 0 for r in range(6)}, 100)
+    assert sorted(rec.msgid for _, rec in found) == sorted(m.msgid for m in kept)
+    s.close()

@@ -83,6 +83,10 @@ DAY_MS = 86_400_000
 # prune() reports whether it stopped early and the caller simply calls again soon.
 PRUNE_CHUNK = 50
 PRUNE_KEYS = 64
+# Each step that deletes writes a small segment of the search index; one merge call (about 1 ms
+# at a million rows, as long as the deletes) folds several, so once this many were written
+# since the last merge, the next step only merges: no step does both.
+PRUNE_MERGE_EVERY = 2
 # WAL pages a retention or indexer step writes, for the checkpoint pacing below: a few for the
 # transaction (counts, the index's structure and new segment), MERGE_STEP_PAGES for each FTS5
 # merge call that wrote, and one per PRUNE_CHANGES_PER_PAGE rows a retention step changes.
@@ -157,10 +161,21 @@ _TS_RE = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 
 
+_MILLIS = tuple(f".{i:03d}Z" for i in range(1000))
+_formatted_second: tuple[int, str] = (0, "1970-01-01T00:00:00")
+
+
 def format_time(ms: int) -> str:
     """Milliseconds since the epoch -> the ``server-time`` text the server sends."""
+    global _formatted_second
     second, milli = divmod(ms, 1000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)) + f".{milli:03d}Z"
+    # A CHATHISTORY answer formats 50 stored times, mostly a few within one second: the
+    # strftime of the last second is kept (half of a stored line's read-back cost otherwise).
+    last, text = _formatted_second
+    if second != last:
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        _formatted_second = (second, text)
+    return text + _MILLIS[milli]
 
 
 _last_second: tuple[str, int] = ("", 0)
@@ -407,6 +422,7 @@ class HistoryStore:
         self._seq_known = False
         self._blind = False  # a pending record got its seq while _seq_known was False
         self._prune_cursor = ""  # retention goes through the keys in order, a step at a time
+        self._prune_segments = 0  # index segments retention wrote since it last merged
         # Keys with committed rows the search index and counts have not reached (an ordered
         # set: history_search.index_step takes them in turn). Bounded by the keys stored.
         self._unindexed: dict[str, None] = {}
@@ -764,9 +780,10 @@ class HistoryStore:
         order) and deletes at most ``max_rows`` rows, reading the per-key counts the indexer
         keeps (history_search) instead of counting the table: a step costs about the same at
         a thousand rows or a million. Rows the indexer has not reached yet are not counted, so
-        a count limit applies to them one indexer interval late. Meant for a timer. Returns
-        True when a pass over every key is complete with nothing left to delete, False when it
-        stopped early (call again soon) or the database failed.
+        a count limit applies to them one indexer interval late. A step due to merge the
+        search index's segments (see PRUNE_MERGE_EVERY) merges instead and returns False. Meant
+        for a timer. Returns True when a pass over every key is complete with nothing left to
+        delete, False when it stopped early (call again soon) or the database failed.
         """
         if not self._usable():
             return False
@@ -784,10 +801,20 @@ class HistoryStore:
                     "INSERT OR REPLACE INTO meta (name, value) VALUES ('next_seq', ?)",
                     (self._next_seq,),
                 )
-                before = conn.total_changes
-                done = self._prune_keys(conn, now_ms, max_rows, max_keys)
-                merged = conn.total_changes != before and history_search.merge(conn)
+                merged = done = wrote = False
+                if self._prune_segments >= PRUNE_MERGE_EVERY:
+                    # A step of its own: inside a step that also deleted, the merge made the
+                    # longest steps twice as long (a query arriving meanwhile waits for all).
+                    merged = history_search.merge(conn)
+                else:
+                    before = conn.total_changes
+                    done = self._prune_keys(conn, now_ms, max_rows, max_keys)
+                    wrote = conn.total_changes != before
                 conn.execute("COMMIT")
+                if self._prune_segments >= PRUNE_MERGE_EVERY:
+                    self._prune_segments = 0
+                elif wrote:
+                    self._prune_segments += 1
             except BaseException:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
@@ -935,6 +962,20 @@ class HistoryStore:
         commands: Collection[str] | None,
         floor: int = 0,
     ) -> list[HistoryRecord]:
+        return [
+            _row_to_record(r) for r in self._select_rows(key, conds, limit, newest, commands, floor)
+        ]
+
+    def _select_rows(
+        self,
+        key: str,
+        conds: list[tuple[str, Args]],
+        limit: int,
+        newest: bool,
+        commands: Collection[str] | None,
+        floor: int = 0,
+    ) -> list[Row]:
+        """The rows of :meth:`_select`, in chronological order, not yet made records."""
         if limit <= 0:
             return []
         if floor:
@@ -952,7 +993,7 @@ class HistoryStore:
         )
         if newest:
             rows.reverse()
-        return [_row_to_record(r) for r in rows]
+        return rows
 
     # ``floor``: rows below this seq are never returned (a room whose protection at the time
     # is unknown; see Server.restore_room).
@@ -1004,12 +1045,14 @@ class HistoryStore:
             if found is None:
                 return []
             earlier, later = ("seq < ?", (found[1],)), ("seq >= ?", (found[1],))
-        before = self._select(key, [earlier], limit, True, commands, floor)
-        after = self._select(key, [later], limit, False, commands, floor)
-        n_before = min(len(before), limit // 2)
-        n_after = min(len(after), limit - n_before)
-        n_before = min(len(before), limit - n_after)
-        return before[len(before) - n_before :] + after[:n_after]
+        # Half before, the rest after; a side that runs short is filled from the other, read
+        # again only in that case, so that no more rows are read than are sent.
+        half = limit // 2
+        before = self._select_rows(key, [earlier], half, True, commands, floor)
+        after = self._select_rows(key, [later], limit - len(before), False, commands, floor)
+        if len(after) < limit - half and len(before) == half:
+            before = self._select_rows(key, [earlier], limit - len(after), True, commands, floor)
+        return [_row_to_record(r) for r in before + after]
 
     def between(
         self,

@@ -50,15 +50,20 @@ def _kinds(c: Client) -> tuple[str, ...] | None:
 
 
 def _record_line(c: Client, rec: HistoryRecord, ref: str | None) -> str:
-    tags = []
+    # Tags in the order batch, time, msgid. One f-string per case: this runs for each of the
+    # up to 100 lines of an answer.
+    caps = c.caps
+    if caps & CAP_SERVER_TIME:
+        tags = (
+            f"time={rec.time};msgid={rec.msgid}" if caps & CAP_MESSAGE_TAGS else f"time={rec.time}"
+        )
+    else:
+        tags = f"msgid={rec.msgid}" if caps & CAP_MESSAGE_TAGS else ""
     if ref is not None:
-        tags.append(f"batch={ref}")
-    if c.caps & CAP_SERVER_TIME:
-        tags.append(f"time={rec.time}")
-    if c.caps & CAP_MESSAGE_TAGS:
-        tags.append(f"msgid={rec.msgid}")
-    head = f"@{';'.join(tags)} " if tags else ""
-    return f"{head}:{rec.source} {rec.command} {rec.target} :{rec.text}"
+        tags = f"batch={ref};{tags}" if tags else f"batch={ref}"
+    if tags:
+        return f"@{tags} :{rec.source} {rec.command} {rec.target} :{rec.text}"
+    return f":{rec.source} {rec.command} {rec.target} :{rec.text}"
 
 
 def _record_lines(c: Client, rec: HistoryRecord, ref: str | None) -> list[str]:
