@@ -346,12 +346,17 @@ class Server(Reactor):
         self.out.mark_dirty(c)  # so this pass ends in flush(), which commits
         return stamp, msgid
 
-    def commit_history(self) -> None:
-        """One transaction for everything queued this pass. Refused: relay anyway, tell senders."""
+    def commit_history(self, *, write_ahead: bool = False) -> None:
+        """Make everything queued this pass durable. Refused: relay anyway, tell senders.
+
+        Mid-pass (a handler about to read the store) it is one SQLite transaction. With
+        ``write_ahead`` (the end of a pass) it is one journal write, and :meth:`flush` commits
+        to SQLite after the sends.
+        """
         if not self._stored_by:
             return
         stored_by, self._stored_by = self._stored_by, []
-        if self.history.commit():
+        if self.history.write_ahead() if write_ahead else self.history.commit():
             return
         told: set[tuple[Client, str, str]] = set()
         for c, command, target in stored_by:
@@ -366,14 +371,18 @@ class Server(Reactor):
 
     def flush(self) -> None:
         self.out.materialize()
-        # Group commit: nothing a client can see leaves before it is durable.
+        history = self.history
+        # Group commit: nothing a client can see leaves before it is durable, in the journal;
+        # SQLite gets it after the sends, still in this pass, so every later read sees it.
         if self._stored_by:
-            self.commit_history()
-        elif self.history.rooms_pending:
-            self.history.commit()
-        if self.history.enabled:
+            self.commit_history(write_ahead=True)
+        elif history.rooms_pending:
+            history.write_ahead()
+        if history.enabled:
             follow_history(self)
         super().flush()
+        if history.pending or history.rooms_pending:
+            history.commit()  # if refused, the journal keeps the lines and the reopen stores them
 
     # -- room protection kept with the history ---------------------------------------------------
     #
