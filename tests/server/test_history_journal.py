@@ -16,7 +16,7 @@ import sys
 import pytest
 
 from tui_chat.server import history_journal
-from tui_chat.server.history import FILENAME
+from tui_chat.server.history import FILENAME, HistoryRecord, HistoryStore, format_time
 
 from .ircclient import TestClient
 
@@ -119,14 +119,16 @@ def test_a_line_relayed_survives_kill_9_before_sqlite_had_it(tmp_path, torn):
         frame = history_journal.encode(
             [("#j", 999, 1_700_000_000_000, "a!a@h", "PRIVMSG", "#j", "torn", "x-3e7")], [], []
         )
-        with journal.open("ab") as f:
+        data = journal.read_bytes()
+        with journal.open("r+b") as f:
+            f.seek(len(data.rstrip(b"\0")))  # right after the last whole frame
             f.write(frame[: len(frame) - 3])
     proc, port = start_server(data_dir)
     try:
         assert latest(port, "#j") == ["in the journal only"]
     finally:
         kill(proc)
-    assert journal.stat().st_size == 0  # emptied once SQLite had it
+    assert not journal.read_bytes().strip(b"\0")  # emptied once SQLite had it
     assert stored_in_sqlite(data_dir, "in the journal only")
 
 
@@ -153,3 +155,35 @@ def test_a_journal_that_cannot_be_written_tells_the_sender(tmp_path):
         bob.close()
         kill(proc)
     assert not stored_in_sqlite(data_dir, "nowhere to keep it")
+
+
+def test_the_journal_keeps_any_text_exactly(tmp_path):
+    # The server never stores a NUL or a line break, but the store must not misread its own
+    # file if a caller does: such a pass is written as JSON. Either way the journal holds
+    # exactly what SQLite then gets.
+    store = HistoryStore(tmp_path / "data", store_private=True)
+    try:
+        texts = ["plain", "tab\there", "nul\0and\nnewline", "ünïcödé ✓"]
+        for i, text in enumerate(texts, 1):
+            target = "#j" if i % 2 else "bob"
+            ms = 1_700_000_000_000 + i
+            record = HistoryRecord(f"x-{i:x}", format_time(ms), "a!a@h", "PRIVMSG", target, text)
+            store.append(record)
+        assert store.write_ahead()
+        replay = history_journal.read(tmp_path / "data" / history_journal.FILENAME)
+    finally:
+        store.close()  # commits to SQLite
+    assert not replay.torn
+    journaled = [row for frame in replay.frames for row in frame.messages]
+    assert [row[6] for row in journaled] == texts
+    conn = sqlite3.connect(tmp_path / "data" / FILENAME)
+    try:
+        rows = conn.execute(
+            "SELECT key, seq, ts, source, command, target, text, msgid FROM messages ORDER BY seq"
+        ).fetchall()
+        peers = conn.execute("SELECT nick, key FROM peers").fetchall()
+    finally:
+        conn.close()
+    assert journaled == rows
+    assert {p for frame in replay.frames for p in frame.peers} == set(peers)
+    assert peers

@@ -2,30 +2,34 @@
 
 Why: a one-line SQLite commit costs 150-300 µs when the loop has been idle for a few
 milliseconds (SQLite's code and pages have left the CPU caches), and at light load every line
-waited for its own. One ``write()`` of a small frame to an append-only file gives the same
-durability for a fraction of that: once it returns the bytes are in the kernel's page cache,
-so they survive the process being killed, as a WAL commit with ``synchronous=NORMAL`` does;
-with ``FULL`` the frame is also ``fdatasync``-ed, as SQLite's own commit would be. The server
-then relays the lines and commits them to SQLite in the same loop pass, after the sends: every
-later command (CHATHISTORY, SEARCH, REDACT ...) sees them in SQLite, as before, and the journal
-is emptied once they are there. So it never holds more than the passes SQLite has not taken.
+waited for its own. Copying a small frame into a file mapped into memory gives the same
+durability for a fraction of that (measured on the loop, light load: 45 µs median against
+180 for the commit, and 80 for a ``write()`` of the frame): the copy lands in the kernel's
+page cache, which outlives the process, so the frame survives ``kill -9`` as a WAL commit with
+``synchronous=NORMAL`` does; with ``FULL`` its pages are also ``msync``-ed, as SQLite's own
+commit would be fsynced. The server then relays the lines and commits them to SQLite in the
+same loop pass, after the sends: every later command (CHATHISTORY, SEARCH, REDACT ...) finds
+them in SQLite, as before, and the journal is zeroed once they are there. So it never holds
+more than the passes SQLite has not taken.
 
 After a crash between the two steps, the next open replays the journal into SQLite before
 anything else reads the store. Replay is idempotent: messages are ``INSERT OR IGNORE`` by
-their (key, seq) primary key. A frame cut short by the crash (a torn ``write()``) fails its
-length or CRC check and it and anything after it are ignored: no client saw those lines, the
-relay comes after the write.
+their (key, seq) primary key. A frame cut short by the crash fails its length or CRC check
+and it and anything after it are ignored: no client saw those lines, the relay comes after
+the copy.
 
 Frame: length and CRC-32 of the payload (little-endian u32 each), then the payload: ``T`` and
 records separated by ``\\n``, fields by ``\\0`` (IRC lines can hold neither; the server refuses
 NUL), or ``J`` and JSON when some field does hold one (never from the server, but the store
-must not misread its own file).
+must not misread its own file). Frames start at the file's first byte; the first header of
+zeros ends them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import mmap
 import os
 import stat
 import struct
@@ -40,6 +44,8 @@ _HEADER = struct.Struct("<II")
 # A message row as the store keeps it: (key, seq, ts, source, command, target, text, msgid).
 MessageRow: TypeAlias = tuple[Any, ...]
 _MESSAGE_FIELDS = 8
+# The file's size when opened; a pass with more grows it (doubling) for the rest of the run.
+SIZE = 1 << 20
 
 
 @dataclass
@@ -133,7 +139,7 @@ def read(path: Path) -> Replay:
             parsed.append(decode(payload))
         except (ValueError, KeyError, TypeError, UnicodeDecodeError):
             return Replay(parsed, True)  # damaged: stop, as for a torn frame
-    return Replay(parsed, end < len(data))
+    return Replay(parsed, bool(data[end:].strip(b"\0")))  # zeros: the mapped file's free space
 
 
 def _frames(data: bytes) -> Iterator[bytes]:
@@ -152,15 +158,33 @@ def _frames(data: bytes) -> Iterator[bytes]:
 class Journal:
     """The open journal file: :meth:`write` a frame per pass, :meth:`clear` once in SQLite.
 
-    Methods raise OSError when the file cannot be written; the store then refuses the pass
-    exactly as it refuses a failed commit.
+    The file is mapped into memory (``MAP_SHARED``) and its blocks allocated up front, so a
+    frame is a copy into the page cache with no system call on the latency path (a cold
+    ``write()`` cost 50-60 µs here, mostly the kernel's inode and timestamp work). The page
+    cache outlives the process, as a ``write()``'s data does; with ``sync`` (FULL) the frame's
+    pages are also ``msync``-ed. Blocks are allocated with ``posix_fallocate``, so a full disk
+    is an error here, never a fault when the copy touches a page. Methods raise OSError when
+    the file cannot be used; the store then refuses the pass as it refuses a failed commit.
     """
 
     def __init__(self, path: Path, *, sync: bool) -> None:
         self.path = path
-        self.sync = sync  # synchronous=FULL: fdatasync each frame before it counts as written
-        self.dirty = False  # frames written since the last clear()
-        self._fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+        self.sync = sync
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            if not stat.S_ISREG(os.fstat(self._fd).st_mode):
+                raise OSError(f"history journal {path} is not a regular file")
+            self._size = max(SIZE, os.fstat(self._fd).st_size)
+            os.posix_fallocate(self._fd, 0, self._size)
+            self._map = mmap.mmap(self._fd, self._size)
+        except BaseException:
+            os.close(self._fd)
+            raise
+        self._end = 0  # frames occupy [0, _end); the rest of the file is zeros
+
+    @property
+    def dirty(self) -> bool:
+        return self._end > 0
 
     def write(
         self,
@@ -169,21 +193,34 @@ class Journal:
         rooms: Sequence[tuple[str, str]],
     ) -> None:
         frame = encode(messages, peers, rooms)
-        self.dirty = True  # even a short write may have left bytes: clear() must cut them
-        written = os.write(self._fd, frame)
-        if written != len(frame):
-            # A regular file only writes short when the disk is full or a limit is hit.
-            raise OSError(f"journal write cut short ({written} of {len(frame)} bytes)")
+        start, end = self._end, self._end + len(frame)
+        if end + _HEADER.size > self._size:
+            self._grow(end + _HEADER.size)  # a header of zeros must follow the last frame
+        self._map[start:end] = frame
+        self._end = end
         if self.sync:
-            os.fdatasync(self._fd)
+            first = start - start % mmap.PAGESIZE
+            self._map.flush(first, end - first)
+
+    def _grow(self, needed: int) -> None:
+        size = self._size
+        while size < needed:
+            size *= 2
+        os.posix_fallocate(self._fd, 0, size)
+        self._map.resize(size)
+        self._size = size
 
     def clear(self) -> None:
-        """Empty the file: everything in it is committed in SQLite."""
-        if self.dirty:
-            os.ftruncate(self._fd, 0)
-            self.dirty = False
+        """Zero the frames: everything in them is committed in SQLite."""
+        if self._end:
+            self._map[: self._end] = bytes(self._end)
+            if self.sync:
+                self._map.flush(0, self._end)
+            self._end = 0
 
     def close(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self._map.close()
         with contextlib.suppress(OSError):
             os.close(self._fd)
         self._fd = -1
