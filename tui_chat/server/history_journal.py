@@ -72,7 +72,7 @@ def encode(
     text = "\n".join(parts)
     separators = len(messages) * _MESSAGE_FIELDS + 2 * (len(peers) + len(rooms))
     if text.count("\0") == separators and text.count("\n") == len(parts) - 1:
-        payload = b"T" + text.encode("utf-8", "surrogateescape")
+        payload = b"T" + text.encode("utf-8", "surrogatepass")
     else:
         data = {"m": list(messages), "p": list(peers), "r": list(rooms)}
         payload = b"J" + json.dumps(data, separators=(",", ":")).encode()
@@ -89,7 +89,7 @@ def decode(payload: bytes) -> Frame:
         frame.peers = [(str(a), str(b)) for a, b in data["p"]]
         frame.rooms = [(str(a), str(b)) for a, b in data["r"]]
     elif kind == b"T":
-        for line in body.decode("utf-8", "surrogateescape").split("\n"):
+        for line in body.decode("utf-8", "surrogatepass").split("\n"):
             fields = line.split("\0")
             if fields[0] == "m" and len(fields) == _MESSAGE_FIELDS + 1:
                 key, seq, ts, *rest = fields[1:]
