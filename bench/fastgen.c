@@ -12,6 +12,10 @@
  *   -b N     connections in setup at once (default 20; miniircd's listen backlog is 5)
  *   -p PID   server process: its utime+stime (/proc/PID/stat) over the traffic window
  *   -T SEC   setup time limit (default 60)         -L SEC  tail time limit (default 10)
+ *   -i USEC  paced: the first sender sends one message every USEC microseconds (a timerfd, so
+ *            not rounded to epoll's milliseconds; after a stall it does not burst to catch up);
+ *            -w is then unused. The light-load latency phase: a C receive loop, so the
+ *            generator's own walk over 50 receivers is not in every server's figure.
  *
  * Each connection registers (NICK/USER, waits for 001), joins CHAN (waits for 366), and the run
  * waits until the server has been quiet for 200 ms. Then the senders send
@@ -43,6 +47,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -357,11 +362,11 @@ int main(int argc, char **argv) {
     int n_send = 1, window = 256, batch = 20, opt;
     double seconds = 2, setup_limit = 60, tail_limit = 10;
     uint64_t count = 0;
-    long pid = 0;
+    long pid = 0, interval_us = 0;
     const char *prefix = "";
     g.n_recv = 10;
     g.chan = "#bench";
-    while ((opt = getopt(argc, argv, "r:s:t:n:w:c:x:b:p:T:L:")) != -1) {
+    while ((opt = getopt(argc, argv, "r:s:t:n:w:c:x:b:p:T:L:i:")) != -1) {
         switch (opt) {
         case 'r': g.n_recv = atoi(optarg); break;
         case 's': n_send = atoi(optarg); break;
@@ -374,10 +379,12 @@ int main(int argc, char **argv) {
         case 'p': pid = atol(optarg); break;
         case 'T': setup_limit = atof(optarg); break;
         case 'L': tail_limit = atof(optarg); break;
+        case 'i': interval_us = atol(optarg); break;
         default: usage();
         }
     }
     if (argc - optind != 2 || g.n_recv < 1 || n_send < 1 || window < 1 || batch < 1 ||
+        interval_us < 0 || interval_us > 10000000 ||
         strlen(g.chan) > 50 || strlen(prefix) > 20)
         usage();
     g.chan_len = strlen(g.chan);
@@ -411,6 +418,13 @@ int main(int argc, char **argv) {
     }
     g.epfd = epoll_create1(0);
     struct epoll_event events[MAX_EVENTS];
+    int tfd = -1; /* paced mode's ticks; its epoll data is NULL (connections have theirs) */
+    if (interval_us) {
+        tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+        struct epoll_event tev = {.events = EPOLLIN, .data.ptr = NULL};
+        if (tfd < 0 || epoll_ctl(g.epfd, EPOLL_CTL_ADD, tfd, &tev) < 0)
+            fail("timerfd: %s", strerror(errno));
+    }
 
     int64_t t0 = now_ns(), setup_deadline = t0 + (int64_t)(setup_limit * 1e9);
     int64_t settle_start = 0, t_start = 0, send_until = 0, tail_deadline = 0, t_last = 0;
@@ -440,9 +454,18 @@ int main(int argc, char **argv) {
             gen0 = cpu_self();
             t_start = t_last = now = now_ns();
             send_until = t_start + (int64_t)(seconds * 1e9);
+            if (tfd >= 0) {
+                struct itimerspec it = {
+                    .it_interval = {interval_us / 1000000, interval_us % 1000000 * 1000},
+                    .it_value = {0, 1}, /* the first message right away */
+                };
+                if (timerfd_settime(tfd, 0, &it, NULL) < 0) fail("timerfd: %s", strerror(errno));
+            }
         }
         if (g.phase == TRAFFIC) {
-            if (now < send_until && (!count || g.sent < count)) {
+            if (tfd >= 0 && now < send_until && (!count || g.sent < count)) {
+                /* paced: the ticks below send */
+            } else if (now < send_until && (!count || g.sent < count)) {
                 int64_t budget = (int64_t)(g.delivered / (uint64_t)g.n_recv) + window - (int64_t)g.sent;
                 if (count && budget > (int64_t)(count - g.sent)) budget = (int64_t)(count - g.sent);
                 for (int i = 0; i < n_send && budget > 0; i++) {
@@ -475,6 +498,22 @@ int main(int argc, char **argv) {
         for (int i = 0; i < n; i++) {
             struct conn *c = events[i].data.ptr;
             uint32_t ev = events[i].events;
+            if (!c) {
+                uint64_t ticks;
+                struct conn *s = &conns[0];
+                if (read(tfd, &ticks, sizeof ticks) < 0 || g.phase != TRAFFIC) continue;
+                /* One message per tick however many passed: a stall is not made up in a burst. */
+                if (now_ns() >= send_until || (count && g.sent >= count) || s->state == CLOSED)
+                    continue;
+                int n = snprintf(msg, sizeof msg, "PRIVMSG %s :%lld %llu %s\r\n", g.chan,
+                                 (long long)now_ns(), (unsigned long long)s->seq++, PAYLOAD);
+                if (s->out_len + (size_t)n > s->out_cap) continue; /* not sent, not counted */
+                memcpy(s->out + s->out_len, msg, (size_t)n);
+                s->out_len += (size_t)n;
+                g.sent++;
+                flush(s);
+                continue;
+            }
             if (c->state == CLOSED) continue;
             if (c->state == CONNECTING && (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP))) on_connected(c);
             else if (ev & EPOLLOUT) flush(c);

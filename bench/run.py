@@ -19,12 +19,14 @@ sockets). Scenarios:
             of a one-line chat commit (bench/history_size.py).
   latency   one message every 5 ms from one sender to 50 receivers (tui-chat: history on and
             off, alternated; medians); p50/p99, server CPU per delivery, and issue 12's target
-            (p99 with history on at or below the best C peer's in the same run).
+            (p99 with history on at or below the best C peer's in the same run). Paced by
+            fastgen (-i, a timerfd), so the generator's own receive loop is C for every server.
   rooms     one room of 10 .. 5,000 members on every server and a minimal C relay ("the limit"):
             deliveries/s and server CPU per delivery against room size (bench/rooms.py).
 
-Fan-out and rooms are driven by bench/fastgen.c, a C generator built at run time, so that the
-generator does not saturate before the server; without a C compiler (or over TLS) they fall back
+Fan-out, rooms and light load are driven by bench/fastgen.c, a C generator built at run time,
+so that the generator does not saturate before the server (nor, at light load, add its own
+receive loop to the latency); without a C compiler (or over TLS) they fall back
 to the Python generator, and the output says so.
 
 Then `ui_bench.py` (the Textual app under a flood) runs in a subprocess.
@@ -38,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import math
 import os
 import platform
@@ -52,6 +55,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import cbuild
 import connections
 import history_size
 import loadgen
@@ -338,6 +342,8 @@ def run_latency_history(cfg: Settings) -> dict[str, Cell]:
 
 
 def run_latency(name: str, cfg: Settings, **start) -> Cell:
+    if rooms.generator_problem() is None:
+        return run_latency_c(name, cfg, **start)
     server = servers.STARTERS[name](**start)
     conns: list[loadgen.Conn] = []
     try:
@@ -371,6 +377,39 @@ def run_latency(name: str, cfg: Settings, **start) -> Cell:
         return cell
     finally:
         close_all(conns)
+        server.stop()
+
+
+def run_latency_c(name: str, cfg: Settings, **start) -> Cell:
+    """The light-load phase driven by fastgen's paced mode (-i), the same for every server.
+
+    The Python generator's receive loop (about 10-15 µs of Python per receiver, 50 per message)
+    was in every server's figure, more so the faster a server sends its 50 copies; so was
+    epoll's millisecond timeout, which rounded the 5 ms pacing up.
+    """
+    server = servers.STARTERS[name](**start)
+    try:
+        seconds = cfg.latency_count * cfg.latency_interval * 3 + 5
+        argv = [
+            str(cbuild.build("fastgen")),
+            *("-r", str(cfg.latency_receivers), "-s", "1", "-t", f"{seconds:.1f}"),
+            *("-n", str(cfg.latency_count), "-i", str(round(cfg.latency_interval * 1e6))),
+            *("-b", str(SETUP_BATCH), "-p", str(server.proc.pid), "-T", "60", "-L", "5"),
+            *(server.host, str(server.port)),
+        ]
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 90)
+        lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+        result = json.loads(lines[-1]) if lines else {"error": proc.stderr.strip()[-200:]}
+        if not result.get("ok"):
+            return Cell(error=f"generator: {result.get('error')}")
+        values = rooms.fanout_values(result)
+        values["max"] = result["lat_max_ms"]
+        cell = Cell({k: values[k] for k in ("p50", "p99", "max", "lost", "sent", "cpu_us")})
+        cell.values["gen_cpu"] = values["gen_cpu"]
+        if not server.alive():
+            cell.error = f"server died: {server.exit_info()}"
+        return cell
+    finally:
         server.stop()
 
 
@@ -841,7 +880,7 @@ def main(argv: list[str] | None = None) -> int:
         print()
         generator = rooms.generator_problem()
         print(
-            "fan-out generator: "
+            "fan-out and light-load generator: "
             + ("bench/fastgen.c (C)" if generator is None else f"Python ({generator})")
             + "\n"
         )

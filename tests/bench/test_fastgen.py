@@ -84,6 +84,17 @@ def test_window_holds_back_the_senders(fastgen, server):
     assert (result["sent"], result["delivered"], result["lost"]) == (20, 80, 0)
 
 
+def test_paced_mode_sends_one_message_per_interval(fastgen, server):
+    """-i: the light-load phase. Every message counted once at each receiver, and the five
+    are spread over at least four intervals (a timer cannot fire early, so this bound holds on
+    any machine, however slow)."""
+    result = run_fastgen(fastgen, server.port, "-r", "3", "-n", "5", "-i", "50000", "-t", "30")
+    assert result["ok"], result
+    assert (result["sent"], result["delivered"], result["lost"]) == (5, 15, 0)
+    assert result["lat_samples"] == 15
+    assert result["elapsed_s"] >= 4 * 0.05
+
+
 def test_says_why_when_setup_fails(fastgen, server):
     """A refused JOIN (no such channel: a name the server rejects) ends the run with a reason."""
     result = run_fastgen(fastgen, server.port, "-r", "1", "-c", "nochannel", "-n", "1")

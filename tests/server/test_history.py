@@ -385,18 +385,18 @@ def fail_text(client: TestClient) -> str:
     return client.received[-1].split(" :", 1)[1]
 
 
-def test_nothing_reaches_a_socket_before_its_commit(server, connect, monkeypatch):
+def test_nothing_reaches_a_socket_before_it_is_in_the_journal(server, connect, monkeypatch):
     store = server._server.history
-    real_commit = store.commit
-    committed_at: list[float] = []
+    real_write_ahead = store.write_ahead
+    written_at: list[float] = []
 
-    def slow_commit():
+    def slow_write_ahead():
         time.sleep(0.3)  # widen the window in which an early flush would show
-        ok = real_commit()
-        committed_at.append(time.monotonic())
+        ok = real_write_ahead()
+        written_at.append(time.monotonic())
         return ok
 
-    monkeypatch.setattr(store, "commit", slow_commit)
+    monkeypatch.setattr(store, "write_ahead", slow_write_ahead)
     alice = connect("alice", caps=CAPABLE)
     bob = connect("bob")
     alice.join("#w")
@@ -405,30 +405,63 @@ def test_nothing_reaches_a_socket_before_its_commit(server, connect, monkeypatch
     alice.send("PRIVMSG #w :durable first")
     bob.expect("PRIVMSG")
     arrived = time.monotonic()
-    assert committed_at and arrived >= committed_at[0] >= sent + 0.3
+    assert written_at and arrived >= written_at[0] >= sent + 0.3
 
 
-def test_a_commit_refused_mid_run_still_relays_and_tells_the_sender(server, connect):
-    # One line per pass: the store's one-statement commit. query_only makes SQLite refuse the
-    # write as a file turned read-only would; it is set on the loop thread, which owns the store.
+def refuse_writes(server) -> None:
+    """Make SQLite refuse the store's writes, as a file turned read-only would. query_only is
+    set on the loop thread, which owns the store's connection."""
+    done = threading.Event()
+
+    def run() -> None:
+        conn = server._server.history._conn
+        assert conn is not None
+        conn.execute("PRAGMA query_only=ON")
+        done.set()
+
+    server._server.call_soon_threadsafe(run)
+    assert done.wait(5)
+
+
+def test_a_commit_refused_mid_pass_still_relays_and_tells_the_sender(server, connect):
+    # A handler's own commit (CHATHISTORY commits what was said earlier in its pass) is a
+    # plain SQLite commit: refused, the sender is told, the line is still relayed.
     alice = connect("alice", caps=CAPABLE)
     bob = connect("bob")
     alice.join("#f")
     bob.join("#f")
     say(alice, "#f", ["stored"])
     assert bob.expect("PRIVMSG").params == ("#f", "stored")
-    done = threading.Event()
-
-    def refuse_writes() -> None:
-        conn = server._server.history._conn
-        assert conn is not None
-        conn.execute("PRAGMA query_only=ON")
-        done.set()
-
-    server._server.call_soon_threadsafe(refuse_writes)
-    assert done.wait(5)
-    alice.send("PRIVMSG #f :refused")
+    refuse_writes(server)
+    alice.send("PRIVMSG #f :refused\r\nCHATHISTORY LATEST #f * 10")
     assert bob.expect("PRIVMSG").params == ("#f", "refused")
     assert alice.expect("PRIVMSG").params == ("#f", "refused")  # the echo
     assert fail(alice) == ("PRIVMSG", "MESSAGE_ERROR", "#f", fail_text(alice))
     assert not server._server.history.healthy
+
+
+def test_sqlite_refusing_after_the_journal_loses_nothing_relayed(server, connect):
+    # The end of a pass: the journal has the line before it is relayed; SQLite refuses it
+    # after the sends. Nobody is told it was lost, and the reopen stores it from the journal.
+    alice = connect("alice", caps=(*CAPABLE, "cap-notify", "draft/chathistory"))
+    bob = connect("bob")
+    alice.join("#f")
+    bob.join("#f")
+    refuse_writes(server)
+    alice.send("PRIVMSG #f :kept by the journal")
+    assert bob.expect("PRIVMSG").params == ("#f", "kept by the journal")
+    alice.expect(lambda m: m.command == "CAP" and m.params[1] == "DEL")  # SQLite failed
+    assert not any(" FAIL " in line for line in alice.received)
+    reopened = threading.Event()
+
+    def reopen_now() -> None:
+        history = server._server.history
+        history._retry_at = 0.0  # instead of waiting out the back-off
+        if history.has_messages("#f") and history.healthy:  # reopened, journal replayed
+            reopened.set()
+
+    server._server.call_soon_threadsafe(reopen_now)
+    assert reopened.wait(5)
+    alice.send("CHATHISTORY LATEST #f * 10")
+    _, lines = batch(alice)
+    assert [m.params[-1] for m in lines] == ["kept by the journal"]
