@@ -112,3 +112,22 @@ def test_one_checkpointer_per_open_store_and_none_left_after_failures_and_close(
         s.close()
     others_joined(s)
     assert checkpointer_threads() == 0
+
+
+def test_a_restarted_wal_is_not_truncated_below_what_the_backstop_lets_it_reach(
+    tmp_path: Path,
+) -> None:
+    """Under steady commits the WAL only restarts after SQLite's backstop checkpoint; the commit
+    that restarts it truncates the file to ``journal_size_limit``, a 45-51 ms ``ftruncate`` on
+    the loop thread when the limit was a quarter of the backstop's size."""
+    s = HistoryStore(tmp_path)
+    try:
+        assert s._conn is not None
+        limit = s._conn.execute("PRAGMA journal_size_limit").fetchone()[0]
+        pages = s._conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        page_size = s._conn.execute("PRAGMA page_size").fetchone()[0]
+        frame = page_size + 24  # a WAL frame: the page and its header
+        assert pages > 0
+        assert limit >= pages * frame + 32  # the WAL's own header
+    finally:
+        s.close()

@@ -112,6 +112,8 @@ CHECKPOINT_MAX_AGE = 60.0
 CHECKPOINT_IDLE = 0.5
 # SQLite's own checkpoint: only the backstop if the server's never runs (64 MiB of WAL).
 WAL_AUTOCHECKPOINT_PAGES = 4 * CHECKPOINT_PAGES
+# What a restarted WAL is trimmed to (80 MiB): above what the backstop lets it reach.
+WAL_JOURNAL_LIMIT_BYTES = (WAL_AUTOCHECKPOINT_PAGES + CHECKPOINT_PAGES) * 4096
 _RETRY_FIRST = 5.0
 _RETRY_MAX = 300.0
 
@@ -461,7 +463,10 @@ class HistoryStore:
             # automatic checkpoint would stall, on the loop, whichever commit crosses the line.
             conn.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
             # A checkpointed WAL is written again from its start; this trims what a burst grew.
-            conn.execute(f"PRAGMA journal_size_limit={CHECKPOINT_PAGES * 4096}")
+            # Not below the backstop's size: under steady commits the checkpointer's PASSIVE
+            # copies never catch the WAL's end, so it grows to the backstop and the commit that
+            # restarts it would truncate it on the loop (45-51 ms of ftruncate measured).
+            conn.execute(f"PRAGMA journal_size_limit={WAL_JOURNAL_LIMIT_BYTES}")
             self._migrate(conn)
             history_search.install(conn)
             journal_path = self.file.with_name(history_journal.FILENAME)
