@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from sys import intern
 from typing import TYPE_CHECKING
@@ -43,40 +42,236 @@ def text_parts(text: str) -> tuple[Part, ...]:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-@dataclass(slots=True, eq=False)
+# Bits of Entry._flags: one int instead of five bool slots.
+_MENTION, _SELF, _HISTORY, _SMART, _DELETED = 1, 2, 4, 8, 16
+
+
+class _Rare:
+    """The fields few lines have (an event's glyph and subject, a pending line's state, a
+    reply), held apart so that a plain chat line does not carry six empty slots."""
+
+    __slots__ = ("about", "glyph", "pending", "pending_id", "quote", "reply_to")
+
+    def __init__(self) -> None:
+        self.glyph = ""
+        self.pending: str | None = None
+        self.pending_id: str | None = None
+        self.about = ""
+        self.reply_to: str | None = None
+        self.quote: tuple[str, str] | None = None
+
+
 class Entry:
     """One line of conversation, as a model: rendering happens in :class:`MessageLog`.
 
     ``kind`` is ``message``, ``action``, ``notice``, ``event`` (join/part/quit/nick/kick/topic/
     mode, shown quieter), ``info``, ``error``, ``day`` or ``separator`` (history). Mutable only
-    for pending state, and only on the UI thread.
+    for pending state, and only on the UI thread. Compared and hashed by identity (the log's
+    caches are keyed by entry).
+
+    Compact, because a scrollback holds 10,000 of them per conversation: a line whose text is
+    one remote part (most lines) keeps the string itself and makes the ``parts`` tuple when
+    asked; five flags share one int; the fields few lines have live in one optional
+    :class:`_Rare`. A chat line costs 96 bytes here instead of 272 (entry and parts tuples).
     """
 
-    time: datetime
-    kind: str
-    nick: str = ""
-    parts: tuple[Part, ...] = ()
-    glyph: str = ""
-    mention: bool = False
-    is_self: bool = False
-    pending: str | None = None  # "queued" or "sent" until delivered, then None
-    pending_id: str | None = None
-    msgid: str | None = None
-    history: bool = False  # replayed by the server, not seen live
-    prefix: str = ""  # the sender's channel status ("@", "+") when the line arrived
-    about: str = ""  # whose join, part or quit this event is (the smart filter's subject)
-    smart: bool = False  # noise from someone quiet: hidden while the smart filter is on
-    # draft/message-redaction: the text is gone (``parts`` emptied), nick and time stay.
-    deleted: bool = False
-    # +draft/reply: the msgid this line answers, and (nick, first words) of that line when
-    # the log had it on arrival: a copy, so no chain of replies keeps old entries alive.
-    reply_to: str | None = None
-    quote: tuple[str, str] | None = None
+    __slots__ = ("_body", "_flags", "_rare", "kind", "msgid", "nick", "prefix", "time")
+
+    def __init__(
+        self,
+        time: datetime,
+        kind: str,
+        nick: str = "",
+        parts: tuple[Part, ...] = (),
+        glyph: str = "",
+        mention: bool = False,
+        is_self: bool = False,
+        pending: str | None = None,
+        pending_id: str | None = None,
+        msgid: str | None = None,
+        history: bool = False,
+        prefix: str = "",
+        about: str = "",
+        smart: bool = False,
+        deleted: bool = False,
+        reply_to: str | None = None,
+        quote: tuple[str, str] | None = None,
+    ) -> None:
+        self.time = time
+        self.kind = kind
+        self.nick = nick
+        self._body: str | tuple[Part, ...] = ()
+        self.parts = parts
+        self.msgid = msgid  # set later for a line of ours when the server echoes it
+        self.prefix = prefix  # the sender's channel status ("@", "+") when the line arrived
+        self._flags = (
+            (_MENTION if mention else 0)
+            | (_SELF if is_self else 0)
+            | (_HISTORY if history else 0)
+            | (_SMART if smart else 0)
+            | (_DELETED if deleted else 0)
+        )
+        self._rare: _Rare | None = None
+        if glyph or pending or pending_id or about or reply_to or quote:
+            rare = self._rare = _Rare()
+            rare.glyph = glyph
+            rare.pending = pending
+            rare.pending_id = pending_id
+            rare.about = about
+            rare.reply_to = reply_to
+            rare.quote = quote
+
+    def __repr__(self) -> str:
+        return f"Entry(kind={self.kind!r}, nick={self.nick!r}, plain={self.plain[:40]!r})"
+
+    @property
+    def parts(self) -> tuple[Part, ...]:
+        body = self._body
+        if isinstance(body, str):
+            return ((IRC, body),)
+        return body
+
+    @parts.setter
+    def parts(self, parts: tuple[Part, ...]) -> None:
+        if len(parts) == 1 and parts[0][0] == IRC:
+            self._body = parts[0][1]
+        else:
+            self._body = parts
 
     @property
     def plain(self) -> str:
         """Text content without styles (tests, notifications)."""
-        return "".join(text for _, text in self.parts)
+        body = self._body
+        if isinstance(body, str):
+            return body
+        return "".join(text for _, text in body)
+
+    # Flags.
+    @property
+    def mention(self) -> bool:
+        return bool(self._flags & _MENTION)
+
+    @mention.setter
+    def mention(self, value: bool) -> None:
+        self._flags = self._flags | _MENTION if value else self._flags & ~_MENTION
+
+    @property
+    def is_self(self) -> bool:
+        return bool(self._flags & _SELF)
+
+    @is_self.setter
+    def is_self(self, value: bool) -> None:
+        self._flags = self._flags | _SELF if value else self._flags & ~_SELF
+
+    # Replayed by the server, not seen live.
+    @property
+    def history(self) -> bool:
+        return bool(self._flags & _HISTORY)
+
+    @history.setter
+    def history(self, value: bool) -> None:
+        self._flags = self._flags | _HISTORY if value else self._flags & ~_HISTORY
+
+    # Noise from someone quiet: hidden while the smart filter is on.
+    @property
+    def smart(self) -> bool:
+        return bool(self._flags & _SMART)
+
+    @smart.setter
+    def smart(self, value: bool) -> None:
+        self._flags = self._flags | _SMART if value else self._flags & ~_SMART
+
+    # draft/message-redaction: the text is gone (``parts`` emptied), nick and time stay.
+    @property
+    def deleted(self) -> bool:
+        return bool(self._flags & _DELETED)
+
+    @deleted.setter
+    def deleted(self, value: bool) -> None:
+        self._flags = self._flags | _DELETED if value else self._flags & ~_DELETED
+
+    # The rare fields.
+    @property
+    def glyph(self) -> str:
+        rare = self._rare
+        return "" if rare is None else rare.glyph
+
+    @glyph.setter
+    def glyph(self, value: str) -> None:
+        if self._rare is None:
+            if value == "":
+                return
+            self._rare = _Rare()
+        self._rare.glyph = value
+
+    # "queued" or "sent" until delivered, then None.
+    @property
+    def pending(self) -> str | None:
+        rare = self._rare
+        return None if rare is None else rare.pending
+
+    @pending.setter
+    def pending(self, value: str | None) -> None:
+        if self._rare is None:
+            if value is None:
+                return
+            self._rare = _Rare()
+        self._rare.pending = value
+
+    @property
+    def pending_id(self) -> str | None:
+        rare = self._rare
+        return None if rare is None else rare.pending_id
+
+    @pending_id.setter
+    def pending_id(self, value: str | None) -> None:
+        if self._rare is None:
+            if value is None:
+                return
+            self._rare = _Rare()
+        self._rare.pending_id = value
+
+    # Whose join, part or quit this event is (the smart filter's subject).
+    @property
+    def about(self) -> str:
+        rare = self._rare
+        return "" if rare is None else rare.about
+
+    @about.setter
+    def about(self, value: str) -> None:
+        if self._rare is None:
+            if value == "":
+                return
+            self._rare = _Rare()
+        self._rare.about = value
+
+    # +draft/reply: the msgid this line answers, and (nick, first words) of that line when
+    # the log had it on arrival: a copy, so no chain of replies keeps old entries alive.
+    @property
+    def reply_to(self) -> str | None:
+        rare = self._rare
+        return None if rare is None else rare.reply_to
+
+    @reply_to.setter
+    def reply_to(self, value: str | None) -> None:
+        if self._rare is None:
+            if value is None:
+                return
+            self._rare = _Rare()
+        self._rare.reply_to = value
+
+    @property
+    def quote(self) -> tuple[str, str] | None:
+        rare = self._rare
+        return None if rare is None else rare.quote
+
+    @quote.setter
+    def quote(self, value: tuple[str, str] | None) -> None:
+        if self._rare is None:
+            if value is None:
+                return
+            self._rare = _Rare()
+        self._rare.quote = value
 
 
 DELETED_TEXT = "(message deleted)"
