@@ -13,16 +13,17 @@ from .test_history_store import FakeClock, ids, rec
 CHECKPOINTER = "tui-chat-history-checkpoint"
 
 
-def others_joined(s: HistoryStore) -> None:
-    """Wait (bounded) for every checkpointer thread but the store's own to end."""
+def checkpointers() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name == CHECKPOINTER and t.is_alive()}
+
+
+def others_joined(s: HistoryStore, before: set[threading.Thread]) -> None:
+    """Wait (bounded) for every checkpointer thread this test started but the store's own to
+    end (``before``: those alive when it began, e.g. a running server fixture's)."""
     mine = s._checkpointer._thread if s._checkpointer is not None else None
-    for t in threading.enumerate():
-        if t.name == CHECKPOINTER and t is not mine:
+    for t in checkpointers() - before:
+        if t is not mine:
             t.join(10.0)
-
-
-def checkpointer_threads() -> int:
-    return sum(1 for t in threading.enumerate() if t.name == CHECKPOINTER and t.is_alive())
 
 
 def test_a_due_checkpoint_does_not_run_on_the_loop_connection(tmp_path: Path) -> None:
@@ -91,11 +92,13 @@ def test_the_data_dir_is_held_by_a_lock_file_not_by_exclusive_sqlite_locking(
 def test_one_checkpointer_per_open_store_and_none_left_after_failures_and_close(
     tmp_path: Path,
 ) -> None:
-    assert checkpointer_threads() == 0
+    # Other tests in this process may have a server (and its checkpointer) running: count
+    # only the threads started here.
+    before = checkpointers()
     clock = FakeClock()
     s = HistoryStore(tmp_path, clock=clock)
     try:
-        assert checkpointer_threads() == 1
+        assert len(checkpointers() - before) == 1
         for i in range(1, 4):
             # query_only makes the next write fail: the store drops its connection and reopens.
             assert s._conn is not None
@@ -105,13 +108,13 @@ def test_one_checkpointer_per_open_store_and_none_left_after_failures_and_close(
             clock.now += 3600
             s.append(rec(2 * i + 1))
             assert s.commit() is True
-            others_joined(s)
-            assert checkpointer_threads() == 1
+            others_joined(s, before)
+            assert len(checkpointers() - before) == 1
         assert s.checkpoint(force=True)
     finally:
         s.close()
-    others_joined(s)
-    assert checkpointer_threads() == 0
+    others_joined(s, before)
+    assert not checkpointers() - before
 
 
 def test_a_restarted_wal_is_not_truncated_below_what_the_backstop_lets_it_reach(
