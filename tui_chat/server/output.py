@@ -9,7 +9,9 @@ appended to each member once per batch (:meth:`Output.materialize`). For every c
 to stay in order, the batch must be written out before anything else is written and before
 the channel's members or their capabilities change. Here, every write materializes first; the
 server's membership functions and ``dispatch`` (for any command not marked ``batches``) do it
-too. Nothing else touches ``outbuf`` but the reactor, which drains it.
+too. Nothing else touches ``outbuf`` but the reactor, which drains it. At the end of a pass the
+reactor's flush has the batch sent straight to the members with nothing else queued
+(``materialize(send=True)``): the same one ``send()`` each, without the copy into their buffer.
 """
 
 from __future__ import annotations
