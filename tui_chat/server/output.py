@@ -9,11 +9,14 @@ appended to each member once per batch (:meth:`Output.materialize`). For every c
 to stay in order, the batch must be written out before anything else is written and before
 the channel's members or their capabilities change. Here, every write materializes first; the
 server's membership functions and ``dispatch`` (for any command not marked ``batches``) do it
-too. Nothing else touches ``outbuf`` but the reactor, which drains it.
+too. Nothing else touches ``outbuf`` but the reactor, which drains it. At the end of a pass the
+reactor's flush has the batch sent straight to the members with nothing else queued
+(``materialize(send=True)``): the same one ``send()`` each, without the copy into their buffer.
 """
 
 from __future__ import annotations
 
+import selectors
 import time
 from collections.abc import Callable, Iterable
 
@@ -22,6 +25,7 @@ from ..irc.fitting import fit_line
 from .state import Channel, Client
 
 _MILLIS = [f".{i:03d}Z" for i in range(1000)]
+_READ = selectors.EVENT_READ
 
 
 def trailing(params: Iterable[str]) -> str:
@@ -259,20 +263,50 @@ class Output:
             for mode, buf in tagged:
                 buf += _tag_prefix(mode, stamp, msgid, client_tags, account_tag).encode() + base
 
-    def materialize(self) -> None:
-        """Append the pending channel batch (see :meth:`fanout_channel`) to its members."""
+    def materialize(self, send: bool = False) -> None:
+        """Append the pending channel batch (see :meth:`fanout_channel`) to its members.
+
+        With ``send`` (the reactor's flush, once the pass's lines are durable) a member with
+        nothing else queued gets its bytes from one ``send()`` at once instead: what the flush
+        would do next, without copying them into its buffer and visiting it again (this loop
+        runs once per member of a room for every line at light load). Only the rest, or a
+        member with anything else pending, is queued for the flush.
+        """
         batch = self._batch
         if batch is None:
             return
         self._batch = None
         skip = batch.skip
         mask = batch.mask
-        variants = [b"" if b is None else bytes(b) for b in batch.bufs]
-        dirty = self.dirty
+        # The batch's own buffers are appended as they are: nothing writes to them any more.
+        variants = [b"" if b is None else b for b in batch.bufs]
+        append = self.dirty.append
+        read = _READ
         for m in batch.channel.members:
             if m is skip:
                 continue
-            m.outbuf += variants[m.tagmode & mask]
+            data = variants[m.tagmode & mask]
+            if send:
+                sock = m.sock
+                # READ only, nothing queued, plaintext, not closing: the flush's plain case.
+                if not (
+                    m.dirty
+                    or m.outbuf
+                    or m.events != read
+                    or m.closing
+                    or m.tls is not None
+                    or m.handshaking
+                    or sock is None
+                    or not data
+                ):
+                    try:
+                        n = sock.send(data)
+                    except OSError:  # would block, or broken: the flush retries, and sees
+                        n = 0
+                    if n == len(data):
+                        continue
+                    data = data[n:]
+            m.outbuf += data
             if not m.dirty:
                 m.dirty = True
-                dirty.append(m)
+                append(m)

@@ -372,7 +372,9 @@ class Server(Reactor):
             )
 
     def flush(self) -> None:
-        self.out.materialize()
+        # A pending channel batch is not materialized here: the reactor's flush sends it
+        # straight to its members, after the journal write below (anything written before
+        # then, a FAIL or a CAP line, materializes it first, in order).
         history = self.history
         # Group commit: nothing a client can see leaves before it is durable, in the journal;
         # SQLite gets it after the sends, still in this pass, so every later read sees it.
@@ -756,7 +758,9 @@ class Server(Reactor):
                     break
                 pos += len(line) + 1
                 self.handle_line(c, line[:-1] if line[-1:] == b"\r" else line)
-                if not self._still_reading(c, sendq):
+                if (
+                    c.closing or c.sock is None or len(c.outbuf) > sendq
+                ) and not self._still_reading(c, sendq):
                     return
         else:
             end = -1  # the LF ending the line that starts at ``pos``
@@ -882,8 +886,8 @@ class Server(Reactor):
             colon < 0
             or colon + 2 == len(raw)
             or len(raw) > limits.MAX_LINE_BYTES - 2
-            or b" " in raw[9:colon]
-            or b"," in raw[9:colon]
+            or raw.find(b" ", 9, colon) >= 0
+            or raw.find(b",", 9, colon) >= 0
             or b"\0" in raw
         ):
             return False
