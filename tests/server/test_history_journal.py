@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
-import sys
 
 import pytest
 
@@ -19,41 +18,13 @@ from tui_chat.server import history_journal
 from tui_chat.server.history import FILENAME, HistoryRecord, HistoryStore, format_time
 
 from .ircclient import TestClient
+from .serve_process import kill, start_serve
 
 CAPS = ("batch", "server-time", "message-tags", "echo-message", "cap-notify", "draft/chathistory")
 
 
 def start_server(data_dir) -> tuple[subprocess.Popen, int]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tui_chat",
-            "serve",
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--no-tls",
-            "--data-dir",
-            str(data_dir),
-            "--log-level",
-            "warning",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    line = proc.stdout.readline()
-    assert line.startswith("listening on "), line
-    return proc, int(line.rsplit(":", 1)[1])
-
-
-def kill(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.kill()
-    proc.wait(timeout=10)
-    proc.stdout.close()
+    return start_serve(data_dir, "--no-tls")
 
 
 def latest(port: int, channel: str) -> list[str]:

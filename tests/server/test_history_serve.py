@@ -19,6 +19,7 @@ from tui_chat.irc.message import parse
 from tui_chat.server.history import HistoryStore
 
 from .ircclient import TestClient
+from .serve_process import kill, start_serve
 
 BURST = 20_000  # more than the server can take in before the kill: it lands mid-stream
 CHUNK = 25
@@ -26,44 +27,18 @@ CAPS = ("batch", "server-time", "message-tags", "echo-message")
 
 
 def start_server(data_dir) -> tuple[subprocess.Popen, int]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tui_chat",
-            "serve",
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--data-dir",
-            str(data_dir),
-            "--tls-port",
-            "0",
-            "--flood-limit",
-            "off",
-            # Under load the server can store more of the burst than the default 10,000 per
-            # channel before the kill, and retention would then rightly drop the oldest lines
-            # while the test pages through them: this test is about kill -9, not retention.
-            "--history-limit",
-            "0",
-            "--log-level",
-            "warning",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
+    return start_serve(
+        data_dir,
+        "--tls-port",
+        "0",
+        "--flood-limit",
+        "off",
+        # Under load the server can store more of the burst than the default 10,000 per
+        # channel before the kill, and retention would then rightly drop the oldest lines
+        # while the test pages through them: this test is about kill -9, not retention.
+        "--history-limit",
+        "0",
     )
-    line = proc.stdout.readline()
-    assert line.startswith("listening on "), line
-    return proc, int(line.rsplit(":", 1)[1])
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.kill()
-    proc.wait(timeout=10)
-    proc.stdout.close()
 
 
 def keep_sending(client: TestClient) -> threading.Thread:
@@ -119,7 +94,7 @@ def test_kill_9_during_a_burst_loses_and_duplicates_nothing_seen(tmp_path, kill_
         writer.join(10)
     finally:
         sender.close()
-        stop(proc)
+        kill(proc)
     assert [m.params[-1] for m in seen] == [f"k{i}" for i in range(len(seen))]
 
     proc, port = start_server(data)
@@ -142,7 +117,7 @@ def test_kill_9_during_a_burst_loses_and_duplicates_nothing_seen(tmp_path, kill_
             ref = f"msgid={page[-1].tags['msgid']}"
     finally:
         reader.close()
-        stop(proc)
+        kill(proc)
     texts = [m.params[-1] for m in stored]
     # Exactly once and in order: a prefix of what was sent (a committed line may not have
     # reached the sender before the kill, so there can be more than was seen, never less).
@@ -184,7 +159,7 @@ def test_serve_keeps_history_in_the_platform_data_dir_by_default(tmp_path):
     finally:
         if c is not None:
             c.close()
-        stop(proc)
+        kill(proc)
     store = HistoryStore(tmp_path / "xdg" / "tui-chat")
     try:
         assert [r.text for r in store.latest("#d", 10)] == ["kept by default"]
@@ -224,7 +199,7 @@ def test_serve_no_history_writes_nothing(tmp_path):
     finally:
         if c is not None:
             c.close()
-        stop(proc)
+        kill(proc)
     assert not data.exists()
 
 

@@ -760,9 +760,7 @@ class HistoryStore:
         """
         if not self._pending and not self._pending_rooms:
             return True
-        blind, self._blind = self._blind, False
-        if not self._usable() or blind:
-            self._drop_pending()
+        if not self._writable():
             return False
         journal = self._journal
         assert journal is not None
@@ -771,6 +769,15 @@ class HistoryStore:
         except OSError as exc:
             self._drop_pending()
             self._fail("journal", exc)
+            return False
+        return True
+
+    def _writable(self) -> bool:
+        """Whether what is buffered may be written now; if not, it is dropped."""
+        blind, self._blind = self._blind, False
+        if not self._usable() or blind:
+            # blind: numbered before any file was readable, so the seqs may be taken already.
+            self._drop_pending()
             return False
         return True
 
@@ -788,10 +795,7 @@ class HistoryStore:
         """
         if not self._pending and not self._pending_rooms:
             return True
-        blind, self._blind = self._blind, False
-        if not self._usable() or blind:
-            # blind: numbered before any file was readable, so the seqs may be taken already.
-            self._drop_pending()
+        if not self._writable():
             return False
         conn = self._conn
         assert conn is not None
