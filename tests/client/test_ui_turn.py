@@ -8,6 +8,9 @@ in order.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from tui_chat.client.events import ChatMessage
 
@@ -33,12 +36,19 @@ def flood_texts(sink) -> list[str]:
     return [e.text for e in sink.of(ChatMessage, sender="bob")]
 
 
-def test_the_worker_waits_while_the_turn_is_taken_and_resumes_when_given_back(fake_server):
+@contextmanager
+def joined_client(fake_server) -> Iterator[tuple[Any, Any, Any]]:
+    """A running client registered and in #lobby on the scripted server: (client, sink, conn)."""
     with running_client(fast_settings("127.0.0.1", fake_server.port)) as (client, sink):
         conn = fake_server.accept()
         conn.register("alice")
         conn.accept_join("alice", "#lobby", members="bob alice")
         wait_until(lambda: client.connected, "the connection")
+        yield client, sink, conn
+
+
+def test_the_worker_waits_while_the_turn_is_taken_and_resumes_when_given_back(fake_server):
+    with joined_client(fake_server) as (client, sink, conn):
         turn = client.ui_turn
         turn.longest = TIMEOUT * 3  # given back by the test, never run out
         turn.take()
@@ -52,11 +62,7 @@ def test_the_worker_waits_while_the_turn_is_taken_and_resumes_when_given_back(fa
 
 
 def test_a_turn_never_given_back_runs_out_and_the_flood_arrives_whole(fake_server):
-    with running_client(fast_settings("127.0.0.1", fake_server.port)) as (client, sink):
-        conn = fake_server.accept()
-        conn.register("alice")
-        conn.accept_join("alice", "#lobby", members="bob alice")
-        wait_until(lambda: client.connected, "the connection")
+    with joined_client(fake_server) as (client, sink, conn):
         turn = client.ui_turn
         turn.longest = 0.2
         turn.take()
