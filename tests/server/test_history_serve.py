@@ -169,29 +169,10 @@ def test_serve_keeps_history_in_the_platform_data_dir_by_default(tmp_path):
 
 def test_serve_no_history_writes_nothing(tmp_path):
     data = tmp_path / "data"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tui_chat",
-            "serve",
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--data-dir",
-            str(data),
-            "--no-history",
-            "--no-tls",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
+    proc, port = start_serve(data, "--no-history", "--no-tls")
     c = None
     try:
-        line = proc.stdout.readline()
-        c = TestClient(int(line.rsplit(":", 1)[1]))
+        c = TestClient(port)
         c.register("c", caps=CAPS)
         c.join("#d")
         c.send("PRIVMSG #d :gone")
