@@ -44,6 +44,7 @@ import termios
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -307,6 +308,27 @@ async def wait_until(predicate, timeout: float, what: str) -> None:
         await asyncio.sleep(0.05)
 
 
+def bench_app(port: int, nick: str, rooms: tuple[str, ...], config: Path, data: Path) -> Any:
+    """The real app as `tui-chat join` makes it, joining ``rooms``, with the app's GC policy
+    applied at its first frame (settle_gc)."""
+    from tui_chat.config import Settings
+    from tui_chat.ui import settle_gc
+    from tui_chat.ui.app import ChatApp
+
+    return ChatApp(
+        mode="join",
+        host="127.0.0.1",
+        port=port,
+        nick=nick,
+        room=rooms[0],
+        rooms=rooms if len(rooms) > 1 else None,
+        password=None,
+        settings=Settings(nick=nick, path=config, notifications=False),
+        data_path=data,
+        on_first_frame=settle_gc,
+    )
+
+
 def app_gc_policy() -> tuple[int, ...]:
     """The GC policy of `tui-chat` itself (run_app): off until the first frame, then
     settle_gc (the app's on_first_frame). Returns the thresholds for restore_gc."""
@@ -322,26 +344,12 @@ def restore_gc(thresholds: tuple[int, ...]) -> None:
 
 
 async def flood(n: int, rate: float, tmp: Path) -> dict:
-    from tui_chat.config import Settings
-    from tui_chat.ui import settle_gc
-    from tui_chat.ui.app import ChatApp
-
     server = servers.start_tui_chat()
     thresholds = app_gc_policy()
     flooder = None
     result: dict = {"n": n, "rate": rate}
     try:
-        app = ChatApp(
-            mode="join",
-            host="127.0.0.1",
-            port=server.port,
-            nick="viewer",
-            room=ROOM,
-            password=None,
-            settings=Settings(nick="viewer", path=tmp / "config.toml", notifications=False),
-            data_path=tmp / "data",
-            on_first_frame=settle_gc,
-        )
+        app = bench_app(server.port, "viewer", (ROOM,), tmp / "config.toml", tmp / "data")
         async with app.run_test(size=SIZE) as pilot:
             await wait_until(
                 lambda: (
@@ -553,28 +561,13 @@ def press_switches(app, watch: SwitchWatch, count: int, order: list[tuple[str, s
 async def rooms(rooms_n: int, lines: int, switches: int, tmp: Path) -> dict:
     """Fill ``rooms_n`` rooms with ``lines`` lines each through a real server, with the app
     joined to all of them; RSS after; then switch rooms ``switches`` times with the key."""
-    from tui_chat.config import Settings
-    from tui_chat.ui import settle_gc
-    from tui_chat.ui.app import ChatApp
-
     server = servers.start_tui_chat()
     thresholds = app_gc_policy()
     filler = None
     result: dict = {"rooms": rooms_n, "lines": lines}
     try:
         names = tuple(room_name(i) for i in range(rooms_n))
-        app = ChatApp(
-            mode="join",
-            host="127.0.0.1",
-            port=server.port,
-            nick="reader",
-            room=names[0],
-            rooms=names,
-            password=None,
-            settings=Settings(nick="reader", path=tmp / "rooms.toml", notifications=False),
-            data_path=tmp / "rooms-data",
-            on_first_frame=settle_gc,
-        )
+        app = bench_app(server.port, "reader", names, tmp / "rooms.toml", tmp / "rooms-data")
         async with app.run_test(size=SIZE) as pilot:
             model = app.chat.model
 
