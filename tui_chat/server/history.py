@@ -114,6 +114,20 @@ CHECKPOINT_IDLE = 0.5
 WAL_AUTOCHECKPOINT_PAGES = 4 * CHECKPOINT_PAGES
 # What a restarted WAL is trimmed to (80 MiB): above what the backstop lets it reach.
 WAL_JOURNAL_LIMIT_BYTES = (WAL_AUTOCHECKPOINT_PAGES + CHECKPOINT_PAGES) * 4096
+# SQLite lags the journal: lines durable in the journal (write_ahead) reach SQLite in one
+# transaction per LAG_SECONDS (the server's --history-lag) since the oldest of them, or sooner
+# once LAG_LINES or LAG_BYTES of journal wait, and at once before anything reads the store.
+# While the checkpointer copies the WAL, the loop does not commit (so that the next commit
+# restarts the WAL from its start, instead of SQLite's backstop checkpoint running inside a
+# commit later), for up to LAG_MAX_SECONDS or LAG_MAX_BYTES (the journal's initial size
+# holds that, so it does not grow for it).
+LAG_SECONDS = 0.05
+LAG_LINES = 2000
+LAG_BYTES = 256 << 10
+LAG_MAX_SECONDS = 1.0
+LAG_MAX_BYTES = 768 << 10
+# How often a timer looks whether the copy ended, when lines lag and no traffic comes.
+LAG_POLL = 0.01
 _RETRY_FIRST = 5.0
 _RETRY_MAX = 300.0
 
@@ -397,6 +411,7 @@ class HistoryStore:
         synchronous: str = "NORMAL",
         clock: Callable[[], float] = time.monotonic,
         msgid_prefix: str = "h",
+        lag: float = LAG_SECONDS,
     ) -> None:
         if synchronous not in ("NORMAL", "FULL"):
             raise ValueError("synchronous must be NORMAL or FULL")
@@ -406,6 +421,7 @@ class HistoryStore:
         self.per_channel_limit = per_channel_limit
         self.store_private = store_private
         self.synchronous = synchronous
+        self.lag = lag
         self.enabled = path is not None
         self.healthy = False
         self.error: str | None = None
@@ -419,6 +435,13 @@ class HistoryStore:
         # A room's protection (modes, key, founder ...) as JSON, stored with its history so
         # that the history is never served to someone the room would not have let in.
         self._pending_rooms: dict[str, str] = {}
+        # Passes written to the journal that SQLite has not taken yet (see settle): in seq
+        # order, after which _pending's rows come. Bounded by LAG_LINES and LAG_BYTES (and one
+        # pass's size). Not empty only while healthy: _fail leaves them to the journal's replay.
+        self._lag: list[Row] = []
+        self._lag_peers: list[tuple[str, str]] = []
+        self._lag_rooms: dict[str, str] = {}
+        self._lag_since = 0.0  # when the oldest of them was written
         self._retry_at = 0.0
         self._retry_delay = _RETRY_FIRST
         self._wal_pages = 0  # estimated, since the last checkpoint
@@ -606,6 +629,7 @@ class HistoryStore:
             # replays it into SQLite before anything reads the store.
             self._journal.close()
             self._journal = None
+        self._drop_lag()
         self._retry_at = self._clock() + self._retry_delay
         self._retry_delay = min(_RETRY_MAX, self._retry_delay * 2)
 
@@ -753,10 +777,10 @@ class HistoryStore:
     def write_ahead(self) -> bool:
         """Make everything buffered durable in the journal, in one write; SQLite comes later.
 
-        The server calls this before relaying a pass's lines and :meth:`commit` after the
-        sends, in the same pass, so the SQLite commit is off the latency path and every later
-        read still finds the lines in SQLite. True when durable (or nothing to write); False
-        when refused: the records are dropped and the server should tell their senders.
+        The server calls this before relaying a pass's lines and :meth:`settle` after the
+        sends: the lines then wait in the journal (and here) for a later SQLite commit, which
+        every read makes first. True when durable (or nothing to write); False when refused:
+        the records are dropped and the server should tell their senders.
         """
         if not self._pending and not self._pending_rooms:
             return True
@@ -770,7 +794,61 @@ class HistoryStore:
             self._drop_pending()
             self._fail("journal", exc)
             return False
+        if not self.lagging:
+            self._lag_since = self._clock()
+        self._lag += self._pending
+        self._lag_peers += self._pending_peers
+        self._lag_rooms.update(self._pending_rooms)
+        self._drop_pending()
         return True
+
+    @property
+    def lagging(self) -> bool:
+        """Are lines durable in the journal only, waiting for their SQLite commit?"""
+        return bool(self._lag or self._lag_peers or self._lag_rooms)
+
+    @property
+    def checkpointing(self) -> bool:
+        """Is the checkpointer copying the WAL (or about to)? Writes then wait if they can."""
+        return self._checkpointer is not None and self._checkpointer.busy
+
+    def lag_due_in(self) -> float | None:
+        """Seconds until :meth:`settle` should be tried again (None: nothing lags)."""
+        if not self.lagging:
+            return None
+        waited = self._clock() - self._lag_since
+        if self.checkpointing:
+            return min(LAG_POLL, max(0.0, max(self.lag, LAG_MAX_SECONDS) - waited))
+        return max(0.0, self.lag - waited)
+
+    def settle(self) -> bool:
+        """Commit what lags behind the journal to SQLite if it is due; True if it was.
+
+        Due when the oldest line waited ``lag`` seconds, or LAG_LINES lines or LAG_BYTES of
+        journal wait; while the checkpointer copies, only at LAG_MAX_SECONDS (or ``lag`` if
+        longer) or LAG_MAX_BYTES. The server calls it after each pass's sends and on a timer
+        (:meth:`lag_due_in`).
+        """
+        if not self.lagging or self._journal is None:
+            return False
+        used = self._journal.used
+        waited = self._clock() - self._lag_since
+        if self.checkpointing:
+            due = waited >= max(self.lag, LAG_MAX_SECONDS) or used >= LAG_MAX_BYTES
+        else:
+            due = waited >= self.lag or len(self._lag) >= LAG_LINES or used >= LAG_BYTES
+        if not due:
+            return False
+        self.commit()
+        return True
+
+    def _readable(self) -> bool:
+        """:meth:`_usable`, after committing what lags: a read sees every line relayed."""
+        if not self._usable():
+            return False
+        if self.lagging:
+            self.commit()
+        return self.healthy
 
     def _writable(self) -> bool:
         """Whether what is buffered may be written now; if not, it is dropped."""
@@ -786,48 +864,57 @@ class HistoryStore:
         self._pending_peers.clear()
         self._pending_rooms.clear()
 
+    def _drop_lag(self) -> None:
+        self._lag.clear()
+        self._lag_peers.clear()
+        self._lag_rooms.clear()
+
     def commit(self) -> bool:
-        """Write everything buffered in one transaction.
+        """Write everything buffered, what lags behind the journal first, in one transaction.
 
         True when it is durable (or there was nothing to write); False when the records could
         not be stored in SQLite: they are dropped and, unless :meth:`write_ahead` had them in
         the journal (then the reopen replays them), the server should tell their senders.
         """
         if not self._pending and not self._pending_rooms:
-            return True
-        if not self._writable():
+            if not self.lagging:
+                return True
+        elif not self._writable():
+            if self.lagging:
+                self.commit()  # the journal's lines still go in; the refused ones never will
             return False
         conn = self._conn
         assert conn is not None
+        rows, peers, rooms = self._pending, self._pending_peers, self._pending_rooms
+        if self.lagging:
+            rows = self._lag + rows
+            peers = self._lag_peers + peers
+            rooms = self._lag_rooms | rooms
         try:
-            if (
-                len(self._pending) == 1
-                and not self._pending_peers
-                and not self._pending_rooms
-                and not conn.in_transaction
-            ):
+            if len(rows) == 1 and not peers and not rooms and not conn.in_transaction:
                 # The light-load case: one channel line. One statement is its own transaction
                 # (autocommit), as atomic and as durable as BEGIN ... COMMIT, in one call into
                 # SQLite instead of three. (Inside an open transaction it would not commit: the
                 # explicit path below then fails loudly instead.)
-                inserted = conn.execute(_INSERT, self._pending[0]).rowcount
+                inserted = conn.execute(_INSERT, rows[0]).rowcount
             else:
-                inserted = self._commit_batch(conn)
+                inserted = self._commit_batch(conn, rows, peers, rooms)
             # WAL pages written, roughly: one leaf per commit plus about one per 15 rows (new
             # leaves and the interior pages their splits touch; measured 1.4 and 9 pages for
             # commits of 1 and 110 lines).
-            self._wal_pages += 1 + len(self._pending) // 15
+            self._wal_pages += 1 + len(rows) // 15
             self._last_commit = self._clock()
             # For the indexer, later and off this path (history_search): nothing else here.
-            self._unindexed.update(dict.fromkeys([row[0] for row in self._pending]))
-            if inserted != len(self._pending):
+            self._unindexed.update(dict.fromkeys([row[0] for row in rows]))
+            if inserted != len(rows):
                 # Only a retried batch should hit this; otherwise msgids are being reused (the
                 # server's msgid prefix must not repeat across restarts) and lines go unsaved.
                 log.warning(
                     "history: %d of %d records had a msgid already stored",
-                    len(self._pending) - inserted,
-                    len(self._pending),
+                    len(rows) - inserted,
+                    len(rows),
                 )
+            self._drop_lag()
             if self._journal is not None:
                 self._journal.clear()  # all it held is in SQLite now
         except sqlite3.Error as exc:
@@ -843,19 +930,22 @@ class HistoryStore:
             self._drop_pending()
         return True
 
-    def _commit_batch(self, conn: sqlite3.Connection) -> int:
-        """Everything pending in one explicit transaction; returns the messages inserted."""
+    @staticmethod
+    def _commit_batch(
+        conn: sqlite3.Connection,
+        rows: list[Row],
+        peers: list[tuple[str, str]],
+        rooms: dict[str, str],
+    ) -> int:
+        """These records in one explicit transaction; returns the messages inserted."""
         conn.execute("BEGIN IMMEDIATE")
         try:
-            inserted = conn.executemany(_INSERT, self._pending).rowcount
-            if self._pending_peers:
+            inserted = conn.executemany(_INSERT, rows).rowcount
+            if peers:
+                conn.executemany("INSERT OR IGNORE INTO peers (nick, key) VALUES (?, ?)", peers)
+            if rooms:
                 conn.executemany(
-                    "INSERT OR IGNORE INTO peers (nick, key) VALUES (?, ?)", self._pending_peers
-                )
-            if self._pending_rooms:
-                conn.executemany(
-                    "INSERT OR REPLACE INTO rooms (key, state) VALUES (?, ?)",
-                    self._pending_rooms.items(),
+                    "INSERT OR REPLACE INTO rooms (key, state) VALUES (?, ?)", rooms.items()
                 )
             conn.execute("COMMIT")
         except BaseException:
@@ -880,7 +970,7 @@ class HistoryStore:
         for a timer. Returns True when a pass over every key is complete with nothing left to
         delete, False when it stopped early (call again soon) or the database failed.
         """
-        if not self._usable():
+        if not self._readable():
             return False
         conn = self._conn
         assert conn is not None
@@ -1012,7 +1102,7 @@ class HistoryStore:
     # database failure gives [] with ``healthy`` False: the handler answers MESSAGE_ERROR.
 
     def _query(self, sql: str, args: Args) -> list[Row]:
-        if not self._usable():
+        if not self._readable():
             return []
         assert self._conn is not None
         try:
@@ -1251,7 +1341,7 @@ class HistoryStore:
         REDACT that announces it is relayed. False when nothing was deleted or the database
         failed.
         """
-        if not self._usable():
+        if not self._readable():
             return False
         assert self._conn is not None
         try:
@@ -1284,7 +1374,7 @@ class HistoryStore:
         Lines the indexer has not reached yet (see :meth:`index`) are not found.
         """
         terms = history_search.words(text)
-        if not terms or not self._usable():
+        if not terms or not self._readable():
             return []
         assert self._conn is not None
         try:
@@ -1312,7 +1402,7 @@ class HistoryStore:
         date unless they have a backlog). Returns True when rows are still waiting (call again
         soon), False when caught up or the database failed.
         """
-        if not self._unindexed or not self._usable():
+        if not self._readable() or not self._unindexed:
             return False
         conn = self._conn
         assert conn is not None

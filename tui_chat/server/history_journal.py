@@ -187,6 +187,11 @@ class Journal:
     def dirty(self) -> bool:
         return self._end > 0
 
+    @property
+    def used(self) -> int:
+        """Bytes of frames not yet cleared: the passes SQLite has not taken."""
+        return self._end
+
     def write(
         self,
         messages: Sequence[MessageRow],
