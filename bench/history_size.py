@@ -286,6 +286,8 @@ def time_index(data: Path, rooms: int, lines: int, lag: bool = True) -> dict[str
         "commit_p99_ms": p99(commits),
         "commit_max_ms": max(commits),
         "commit_cpu_max_ms": max(commits_cpu),
+        "loop_over_5ms": sum(t > 5.0 for t in commits + steps),
+        "loop_cpu_over_5ms": sum(t > 5.0 for t in commits_cpu + cpu),
         "loop_max_ms": max(max(commits), max(steps)),
         "index_plain_max_ms": max((w for w, _ in plain), default=0.0),
         "index_plain_cpu_max_ms": max((c for _, c in plain), default=0.0),

@@ -7,10 +7,15 @@ Owned by the reactor thread. The contract with the loop is *group commit*:
   (history_journal), once per loop pass, and the server calls it *before* flushing output, so a
   line is never seen by any client before it is durable ("a message is relayed and echoed only
   after it is stored");
-- ``commit()`` writes everything buffered in one SQLite transaction and empties the journal:
-  the server calls it right after the pass's sends (off the latency path: a cold one-line
-  commit costs 150-300 µs, the journal's write a fraction of it), and before a handler reads
-  the store mid-pass. Every read therefore finds every line relayed before it in SQLite.
+- SQLite lags the journal: ``settle()``, after the pass's sends and on a timer, commits what
+  the journal holds once it is due (LAG_SECONDS after the oldest line, or LAG_LINES lines;
+  never while the checkpointer copies the WAL, within bounds), up to LAG_LINES lines per
+  transaction, and empties the journal once nothing lags. A cold one-line commit costs
+  150-300 µs; many lines in one cost a fraction of that each.
+- ``commit()`` writes everything (what lags, then what is buffered) in one transaction: a
+  handler calls it (``Server.commit_history``) before reading the store mid-pass, and every
+  read method of the store first commits what lags itself (``_readable``). Every read
+  therefore finds every line relayed before it in SQLite.
 
 Durability: WAL with ``synchronous=NORMAL``, and the journal likewise not fsynced. A committed
 WAL transaction (a journal frame) is in the OS page cache when ``COMMIT`` (``write()``)
@@ -118,18 +123,21 @@ WAL_JOURNAL_LIMIT_BYTES = (WAL_AUTOCHECKPOINT_PAGES + CHECKPOINT_PAGES) * 4096
 # transaction per LAG_SECONDS (the server's --history-lag) since the oldest of them, or sooner
 # once LAG_LINES or LAG_BYTES of journal wait, and at once before anything reads the store.
 # One such commit takes at most LAG_LINES (measured at 200,000 rows, lines spread over 100
-# rooms: 50 lines 1.4-2.0 ms of CPU, 100 2.6-3.2, 200 4.5-5.0, 400 6-8.6; in one room far less).
+# rooms: 50 lines 1.4-2.0 ms of CPU, 100 2.6-3.2, 200 4.5-5.0, 400 6-8.6; at 1,000,000 rows
+# 128 lines took up to 4.8 ms of CPU; in one room far less).
 # While the checkpointer copies the WAL, the loop does not commit (so that the next commit
 # restarts the WAL from its start, instead of SQLite's backstop checkpoint running inside a
 # commit later), for up to LAG_MAX_SECONDS or LAG_MAX_BYTES (the journal's initial size
 # holds that, so it does not grow for it).
 LAG_SECONDS = 0.05
-LAG_LINES = 128
+LAG_LINES = 64
 LAG_BYTES = 256 << 10
 LAG_MAX_SECONDS = 1.0
 LAG_MAX_BYTES = 768 << 10
 # How often a timer looks whether the copy ended, when lines lag and no traffic comes.
 LAG_POLL = 0.01
+# The timer for a lagging tail fires this long after it is due (see lag_due_in).
+LAG_TIMER_SLACK = 0.02
 _RETRY_FIRST = 5.0
 _RETRY_MAX = 300.0
 
@@ -821,7 +829,10 @@ class HistoryStore:
         waited = self._clock() - self._lag_since
         if self.checkpointing:
             return min(LAG_POLL, max(0.0, max(self.lag, LAG_MAX_SECONDS) - waited))
-        return max(0.0, self.lag - waited)
+        # A little past the due time: under steady traffic the pass that finds it due commits
+        # right after its sends (between lines); the timer is for a tail nobody follows.
+        remaining = self.lag - waited
+        return remaining + LAG_TIMER_SLACK if remaining > 0 else 0.0
 
     def settle(self) -> bool:
         """Commit what lags behind the journal to SQLite if it is due; True if it was.
