@@ -180,3 +180,21 @@ def test_the_store_commits_once_enough_lags_and_bounds_the_journal(tmp_path):
     finally:
         store.close()
     assert in_sqlite(tmp_path / "data", f"l{committed_at}")
+
+
+def test_passes_bigger_than_a_commit_never_outrun_the_commits(tmp_path):
+    # A flood: every pass brings more lines than one lagged commit's allowance. Each settle
+    # must take at least what came in, or the journal (and the lag) would grow without end.
+    store = HistoryStore(tmp_path / "data", lag=LONG)
+    try:
+        seq = 0
+        for _ in range(20):
+            for _ in range(3 * LAG_LINES):
+                seq += 1
+                store.append_channel("#f", 1_700_000_000_000, "a!a@h", "PRIVMSG", "#f", f"{seq}")
+            assert store.write_ahead()
+            assert store.settle()
+            assert not store.lagging
+            assert store._journal is not None and store._journal.used == 0
+    finally:
+        store.close()
