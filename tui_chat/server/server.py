@@ -407,7 +407,8 @@ class Server(Reactor):
         self._settle_armed = False
         if self.history.settle():
             follow_history(self)
-        # Not due yet (a checkpoint is copying, or a later line restarted nothing): again then.
+        # Not due (a checkpoint is copying, or these lines came after the ones the timer was
+        # set for), or a backlog drains a chunk at a time: look again when it is.
         self._arm_settle()
 
     # -- room protection kept with the history ---------------------------------------------------
