@@ -201,8 +201,17 @@ def backstop(data: Path, wrote: int, epoch: bytes) -> bool:
     return written() - wrote > AUTOCHECKPOINT_BYTES or wal_epoch(data) != epoch
 
 
-def time_index(data: Path, rooms: int, lines: int) -> dict[str, float]:
-    """Chat commits of one line each on the big file, and indexer steps between them."""
+def time_index(data: Path, rooms: int, lines: int, lag: bool = True) -> dict[str, float]:
+    """Chat lines streamed back to back on the big file, and indexer steps between them.
+
+    Each line is one loop pass, driven as the server drives the store: with ``lag`` (the
+    server's way), the journal write before the sends and ``settle()`` after them (SQLite
+    gets the lines when enough lag, never while the checkpointer copies), and an indexer step
+    every INDEX_EVERY lines unless a checkpoint is copying (the server's timer then comes back
+    a moment later). Without ``lag``, the way before SQLite lagged the journal: a one-line
+    SQLite commit per pass and the indexer steps regardless. Timed: each pass's store work
+    and each indexer step, on this (the loop's) thread.
+    """
     store = HistoryStore(data, days=0, per_channel_limit=0, msgid_prefix=PREFIX + "i")
     conn = store._conn
     assert conn is not None
@@ -211,42 +220,58 @@ def time_index(data: Path, rooms: int, lines: int) -> dict[str, float]:
     steps: list[float] = []
     cpu: list[float] = []
     commits: list[float] = []
-    frames = 0
     requested = 0  # checkpoints woken; the checkpointer counts those it finished
     overlapped: list[float] = []  # indexer steps begun while a checkpoint ran
-    on_loop: list[float] = []  # steps and commits that ran SQLite's own checkpoint
+    on_loop: list[float] = []  # passes and steps that ran SQLite's own checkpoint
+    restarts: list[float] = []  # passes or steps that began the WAL again from its start
+    commits_cpu: list[float] = []
     plain: list[tuple[float, float]] = []  # the other steps: wall, CPU
     checkpointer = store._checkpointer
     assert checkpointer is not None
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    # SQLite's count of WAL frames INDEX_EVERY one-line commits write (the checkpoint returns
+    # it): what the index being off the commit path is for.
+    for i in range(INDEX_EVERY):
+        store.append_channel("#pages", now, "p!u@bench", "PRIVMSG", "#pages", f"page {i}")
+        store.commit()
+    frames = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def timed(work, into: list[float]) -> bool:
+        """Run ``work`` on this thread, noting its time and whether SQLite's own checkpoint
+        (or the WAL's restart) ran inside it; returns what ``work`` returned."""
+        wrote, epoch = written(), wal_epoch(data)
+        started, started_cpu = time.perf_counter(), time.thread_time()
+        result = work()
+        into.append((time.perf_counter() - started) * 1000)
+        (cpu if into is steps else commits_cpu).append((time.thread_time() - started_cpu) * 1000)
+        if written() - wrote > AUTOCHECKPOINT_BYTES:
+            on_loop.append(into[-1])
+        elif into is steps:
+            plain.append((steps[-1], cpu[-1]))
+        if wal_epoch(data) != epoch:
+            restarts.append(into[-1])
+        return bool(result)
+
+    def one_pass() -> bool:
+        if not lag:
+            return store.commit()
+        store.write_ahead()  # before the sends
+        return store.settle()  # after them
+
     for i in range(lines):
         key = f"#room{rnd.randrange(rooms)}"
         text = " ".join(rnd.choice(VOCABULARY) for _ in range(8))
         store.append_channel(key, now + i, f"user{i % 97}!u@bench", "PRIVMSG", key, text)
-        wrote, epoch = written(), wal_epoch(data)
-        started = time.perf_counter()
-        store.commit()
-        commits.append((time.perf_counter() - started) * 1000)
-        if backstop(data, wrote, epoch):
-            on_loop.append(commits[-1])
-        if i == INDEX_EVERY - 1:
-            # SQLite's count of WAL frames the first INDEX_EVERY chat commits wrote (the
-            # checkpoint returns it); nothing else wrote since the TRUNCATE above.
-            frames = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+        timed(one_pass, commits)
         if i % INDEX_EVERY == INDEX_EVERY - 1:
             for _ in range(100_000):  # the server's timer comes back at once while behind
+                if lag and store.checkpointing:
+                    break  # the server's step waits for the copy to end (Server._index_history)
                 busy = checkpointer.checkpoints < requested
-                wrote, epoch = written(), wal_epoch(data)
-                started, started_cpu = time.perf_counter(), time.thread_time()
-                more = store.index()
-                steps.append((time.perf_counter() - started) * 1000)
-                cpu.append((time.thread_time() - started_cpu) * 1000)
+                more = timed(store.index, steps)
                 if busy:
                     overlapped.append(steps[-1])
-                if backstop(data, wrote, epoch):
-                    on_loop.append(steps[-1])
-                else:
-                    plain.append((steps[-1], cpu[-1]))
                 if not more:
                     break
             requested += store.checkpoint()
@@ -259,10 +284,17 @@ def time_index(data: Path, rooms: int, lines: int) -> dict[str, float]:
         "index_lines": lines,
         "commit_pages": frames / INDEX_EVERY,
         "commit_p99_ms": p99(commits),
+        "commit_max_ms": max(commits),
+        "commit_cpu_max_ms": max(commits_cpu),
+        "loop_over_5ms": sum(t > 5.0 for t in commits + steps),
+        "loop_cpu_over_5ms": sum(t > 5.0 for t in commits_cpu + cpu),
+        "loop_max_ms": max(max(commits), max(steps)),
         "index_plain_max_ms": max((w for w, _ in plain), default=0.0),
         "index_plain_cpu_max_ms": max((c for _, c in plain), default=0.0),
         "loop_checkpoints": len(on_loop),
         "loop_checkpoint_max_ms": max(on_loop, default=0.0),
+        "wal_restarts": len(restarts),
+        "wal_restart_max_ms": max(restarts, default=0.0),
         "index_overlapped": len(overlapped),
         "index_overlapped_max_ms": max(overlapped, default=0.0),
     }
@@ -375,8 +407,23 @@ def run(total: int = 1_000_000, rooms: int = 100, queries: int = 300) -> dict[st
 
 
 if __name__ == "__main__":
-    import sys
+    import argparse
 
-    size = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    for key, value in run(size).items():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("size", nargs="?", type=int, default=1_000_000)
+    parser.add_argument(
+        "--index-only", action="store_true", help="build, then only the indexer/commit phase"
+    )
+    parser.add_argument(
+        "--no-lag", action="store_true", help="commit each pass to SQLite (the old way)"
+    )
+    args = parser.parse_args()
+    if args.index_only:
+        with tempfile.TemporaryDirectory(prefix="bench-history-size-") as tmp:
+            data = Path(tmp) / "data"
+            build(data, args.size, 100)
+            values = time_index(data, 100, min(20_000, args.size // 10), lag=not args.no_lag)
+    else:
+        values = run(args.size)
+    for key, value in values.items():
         print(f"{key}: {value:.2f}")

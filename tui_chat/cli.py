@@ -218,6 +218,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="store private messages too (default: channels only)",
     )
     serve.add_argument(
+        "--history-lag",
+        type=non_negative_float,
+        default=0.05,
+        metavar="SECONDS",
+        help=argparse.SUPPRESS,  # how long SQLite may lag the journal (tests set it long)
+    )
+    serve.add_argument(
         "--history-replay",
         type=non_negative_int,
         default=50,
@@ -324,6 +331,7 @@ def _serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         history_days=args.history_days,
         history_limit=args.history_limit,
         history_private=args.history_private,
+        history_lag=args.history_lag,
         history_replay=args.history_replay,
         max_clients=args.max_clients,
         max_per_ip=args.max_per_ip,

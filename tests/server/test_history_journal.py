@@ -158,3 +158,53 @@ def test_the_journal_keeps_any_text_exactly(tmp_path):
     assert journaled == rows
     assert {p for frame in replay.frames for p in frame.peers} == set(peers)
     assert peers
+
+
+def test_several_lagged_passes_survive_kill_9(tmp_path):
+    # SQLite lags the journal (here by an hour): every pass is appended to the journal, and
+    # the restart after kill -9 stores them all, a room's state among them, in order.
+    data_dir = tmp_path / "data"
+    proc, port = start_serve(data_dir, "--no-tls", "--history-lag", "3600")
+    alice, bob = TestClient(port), TestClient(port)
+    texts = ["first pass", "second pass", "third pass"]
+    try:
+        alice.register("alice", caps=CAPS)
+        bob.register("bob")
+        alice.join("#j")
+        bob.join("#j")
+        for i, text in enumerate(texts):
+            alice.send(f"PRIVMSG #j :{text}")
+            assert bob.expect("PRIVMSG").params == ("#j", text)  # relayed: its pass is over
+            if i == 1:
+                alice.send("MODE #j +k sesame")
+                bob.expect("MODE")
+        alice.send("PING :sync")
+        alice.expect("PONG")
+        assert not any(" FAIL " in line for line in alice.received), alice.received
+    finally:
+        alice.close()
+        bob.close()
+        kill(proc)
+    journal = data_dir / history_journal.FILENAME
+    replay = history_journal.read(journal)
+    assert [r[6] for f in replay.frames for r in f.messages] == texts
+    assert len(replay.frames) >= len(texts) + 1  # a frame per pass, none cleared
+    assert not any(stored_in_sqlite(data_dir, text) for text in texts)  # else nothing tested
+    proc, port = start_server(data_dir)
+    mallory = TestClient(port)
+    try:
+        mallory.register("mallory", caps=CAPS)
+        mallory.send("JOIN #j")  # the room's key came back from the journal with its lines
+        assert mallory.expect(lambda m: m.command in ("475", "366")).command == "475"
+        mallory.send("JOIN #j sesame")
+        mallory.expect("366")
+        mallory.send("CHATHISTORY LATEST #j * 50")
+        start = mallory.expect(lambda m: m.command == "BATCH" and m.params[0].startswith("+"))
+        end = "-" + start.params[0][1:]
+        inside = mallory.collect(lambda m: m.command == "BATCH" and m.params[0] == end)[:-1]
+        assert [m.params[-1] for m in inside if m.command == "PRIVMSG"] == texts
+    finally:
+        mallory.close()
+        kill(proc)
+    assert not journal.read_bytes().strip(b"\0")  # emptied once SQLite had it
+    assert all(stored_in_sqlite(data_dir, text) for text in texts)

@@ -42,6 +42,8 @@ class ServerConfig:
     chathistory_max: int = 500  # most messages one CHATHISTORY request returns (ISUPPORT)
     history_prune_interval: float = 60.0  # seconds between retention passes
     history_checkpoint_interval: float = 2.0  # seconds between checks whether a checkpoint is due
+    # Seconds SQLite may lag the history journal (HistoryStore.settle); reads never see a lag.
+    history_lag: float = 0.05
     max_clients: int = 20_000
     max_per_ip: int = 16
     # Loopback is exempt so one machine can run benchmarks; tests turn this off to hit the limit.

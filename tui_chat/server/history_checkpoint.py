@@ -62,7 +62,9 @@ class Checkpointer:
     """A thread that runs ``PRAGMA wal_checkpoint(PASSIVE)`` on ``file`` each time it is asked.
 
     Requests made while one runs are merged into the next. ``checkpoints`` counts those that
-    completed (tests wait on it). A failure is logged once per outage and never reaches the
+    completed (tests wait on it); ``busy`` is True from a request until the checkpoint that
+    took it has returned, so the loop can hold its commits back meanwhile (see
+    HistoryStore.settle). A failure is logged once per outage and never reaches the
     loop: the WAL just keeps growing until a later request succeeds (SQLite's own
     autocheckpoint on the writer is the backstop).
     """
@@ -71,6 +73,10 @@ class Checkpointer:
         self.file = file
         self.synchronous = synchronous
         self.checkpoints = 0
+        # Written by one thread each (ints: no lock needed under the GIL): requests by the loop,
+        # _served by this thread once the checkpoint that saw that many requests returned.
+        self._requests = 0
+        self._served = 0
         self._wake = threading.Event()
         self._stopping = False
         self._failing = False
@@ -81,7 +87,13 @@ class Checkpointer:
         self._thread.start()
 
     def request(self) -> None:
+        self._requests += 1
         self._wake.set()
+
+    @property
+    def busy(self) -> bool:
+        """A checkpoint was asked for and has not finished (or failed) yet."""
+        return self._served < self._requests and self._thread.is_alive()
 
     def wait_for(self, count: int, timeout: float) -> bool:
         """Wait until ``checkpoints`` reaches ``count``; False on timeout. For tests."""
@@ -111,6 +123,7 @@ class Checkpointer:
                 self._wake.clear()
                 if self._stopping:
                     return
+                taken = self._requests
                 try:
                     if conn is None:
                         # Opened here: a connection belongs to the thread that uses it.
@@ -118,6 +131,7 @@ class Checkpointer:
                         conn.execute(f"PRAGMA synchronous={self.synchronous}")
                     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                 except (sqlite3.Error, OSError) as exc:
+                    self._served = taken
                     if not self._failing:
                         log.error("history checkpoint of %s failed: %s", self.file, exc)
                     self._failing = True
@@ -129,6 +143,7 @@ class Checkpointer:
                 if self._failing:
                     log.warning("history checkpoints of %s work again", self.file)
                 self._failing = False
+                self._served = taken
                 with self._done:
                     self.checkpoints += 1
                     self._done.notify_all()

@@ -7,10 +7,11 @@ durability for a fraction of that (measured on the loop, light load: 45 µs medi
 180 for the commit, and 80 for a ``write()`` of the frame): the copy lands in the kernel's
 page cache, which outlives the process, so the frame survives ``kill -9`` as a WAL commit with
 ``synchronous=NORMAL`` does; with ``FULL`` its pages are also ``msync``-ed, as SQLite's own
-commit would be fsynced. The server then relays the lines and commits them to SQLite in the
-same loop pass, after the sends: every later command (CHATHISTORY, SEARCH, REDACT ...) finds
-them in SQLite, as before, and the journal is zeroed once they are there. So it never holds
-more than the passes SQLite has not taken.
+commit would be fsynced. The server then relays the lines, and SQLite gets them later, many
+passes in one transaction (HistoryStore.settle), and before any read of the store: every
+command (CHATHISTORY, SEARCH, REDACT ...) finds them in SQLite, as before. Frames are appended
+pass after pass and zeroed once SQLite has all of them, so the journal holds the passes SQLite
+has not taken (bounded by the store's lag limits, and by one pass's size).
 
 After a crash between the two steps, the next open replays the journal into SQLite before
 anything else reads the store. Replay is idempotent: messages are ``INSERT OR IGNORE`` by
@@ -186,6 +187,11 @@ class Journal:
     @property
     def dirty(self) -> bool:
         return self._end > 0
+
+    @property
+    def used(self) -> int:
+        """Bytes of frames not yet cleared: the passes SQLite has not taken."""
+        return self._end
 
     def write(
         self,

@@ -83,11 +83,13 @@ class Server(Reactor):
             days=config.history_days,
             per_channel_limit=config.history_limit,
             store_private=config.history_private,
+            lag=config.history_lag,
             msgid_prefix=run,
         )
         # (sender, command, target) of every record awaiting commit, to FAIL if it is refused.
         self._stored_by: list[tuple[Client, str, str]] = []
         self._last_relay = 0.0  # when the last pass that relayed stored lines ended
+        self._settle_armed = False  # a timer will commit what lags behind the journal
         self.capabilities = {
             name: bit
             for name, bit in CAPABILITIES.items()
@@ -351,9 +353,9 @@ class Server(Reactor):
     def commit_history(self, *, write_ahead: bool = False) -> None:
         """Make everything queued this pass durable. Refused: relay anyway, tell senders.
 
-        Mid-pass (a handler about to read the store) it is one SQLite transaction. With
-        ``write_ahead`` (the end of a pass) it is one journal write, and :meth:`flush` commits
-        to SQLite after the sends.
+        Mid-pass (a handler about to read the store) it is one SQLite transaction (with what
+        lags behind the journal). With ``write_ahead`` (the end of a pass) it is one journal
+        write, and SQLite gets the lines later (:meth:`flush`, :meth:`_settle_history`).
         """
         if not self._stored_by:
             return
@@ -376,18 +378,38 @@ class Server(Reactor):
         # straight to its members, after the journal write below (anything written before
         # then, a FAIL or a CAP line, materializes it first, in order).
         history = self.history
-        # Group commit: nothing a client can see leaves before it is durable, in the journal;
-        # SQLite gets it after the sends, still in this pass, so every later read sees it.
-        if self._stored_by:
+        # Group commit: nothing a client can see leaves before it is durable, in the journal.
+        # SQLite lags behind it: after the sends, once enough waits or it waited long enough
+        # (HistoryStore.settle), and before anything reads the store (the store does that).
+        relayed = bool(self._stored_by)
+        if relayed:
             self.commit_history(write_ahead=True)
-        elif history.rooms_pending:
+        if history.rooms_pending:
             history.write_ahead()
         if history.enabled:
             follow_history(self)
         super().flush()
-        if history.pending or history.rooms_pending:
-            history.commit()  # if refused, the journal keeps the lines and the reopen stores them
+        if history.lagging:
+            # If refused, the journal keeps the lines and the reopen stores them.
+            history.settle()
+            self._arm_settle()
+        if relayed:
             self._last_relay = time.monotonic()
+
+    def _arm_settle(self) -> None:
+        """Make sure a timer commits what lags, when traffic stops (a lone line included)."""
+        due = self.history.lag_due_in()
+        if due is not None and not self._settle_armed:
+            self._settle_armed = True
+            self.call_later(due, self._settle_history)
+
+    def _settle_history(self) -> None:
+        self._settle_armed = False
+        if self.history.settle():
+            follow_history(self)
+        # Not due (a checkpoint is copying, or these lines came after the ones the timer was
+        # set for), or a backlog drains a chunk at a time: look again when it is.
+        self._arm_settle()
 
     # -- room protection kept with the history ---------------------------------------------------
     #
@@ -500,6 +522,10 @@ class Server(Reactor):
     def _prune(self, first_try: float | None = None) -> None:
         if not self._between_lines(first_try, self._prune):
             return
+        if self.history.checkpointing:
+            # A write now would keep the WAL from restarting after the copy (see settle).
+            self.call_later(CHECKPOINT_WAIT, self._prune)
+            return
         done = self.history.prune()
         follow_history(self)
         # A large backlog is deleted in bounded chunks, with the loop serving clients between.
@@ -508,6 +534,9 @@ class Server(Reactor):
 
     def _index_history(self, first_try: float | None = None) -> None:
         if not self._between_lines(first_try, self._index_history):
+            return
+        if self.history.checkpointing:
+            self.call_later(CHECKPOINT_WAIT, self._index_history)
             return
         more = self.history.index()
         follow_history(self)
@@ -971,6 +1000,8 @@ STATS_INTERVAL = 60.0  # seconds between the INFO summaries of connections
 # relay" is within UPKEEP_GAP of one (also the retry period), a conversation quiet for
 # UPKEEP_QUIET needs no waiting, and no step waits longer than UPKEEP_DEFER.
 UPKEEP_GAP = 0.001
+# An upkeep step due while the checkpointer copies the WAL looks again this much later.
+CHECKPOINT_WAIT = 0.01
 UPKEEP_QUIET = 1.0
 UPKEEP_DEFER = 0.05
 
