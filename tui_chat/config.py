@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import getpass
 import os
 import re
-import tempfile
-import tomllib
 import typing
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -48,6 +45,8 @@ def default_config_path() -> Path:
 
 def login_nick() -> str:
     """The login name made IRC-safe, the nick used when the config names none."""
+    import getpass
+
     try:
         login = getpass.getuser()
     except (KeyError, OSError):
@@ -161,6 +160,8 @@ class Settings:
             return cls(path=path)
         except (OSError, UnicodeDecodeError) as exc:
             return cls(path=path, problem=f"cannot read {path}: {exc}; using defaults")
+        import tomllib  # only with a file to read: a start-up without one does not load it
+
         try:
             raw = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -325,6 +326,8 @@ def parse_setting(name: str, text: str) -> object:
     text = text.strip()
     value: object
     if text[:1] in ('"', "[", "'"):
+        import tomllib
+
         try:
             value = tomllib.loads(f"v = {text}")["v"]
         except tomllib.TOMLDecodeError:
@@ -367,6 +370,8 @@ def save_setting(path: Path, name: str, value: object) -> None:
         text = ""
     except (OSError, UnicodeDecodeError) as exc:
         raise SettingError(f"cannot read {path}: {exc}") from None
+    import tomllib
+
     try:
         old = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -385,6 +390,8 @@ def save_setting(path: Path, name: str, value: object) -> None:
 
 
 def _parses_as(text: str) -> dict[str, Any] | None:
+    import tomllib
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError:
@@ -417,6 +424,8 @@ def _edit_line(text: str, name: str, value: str) -> str | None:
 def _write_atomically(path: Path, text: str) -> None:
     # A crash half-way must leave the old file, not half a new one.
     path.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile
+
     fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -45,8 +45,9 @@ def _control_class(keep: str) -> re.Pattern[str]:
     return re.compile("[" + re.escape(c0) + "\x7f-\x9f" + BIDI_CONTROLS + "\ud800-\udfff" + "]+")
 
 
-_CONTROLS_RE = _control_class("")
-_CONTROLS_KEEP_FORMAT_RE = _control_class(FORMAT_CODES)
+# Compiled on first use: with ranges up to U+DFFF, compiling them costs millions of instructions,
+# which the app's start-up (issue 12) does not need before its first frame.
+_controls: dict[bool, re.Pattern[str]] = {}
 
 # ASCII digits only: ``\d`` would also take Arabic-Indic and other Unicode digits.
 _FORMAT_RE = re.compile(
@@ -64,7 +65,11 @@ def strip_controls(s: str, keep_formatting: bool = False) -> str:
 
     With ``keep_formatting`` the mIRC formatting codes survive, for :func:`parse_formatting`.
     """
-    pattern = _CONTROLS_KEEP_FORMAT_RE if keep_formatting else _CONTROLS_RE
+    pattern = _controls.get(keep_formatting)
+    if pattern is None:
+        pattern = _controls[keep_formatting] = _control_class(
+            FORMAT_CODES if keep_formatting else ""
+        )
     return pattern.sub("", s)
 
 
