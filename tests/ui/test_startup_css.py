@@ -7,6 +7,7 @@ themselves, for every stylesheet of ours, and that the running app uses the comp
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -22,11 +23,20 @@ UI = Path(__file__).resolve().parents[2] / "tui_chat" / "ui"
 VARIABLES = BUILTIN_THEMES["textual-dark"].to_color_system().generate()
 
 
-def parsed(css: str) -> list[tuple[str, list[str], bool]]:
+def parsed(css: str) -> list[tuple[object, ...]]:
+    """Each rule's selectors (every part: name, combinator, pseudo-classes, specificity), its
+    declarations and its kind."""
     sheet = Stylesheet(variables=VARIABLES)
     sheet.add_source(css, read_from=("test", ""))
     sheet.parse()
-    return [(rule.selectors, rule.styles.css_lines, rule.is_default_rules) for rule in sheet.rules]
+    return [
+        (
+            [[dataclasses.astuple(p) for p in chain.selectors] for chain in rule.selector_set],
+            rule.styles.css_lines,
+            rule.is_default_rules,
+        )
+        for rule in sheet.rules
+    ]
 
 
 @pytest.mark.parametrize("path", sorted(UI.glob("*.tcss")), ids=lambda p: p.name)

@@ -23,7 +23,7 @@ def compact_css(text: str) -> str:
         parts.append(" ")
     parts.append(text[at:])
     text = " ".join("".join(parts).split())
-    # Space before ":" is kept: in a selector, "A :focus" (a focused descendant) is not "A:focus".
+    # A space before ":" stays: it may separate a selector from a pseudo-class.
     for spaced, tight in ((" {", "{"), ("{ ", "{"), (" }", "}"), ("} ", "}"), (" ;", ";")):
         text = text.replace(spaced, tight)
     return text.replace("; ", ";").replace(": ", ":")
