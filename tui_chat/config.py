@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import getpass
 import os
 import re
+import tempfile
 import typing
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -45,8 +47,6 @@ def default_config_path() -> Path:
 
 def login_nick() -> str:
     """The login name made IRC-safe, the nick used when the config names none."""
-    import getpass
-
     try:
         login = getpass.getuser()
     except (KeyError, OSError):
@@ -424,8 +424,6 @@ def _edit_line(text: str, name: str, value: str) -> str | None:
 def _write_atomically(path: Path, text: str) -> None:
     # A crash half-way must leave the old file, not half a new one.
     path.parent.mkdir(parents=True, exist_ok=True)
-    import tempfile
-
     fd, tmp = tempfile.mkstemp(prefix=".config-", suffix=".toml", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
