@@ -18,7 +18,7 @@ the column it lands in, which a wrapped, indented chat line does not control.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 BOLD = "\x02"
 COLOR = "\x03"
@@ -73,8 +73,9 @@ def strip_controls(s: str, keep_formatting: bool = False) -> str:
     return pattern.sub("", s)
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+# A NamedTuple, not a dataclass: building a dataclass at import costs ~4 M instructions, and
+# this module loads before the app's first frame (issue 12).
+class Span(NamedTuple):
     """A run of text with one set of attributes.
 
     ``fg``/``bg`` are mIRC palette indices (0-98); ``fg_rgb``/``bg_rgb`` are ``0xRRGGBB`` from
