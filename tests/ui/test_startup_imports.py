@@ -79,6 +79,7 @@ def test_join_builds_what_its_first_frame_needs_and_no_more(tmp_path: Path) -> N
     assert "tui_chat.client.address.JoinTarget" not in built
     assert not {b for b in built if b.startswith("tui_chat.client.typing.")}
     assert "tui_chat.irc.formatting.Span" not in built
+    assert "tui_chat.ui.input_rows.Rows" not in built
 
 
 async def test_the_search_bar_loaded_later_still_finds(server, make_app) -> None:
