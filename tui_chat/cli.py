@@ -10,6 +10,7 @@ import argparse
 import math
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from . import __version__
@@ -98,7 +99,28 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+COMMANDS = ("host", "join", "config", "serve")
+
+
+def chosen_command(argv: list[str]) -> str | None:
+    """The subcommand ``argv`` names, found without parsing: the first word that is not an
+    option or ``--config``'s value; "" when there is none (bare ``tui-chat``). None when the
+    line is unusual (then every subcommand is built and argparse decides)."""
+    rest = iter(argv)
+    for word in rest:
+        if word == "--config":
+            next(rest, None)
+        elif word == "--":
+            return None
+        elif not word.startswith("-"):
+            return word if word in COMMANDS else None
+    return ""
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with ``only`` (a command, or "" for none), the other subcommands
+    are listed (for ``--help``) but their options are not built: a start-up builds what it
+    parses (``serve`` alone has 20 options)."""
     parser = _Parser(prog="tui-chat", description="Terminal chat over IRC, with its own server.")
     parser.add_argument("--version", action="version", version=f"tui-chat {__version__}")
     parser.add_argument("--config", type=Path, help="config file (default: platform config dir)")
@@ -127,6 +149,30 @@ def build_parser() -> argparse.ArgumentParser:
         )
 
     host = sub.add_parser("host", help="start a room on this machine and join it")
+    if only in (None, "host"):
+        _host_options(host, tls_options, client_options)
+    join = sub.add_parser("join", help="join a room on another machine (any IRC server)")
+    if only in (None, "join"):
+        _join_options(join, client_options)
+    config = sub.add_parser(
+        "config", help="print the settings in effect as TOML to paste into the config file"
+    )
+    if only in (None, "config"):
+        config.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
+        config.add_argument(
+            "--show-secrets", action="store_true", help="include server passwords and room keys"
+        )
+    serve = sub.add_parser("serve", help="run the chat server alone, without the app")
+    if only in (None, "serve"):
+        _serve_options(serve, tls_options)
+    return parser
+
+
+def _host_options(
+    host: argparse.ArgumentParser,
+    tls_options: Callable[[argparse.ArgumentParser], None],
+    client_options: Callable[[argparse.ArgumentParser], None],
+) -> None:
     host.add_argument("--bind", default="", help="address to listen on (default: all)")
     host.add_argument(
         "--port", type=port_number, default=DEFAULT_PORT, help="plaintext port (default 6667)"
@@ -142,7 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     client_options(host)
 
-    join = sub.add_parser("join", help="join a room on another machine (any IRC server)")
+
+def _join_options(
+    join: argparse.ArgumentParser, client_options: Callable[[argparse.ArgumentParser], None]
+) -> None:
     join.add_argument(
         "server",
         metavar="HOST[:PORT]|URL|NAME",
@@ -157,15 +206,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     client_options(join)
 
-    config = sub.add_parser(
-        "config", help="print the settings in effect as TOML to paste into the config file"
-    )
-    config.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
-    config.add_argument(
-        "--show-secrets", action="store_true", help="include server passwords and room keys"
-    )
 
-    serve = sub.add_parser("serve", help="run the chat server alone, without the app")
+def _serve_options(
+    serve: argparse.ArgumentParser, tls_options: Callable[[argparse.ArgumentParser], None]
+) -> None:
     serve.add_argument("--bind", default="", help="address to listen on (default: all)")
     serve.add_argument(
         "--port",
@@ -251,12 +295,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="info",
         help="what to log to stderr (default info: connections and errors)",
     )
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    parser = build_parser(only=chosen_command(words))
+    args = parser.parse_args(words)
     if args.command == "serve":
         return _serve(parser, args)
     if args.command == "config":
@@ -351,8 +395,6 @@ def _app(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     tls = sasl = None
     if command == "join":
         from .client.address import BadAddress, parse_target
-        from .client.tls import TLSPolicy
-        from .config import data_dir
 
         named = settings.server(args.server)
         use_tls, pin = args.tls or args.insecure, None
@@ -376,6 +418,9 @@ def _app(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             use_tls = target.tls
             args.room = args.room or target.room
         if use_tls:
+            from .client.tls import TLSPolicy
+            from .config import data_dir
+
             tls = TLSPolicy(
                 verify=not args.insecure,
                 pin=pin,

@@ -14,7 +14,6 @@ import getpass
 import os
 import re
 import tempfile
-import tomllib
 import typing
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -161,6 +160,8 @@ class Settings:
             return cls(path=path)
         except (OSError, UnicodeDecodeError) as exc:
             return cls(path=path, problem=f"cannot read {path}: {exc}; using defaults")
+        import tomllib  # only with a file to read: a start-up without one does not load it
+
         try:
             raw = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -325,6 +326,8 @@ def parse_setting(name: str, text: str) -> object:
     text = text.strip()
     value: object
     if text[:1] in ('"', "[", "'"):
+        import tomllib
+
         try:
             value = tomllib.loads(f"v = {text}")["v"]
         except tomllib.TOMLDecodeError:
@@ -367,6 +370,8 @@ def save_setting(path: Path, name: str, value: object) -> None:
         text = ""
     except (OSError, UnicodeDecodeError) as exc:
         raise SettingError(f"cannot read {path}: {exc}") from None
+    import tomllib
+
     try:
         old = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -385,6 +390,8 @@ def save_setting(path: Path, name: str, value: object) -> None:
 
 
 def _parses_as(text: str) -> dict[str, Any] | None:
+    import tomllib
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import unicodedata
 
@@ -90,7 +89,7 @@ def styles(s):
 
 
 def _attrs(span):
-    return {f.name: getattr(span, f.name) for f in dataclasses.fields(span) if f.name != "text"}
+    return {name: value for name, value in span._asdict().items() if name != "text"}
 
 
 @pytest.mark.parametrize(

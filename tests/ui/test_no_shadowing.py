@@ -28,6 +28,7 @@ PUBLIC_HOOKS = frozenset(
     {
         "BINDINGS",
         "COMPONENT_CLASSES",
+        "CSS",
         "DEFAULT_CSS",
         "CSS_PATH",
         "ENABLE_COMMAND_PALETTE",

@@ -7,7 +7,7 @@ and the certificate's fingerprint to pin. ``irc://`` is the plaintext form. Port
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..irc.limits import DEFAULT_PORT, DEFAULT_TLS_PORT
 
@@ -18,8 +18,7 @@ class BadAddress(ValueError):
     """Not an address we can join; the message says what was expected."""
 
 
-@dataclass(frozen=True, slots=True)
-class JoinTarget:
+class JoinTarget(NamedTuple):
     host: str
     port: int
     tls: bool = False

@@ -10,7 +10,6 @@ they leave, ``done`` comes, 6 seconds pass after ``active`` or 30 after ``paused
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
 TYPING_TAG = "+typing"
@@ -31,13 +30,17 @@ MAX_TYPERS = 256
 NEVER = float("-inf")
 
 
-@dataclass
+# Plain classes, not dataclasses: building a dataclass at import costs ~4 M instructions, and
+# this module loads before the app's first frame (issue 12).
 class _Target:
-    name: str
-    wanted: TypingState | None = None  # what the input says now
-    sent: TypingState | None = None  # what the target's members were last told
-    sent_at: float = NEVER
-    edited_at: float = NEVER
+    __slots__ = ("edited_at", "name", "sent", "sent_at", "wanted")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.wanted: TypingState | None = None  # what the input says now
+        self.sent: TypingState | None = None  # what the target's members were last told
+        self.sent_at = NEVER
+        self.edited_at = NEVER
 
 
 class TypingPacer:
@@ -137,11 +140,13 @@ class TypingPacer:
         return True
 
 
-@dataclass
 class _Typer:
-    nick: str
-    paused: bool
-    until: float
+    __slots__ = ("nick", "paused", "until")
+
+    def __init__(self, nick: str, paused: bool, until: float) -> None:
+        self.nick = nick
+        self.paused = paused
+        self.until = until
 
 
 class TypingTracker:

@@ -18,7 +18,7 @@ the column it lands in, which a wrapped, indented chat line does not control.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 BOLD = "\x02"
 COLOR = "\x03"
@@ -45,8 +45,9 @@ def _control_class(keep: str) -> re.Pattern[str]:
     return re.compile("[" + re.escape(c0) + "\x7f-\x9f" + BIDI_CONTROLS + "\ud800-\udfff" + "]+")
 
 
-_CONTROLS_RE = _control_class("")
-_CONTROLS_KEEP_FORMAT_RE = _control_class(FORMAT_CODES)
+# Compiled on first use: with ranges up to U+DFFF, compiling them costs millions of instructions,
+# which the app's start-up (issue 12) does not need before its first frame.
+_controls: dict[bool, re.Pattern[str]] = {}
 
 # ASCII digits only: ``\d`` would also take Arabic-Indic and other Unicode digits.
 _FORMAT_RE = re.compile(
@@ -64,12 +65,17 @@ def strip_controls(s: str, keep_formatting: bool = False) -> str:
 
     With ``keep_formatting`` the mIRC formatting codes survive, for :func:`parse_formatting`.
     """
-    pattern = _CONTROLS_KEEP_FORMAT_RE if keep_formatting else _CONTROLS_RE
+    pattern = _controls.get(keep_formatting)
+    if pattern is None:
+        pattern = _controls[keep_formatting] = _control_class(
+            FORMAT_CODES if keep_formatting else ""
+        )
     return pattern.sub("", s)
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+# A NamedTuple, not a dataclass: building a dataclass at import costs ~4 M instructions, and
+# this module loads before the app's first frame (issue 12).
+class Span(NamedTuple):
     """A run of text with one set of attributes.
 
     ``fg``/``bg`` are mIRC palette indices (0-98); ``fg_rgb``/``bg_rgb`` are ``0xRRGGBB`` from

@@ -34,6 +34,7 @@ from .controller import (
     format_server,
     make_client,
 )
+from .css_text import compact_css
 from .hosting import describe_listen_error, start_server
 from .messages import InboxReady
 from .model import ChatModel
@@ -58,7 +59,8 @@ _CHAT_SCREEN_ACTIONS = frozenset(
 
 
 class ChatApp(App[int]):
-    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: subclasses live elsewhere
+    # app.tcss read compacted (css_text.py: half its tokens were layout whitespace).
+    CSS = compact_css(Path(__file__).with_name("app.tcss").read_text(encoding="utf-8"))
     TITLE = "tui-chat"
     ENABLE_COMMAND_PALETTE = False
     cursor_blink = True  # tests and screenshots turn it off

@@ -9,7 +9,6 @@ the last row is full, the cursor (drawn after the last character) gets a row of 
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
 from functools import lru_cache
 
 from rich.cells import get_character_cell_size
@@ -28,13 +27,17 @@ def cells(character: str) -> int:
     return 1 if ord(character) < 32 or character == "\x7f" else get_character_cell_size(character)
 
 
-@dataclass(frozen=True, slots=True)
 class Rows:
     """A value wrapped to ``width`` cells: ``starts[r]`` is the index where row ``r`` begins."""
 
-    value: str
-    width: int
-    starts: tuple[int, ...]
+    # A slotted class, not a dataclass: building one at import costs millions of instructions,
+    # and this module loads before the app's first frame (issue 12). Read-only by convention.
+    __slots__ = ("starts", "value", "width")
+
+    def __init__(self, value: str, width: int, starts: tuple[int, ...]) -> None:
+        self.value = value
+        self.width = width
+        self.starts = starts
 
     def __len__(self) -> int:
         return len(self.starts)

@@ -17,11 +17,12 @@ from ..irc.limits import DEFAULT_PORT
 from .messages import SearchLogResult
 from .model import Conversation
 from .model.search import SearchState, compile_query, entry_matches, search_log_file
-from .widgets import Highlight, SearchBar, SearchResults
+from .widgets import Highlight
 
 if TYPE_CHECKING:
     from ..client import search as server_search
     from .screens.chat import ChatScreen
+    from .widgets.search_panel import SearchBar, SearchResults
 
 
 class SearchView:
@@ -72,16 +73,22 @@ class SearchView:
 
     @property
     def bar(self) -> SearchBar:
+        from .widgets.search_panel import SearchBar  # with the first search (issue 12)
+
         return self.chat.query_one("#searchbar", SearchBar)
 
     @property
     def results(self) -> SearchResults:
+        from .widgets.search_panel import SearchResults
+
         return self.chat.query_one("#search-results", SearchResults)
 
     async def open(self, query: str | None = None) -> None:
         """Open the search bar (Ctrl+F); with ``query``, search for it at once (/search)."""
         chat = self.chat
         if not chat.query("#searchbar"):
+            from .widgets.search_panel import SearchBar, SearchResults
+
             main = chat.query_one("#main", Vertical)
             await main.mount(SearchResults(id="search-results"), after="#log")
             await main.mount(SearchBar(id="searchbar"), after="#unseen")

@@ -34,7 +34,6 @@ from ..widgets import (
     HeaderState,
     MessageLog,
     RosterView,
-    SearchBar,
     Sidebar,
     SidebarItem,
     UserList,
@@ -47,6 +46,7 @@ if TYPE_CHECKING:
     from ...config import Settings
     from ..controller import ConnectionController, Inbox
     from ..network_view import NetworkView
+    from ..widgets.search_panel import SearchBar
 
 NETWORK_SLICE = 0.005  # seconds of network events handled before keys and redraws get a turn
 NOTIFY_INTERVAL = 5.0  # seconds between bells/notifications while the app is not focused
@@ -565,16 +565,15 @@ class ChatScreen(Screen[None]):
     async def open_search(self, query: str | None = None) -> None:
         await self.searching.open(query)
 
-    @on(SearchBar.Find)
-    async def _search_find(self, message: SearchBar.Find) -> None:
+    # Handlers by name, not @on(SearchBar.Find): the search bar's module loads with the first
+    # search, not before the first frame (issue 12).
+    async def on_search_bar_find(self, message: SearchBar.Find) -> None:
         await self.searching.find(message.needle)
 
-    @on(SearchBar.Close)
-    def _search_close(self) -> None:
+    def on_search_bar_close(self) -> None:
         self.searching.close()
 
-    @on(SearchBar.Everywhere)
-    def _search_everywhere(self, message: SearchBar.Everywhere) -> None:
+    def on_search_bar_everywhere(self, message: SearchBar.Everywhere) -> None:
         self.searching.everywhere(message.needle)
 
     @on(SearchLogResult)

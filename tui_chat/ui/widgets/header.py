@@ -3,7 +3,7 @@ folded away, also which conversations have news (irssi's "Act:")."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rich.style import Style
 from rich.text import Text
@@ -15,8 +15,7 @@ from ..text import irc_text, plain_text
 from .log_styles import component_text_style
 
 
-@dataclass(frozen=True, slots=True)
-class HeaderState:
+class HeaderState(NamedTuple):
     room: str = ""
     topic: str = ""
     server: str = ""

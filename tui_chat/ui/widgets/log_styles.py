@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rich.console import Console
 from rich.segment import Segment
@@ -12,8 +12,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 
-@dataclass(frozen=True, slots=True)
-class LogStyles:
+class LogStyles(NamedTuple):
     time: Style
     text: Style  # what people say: the brightest thing in the log
     status: Style  # a nick's channel prefix ("@", "+")

@@ -3,7 +3,7 @@ messages, or only joins and parts), with unread and mention counts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rich.segment import Segment
 from rich.style import Style
@@ -20,8 +20,7 @@ from ..text import plain_text
 from .log_styles import component_background, component_text_style
 
 
-@dataclass(frozen=True, slots=True)
-class SidebarItem:
+class SidebarItem(NamedTuple):
     name: str
     label: str
     unread: int

@@ -3,8 +3,7 @@ mark after those logged in to an account (on servers that say: account-notify, e
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -23,8 +22,7 @@ if TYPE_CHECKING:
 ACCOUNT_MARK = " ✓"  # logged in to an account
 
 
-@dataclass(frozen=True, slots=True)
-class RosterView:
+class RosterView(NamedTuple):
     members: tuple[Member, ...] = ()
     casemapping: str = "ascii"
 
