@@ -73,6 +73,11 @@ def run_app(
             failed = getattr(exc, "port", port)
             print(f"tui-chat: {describe_listen_error(host or '', failed, exc)}", file=sys.stderr)
             return 1
+
+    def first_frame() -> None:
+        # The policy freezes the scrollback as it grows: it counts the app's entries.
+        settle_gc(app.chat.model.conversations.scrollback_counts)
+
     app = ChatApp(
         mode=mode,
         host=host,
@@ -86,8 +91,7 @@ def run_app(
         log_dir=log_dir() if (settings.log if log is None else log) else None,
         server_data_dir=data_dir,
         server_tls=(tls_port, tls_dir) if tls_port is not None and tls_dir is not None else None,
-        # The scrollback's entries stay frozen without prompting a major collection.
-        on_first_frame=lambda: settle_gc(app.chat.model.conversations.scrollback_counts),
+        on_first_frame=first_frame,
         tls=tls,
         sasl=sasl,
     )
