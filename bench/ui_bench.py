@@ -315,7 +315,7 @@ def bench_app(port: int, nick: str, rooms: tuple[str, ...], config: Path, data: 
     from tui_chat.ui import settle_gc
     from tui_chat.ui.app import ChatApp
 
-    return ChatApp(
+    app = ChatApp(
         mode="join",
         host="127.0.0.1",
         port=port,
@@ -325,8 +325,9 @@ def bench_app(port: int, nick: str, rooms: tuple[str, ...], config: Path, data: 
         password=None,
         settings=Settings(nick=nick, path=config, notifications=False),
         data_path=data,
-        on_first_frame=settle_gc,
+        on_first_frame=lambda: settle_gc(app.chat.model.conversations.scrollback_counts),
     )
+    return app
 
 
 def app_gc_policy() -> tuple[int, ...]:
@@ -338,6 +339,9 @@ def app_gc_policy() -> tuple[int, ...]:
 
 
 def restore_gc(thresholds: tuple[int, ...]) -> None:
+    from tui_chat.ui.gc_policy import release_gc
+
+    release_gc()
     gc.enable()
     gc.unfreeze()
     gc.set_threshold(*thresholds)
@@ -558,6 +562,29 @@ def press_switches(app, watch: SwitchWatch, count: int, order: list[tuple[str, s
     return latencies
 
 
+class GcPauses:
+    """Times each full (generation-2) collection while installed, through gc.callbacks, in the
+    collecting thread's CPU time (which the other processes on a shared machine inflate less
+    than wall-clock time)."""
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []  # seconds
+        self._t0 = 0.0
+        gc.callbacks.insert(0, self._callback)  # first: the policy's own hook runs after
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._t0 = time.thread_time()
+        else:
+            self.pauses.append(time.thread_time() - self._t0)
+
+    def remove(self) -> list[float]:
+        gc.callbacks.remove(self._callback)
+        return self.pauses
+
+
 async def rooms(rooms_n: int, lines: int, switches: int, tmp: Path) -> dict:
     """Fill ``rooms_n`` rooms with ``lines`` lines each through a real server, with the app
     joined to all of them; RSS after; then switch rooms ``switches`` times with the key."""
@@ -607,11 +634,14 @@ async def rooms(rooms_n: int, lines: int, switches: int, tmp: Path) -> dict:
                 last = conv.log.entries[-1].plain[:20]
                 order.append((model.conversations.key_of(conv), last))
             watch = SwitchWatch(app)
+            pauses = GcPauses()
             try:
                 # One round first: every room shown once, as a reader would; then the rest.
                 first = min(switches, len(order))
                 latencies = await asyncio.to_thread(press_switches, app, watch, first, order)
+                ours = len(pauses.pauses)
                 gc.collect()
+                del pauses.pauses[ours:]  # the bench's own collection, not the app's
                 result["rss_one_round"] = rss_mib()
                 rest = switches - first
                 if rest:
@@ -619,6 +649,7 @@ async def rooms(rooms_n: int, lines: int, switches: int, tmp: Path) -> dict:
                     latencies += more
             finally:
                 watch.restore()
+                result["full_gc"] = pauses.remove()
             result["switch"] = latencies
             gc.collect()
             result["rss_switched"] = rss_mib()  # every room's layout made, as a reader would
@@ -802,6 +833,12 @@ def print_rooms(r: dict) -> None:
             f"{len(r['switch'])} switches, MiB | {fmt(r['rss_one_round'], '.0f')} / "
             f"{fmt(r['rss_switched'], '.0f')} | | |"
         )
+    full = [x * 1000 for x in r.get("full_gc", [])]
+    worst_full = max(full, default=float("nan"))
+    print(
+        f"| full collections during the switches: count, CPU p50 / max ms "
+        f"| {len(full)}, {fmt(pct(full, 50), '.1f')} / {fmt(worst_full, '.1f')} | | |"
+    )
     shown = [x[0] * 1000 for x in r["switch"] if x is not None]
     cpu = [x[1] * 1000 for x in r["switch"] if x is not None]
     missed = len(r["switch"]) - len(shown)

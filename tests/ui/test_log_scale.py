@@ -98,8 +98,11 @@ async def test_a_resize_rewraps_what_is_shown_of_a_big_room(monkeypatch) -> None
         await pilot.pause()
         wide = log.visible_text()
         assert wide[-1].endswith("line 9999 short")
-        # Line 9996 (a multiple of 7) fits on one row at 120 columns, not at 50.
-        assert any("line 9996 long" in line and line.endswith("on and on") for line in wide)
+        # Wrapped at the width the log has once its scrollbar shows (118), not at 120: no row
+        # is cut. Line 9996 (a multiple of 7) takes two rows here, more at 50 columns.
+        assert all(len(line) <= log.scrollable_content_region.width for line in wide)
+        at = next(i for i, line in enumerate(wide) if "line 9996 long" in line)
+        assert wide[at + 1].endswith("on and on") and "line 9997" in wide[at + 2]
         await pilot.resize_terminal(50, 20)
         await wait_for(pilot, lambda: log.scrollable_content_region.width < 50)
         await pilot.pause()

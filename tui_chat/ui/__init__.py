@@ -6,7 +6,7 @@ import gc
 import sys
 from typing import TYPE_CHECKING
 
-FULL_GC_AFTER = 1000  # generation-1 collections between full ones (Python's default: 10)
+from .gc_policy import settle_gc
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -73,6 +73,11 @@ def run_app(
             failed = getattr(exc, "port", port)
             print(f"tui-chat: {describe_listen_error(host or '', failed, exc)}", file=sys.stderr)
             return 1
+
+    def first_frame() -> None:
+        # The policy freezes the scrollback as it grows: it counts the app's entries.
+        settle_gc(app.chat.model.conversations.scrollback_counts)
+
     app = ChatApp(
         mode=mode,
         host=host,
@@ -86,7 +91,7 @@ def run_app(
         log_dir=log_dir() if (settings.log if log is None else log) else None,
         server_data_dir=data_dir,
         server_tls=(tls_port, tls_dir) if tls_port is not None and tls_dir is not None else None,
-        on_first_frame=settle_gc,
+        on_first_frame=first_frame,
         tls=tls,
         sasl=sasl,
     )
@@ -98,24 +103,6 @@ def run_app(
     if app.return_code not in (None, 0):
         return app.return_code
     return status or 0
-
-
-def settle_gc() -> None:
-    """The process's GC policy once the first frame is drawn (``bench/ui_bench.py`` applies it
-    too, so that it measures the app as ``tui-chat`` runs it).
-
-    What exists now (Textual, Rich, the widgets, the client stack) lives as long as the app:
-    moving it out of the collector's view keeps full collections during a flood from scanning
-    it (they took up to ~100 ms, a visible stall, before this)."""
-    gc.collect()
-    gc.freeze()
-    # Full collections still scan everything allocated since (scrollback, caches): during a
-    # 2 x 20,000-message flood the default schedule ran ~6 of them, 50-100 ms each, the worst
-    # stalls in a frame. Young collections still catch the cycles that die young; a full one
-    # now waits for FULL_GC_AFTER of them (the 25% growth rule applies as well).
-    young, middle, _ = gc.get_threshold()
-    gc.set_threshold(young, middle, FULL_GC_AFTER)
-    gc.enable()
 
 
 __all__ = ["run_app", "settle_gc"]

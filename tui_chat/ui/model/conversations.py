@@ -122,6 +122,12 @@ class Conversations:
     def __len__(self) -> int:
         return len(self._by_key)
 
+    def scrollback_counts(self) -> tuple[int, int]:
+        """Entries ever added to the open conversations' scrollback, and those kept now (the
+        GC policy freezes the scrollback each time it has grown by some thousands)."""
+        kept = sum(len(conv.log.entries) for conv in self._order)
+        return sum(conv.log.dropped for conv in self._order) + kept, kept
+
     def __iter__(self) -> Iterator[Conversation]:
         """In sidebar order."""
         return iter(self._order)

@@ -120,6 +120,11 @@ class MessageLog(ScrollView, can_focus=False):
         self._resettle_pending = False
         self._settle_scheduled = False
         self._settle_top: tuple[Entry, int] | None = None
+        # A buffer just shown is laid out when it is first drawn, at the width it is drawn at
+        # (a switch into or out of the server window changes the width; Textual draws the
+        # frame before the Resize is handled): until then ``_shown_top`` is its reader's place.
+        self._unsettled = False
+        self._shown_top: tuple[Entry, int] | None = None
         self._last_settle = 0.0  # time.monotonic() of the last deferred settle
         # Set by the screen: while it returns True (a keystroke's frame is due) new lines wait
         # (release_redraw), so that frame draws the input alone, not every visible line too.
@@ -475,6 +480,7 @@ class MessageLog(ScrollView, can_focus=False):
 
     def line_count(self) -> int:
         """Lines of the shown buffer at the current width (exact where it has been drawn)."""
+        self._settle_for_size()
         buffer = self.buffer
         if buffer is None or buffer.layout is None:
             return 0
@@ -487,6 +493,8 @@ class MessageLog(ScrollView, can_focus=False):
         buffer = self.buffer
         if buffer is None or buffer.following or not buffer.entries:
             return None
+        if self._unsettled:
+            return self._shown_top
         layout = buffer.layout
         if layout is None or layout.version != buffer.version or layout.key != self._layout_key():
             layout = self._sync(buffer)
@@ -507,15 +515,24 @@ class MessageLog(ScrollView, can_focus=False):
             return
         if self._settling:
             return
+        if self._unsettled:
+            self._unsettled = False
+            if top is None:
+                top = self._shown_top
+            self._shown_top = None
         self._settling = True
         self._settle_scheduled = False
         self._settle_top = None
         try:
+            height = max(1, self.scrollable_content_region.height)
+            if len(buffer.entries) > height and not self.show_vertical_scrollbar:
+                # At least a line per entry: the scrollbar will show and narrow the log. Show it
+                # first, so that the layout is made once, at the width it is drawn at.
+                set_virtual_size_quietly(self, Size(self._wrap_width, len(buffer.entries)))
             layout = self._sync(buffer)
             entries = buffer.entries
             start = buffer.dropped - layout.base
             end = len(layout.heights)
-            height = max(1, self.scrollable_content_region.height)
             if buffer.following:
                 covered = 0
                 a = end - 1
@@ -566,25 +583,49 @@ class MessageLog(ScrollView, can_focus=False):
         return self.buffer is not None and self.buffer.following
 
     def show(self, buffer: BufferLog) -> None:
-        """Display ``buffer``, restoring where its reader was."""
+        """Display ``buffer``, restoring where its reader was.
+
+        Nothing is laid out here: the width may be about to change (the user list shows or
+        hides with the kind of conversation), so the buffer is settled when it is drawn."""
         old = self.buffer
         if old is not None and old is not buffer:
             old.following = self._at_end()
             old.saved_top = None if old.following else self._top()
         self.buffer = buffer
-        top = None if buffer.following else buffer.saved_top
+        self._shown_top = None if buffer.following else buffer.saved_top
         buffer.saved_top = None
-        self._settle(top)
+        self._unsettled = True
         self._report_unseen()
         self.refresh()
 
+    def _settle_for_size(self) -> bool:
+        """Settle the shown buffer if it is not settled for the size the log has now (just
+        shown, or a width not yet heard of through a Resize); True when it was not."""
+        buffer = self.buffer
+        if buffer is None:
+            return False
+        if self._unsettled:
+            self._settle()
+            return True
+        layout = buffer.layout
+        if layout is None or layout.key != self._layout_key():
+            self._relayout()
+            return True
+        return False
+
     def _at_end(self) -> bool:
+        if self._unsettled and self.buffer is not None:
+            return self.buffer.following
         return self.scroll_y >= self.max_scroll_y
 
     def _relayout(self) -> None:
         """The width or the styles changed: re-estimate (nothing is wrapped until seen)."""
         buffer = self.buffer
         if buffer is None or not self.is_mounted:
+            return
+        if self._unsettled:
+            self._settle()  # where its reader was is already known
+            self.refresh()
             return
         old = buffer.layout
         top = None
@@ -597,12 +638,8 @@ class MessageLog(ScrollView, can_focus=False):
         self.refresh()
 
     def on_resize(self) -> None:
-        buffer = self.buffer
-        if buffer is None:
-            return
-        if buffer.layout is None or buffer.layout.key != self._layout_key():
-            self._relayout()
-        else:
+        # Usually settled already, by the frame drawn before this event is handled.
+        if self.buffer is not None and not self._settle_for_size():
             self._settle()
 
     def append(self, buffer: BufferLog, entries: Iterable[Entry]) -> int:
@@ -780,8 +817,8 @@ class MessageLog(ScrollView, can_focus=False):
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
         buffer = self.buffer
-        if buffer is None or self._settling:
-            return
+        if buffer is None or self._settling or self._unsettled:
+            return  # unsettled: the scroll offset is still the last buffer's
         if new_value >= self.max_scroll_y:
             buffer.following = True
             if buffer.unseen:
@@ -823,6 +860,7 @@ class MessageLog(ScrollView, can_focus=False):
         return strips[within] if within < len(strips) else None
 
     def render_line(self, y: int) -> Strip:
+        self._settle_for_size()  # before the scroll offset is read: settling may move it
         scroll_x, scroll_y = self.scroll_offset
         strip = self._strip_at(scroll_y + y)
         if strip is not None and not scroll_x and strip.cell_length == self._wrap_width:
@@ -835,6 +873,7 @@ class MessageLog(ScrollView, can_focus=False):
 
     def visible_text(self) -> list[str]:
         """The plain text of the lines currently on screen (tests, screenshots)."""
+        self._settle_for_size()
         top = round(self.scroll_y)
         height = self.scrollable_content_region.height
         lines = []
