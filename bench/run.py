@@ -663,9 +663,9 @@ def history_size_rows(names: list[str], cells: dict) -> list[str]:
                 f"count: {fmt(v['group_by_ms'], '.0f')} ms; checkpoints between steps: "
                 f"{v['checkpoints']:.0f} (on their own thread, up to "
                 f"{fmt(v['checkpoint_max_ms'], '.0f')} ms each); while one ran, on the loop's "
-                f"thread: {v.get('checkpoint_commits', 0):,.0f} one-line commits, max "
-                f"{fmt(v.get('checkpoint_commit_max_ms'), '.2f')} ms, retention steps max "
-                f"{fmt(v.get('checkpoint_step_max_ms'), '.1f')} ms"
+                f"thread: {v.get('checkpoint_commits', 0):,.0f} one-line passes, max "
+                f"{fmt(v.get('checkpoint_commit_max_ms'), '.2f')} ms (retention steps wait "
+                f"for the copy's end, as the server's do)"
             ),
         )
     )
