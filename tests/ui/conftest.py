@@ -201,6 +201,19 @@ class Peer:
         self._thread.join(timeout=2)
 
 
+async def peer_in_room(
+    pilot, port: int, peers: list[Peer], caps: str, nick: str = "bob", room: str = "#lobby"
+) -> Peer:
+    """A peer registered with ``caps`` acknowledged, in ``room`` (closed with ``peers``)."""
+    peer = Peer(port, nick)
+    peers.append(peer)
+    await peer.register(pilot)
+    peer.send(f"CAP REQ :{caps}")
+    await peer.expect(pilot, f"CAP {nick} ACK")
+    await peer.join(pilot, room)
+    return peer
+
+
 @pytest.fixture
 def peers() -> Iterator[list[Peer]]:
     made: list[Peer] = []

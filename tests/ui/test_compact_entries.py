@@ -18,7 +18,15 @@ from tui_chat.ui.model import IRC, LIT, Entry
 from tui_chat.ui.model.conversations import Conversations
 from tui_chat.ui.text import nick_style
 
-from .conftest import Peer, find, joined, screen_text, start_test_server, style_at, wait_for
+from .conftest import (
+    find,
+    joined,
+    peer_in_room,
+    screen_text,
+    start_test_server,
+    style_at,
+    wait_for,
+)
 
 LINES = 10_000
 SIZE = (120, 36)
@@ -106,12 +114,9 @@ async def test_a_room_of_10000_lines_from_the_server_shows_as_before(
     app = make_app(server.port, scrollback=LINES)
     async with app.run_test(size=SIZE) as pilot:
         await joined(pilot, app)
-        bob = Peer(server.port, "bob")
-        peers.append(bob)
-        await bob.register(pilot)
-        bob.send("CAP REQ :message-tags echo-message draft/message-redaction")
-        await bob.expect(pilot, "CAP bob ACK")
-        await bob.join(pilot, "#lobby")
+        bob = await peer_in_room(
+            pilot, server.port, peers, "message-tags echo-message draft/message-redaction"
+        )
         batch = [f"PRIVMSG #lobby :line {i} of the flood" for i in range(LINES - 3)]
         bob.send("\r\n".join(batch))
         bob.send("PRIVMSG #lobby :plain then \x02bold words\x02 after")

@@ -14,7 +14,7 @@ import pytest
 from tui_chat.server import ServerThread
 from tui_chat.ui import gc_policy
 
-from .conftest import Peer, joined, screen_text, start_test_server, wait_for
+from .conftest import joined, peer_in_room, screen_text, start_test_server, wait_for
 
 SIZE = (110, 30)
 LINES = 300
@@ -52,12 +52,12 @@ async def test_the_scrollback_is_frozen_and_still_shown_and_redacted(
     app = make_app(server.port, app_options={"on_first_frame": first_frame})
     async with app.run_test(size=SIZE) as pilot:
         await joined(pilot, app)
-        bob = Peer(server.port, "bob")
-        peers.append(bob)
-        await bob.register(pilot)
-        bob.send("CAP REQ :message-tags echo-message server-time draft/message-redaction")
-        await bob.expect(pilot, "CAP bob ACK")
-        await bob.join(pilot, "#lobby")
+        bob = await peer_in_room(
+            pilot,
+            server.port,
+            peers,
+            "message-tags echo-message server-time draft/message-redaction",
+        )
         for i in range(LINES):
             bob.send(f"PRIVMSG #lobby :scroll line {i} ends")
         echo = await bob.expect(pilot, "PRIVMSG #lobby :scroll line 5 ends")
