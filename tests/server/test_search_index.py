@@ -124,3 +124,26 @@ def test_a_search_stops_at_its_deadline(tmp_path):
     assert len(whole) == 100 and cut != whole  # what the first key's query found by then
     assert history_search.search(conn, ["needle"], EVERYWHERE, 5) != []  # usable afterwards
     s.close()
+
+
+def test_a_step_starts_no_merge_call_that_would_end_past_its_bound(tmp_path, monkeypatch):
+    # Merge calls cost 1-1.6 ms at a million rows. A step used to look at the clock only after
+    # a call, so one that ended at 2.4 ms began another and the step ran to 5 ms and more.
+    s = HistoryStore(tmp_path, per_channel_limit=0, days=0)
+    assert s._conn is not None
+    for i in range(20):
+        s.append(rec(i, target="#m", text=f"needle {i}"))
+    assert s.commit()
+    now = [0.0]
+
+    def merge(conn: sqlite3.Connection) -> bool:  # 1 ms each, and always more to merge
+        now[0] += 0.001
+        return True
+
+    monkeypatch.setattr(history_search, "merge", merge)
+    step = history_search.index_step(s._conn, s._unindexed, clock=lambda: now[0])
+    # Two calls end at 2 ms; a third would end at 3 ms, past MERGE_UNTIL (2.5 ms).
+    assert step.rows == 20
+    assert step.merges == 2
+    assert now[0] <= history_search.MERGE_UNTIL
+    s.close()
