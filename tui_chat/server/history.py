@@ -396,6 +396,10 @@ def replay_text(record: HistoryRecord) -> str:
     return f"[{when} UTC] {body}"
 
 
+def _records(rows: list[Row]) -> list[HistoryRecord]:
+    return [_row_to_record(r) for r in rows]
+
+
 def _row_to_record(row: Row) -> HistoryRecord:
     seq, msgid, ts, source, command, target, text = row
     return HistoryRecord(msgid, format_time(ts), source, command, target, text, seq)
@@ -1181,19 +1185,6 @@ class HistoryStore:
             return "0", ()
         return f"seq {op} ?", (found[1],)
 
-    def _select(
-        self,
-        key: str,
-        conds: list[tuple[str, Args]],
-        limit: int,
-        newest: bool,
-        commands: Collection[str] | None,
-        floor: int = 0,
-    ) -> list[HistoryRecord]:
-        return [
-            _row_to_record(r) for r in self._select_rows(key, conds, limit, newest, commands, floor)
-        ]
-
     def _select_rows(
         self,
         key: str,
@@ -1203,7 +1194,7 @@ class HistoryStore:
         commands: Collection[str] | None,
         floor: int = 0,
     ) -> list[Row]:
-        """The rows of :meth:`_select`, in chronological order, not yet made records."""
+        """The rows matching ``conds``, in chronological order, not yet made records."""
         if limit <= 0:
             return []
         if floor:
@@ -1238,21 +1229,25 @@ class HistoryStore:
         """The newest ``limit`` messages, only those strictly after ``after`` if given."""
         key = casefold(key)
         conds = [] if after is None else [self._bound(key, after, ">")]
-        return self._select(key, conds, limit, True, commands, floor)
+        return _records(self._select_rows(key, conds, limit, True, commands, floor))
 
     def before(
         self, key: str, selector: Selector, limit: int, *, commands: Commands = None, floor: int = 0
     ) -> list[HistoryRecord]:
         """The ``limit`` messages just before the reference (excluded)."""
         key = casefold(key)
-        return self._select(key, [self._bound(key, selector, "<")], limit, True, commands, floor)
+        return _records(
+            self._select_rows(key, [self._bound(key, selector, "<")], limit, True, commands, floor)
+        )
 
     def after(
         self, key: str, selector: Selector, limit: int, *, commands: Commands = None, floor: int = 0
     ) -> list[HistoryRecord]:
         """The ``limit`` messages just after the reference (excluded)."""
         key = casefold(key)
-        return self._select(key, [self._bound(key, selector, ">")], limit, False, commands, floor)
+        return _records(
+            self._select_rows(key, [self._bound(key, selector, ">")], limit, False, commands, floor)
+        )
 
     def around(
         self, key: str, selector: Selector, limit: int, *, commands: Commands = None, floor: int = 0
@@ -1301,7 +1296,7 @@ class HistoryStore:
         lo_first = self._position(key, first) <= self._position(key, second)
         lo, hi = (first, second) if lo_first else (second, first)
         conds = [self._bound(key, lo, ">"), self._bound(key, hi, "<")]
-        return self._select(key, conds, limit, not lo_first, commands, floor)
+        return _records(self._select_rows(key, conds, limit, not lo_first, commands, floor))
 
     def _position(self, key: str, sel: Selector) -> tuple[int, int]:
         """A comparable (time, seq) for ordering two references."""

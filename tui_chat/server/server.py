@@ -510,8 +510,13 @@ class Server(Reactor):
         Measured at light load (a line every 5 ms), a 1.6 ms index step landed on about 1% of
         the lines, which is where the p99 is. Right after a pass that relayed stored lines, the
         next line of a steady conversation is furthest away: a step waits for that moment, at
-        most UPKEEP_DEFER, and runs at once when no line was relayed for a while.
+        most UPKEEP_DEFER, and runs at once when no line was relayed for a while. While the
+        checkpointer copies the WAL no step runs at all: a write then would keep the WAL from
+        restarting after the copy (see HistoryStore.settle).
         """
+        if self.history.checkpointing:
+            self.call_later(CHECKPOINT_WAIT, step)
+            return False
         first_try = self.now if first_try is None else first_try
         since = self.now - self._last_relay
         if UPKEEP_GAP < since < UPKEEP_QUIET and self.now - first_try < UPKEEP_DEFER:
@@ -522,10 +527,6 @@ class Server(Reactor):
     def _prune(self, first_try: float | None = None) -> None:
         if not self._between_lines(first_try, self._prune):
             return
-        if self.history.checkpointing:
-            # A write now would keep the WAL from restarting after the copy (see settle).
-            self.call_later(CHECKPOINT_WAIT, self._prune)
-            return
         done = self.history.prune()
         follow_history(self)
         # A large backlog is deleted in bounded chunks, with the loop serving clients between.
@@ -534,9 +535,6 @@ class Server(Reactor):
 
     def _index_history(self, first_try: float | None = None) -> None:
         if not self._between_lines(first_try, self._index_history):
-            return
-        if self.history.checkpointing:
-            self.call_later(CHECKPOINT_WAIT, self._index_history)
             return
         more = self.history.index()
         follow_history(self)
